@@ -1,0 +1,133 @@
+// C entry points: the generation pull loop and the one-call lh_generate.
+#include "api/api_internal.h"
+#include "generation/generation.h"
+
+using namespace lh;
+using namespace lh::api;
+
+namespace lh::api {
+SamplerOptions to_sampler_options(const lh_sampler_params &p);
+}
+
+struct lh_generation {
+    lh_context *context = nullptr;
+    std::unique_ptr<lh::Generation> generation;
+    std::string piece;  // what the last lh_generation_next returned
+    bool done = false;
+};
+
+namespace {
+
+GenerationOptions to_generation_options(const lh_generate_params *given) {
+    lh_generate_params d;
+    lh_generate_params_init(&d);
+    lh_generate_params p = read_params(given, d);
+    lh_sampler_params sd;
+    lh_sampler_params_init(&sd);
+    GenerationOptions o;
+    o.max_tokens = p.max_tokens;
+    o.sampling = to_sampler_options(read_params(&p.sampling, sd));
+    require_arg(p.stop != nullptr || p.n_stop == 0, "stop is NULL but n_stop is not 0");
+    require_arg(p.n_stop <= 64, "at most 64 stop strings");
+    for (size_t i = 0; i < p.n_stop; ++i) {
+        require_arg(p.stop[i] != nullptr, "a stop string is NULL");
+        o.stop.emplace_back(p.stop[i]);
+    }
+    o.add_bos = p.add_bos != 0;
+    o.stop_at_eog = p.stop_at_eog != 0;
+    return o;
+}
+
+}  // namespace
+
+extern "C" {
+
+LH_API void lh_generate_params_init(lh_generate_params *params) {
+    if (!params) return;
+    *params = lh_generate_params{};
+    params->struct_size = sizeof(lh_generate_params);
+    params->max_tokens = 128;
+    lh_sampler_params_init(&params->sampling);
+    params->stop = nullptr;
+    params->n_stop = 0;
+    params->add_bos = 1;
+    params->stop_at_eog = 1;
+}
+
+LH_API lh_status lh_generation_start(lh_context *context, const char *prompt, size_t prompt_len,
+                                     const lh_generate_params *params, lh_generation **out_generation) {
+    return guarded([&] {
+        require_arg(context != nullptr, "context is NULL");
+        require_arg(prompt != nullptr || prompt_len == 0, "prompt is NULL");
+        require_arg(out_generation != nullptr, "out_generation is NULL");
+        GenerationOptions options = to_generation_options(params);
+        BusyGuard busy(context);
+        context->cancel.store(false);
+        auto handle = std::make_unique<lh_generation>();
+        handle->context = context;
+        handle->generation = std::make_unique<Generation>(*context->context, std::string_view(prompt ? prompt : "", prompt_len),
+                                                          options, &context->cancel);
+        *out_generation = handle.release();
+    });
+}
+
+LH_API lh_status lh_generation_next(lh_generation *generation, const char **out_piece, size_t *out_len,
+                                    int32_t *out_token, int32_t *out_done) {
+    return guarded([&] {
+        require_arg(generation != nullptr, "generation is NULL");
+        require_arg(out_piece && out_len && out_token && out_done, "an out-pointer is NULL");
+        int32_t token = -1;
+        generation->piece.clear();
+        if (!generation->done) {
+            BusyGuard busy(generation->context);
+            bool more = generation->generation->next(generation->piece, token);
+            generation->done = !more;
+        }
+        *out_piece = generation->piece.c_str();
+        *out_len = generation->piece.size();
+        *out_token = token;
+        *out_done = generation->done ? 1 : 0;
+    });
+}
+
+LH_API lh_stop_reason lh_generation_stop_reason(const lh_generation *generation) {
+    return generation ? generation->generation->stop_reason() : LH_STOP_NONE;
+}
+
+LH_API void lh_generation_free(lh_generation *generation) { delete generation; }
+
+LH_API lh_status lh_generate(lh_context *context, const char *prompt, size_t prompt_len,
+                             const lh_generate_params *params, lh_piece_callback callback, void *user_data,
+                             char *buf, size_t capacity, size_t *out_len) {
+    return guarded([&] {
+        require_arg(context != nullptr, "context is NULL");
+        require_arg(prompt != nullptr || prompt_len == 0, "prompt is NULL");
+        require_arg(buf != nullptr || capacity == 0, "buf is NULL but capacity is not 0");
+        GenerationOptions options = to_generation_options(params);
+        BusyGuard busy(context);
+        context->cancel.store(false);
+        Generation gen(*context->context, std::string_view(prompt ? prompt : "", prompt_len), options, &context->cancel);
+        std::string text, piece;
+        int32_t token = -1;
+        bool more = true;
+        while (more) {
+            more = gen.next(piece, token);
+            text += piece;
+            if (callback && !piece.empty()) {
+                if (callback(piece.data(), piece.size(), token, user_data) != 0) break;
+            }
+        }
+        if (out_len) *out_len = text.size();
+        if (capacity > 0) {
+            size_t n = std::min(text.size(), capacity - 1);
+            std::memcpy(buf, text.data(), n);
+            buf[n] = '\0';
+            if (text.size() + 1 > capacity)
+                fail(LH_ERROR_BUFFER_TOO_SMALL, "output buffer of " + std::to_string(capacity) +
+                                                    " bytes is too small: " + std::to_string(text.size() + 1) +
+                                                    " needed (the text was truncated)");
+        }
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,97 @@
+// What every C entry point shares: the handle structs behind the opaque types, the
+// thread-local error message, and the firewall that turns C++ exceptions into statuses.
+#pragma once
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "longheads/longheads.h"
+#include "model/model.h"
+#include "runtime/context.h"
+#include "sampling/sampler.h"
+
+struct lh_model {
+    std::unique_ptr<lh::Model> model;
+};
+
+struct lh_context {
+    const lh_model *owner = nullptr;
+    std::unique_ptr<lh::Context> context;
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> busy{false};
+};
+
+struct lh_sampler {
+    std::unique_ptr<lh::Sampler> sampler;
+};
+
+namespace lh::api {
+
+void set_last_error(const std::string &message);
+void clear_last_error();
+const char *last_error_cstr();
+
+// Runs `body` (returning lh_status or void) behind the firewall: no exception escapes.
+template <typename Body>
+lh_status guarded(Body &&body) noexcept {
+    try {
+        clear_last_error();
+        body();
+        return LH_OK;
+    } catch (const Error &e) {
+        set_last_error(e.what());
+        return e.status();
+    } catch (const std::bad_alloc &) {
+        set_last_error("out of memory");
+        return LH_ERROR_OUT_OF_MEMORY;
+    } catch (const std::exception &e) {
+        set_last_error(std::string("internal error: ") + e.what());
+        return LH_ERROR_INTERNAL;
+    } catch (...) {
+        set_last_error("internal error: unknown exception");
+        return LH_ERROR_INTERNAL;
+    }
+}
+
+inline void require_arg(bool ok, const char *message) {
+    if (!ok) fail(LH_ERROR_INVALID_ARGUMENT, message);
+}
+
+// Marks a context busy for the duration of a call; a second thread gets LH_ERROR_BUSY.
+class BusyGuard {
+public:
+    explicit BusyGuard(lh_context *ctx) : ctx_(ctx) {
+        bool expected = false;
+        if (!ctx_->busy.compare_exchange_strong(expected, true))
+            fail(LH_ERROR_BUSY, "the context is being used by another thread");
+    }
+    ~BusyGuard() { ctx_->busy.store(false); }
+    BusyGuard(const BusyGuard &) = delete;
+    BusyGuard &operator=(const BusyGuard &) = delete;
+
+private:
+    lh_context *ctx_;
+};
+
+// Copies bytes to a caller buffer with the size-query convention of the header.
+void copy_out(const std::string &bytes, char *buf, size_t capacity, size_t *out_len, bool nul_terminate);
+
+// Reads a params struct whose first field is struct_size: copies at most sizeof(T) bytes over
+// the defaults so older (smaller) callers keep working.
+template <typename T>
+T read_params(const T *given, const T &defaults) {
+    T out = defaults;
+    if (!given) return out;
+    uint32_t size = given->struct_size;
+    if (size == 0 || size > sizeof(T)) size = sizeof(T);
+    std::memcpy(&out, given, size);
+    out.struct_size = sizeof(T);
+    return out;
+}
+
+}  // namespace lh::api

@@ -1,0 +1,64 @@
+// Attention over the KV cache for one context: full, window (sinks + recent) and LongHeads.
+// The model hands over queries/keys/values BEFORE RoPE; this module owns rotation, the cache
+// and the chunk keys, and follows docs/ATTENTION.md exactly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <oneapi/tbb/task_arena.h>
+
+#include "longheads/longheads.h"
+
+namespace lh {
+
+struct AttentionConfig {
+    lh_attention mode = LH_ATTENTION_FULL;
+    int32_t chunk_size = 32;  // w (longheads)
+    int32_t attn_len = 256;   // L (longheads, window)
+    int32_t begin_len = 256;  // B (longheads)
+    int32_t n_sinks = 4;      // S (window)
+    lh_prefill_mode prefill_mode = LH_PREFILL_PER_TOKEN;
+    lh_kv_type kv_type = LH_KV_F32;
+    // Model geometry.
+    int32_t n_layer = 0;
+    int32_t n_head = 0;
+    int32_t n_head_kv = 0;
+    int32_t head_dim = 0;
+    int32_t n_rot = 0;
+    float rope_freq_base = 10000.0f;
+    int32_t n_ctx = 0;        // capacity in tokens
+};
+
+class Attention {
+public:
+    // Allocates the cache for cfg.n_ctx tokens. `arena` (may be null = run serially) is the
+    // context's TBB arena; it must outlive this object.
+    Attention(const AttentionConfig &cfg, tbb::task_arena *arena);
+    ~Attention();
+
+    // Bytes the cache (keys, values, chunk keys, pending queries) needs for n_tokens tokens.
+    static uint64_t estimate_bytes(const AttentionConfig &cfg, int64_t n_tokens);
+    uint64_t allocated_bytes() const;
+
+    void reset();  // forget all tokens
+
+    // One layer's attention for tokens at absolute positions pos0 .. pos0+n-1 (appended to the
+    // cache; pos0 must equal the number of tokens already cached for this layer).
+    //   q:   n x (n_head    * head_dim), row-major, before RoPE
+    //   k,v: n x (n_head_kv * head_dim), before RoPE
+    //   out: n x (n_head    * head_dim)
+    void forward(int32_t layer, int32_t pos0, int32_t n, const float *q, const float *k, const float *v,
+                 float *out);
+
+    // Diagnostics for tests: chunks selected by (layer, query head) for the last token of the
+    // last forward() of that layer, in ascending order (empty when full attention was used).
+    const std::vector<int32_t> &last_selection(int32_t layer, int32_t head) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lh

@@ -1,0 +1,86 @@
+#include "model/forward.h"
+
+#include <omp.h>
+
+#include <algorithm>
+
+#include "attention/attention.h"
+#include "model/model.h"
+#include "ops/matmul.h"
+#include "ops/ops.h"
+
+namespace lh {
+
+namespace {
+
+// Row-wise work below this many elements is not worth waking the OpenMP team for.
+constexpr int64_t kParallelElems = 1 << 15;
+
+}  // namespace
+
+Forward::Forward(const Model &model, int32_t max_batch) : model_(model), max_batch_(max_batch) {
+    const HParams &hp = model.hparams();
+    const size_t b = static_cast<size_t>(max_batch);
+    x_.resize(b * hp.n_embd);
+    h_.resize(b * hp.n_embd);
+    q_.resize(b * hp.q_dim());
+    k_.resize(b * hp.kv_dim());
+    v_.resize(b * hp.kv_dim());
+    att_.resize(b * hp.q_dim());
+    gate_.resize(b * hp.n_ff);
+    up_.resize(b * hp.n_ff);
+}
+
+uint64_t Forward::activation_bytes(const HParams &hp, int32_t max_batch) {
+    const uint64_t per_token = 2ull * hp.n_embd + 2ull * hp.q_dim() + 2ull * hp.kv_dim() + 2ull * hp.n_ff;
+    // The bf16 copy of the widest matmul input lives in the MatmulCache.
+    const uint64_t widest = std::max<uint64_t>(std::max<uint64_t>(hp.n_embd, hp.n_ff), hp.q_dim());
+    return static_cast<uint64_t>(max_batch) * (per_token * sizeof(float) + widest * sizeof(uint16_t));
+}
+
+bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_logit, float *logits,
+                  Attention &attn, MatmulCache &mm, const std::atomic<bool> *cancel) {
+    const HParams &hp = model_.hparams();
+    const int64_t d = hp.n_embd;
+    const int64_t ff = hp.n_ff;
+    const float eps = hp.rms_norm_eps;
+    float *x = x_.data();
+    float *h = h_.data();
+    const bool par = static_cast<int64_t>(n) * std::max<int64_t>(d, ff) >= kParallelElems;
+
+    model_.embed(tokens, n, x);
+    for (int32_t il = 0; il < hp.n_layer; ++il) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) return false;
+        const LayerWeights &L = model_.layer(il);
+
+        // Attention block.
+#pragma omp parallel for if (par) schedule(static)
+        for (int32_t i = 0; i < n; ++i) ops::rms_norm(x + i * d, L.attn_norm, h + i * d, d, eps);
+        mm.run(h, n, L.wq, q_.data());
+        mm.run(h, n, L.wk, k_.data());
+        mm.run(h, n, L.wv, v_.data());
+        attn.forward(il, pos0, n, q_.data(), k_.data(), v_.data(), att_.data());
+        mm.run(att_.data(), n, L.wo, h);
+        ops::add(x, h, static_cast<int64_t>(n) * d);
+
+        // Feed-forward block (SwiGLU).
+#pragma omp parallel for if (par) schedule(static)
+        for (int32_t i = 0; i < n; ++i) ops::rms_norm(x + i * d, L.ffn_norm, h + i * d, d, eps);
+        mm.run(h, n, L.w_gate, gate_.data());
+        mm.run(h, n, L.w_up, up_.data());
+#pragma omp parallel for if (par) schedule(static)
+        for (int32_t i = 0; i < n; ++i) ops::swiglu(gate_.data() + i * ff, up_.data() + i * ff, gate_.data() + i * ff, ff);
+        mm.run(gate_.data(), n, L.w_down, h);
+        ops::add(x, h, static_cast<int64_t>(n) * d);
+    }
+
+    const int32_t rows = n - first_logit;
+    if (rows > 0) {
+        const float *src = x + static_cast<int64_t>(first_logit) * d;
+        for (int32_t i = 0; i < rows; ++i) ops::rms_norm(src + i * d, model_.output_norm(), h + i * d, d, eps);
+        mm.run(h, rows, model_.output(), logits);
+    }
+    return true;
+}
+
+}  // namespace lh

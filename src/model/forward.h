@@ -1,0 +1,39 @@
+// The Llama forward pass over one batch of tokens: embeddings, the layers (attention through
+// lh::Attention, SwiGLU feed-forward) and the output head, with its activation buffers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace lh {
+
+class Attention;
+class MatmulCache;
+class Model;
+struct HParams;
+
+class Forward {
+public:
+    // Buffers for batches of up to max_batch tokens.
+    Forward(const Model &model, int32_t max_batch);
+
+    // Bytes of the activation buffers for batches of max_batch tokens (output logits excluded).
+    static uint64_t activation_bytes(const HParams &hp, int32_t max_batch);
+
+    // Runs tokens[0..n) (n <= max_batch, ids valid) at positions pos0.. through the model,
+    // appending them to `attn`'s cache. Writes the logits of rows first_logit..n-1 to
+    // logits[(row - first_logit) * n_vocab]; first_logit == n writes none. Returns false when
+    // `cancel` was seen set between layers: the cache then holds this batch only partly.
+    bool run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_logit, float *logits,
+             Attention &attn, MatmulCache &mm, const std::atomic<bool> *cancel);
+
+    int32_t max_batch() const { return max_batch_; }
+
+private:
+    const Model &model_;
+    int32_t max_batch_;
+    std::vector<float> x_, h_, q_, k_, v_, att_, gate_, up_;
+};
+
+}  // namespace lh

@@ -1,0 +1,37 @@
+// Hyper-parameters of a `llama`-architecture GGUF model, read from its `llama.*` metadata.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lh {
+
+class GgufFile;
+
+struct HParams {
+    std::string architecture;  // general.architecture (always "llama" once read)
+    int32_t n_ctx_train = 0;   // llama.context_length: the trained window T
+    int32_t n_embd = 0;        // llama.embedding_length
+    int32_t n_layer = 0;       // llama.block_count
+    int32_t n_ff = 0;          // llama.feed_forward_length
+    int32_t n_head = 0;        // llama.attention.head_count
+    int32_t n_head_kv = 0;     // llama.attention.head_count_kv (default n_head)
+    int32_t head_dim = 0;      // llama.attention.key_length (default n_embd / n_head)
+    int32_t n_rot = 0;         // llama.rope.dimension_count (default head_dim)
+    float rope_freq_base = 10000.0f;  // llama.rope.freq_base
+    float rms_norm_eps = 1e-5f;       // llama.attention.layer_norm_rms_epsilon
+    int32_t n_vocab = 0;       // tokenizer.ggml.tokens length, else token_embd rows
+
+    int64_t q_dim() const { return static_cast<int64_t>(n_head) * head_dim; }
+    int64_t kv_dim() const { return static_cast<int64_t>(n_head_kv) * head_dim; }
+
+    // Reads and validates. Throws lh::Error: LH_ERROR_UNSUPPORTED for another architecture or
+    // RoPE scaling we do not implement; LH_ERROR_BAD_FORMAT naming the key for a missing or
+    // inconsistent value.
+    static HParams from_gguf(const GgufFile &file);
+
+    // The checks from_gguf applies (public for tests that build HParams by hand).
+    void validate() const;
+};
+
+}  // namespace lh

@@ -1,0 +1,216 @@
+#include "model/model.h"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <sstream>
+#include <thread>
+
+#include "common/error.h"
+#include "gguf/gguf_file.h"
+#include "gguf/tensor_types.h"
+#include "ops/ops.h"
+#include "tokenizer/vocab.h"
+
+// What weights become at load
+// ---------------------------
+// F32 precision: every matrix is expanded to float32 (exact: the products then match llama.cpp's
+// f32 reference). BF16 precision: every matrix, quantized ones included, is expanded to bfloat16
+// at load and multiplied by oneDNN's bf16 matmul. QUANTIZED_DECISION_PLACEHOLDER
+//
+// Tensors already in the target type (f32 files in F32, bf16 files in BF16) are used in place
+// from the memory-mapped file, without a copy. The embedding table is never expanded: lookups
+// convert the rows they need straight from the file (a 32000 x 4096 table stays 64 MB in Q4_K
+// instead of 512 MB), unless the output is tied to it, in which case it is also expanded once
+// as the output matrix.
+
+namespace lh {
+
+namespace {
+
+std::string shape_text(const int64_t *dims, uint32_t n) {
+    std::ostringstream os;
+    os << "[";
+    for (uint32_t i = 0; i < n; ++i) os << (i ? ", " : "") << dims[i];
+    os << "]";
+    return os.str();
+}
+
+void *aligned_bytes(uint64_t bytes) {
+    const uint64_t rounded = (bytes + 63) / 64 * 64;
+    void *p = std::aligned_alloc(64, rounded ? rounded : 64);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+}  // namespace
+
+struct Model::Loader {
+    Model &m;
+    tbb::task_arena arena;
+    WeightType target;
+    uint64_t bytes_wanted = 0;  // of the allocation being made, for the out-of-memory message
+
+    Loader(Model &model, int32_t n_threads, WeightType t) : m(model), arena(n_threads), target(t) {}
+
+    const GgufTensorInfo &find(const std::string &name) {
+        const GgufTensorInfo *info = m.file_->find_tensor(name);
+        require(info != nullptr, LH_ERROR_BAD_FORMAT, "missing tensor '" + name + "'");
+        return *info;
+    }
+
+    // Checks type and shape (GGUF order: fastest-varying first; trailing 1s are ignored).
+    void check(const GgufTensorInfo &t, std::vector<int64_t> expected) {
+        const TensorTypeTraits *traits = tensor_type_traits(t.type);
+        require(traits != nullptr && traits->can_dequantize, LH_ERROR_UNSUPPORTED,
+                "tensor '" + t.name + "' has type " + tensor_type_name(t.type) + ", which this library cannot read");
+        uint32_t n = t.n_dims;
+        while (n > expected.size() && t.dims[n - 1] == 1) --n;
+        bool ok = n == expected.size();
+        for (uint32_t i = 0; ok && i < n; ++i) ok = t.dims[i] == expected[i];
+        require(ok, LH_ERROR_BAD_FORMAT,
+                "tensor '" + t.name + "' has shape " + shape_text(t.dims, t.n_dims) + ", expected " +
+                    shape_text(expected.data(), static_cast<uint32_t>(expected.size())));
+        require(t.dims[0] % traits->block_elems == 0, LH_ERROR_BAD_FORMAT,
+                "tensor '" + t.name + "' has rows of " + std::to_string(t.dims[0]) + " elements, not a multiple of " +
+                    traits->name + "'s block of " + std::to_string(traits->block_elems));
+        m.n_params_ += t.n_elements;
+    }
+
+    void *allocate(uint64_t bytes) {
+        bytes_wanted = bytes;
+        m.buffers_.emplace_back(aligned_bytes(bytes), std::free);
+        m.weight_bytes_ += bytes;
+        return m.buffers_.back().get();
+    }
+
+    const float *vector(const std::string &name, int64_t n) {
+        const GgufTensorInfo &t = find(name);
+        check(t, {n});
+        const uint8_t *src = m.file_->tensor_data(t);
+        if (t.type == static_cast<uint32_t>(TensorType::F32)) {
+            m.weight_bytes_ += t.n_bytes;
+            return reinterpret_cast<const float *>(src);
+        }
+        float *dst = static_cast<float *>(allocate(static_cast<uint64_t>(n) * sizeof(float)));
+        dequantize_row(static_cast<TensorType>(t.type), src, dst, n);
+        return dst;
+    }
+
+    // A [rows][cols] matrix (GGUF dims [cols, rows]) in the target type.
+    WeightMatrix matrix(const GgufTensorInfo &t, int64_t cols, int64_t rows, bool counted) {
+        if (!counted) check(t, {cols, rows});
+        WeightMatrix w;
+        w.rows = rows;
+        w.cols = cols;
+        w.type = target;
+        const uint8_t *src = m.file_->tensor_data(t);
+        const TensorType type = static_cast<TensorType>(t.type);
+        if ((type == TensorType::F32 && target == WeightType::F32) ||
+            (type == TensorType::BF16 && target == WeightType::BF16)) {
+            w.data = src;  // already what we need: use it from the mapped file
+            m.weight_bytes_ += w.bytes();
+            return w;
+        }
+        void *dst = allocate(w.bytes());
+        w.data = dst;
+        const size_t row_bytes = tensor_row_bytes(type, cols);
+        const WeightType tgt = target;
+        arena.execute([&] {
+            tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, 16), [&](const tbb::blocked_range<int64_t> &r) {
+                std::vector<float> tmp(tgt == WeightType::BF16 ? static_cast<size_t>(cols) : 0);
+                for (int64_t i = r.begin(); i < r.end(); ++i) {
+                    const uint8_t *row = src + static_cast<size_t>(i) * row_bytes;
+                    if (tgt == WeightType::F32) {
+                        dequantize_row(type, row, static_cast<float *>(dst) + i * cols, cols);
+                    } else {
+                        dequantize_row(type, row, tmp.data(), cols);
+                        ops::to_bf16(tmp.data(), static_cast<uint16_t *>(dst) + i * cols, cols);
+                    }
+                }
+            });
+        });
+        return w;
+    }
+
+    WeightMatrix matrix(const std::string &name, int64_t cols, int64_t rows) {
+        return matrix(find(name), cols, rows, false);
+    }
+};
+
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &opts) {
+    return from_file(GgufFile::open(path), opts);
+}
+
+std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const ModelOptions &opts) {
+    require(opts.precision == LH_PRECISION_F32 || opts.precision == LH_PRECISION_BF16, LH_ERROR_INVALID_ARGUMENT,
+            "precision " + std::to_string(static_cast<int>(opts.precision)) + " is not a valid lh_precision");
+    require(opts.n_threads >= 0 && opts.n_threads <= 1024, LH_ERROR_INVALID_ARGUMENT,
+            "n_threads " + std::to_string(opts.n_threads) + " is outside 0..1024");
+    std::unique_ptr<Model> m(new Model());
+    m->file_ = std::move(file);
+    m->precision_ = opts.precision;
+    m->hparams_ = HParams::from_gguf(*m->file_);
+    m->vocab_.reset(new Vocab(Vocab::from_gguf(*m->file_)));
+    const HParams &hp = m->hparams_;
+    if (m->vocab_->size() != hp.n_vocab) {
+        fail(LH_ERROR_BAD_FORMAT, "the vocabulary has " + std::to_string(m->vocab_->size()) +
+                                      " tokens but the model expects " + std::to_string(hp.n_vocab));
+    }
+
+    int32_t n_threads = opts.n_threads;
+    if (n_threads == 0) n_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    Loader ld(*m, n_threads, opts.precision == LH_PRECISION_BF16 ? WeightType::BF16 : WeightType::F32);
+    try {
+        const GgufTensorInfo &embd = ld.find("token_embd.weight");
+        ld.check(embd, {hp.n_embd, hp.n_vocab});
+        m->token_embd_ = &embd;
+        m->token_embd_row_bytes_ = tensor_row_bytes(static_cast<TensorType>(embd.type), hp.n_embd);
+        m->weight_bytes_ += embd.n_bytes;
+
+        m->layers_.resize(static_cast<size_t>(hp.n_layer));
+        for (int32_t i = 0; i < hp.n_layer; ++i) {
+            const std::string p = "blk." + std::to_string(i) + ".";
+            LayerWeights &l = m->layers_[static_cast<size_t>(i)];
+            l.attn_norm = ld.vector(p + "attn_norm.weight", hp.n_embd);
+            l.wq = ld.matrix(p + "attn_q.weight", hp.n_embd, hp.q_dim());
+            l.wk = ld.matrix(p + "attn_k.weight", hp.n_embd, hp.kv_dim());
+            l.wv = ld.matrix(p + "attn_v.weight", hp.n_embd, hp.kv_dim());
+            l.wo = ld.matrix(p + "attn_output.weight", hp.q_dim(), hp.n_embd);
+            l.ffn_norm = ld.vector(p + "ffn_norm.weight", hp.n_embd);
+            l.w_gate = ld.matrix(p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
+            l.w_up = ld.matrix(p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+            l.w_down = ld.matrix(p + "ffn_down.weight", hp.n_ff, hp.n_embd);
+        }
+        m->output_norm_ = ld.vector("output_norm.weight", hp.n_embd);
+        if (const GgufTensorInfo *out = m->file_->find_tensor("output.weight")) {
+            m->output_ = ld.matrix(*out, hp.n_embd, hp.n_vocab, false);
+        } else {
+            m->output_tied_ = true;
+            m->output_ = ld.matrix(embd, hp.n_embd, hp.n_vocab, true);
+        }
+    } catch (const std::bad_alloc &) {
+        fail(LH_ERROR_OUT_OF_MEMORY, "out of memory while converting weights: an allocation of " +
+                                         std::to_string(ld.bytes_wanted) + " bytes failed (" +
+                                         std::to_string(m->weight_bytes_) + " bytes held so far)");
+    }
+    return m;
+}
+
+void Model::embed(const int32_t *tokens, int64_t n, float *out) const {
+    const int64_t d = hparams_.n_embd;
+    const uint8_t *base = file_->tensor_data(*token_embd_);
+    const TensorType type = static_cast<TensorType>(token_embd_->type);
+    for (int64_t i = 0; i < n; ++i) {
+        const uint8_t *row = base + static_cast<size_t>(tokens[i]) * token_embd_row_bytes_;
+        dequantize_row(type, row, out + i * d, d);
+    }
+}
+
+}  // namespace lh

@@ -1,0 +1,84 @@
+// A loaded Llama-family model: hyper-parameters, vocabulary and weights, immutable after load
+// and shared by any number of contexts.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "longheads/longheads.h"
+#include "model/hparams.h"
+#include "ops/matmul.h"
+
+namespace lh {
+
+class GgufFile;
+class Vocab;
+struct GgufTensorInfo;
+
+struct ModelOptions {
+    lh_precision precision = LH_PRECISION_F32;
+    int32_t n_threads = 0;  // threads converting weights at load; 0 = all cores
+};
+
+struct LayerWeights {
+    const float *attn_norm = nullptr;  // [n_embd]
+    const float *ffn_norm = nullptr;   // [n_embd]
+    WeightMatrix wq;                   // [q_dim][n_embd]
+    WeightMatrix wk, wv;               // [kv_dim][n_embd]
+    WeightMatrix wo;                   // [n_embd][q_dim]
+    WeightMatrix w_gate, w_up;         // [n_ff][n_embd]
+    WeightMatrix w_down;               // [n_embd][n_ff]
+};
+
+class Model {
+public:
+    // Opens and loads a GGUF file. Throws lh::Error: LH_ERROR_IO, LH_ERROR_BAD_FORMAT (names the
+    // key or tensor, expected and actual shape), LH_ERROR_UNSUPPORTED (architecture, tensor type),
+    // LH_ERROR_OUT_OF_MEMORY, LH_ERROR_INVALID_ARGUMENT (bad options).
+    static std::unique_ptr<Model> load(const std::string &path, const ModelOptions &opts);
+    // Same from an already opened file (tests build files in memory).
+    static std::unique_ptr<Model> from_file(std::unique_ptr<GgufFile> file, const ModelOptions &opts);
+    ~Model();
+    Model(const Model &) = delete;
+    Model &operator=(const Model &) = delete;
+
+    const HParams &hparams() const { return hparams_; }
+    const Vocab &vocab() const { return *vocab_; }
+    const GgufFile &file() const { return *file_; }
+    lh_precision precision() const { return precision_; }
+    // Bytes of weights as held in memory (converted copies plus tensors used in place from the
+    // mapped file).
+    uint64_t weight_bytes() const { return weight_bytes_; }
+    uint64_t n_params() const { return n_params_; }
+    bool output_tied() const { return output_tied_; }
+
+    const LayerWeights &layer(int32_t i) const { return layers_[static_cast<size_t>(i)]; }
+    const float *output_norm() const { return output_norm_; }
+    const WeightMatrix &output() const { return output_; }  // [n_vocab][n_embd]
+
+    // Rows of the embedding table for n tokens (ids must be in range) into out[n][n_embd].
+    void embed(const int32_t *tokens, int64_t n, float *out) const;
+
+private:
+    Model() = default;
+    struct Loader;
+
+    std::unique_ptr<GgufFile> file_;
+    HParams hparams_;
+    std::unique_ptr<Vocab> vocab_;
+    lh_precision precision_ = LH_PRECISION_F32;
+    std::vector<LayerWeights> layers_;
+    const float *output_norm_ = nullptr;
+    WeightMatrix output_;
+    bool output_tied_ = false;
+    const GgufTensorInfo *token_embd_ = nullptr;  // rows converted on lookup
+    size_t token_embd_row_bytes_ = 0;
+    uint64_t weight_bytes_ = 0;
+    uint64_t n_params_ = 0;
+    // Converted weights, 64-byte aligned (freed with std::free).
+    std::vector<std::unique_ptr<void, void (*)(void *)>> buffers_;
+};
+
+}  // namespace lh

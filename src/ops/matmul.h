@@ -1,0 +1,71 @@
+// Matrix products through oneDNN (2.x API): y[M,N] = x[M,K] · Wᵀ with W stored [N][K].
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace lh {
+
+enum class WeightType : uint8_t { F32 = 0, BF16 = 1 };
+
+// A borrowed weight matrix: `rows` (= N, output features) rows of `cols` (= K, input features)
+// contiguous elements of `type` (float or bfloat16 bits).
+struct WeightMatrix {
+    int64_t rows = 0;
+    int64_t cols = 0;
+    WeightType type = WeightType::F32;
+    const void *data = nullptr;
+
+    uint64_t bytes() const {
+        return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * (type == WeightType::F32 ? 4u : 2u);
+    }
+};
+
+// One engine and stream, the primitives created so far (one per shape class M x K x N x type)
+// and a user-managed scratchpad. Owned by one context: not thread-safe, but movable between
+// threads, since no oneDNN state is tied to the thread that made it.
+class MatmulCache {
+public:
+    // n_threads: OpenMP threads oneDNN may use (set on the calling thread before each product).
+    explicit MatmulCache(int32_t n_threads);
+    ~MatmulCache();
+    MatmulCache(const MatmulCache &) = delete;
+    MatmulCache &operator=(const MatmulCache &) = delete;
+
+    // Create (if needed) the primitive for this shape class without running it.
+    void prepare(int64_t m, const WeightMatrix &w);
+
+    // y[m, w.rows] = x[m, w.cols] · wᵀ. f32 weights: f32 product; bf16 weights: x is converted to
+    // bf16 and the product accumulates in f32. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
+    // refuses the shape.
+    void run(const float *x, int64_t m, const WeightMatrix &w, float *y);
+
+    size_t n_primitives() const { return entries_.size(); }
+    uint64_t scratchpad_bytes() const { return scratch_size_; }
+    int32_t n_threads() const { return n_threads_; }
+
+private:
+    struct Entry {
+        dnnl::matmul prim;
+        dnnl::memory src, wei, dst, scratch;
+        size_t scratch_bytes = 0;
+    };
+    using Key = std::tuple<int64_t, int64_t, int64_t, uint8_t>;
+    Entry &entry(int64_t m, const WeightMatrix &w);
+    void grow_scratch(size_t bytes);
+
+    int32_t n_threads_;
+    dnnl::engine engine_;
+    dnnl::stream stream_;
+    std::map<Key, Entry> entries_;
+    std::unique_ptr<uint8_t, void (*)(void *)> scratch_;
+    size_t scratch_size_ = 0;
+    std::vector<uint16_t> x_bf16_;
+};
+
+}  // namespace lh

@@ -1,0 +1,236 @@
+// Threading model
+// ---------------
+// Everything a context runs happens on the thread that calls eval(), with two helpers:
+// - oneDNN matmuls run on OpenMP (Debian builds oneDNN with libgomp). The team size is a
+//   per-thread setting, so MatmulCache sets omp_set_num_threads(n_threads) on the calling thread
+//   before every product; the row-wise kernels of the forward pass (RMSNorm, SwiGLU) use the
+//   same OpenMP team, never a second pool.
+// - Attention runs in this context's own tbb::task_arena(n_threads), which the Attention module
+//   enters itself. oneDNN is never called from inside a TBB task, and TBB work never starts
+//   while an OpenMP region is running: the two pools take turns, layer by layer.
+// THREADING_MEASUREMENT_PLACEHOLDER
+#include "runtime/context.h"
+
+#include <algorithm>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "attention/attention.h"
+#include "common/error.h"
+#include "model/forward.h"
+#include "model/model.h"
+#include "ops/matmul.h"
+
+namespace lh {
+
+namespace {
+
+constexpr int32_t kMaxCtx = 1 << 24;     // 16M tokens
+constexpr int32_t kMaxThreads = 1024;
+constexpr int32_t kDefaultBatch = 512;
+
+[[noreturn]] void invalid(const std::string &message) { fail(LH_ERROR_INVALID_ARGUMENT, message); }
+
+int32_t floor_pow2(int32_t v) {
+    int32_t p = 1;
+    while (p <= v / 2) p *= 2;
+    return p;
+}
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
+    const int32_t T = hp.n_ctx_train;
+    if (o.n_ctx < 0) invalid("n_ctx " + str(o.n_ctx) + " is negative");
+    if (o.n_ctx == 0) o.n_ctx = T;
+    if (o.n_ctx > kMaxCtx) {
+        invalid("n_ctx " + str(o.n_ctx) + " is more than the supported " + str(kMaxCtx) +
+                " tokens" + (o.n_ctx == T ? " (it defaulted to the model's trained context; set n_ctx)" : ""));
+    }
+    if (o.n_threads < 0 || o.n_threads > kMaxThreads) {
+        invalid("n_threads " + str(o.n_threads) + " is outside 0.." + str(kMaxThreads));
+    }
+    if (o.n_threads == 0) o.n_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    if (o.n_batch < 0) invalid("n_batch " + str(o.n_batch) + " is negative");
+    if (o.n_batch == 0) o.n_batch = kDefaultBatch;
+    o.n_batch = std::min(o.n_batch, o.n_ctx);  // a batch never holds more than the context
+
+    if (o.attention != LH_ATTENTION_FULL && o.attention != LH_ATTENTION_WINDOW && o.attention != LH_ATTENTION_LONGHEADS) {
+        invalid("attention mode " + str(o.attention) + " is not a valid lh_attention");
+    }
+    if (o.prefill_mode != LH_PREFILL_PER_TOKEN && o.prefill_mode != LH_PREFILL_BLOCK) {
+        invalid("prefill_mode " + str(o.prefill_mode) + " is not a valid lh_prefill_mode");
+    }
+    if (o.kv_type != LH_KV_F32 && o.kv_type != LH_KV_BF16) {
+        invalid("kv_type " + str(o.kv_type) + " is not a valid lh_kv_type");
+    }
+    if (o.chunk_size < 0) invalid("chunk_size " + str(o.chunk_size) + " is negative");
+    if (o.attn_len < 0) invalid("attn_len " + str(o.attn_len) + " is negative");
+    if (o.begin_len < 0) invalid("begin_len " + str(o.begin_len) + " is negative");
+    if (o.n_sinks < 0) invalid("n_sinks " + str(o.n_sinks) + " is negative");
+
+    // Defaults from T (docs/ATTENTION.md).
+    if (o.chunk_size == 0) o.chunk_size = floor_pow2(std::max(16, T / 16));
+    if (o.attn_len == 0) o.attn_len = std::max(o.chunk_size, T / 2 / o.chunk_size * o.chunk_size);
+    if (o.begin_len == 0) o.begin_len = o.attn_len;
+    if (o.n_sinks == 0) o.n_sinks = 4;
+
+    const std::string over_t = "attn_len " + str(o.attn_len) + " is more than the model's trained context " + str(T) +
+                               " (set allow_attn_len_over_trained to permit it)";
+    if (o.attention == LH_ATTENTION_LONGHEADS) {
+        if (o.attn_len % o.chunk_size != 0) {
+            invalid("attn_len " + str(o.attn_len) + " is not a multiple of chunk_size " + str(o.chunk_size));
+        }
+        if (o.attn_len > T && !o.allow_attn_len_over_trained) invalid(over_t);
+        const int32_t k = o.attn_len / o.chunk_size;
+        if (k < 3) {
+            invalid("attn_len / chunk_size = " + str(o.attn_len) + " / " + str(o.chunk_size) + " = " + str(k) +
+                    " chunks; LongHeads needs at least 3 (sink, previous and current chunk)");
+        }
+    } else if (o.attention == LH_ATTENTION_WINDOW) {
+        if (o.attn_len > T && !o.allow_attn_len_over_trained) invalid(over_t);
+        if (o.n_sinks >= o.attn_len) {
+            invalid("n_sinks " + str(o.n_sinks) + " must be less than attn_len " + str(o.attn_len));
+        }
+    }
+    return o;
+}
+
+AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
+    AttentionConfig c;
+    c.mode = o.attention;
+    c.chunk_size = o.chunk_size;
+    c.attn_len = o.attn_len;
+    c.begin_len = o.begin_len;
+    c.n_sinks = o.n_sinks;
+    c.prefill_mode = o.prefill_mode;
+    c.kv_type = o.kv_type;
+    c.n_layer = hp.n_layer;
+    c.n_head = hp.n_head;
+    c.n_head_kv = hp.n_head_kv;
+    c.head_dim = hp.head_dim;
+    c.n_rot = hp.n_rot;
+    c.rope_freq_base = hp.rope_freq_base;
+    c.n_ctx = o.n_ctx;
+    return c;
+}
+
+Context::Context(const Model &model, const ContextOptions &opts)
+    : model_(model), opts_(resolve_context_options(model.hparams(), opts)) {
+    const HParams &hp = model.hparams();
+    const AttentionConfig cfg = attention_config(hp, opts_);
+    const uint64_t kv = Attention::estimate_bytes(cfg, opts_.n_ctx);
+    const uint64_t act = Forward::activation_bytes(hp, opts_.n_batch) + static_cast<uint64_t>(hp.n_vocab) * sizeof(float);
+    if (opts_.memory_budget_bytes != 0 && kv + act > opts_.memory_budget_bytes) {
+        fail(LH_ERROR_OUT_OF_MEMORY, "context of " + str(opts_.n_ctx) + " tokens needs " + str(kv) +
+                                         " bytes of KV cache (plus " + str(act) + " bytes of activations), over the budget of " +
+                                         str(opts_.memory_budget_bytes) + " bytes");
+    }
+    try {
+        arena_.reset(new tbb::task_arena(opts_.n_threads));
+        attn_.reset(new Attention(cfg, arena_.get()));
+        mm_.reset(new MatmulCache(opts_.n_threads));
+        fwd_.reset(new Forward(model, opts_.n_batch));
+        logits_.reserve(static_cast<size_t>(hp.n_vocab));
+        // Decoding runs M = 1 products: make those primitives now, the others on first use.
+        for (int32_t i = 0; i < std::min(hp.n_layer, 1); ++i) {
+            const LayerWeights &l = model.layer(i);
+            for (const WeightMatrix *w : {&l.wq, &l.wk, &l.wo, &l.w_gate, &l.w_down}) mm_->prepare(1, *w);
+        }
+        mm_->prepare(1, model.output());
+    } catch (const std::bad_alloc &) {
+        fail(LH_ERROR_OUT_OF_MEMORY, "could not allocate a context of " + str(opts_.n_ctx) + " tokens: it needs " +
+                                         str(kv) + " bytes of KV cache plus " + str(act) + " bytes of activations");
+    }
+}
+
+Context::~Context() = default;
+
+uint64_t Context::kv_bytes() const { return attn_->allocated_bytes(); }
+
+size_t Context::n_matmul_primitives() const { return mm_->n_primitives(); }
+
+void Context::reset() {
+    attn_->reset();
+    n_past_ = 0;
+    n_logits_ = 0;
+}
+
+void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::atomic<bool> *cancel) {
+    const HParams &hp = model_.hparams();
+    if (n == 0) invalid("no tokens to evaluate");
+    if (tokens == nullptr) invalid("tokens is NULL");
+    for (size_t i = 0; i < n; ++i) {
+        if (tokens[i] < 0 || tokens[i] >= hp.n_vocab) {
+            invalid("token id " + str(tokens[i]) + " at index " + str(static_cast<int64_t>(i)) +
+                    " is out of range: the vocabulary has " + str(hp.n_vocab) + " tokens");
+        }
+    }
+    if (n > static_cast<size_t>(opts_.n_ctx - n_past_)) {
+        fail(LH_ERROR_CONTEXT_FULL, str(static_cast<int64_t>(n)) + " tokens do not fit: context holds " + str(n_past_) +
+                                        " of " + str(opts_.n_ctx));
+    }
+    const int32_t total = static_cast<int32_t>(n);
+    const size_t rows = all_logits ? n : 1;
+    n_logits_ = 0;
+    try {
+        logits_.resize(rows * static_cast<size_t>(hp.n_vocab));
+    } catch (const std::bad_alloc &) {
+        fail(LH_ERROR_OUT_OF_MEMORY, "cannot allocate " + str(static_cast<int64_t>(rows * hp.n_vocab * sizeof(float))) +
+                                         " bytes for the logits of " + str(static_cast<int64_t>(rows)) + " tokens");
+    }
+
+    for (int32_t start = 0; start < total; start += opts_.n_batch) {
+        const int32_t nb = std::min(opts_.n_batch, total - start);
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            fail(LH_ERROR_CANCELLED, "evaluation cancelled after " + str(start) + " of " + str(total) +
+                                         " tokens; the context holds " + str(n_past_) + " tokens");
+        }
+        // Rows of this batch whose logits are wanted, and where they go.
+        int32_t first = nb;
+        float *dst = logits_.data();
+        if (all_logits) {
+            first = 0;
+            dst = logits_.data() + static_cast<size_t>(start) * hp.n_vocab;
+        } else if (start + nb == total) {
+            first = nb - 1;
+        }
+        bool done = false;
+        try {
+            done = fwd_->run(tokens + start, nb, n_past_, first, dst, *attn_, *mm_, cancel);
+        } catch (const std::bad_alloc &) {
+            reset();
+            fail(LH_ERROR_OUT_OF_MEMORY, "out of memory during evaluation; the context was reset");
+        } catch (...) {
+            reset();  // the cache holds part of this batch: drop everything rather than lie
+            throw;
+        }
+        if (!done) {
+            reset();
+            fail(LH_ERROR_CANCELLED, "evaluation cancelled in the middle of a batch; the context was reset");
+        }
+        n_past_ += nb;
+    }
+    n_logits_ = static_cast<int32_t>(rows);
+}
+
+const float *Context::logits(int32_t index) const {
+    if (n_logits_ == 0) invalid("no logits: nothing has been evaluated since the context was created or reset");
+    const int32_t i = index == -1 ? n_logits_ - 1 : index;
+    if (i < 0 || i >= n_logits_) {
+        invalid("logits index " + str(index) + " is out of range: the last evaluation kept " + str(n_logits_) + " row" +
+                (n_logits_ == 1 ? "" : "s"));
+    }
+    return logits_.data() + static_cast<size_t>(i) * model_.hparams().n_vocab;
+}
+
+uint64_t Context::estimate_kv_bytes(const Model &model, const ContextOptions &opts, int64_t n_tokens) {
+    if (n_tokens < 0) invalid("n_tokens " + str(n_tokens) + " is negative");
+    const ContextOptions o = resolve_context_options(model.hparams(), opts);
+    return Attention::estimate_bytes(attention_config(model.hparams(), o), n_tokens);
+}
+
+}  // namespace lh

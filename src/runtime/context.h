@@ -1,0 +1,99 @@
+// A context: one sequence's KV cache and attention configuration, the threads that run it and
+// the logits of its last evaluation. Used by one thread at a time (it may change threads between
+// calls); many contexts may share one Model.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <oneapi/tbb/task_arena.h>
+
+#include "longheads/longheads.h"
+
+
+namespace lh {
+
+class Attention;
+class Forward;
+class MatmulCache;
+class Model;
+struct AttentionConfig;
+struct HParams;
+
+struct ContextOptions {
+    int32_t n_ctx = 0;      // 0 = the trained context T
+    int32_t n_threads = 0;  // 0 = hardware threads
+    int32_t n_batch = 512;  // 0 = 512
+    lh_attention attention = LH_ATTENTION_FULL;
+    int32_t chunk_size = 0, attn_len = 0, begin_len = 0, n_sinks = 0;  // 0 = defaults from T
+    bool allow_attn_len_over_trained = false;
+    lh_prefill_mode prefill_mode = LH_PREFILL_PER_TOKEN;
+    lh_kv_type kv_type = LH_KV_F32;
+    uint64_t memory_budget_bytes = 0;  // 0 = none
+};
+
+// Fills defaults (docs/ATTENTION.md "Defaults": w = max(16, T/16) rounded down to a power of
+// two, L = T/2 rounded down to a multiple of w, B = L, S = 4; n_ctx 0 -> T, n_threads 0 ->
+// hardware threads, n_batch 0 -> 512) and validates every field. Throws
+// lh::Error(LH_ERROR_INVALID_ARGUMENT) naming the field and the value.
+ContextOptions resolve_context_options(const HParams &hp, ContextOptions opts);
+
+// The attention module's configuration for resolved options.
+AttentionConfig attention_config(const HParams &hp, const ContextOptions &resolved);
+
+class Context {
+public:
+    // Resolves and validates `opts`, checks the memory budget and allocates the KV cache.
+    // Throws lh::Error: LH_ERROR_INVALID_ARGUMENT, LH_ERROR_OUT_OF_MEMORY (budget exceeded or
+    // allocation failed, with the bytes). `model` must outlive the context.
+    Context(const Model &model, const ContextOptions &opts);
+    ~Context();
+    Context(const Context &) = delete;
+    Context &operator=(const Context &) = delete;
+
+    const ContextOptions &options() const { return opts_; }  // resolved
+    const Model &model() const { return model_; }
+
+    void reset();  // forget all tokens and logits; the cache stays allocated
+    int32_t n_past() const { return n_past_; }
+    uint64_t kv_bytes() const;
+
+    // Appends tokens[0..n) and runs the model over them in batches of n_batch. Afterwards
+    // logits() holds the last token's logits, or every token's with all_logits.
+    // Checked before anything is evaluated (state untouched on failure): n == 0 or a null
+    // pointer, ids out of range (LH_ERROR_INVALID_ARGUMENT), too many tokens
+    // (LH_ERROR_CONTEXT_FULL). `cancel` (may be null) is polled between layers; when it is set,
+    // eval throws LH_ERROR_CANCELLED: batches that completed stay in the context (n_past counts
+    // them) and the interrupted batch is dropped; because the cache cannot be rolled back
+    // inside a batch, a cancel that interrupts a batch mid-way resets the context (n_past 0).
+    // Either way n_past() is consistent with the cache and no logits are available.
+    void eval(const int32_t *tokens, size_t n, bool all_logits, const std::atomic<bool> *cancel = nullptr);
+
+    int32_t n_logits() const { return n_logits_; }  // rows available from the last eval
+    // n_vocab floats of row `index` of the last eval (-1 = its last row). Valid until the next
+    // eval/reset. Throws LH_ERROR_INVALID_ARGUMENT when out of range or no logits exist.
+    const float *logits(int32_t index) const;
+
+    // KV bytes (Attention::estimate_bytes) a context with these options would need at n_tokens
+    // tokens. Validates the options like the constructor.
+    static uint64_t estimate_kv_bytes(const Model &model, const ContextOptions &opts, int64_t n_tokens);
+
+    // Matmul primitives created so far (tests).
+    size_t n_matmul_primitives() const;
+
+private:
+    const Model &model_;
+    ContextOptions opts_;
+    std::unique_ptr<tbb::task_arena> arena_;
+    std::unique_ptr<Attention> attn_;
+    std::unique_ptr<MatmulCache> mm_;
+    std::unique_ptr<Forward> fwd_;
+    int32_t n_past_ = 0;
+    int32_t n_logits_ = 0;
+    std::vector<float> logits_;
+};
+
+}  // namespace lh

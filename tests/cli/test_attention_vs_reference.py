@@ -1,0 +1,87 @@
+"""The engine's attention modes against the independent numpy reference (tests/reference), on
+stories260K (T = 512) at 4*T tokens, for prefill, token-by-token decoding and a mix."""
+import json
+
+import numpy as np
+import pytest
+
+import longheads_ref
+from conftest import SHARED, run_json
+
+N_TOKENS = 2048          # 4 x the trained context
+W, L, B, S = 32, 256, 256, 4
+
+
+@pytest.fixture(scope="module")
+def tokens(stories, tmp_path_factory):
+    text = (SHARED / "reference" / "llamacpp" / "ppl_text.txt").read_text()
+    ids = run_json("tokenize", "-m", stories, "-p", text)["tokens"]
+    assert len(ids) >= N_TOKENS
+    path = tmp_path_factory.mktemp("ids") / "ids.json"
+    path.write_text(json.dumps(ids[:N_TOKENS]))
+    return ids[:N_TOKENS], path
+
+
+@pytest.fixture(scope="module")
+def ref_model(stories):
+    return longheads_ref.Model(str(stories))
+
+
+@pytest.fixture(scope="module")
+def ref_longheads(ref_model, tokens):
+    return longheads_ref.forward(ref_model, tokens[0], mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S)
+
+
+def engine_logits(stories, ids_path, attention, batch, all_positions=False, extra=()):
+    args = ["logits", "-m", stories, "--tokens-file", ids_path, "--attention", attention, "--chunk-size", W,
+            "--attn-len", L, "--begin", B, "--sinks", S, "-b", batch, "-c", N_TOKENS, *extra]
+    if all_positions:
+        args.append("--all")
+    return np.array(run_json(*args)["logits"])
+
+
+def test_longheads_prefill_matches_reference_at_every_position(stories, tokens, ref_longheads):
+    got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True)
+    diff = np.abs(got - ref_longheads).max(axis=1)
+    print(f"longheads prefill: max |diff| {diff.max():.2e} (worst position {int(diff.argmax())})")
+    assert diff.max() <= 1e-3
+
+
+@pytest.mark.parametrize("batch", [1, 77])
+def test_longheads_decoding_and_mixed_batches_match_reference(stories, tokens, ref_longheads, batch):
+    got = engine_logits(stories, tokens[1], "longheads", batch)
+    diff = np.abs(got - ref_longheads[-1]).max()
+    print(f"longheads batch {batch}: max |diff| {diff:.2e}")
+    assert diff <= 1e-3
+
+
+def test_longheads_differs_from_full_past_begin(stories, tokens, ref_longheads):
+    full = engine_logits(stories, tokens[1], "full", 512)
+    assert np.abs(full - ref_longheads[-1]).max() > 1e-2
+
+
+def test_window_matches_reference(stories, tokens, ref_model):
+    ref = longheads_ref.forward(ref_model, tokens[0][:1024], mode="window", chunk_size=W, attn_len=L, begin=B, sinks=S)
+    path = tokens[1].parent / "ids1024.json"
+    path.write_text(json.dumps(tokens[0][:1024]))
+    got = engine_logits(stories, path, "window", 100)
+    assert np.abs(got - ref[-1]).max() <= 1e-3
+
+
+def test_full_matches_reference_beyond_trained_context(stories, tokens, ref_model):
+    ref = longheads_ref.forward(ref_model, tokens[0][:1024], mode="full", chunk_size=W, attn_len=L, begin=B, sinks=S)
+    path = tokens[1].parent / "ids1024f.json"
+    path.write_text(json.dumps(tokens[0][:1024]))
+    got = engine_logits(stories, path, "full", 512)
+    assert np.abs(got - ref[-1]).max() <= 1e-3
+
+
+def test_perplexity_command_agrees_with_reference(stories, tokens, ref_longheads):
+    text_file = SHARED / "reference" / "llamacpp" / "ppl_text.txt"
+    out = run_json("perplexity", "-m", stories, "-f", text_file, "--ctx", N_TOKENS, "--attention", "longheads",
+                   "--chunk-size", W, "--attn-len", L, "--begin", B)
+    ref_ppl, _ = longheads_ref.perplexity(ref_longheads, tokens[0])
+    assert out["tokens"] == N_TOKENS
+    assert abs(out["ppl"] - ref_ppl) / ref_ppl < 1e-3
+    starts = [w[0] for w in out["ppl_by_window"]]
+    assert starts == [0, 512, 1024, 1536]

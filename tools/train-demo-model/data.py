@@ -1,0 +1,166 @@
+"""Training data for the LongHeads demo model: KJV Bible text (Debian package `bible-kjv`) packed
+into windows of T+1 tokens, mixed with passkey samples in the exact format of
+docs/longheads.md (shared) with needle-to-question gaps spread continuously over the window.
+
+Held out for perplexity: the book of Acts (never used in training).
+"""
+import os
+import random
+import re
+import subprocess
+
+HELDOUT_BOOK = "Acts"
+CACHE = "/tmp/longheads-demo-kjv.txt"
+
+TASK = ("There is an important info hidden inside a lot of irrelevant text. Find it and memorize "
+        "them. I will quiz you about the important information there.")
+GARBAGE = ("The grass is green. The sky is blue. The sun is yellow. Here we go. "
+           "There and back again.")
+QUESTION = "What is the pass key? The pass key is"
+
+
+def needle(k):
+    return "The pass key is %d. Remember it. %d is the pass key." % (k, k)
+
+
+def garbage_inf(n_chars, start=0):
+    """The filler: GARBAGE repeated, joined by spaces, cut to n_chars characters from `start`."""
+    unit = GARBAGE + " "
+    reps = (start + n_chars) // len(unit) + 2
+    return (unit * reps)[start:start + n_chars]
+
+
+def passkey_prompt(k, prefix_chars, suffix_chars):
+    """The evaluation prompt (landmark/LongHeads passkey script layout, character-level cuts)."""
+    return (TASK + "\n" + garbage_inf(prefix_chars) + "\n" + needle(k) + "\n" +
+            garbage_inf(suffix_chars) + "\n" + QUESTION)
+
+
+def load_kjv():
+    """Returns list of (book, verse_text) in canonical order."""
+    if not os.path.exists(CACHE):
+        out = subprocess.run(["bible", "-f", "Gen1:1-Rev22:21"], stdin=subprocess.DEVNULL,
+                             capture_output=True, check=True).stdout.decode("utf-8")
+        with open(CACHE + ".tmp", "w") as f:
+            f.write(out)
+        os.replace(CACHE + ".tmp", CACHE)
+    verses = []
+    pat = re.compile(r"^([1-3]?[A-Za-z]+)(\d+):(\d+) (.*)$")
+    for line in open(CACHE, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        m = pat.match(line)
+        if not m:
+            raise ValueError("unexpected line: %r" % line[:80])
+        verses.append((m.group(1), m.group(4).strip()))
+    return verses
+
+
+def heldout_text(verses=None):
+    verses = verses or load_kjv()
+    return " ".join(v for b, v in verses if b == HELDOUT_BOOK)
+
+
+class DataGen:
+    """Produces training windows of T+1 tokens plus a per-target loss weight."""
+
+    def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0):
+        self.tok, self.T = tok, T
+        self.rng = random.Random(seed)
+        verses = load_kjv()
+        self.train_verses = [v for b, v in verses if b != HELDOUT_BOOK]
+        self.passkey_frac = passkey_frac
+        self.answer_weight = answer_weight
+        self.n_fixed = len(tok.encode(passkey_prompt(50000, 0, 0) + " 50000", bos=True))
+
+    # ---- natural text
+    def bible_text(self, n_chars):
+        r = self.rng
+        i = r.randrange(len(self.train_verses))
+        parts, n = [], 0
+        sep = "\n" if r.random() < 0.2 else " "
+        while n < n_chars and i < len(self.train_verses):
+            parts.append(self.train_verses[i])
+            n += len(self.train_verses[i]) + 1
+            i += 1
+        return sep.join(parts)[:n_chars]
+
+    def bible_doc(self):
+        """A document: BOS + a random run of verses (ends at a verse boundary)."""
+        r = self.rng
+        n_chars = int(r.choice([200, 400, 800, 1600, 3200]) * r.uniform(0.5, 1.0))
+        txt = self.bible_text(n_chars)
+        txt = txt.rsplit(". ", 1)[0] + "." if r.random() < 0.5 and ". " in txt else txt
+        return self.tok.encode(txt, bos=True), None
+
+    # ---- passkey filler: mostly the standard filler, sometimes natural text or a mix,
+    # cut at random character offsets so every needle-to-question gap occurs
+    def filler(self, n_chars):
+        r = self.rng
+        u = r.random()
+        if n_chars == 0:
+            return ""
+        if u < 0.6:
+            start = 0 if r.random() < 0.5 else r.randrange(len(GARBAGE) + 1)
+            return garbage_inf(n_chars, start)
+        if u < 0.8:
+            return self.bible_text(n_chars)
+        out = ""
+        while len(out) < n_chars:  # interleave filler sentences and verses
+            if r.random() < 0.5:
+                out += garbage_inf(r.randint(10, 120), r.randrange(len(GARBAGE) + 1)) + " "
+            else:
+                out += self.bible_text(r.randint(20, 200)) + " "
+        return out[:n_chars]
+
+    def passkey_doc(self, max_tokens):
+        """BOS + passkey prompt + " k", at most max_tokens tokens; weights mark the answer."""
+        r = self.rng
+        k = r.randint(1, 50000)
+        budget = max_tokens - self.n_fixed          # tokens left for the two fillers
+        if budget < 0:
+            return None
+        cmax = int(budget * 2.2) + 8                 # characters that may fit (trimmed below)
+        suf = r.randint(0, cmax)                     # gap first: uniform over the whole range
+        pre = r.randint(0, cmax - suf)
+        pre_txt, suf_txt = self.filler(pre), self.filler(suf)
+        while True:
+            prompt = (TASK + "\n" + pre_txt + "\n" + needle(k) + "\n" + suf_txt + "\n" + QUESTION)
+            p_ids = self.tok.encode(prompt, bos=True)
+            ids = self.tok.encode(prompt + " %d" % k, bos=True)
+            if len(ids) <= max_tokens:
+                break
+            excess = len(ids) - max_tokens
+            cut = max(1, int(excess * 1.6))
+            if len(pre_txt) > 0:
+                pre_txt = pre_txt[:max(0, len(pre_txt) - cut)]
+            else:
+                suf_txt = suf_txt[:max(0, len(suf_txt) - cut)]
+        assert ids[:len(p_ids)] == p_ids
+        return ids, len(p_ids)
+
+    def window(self):
+        """Returns (tokens[T+1], weights[T]) : weights for predicting tokens[1:]."""
+        r, T = self.rng, self.T
+        toks, w = [], []
+
+        def append(ids, ans_start=None):
+            base = len(toks)
+            toks.extend(ids)
+            w.extend([1.0] * len(ids))
+            if ans_start is not None:
+                for j in range(base + ans_start, base + len(ids)):
+                    w[j] = self.answer_weight
+
+        while len(toks) < T + 1:
+            room = T + 1 - len(toks)
+            # passkey samples mostly start a window (as at evaluation), sometimes packed later
+            want_pk = r.random() < (self.passkey_frac if len(toks) == 0 else self.passkey_frac / 3)
+            pk = self.passkey_doc(min(room, T)) if want_pk else None
+            if pk is not None:
+                append(*pk)
+            else:
+                append(self.bible_doc()[0])
+        toks, w = toks[:T + 1], w[:T + 1]
+        return toks, w[1:]   # weight of target t+1
