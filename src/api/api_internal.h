@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "runtime/context.h"
 #include "sampling/sampler.h"
+#include "tokenizer/vocab.h"
 
 struct lh_model {
     std::unique_ptr<lh::Model> model;

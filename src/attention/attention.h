@@ -56,6 +56,14 @@ public:
     // last forward() of that layer, in ascending order (empty when full attention was used).
     const std::vector<int32_t> &last_selection(int32_t layer, int32_t head) const;
 
+    // More diagnostics. Tokens cached for `layer`.
+    int32_t n_cached(int32_t layer) const;
+    // Chunk key c_j of (layer, query head) (longheads mode, chunk complete), head_dim floats.
+    std::vector<float> chunk_key(int32_t layer, int32_t head, int32_t chunk) const;
+    // Per-thread work buffers (one set per arena slot), included in allocated_bytes() but not in
+    // estimate_bytes(), which counts what grows with the context.
+    uint64_t scratch_bytes() const;
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "model/model.h"
+#include "tokenizer/vocab.h"
 
 namespace lh {
 

@@ -10,6 +10,10 @@
 #include <mutex>
 #include <string>
 
+#if defined(__F16C__) && defined(__AVX__)
+#include <immintrin.h>
+#endif
+
 #include "common/error.h"
 
 namespace lh {
@@ -99,15 +103,19 @@ inline uint32_t load_u32(const uint8_t *p) {
     return v;
 }
 
-// Branch-free so that loops over many halves vectorise.
+// Branch-free (selects by masks) so that loops over many halves vectorise.
 inline float h2f(uint16_t h) {
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-    const uint32_t em = h & 0x7fffu;                     // exponent and mantissa
-    const uint32_t normal = (em << 13) + 0x38000000u;    // rebias exponent by 127 - 15
-    const uint32_t infnan = (em << 13) | 0x7f800000u;    // exponent 31 -> 255, payload kept
-    const uint32_t subnormal = f32_bits(static_cast<float>(static_cast<int32_t>(em)) * 0x1p-24f);
-    const uint32_t bits = em < 0x0400u ? subnormal : (em >= 0x7c00u ? infnan : normal);
-    return f32_from_bits(sign | bits);
+    const uint32_t em = h & 0x7fffu;                   // exponent and mantissa
+    const uint32_t normal = (em << 13) + 0x38000000u;  // rebias the exponent by 127 - 15
+    // Exponent 31 (inf/NaN) must become 255: add the missing 128 - 16 to the rebiased exponent.
+    const uint32_t inf_mask = 0u - static_cast<uint32_t>(em >= 0x7c00u);
+    const uint32_t wide = normal + (inf_mask & 0x38000000u);
+    // Subnormals (and zero) are mantissa * 2^-24, computed exactly in float: 0x3f000000 | m is
+    // 0.5 + m * 2^-24.
+    const uint32_t sub = f32_bits(f32_from_bits(0x3f000000u | em) - 0.5f);
+    const uint32_t sub_mask = 0u - static_cast<uint32_t>(em < 0x0400u);
+    return f32_from_bits(sign | (sub & sub_mask) | (wide & ~sub_mask));
 }
 
 inline float load_half(const uint8_t *p) { return h2f(load_u16(p)); }
@@ -117,7 +125,15 @@ inline float load_half(const uint8_t *p) { return h2f(load_u16(p)); }
 // ---------------------------------------------------------------------------------------------
 
 void deq_f16(const uint8_t *src, float *dst, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) dst[i] = h2f(load_u16(src + 2 * i));
+    int64_t i = 0;
+#if defined(__F16C__) && defined(__AVX__)
+    // The hardware conversion is exact (IEEE binary16 -> binary32 loses nothing).
+    for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 2 * i));
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
+    }
+#endif
+    for (; i < n; ++i) dst[i] = h2f(load_u16(src + 2 * i));
 }
 
 void deq_bf16(const uint8_t *src, float *dst, int64_t n) {
@@ -130,8 +146,9 @@ void deq_q4_0(const uint8_t *src, float *dst, int64_t nb) {
         const float d = load_half(src);
         const uint8_t *qs = src + 2;
         for (int j = 0; j < 16; ++j) {
-            dst[j] = static_cast<float>(static_cast<int>(qs[j] & 0x0f) - 8) * d;
-            dst[j + 16] = static_cast<float>(static_cast<int>(qs[j] >> 4) - 8) * d;
+            const int lo = qs[j] & 0x0f, hi = qs[j] >> 4;
+            dst[j] = static_cast<float>(lo - 8) * d;
+            dst[j + 16] = static_cast<float>(hi - 8) * d;
         }
     }
 }
@@ -143,8 +160,9 @@ void deq_q4_1(const uint8_t *src, float *dst, int64_t nb) {
         const float m = load_half(src + 2);
         const uint8_t *qs = src + 4;
         for (int j = 0; j < 16; ++j) {
-            dst[j] = static_cast<float>(qs[j] & 0x0f) * d + m;
-            dst[j + 16] = static_cast<float>(qs[j] >> 4) * d + m;
+            const int lo = qs[j] & 0x0f, hi = qs[j] >> 4;
+            dst[j] = static_cast<float>(lo) * d + m;
+            dst[j + 16] = static_cast<float>(hi) * d + m;
         }
     }
 }

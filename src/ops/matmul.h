@@ -1,4 +1,5 @@
-// Matrix products through oneDNN (2.x API): y[M,N] = x[M,K] · Wᵀ with W stored [N][K].
+// Matrix products through oneDNN (2.x API): y[M,N] = x[M,K] · Wᵀ with W stored [N][K]
+// (matmul primitives; an inner-product primitive, oneDNN's GEMV, for single rows).
 #pragma once
 
 #include <cstdint>
@@ -51,7 +52,7 @@ public:
 
 private:
     struct Entry {
-        dnnl::matmul prim;
+        dnnl::primitive prim;  // inner product for m = 1, matmul otherwise
         dnnl::memory src, wei, dst, scratch;
         size_t scratch_bytes = 0;
     };

@@ -11,6 +11,8 @@
 // THREADING_MEASUREMENT_PLACEHOLDER
 #include "runtime/context.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <new>
 #include <string>
@@ -135,12 +137,12 @@ Context::Context(const Model &model, const ContextOptions &opts)
         mm_.reset(new MatmulCache(opts_.n_threads));
         fwd_.reset(new Forward(model, opts_.n_batch));
         logits_.reserve(static_cast<size_t>(hp.n_vocab));
-        // Decoding runs M = 1 products: make those primitives now, the others on first use.
-        for (int32_t i = 0; i < std::min(hp.n_layer, 1); ++i) {
-            const LayerWeights &l = model.layer(i);
-            for (const WeightMatrix *w : {&l.wq, &l.wk, &l.wo, &l.w_gate, &l.w_down}) mm_->prepare(1, *w);
+        // Decoding runs M = 1 products: make those primitives now (every layer has the shapes
+        // of layer 0), the batch-sized ones on first use.
+        const LayerWeights &l0 = model.layer(0);
+        for (const WeightMatrix *w : {&l0.wq, &l0.wk, &l0.wo, &l0.w_gate, &l0.w_down, &model.output()}) {
+            mm_->prepare(1, *w);
         }
-        mm_->prepare(1, model.output());
     } catch (const std::bad_alloc &) {
         fail(LH_ERROR_OUT_OF_MEMORY, "could not allocate a context of " + str(opts_.n_ctx) + " tokens: it needs " +
                                          str(kv) + " bytes of KV cache plus " + str(act) + " bytes of activations");
@@ -173,6 +175,8 @@ void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::
         fail(LH_ERROR_CONTEXT_FULL, str(static_cast<int64_t>(n)) + " tokens do not fit: context holds " + str(n_past_) +
                                         " of " + str(opts_.n_ctx));
     }
+    // The OpenMP team size is per calling thread, and this context may have changed threads.
+    omp_set_num_threads(opts_.n_threads);
     const int32_t total = static_cast<int32_t>(n);
     const size_t rows = all_logits ? n : 1;
     n_logits_ = 0;

@@ -22,6 +22,7 @@
 // Cost: O(n_vocab) plus partial selection (nth_element / sorts of the kept prefix only).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -81,7 +81,7 @@ bool is_eog_text(const std::string &t) {
         "<|eot_id|>",   "<|im_end|>", "<|end|>",   "<|return|>", "<|call|>",          "<|flush|>",
         "<|calls|>",    "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>",      "<EOT>",
         "_<EOT>",       "[EOT]",      "[EOS]",     "<|end_of_text|>", "<end_of_utterance>", "<eos>",
-        "<turn|>",      "<|tool_response>", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+        "<turn|>",      "<|tool_response>", ("<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>"),  // DeepSeek
     };
     for (const char *s : kTexts)
         if (t == s) return true;
@@ -285,9 +285,12 @@ Vocab Vocab::from_gguf(const GgufFile &file) {
     }
 
     const int64_t size = static_cast<int64_t>(n);
+    // An absent key takes llama.cpp's SPM default (if in range); a stored -1 (or 0xFFFFFFFF in
+    // an unsigned 32-bit key) means "no such token"; any other value must be a valid id.
     auto id_key = [&](const char *key, int32_t fallback) -> int32_t {
         if (!file.find(key)) return fallback < size ? fallback : -1;
         int64_t v = file.get_int(key, -1);
+        if (v == -1 || v == 0xFFFFFFFFll) return -1;
         if (v < 0 || v >= size)
             bad_format(std::string("metadata key '") + key + "' = " + std::to_string(v) +
                        " is out of range (vocabulary of " + std::to_string(size) + ")");

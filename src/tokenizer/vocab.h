@@ -14,6 +14,10 @@
 //   A final symbol that is not a token becomes byte tokens "<0xNN>" (else the one-byte token,
 //   else UNK; if none exists tokenize throws LH_ERROR_UNSUPPORTED). "" gives [] (or [BOS]).
 //   Invalid UTF-8 never fails: its bytes go through the same rules and come out as byte tokens.
+//   llama.cpp quirk kept: spaces are escaped BEFORE the split, so a truncated lead byte can
+//   swallow the first bytes of a following "▁" (e.g. "\xC3 x" -> bytes C3 E2, 96, 81, "x"), and
+//   that space then detokenizes as the raw bytes of U+2581 instead of ' '. Valid UTF-8 always
+//   round-trips: detokenize(tokenize(t, false, false), DETOK_DEFAULT) == t.
 // - piece(id, render_special): NORMAL -> text with U+2581 -> ' '; BYTE -> the raw byte;
 //   USER_DEFINED -> text as is; CONTROL/UNKNOWN -> "" unless render_special (then the text);
 //   UNUSED/UNDEFINED -> "".
@@ -75,7 +79,8 @@ public:
     // Throws lh::Error(LH_ERROR_BAD_FORMAT).
     explicit Vocab(VocabData data);
     // Reads tokenizer.ggml.* keys; model must be "llama" (else LH_ERROR_UNSUPPORTED).
-    // Absent ids default to llama.cpp's SPM defaults (BOS 1, EOS 2, UNK 0 when in range).
+    // Absent ids default to llama.cpp's SPM defaults (BOS 1, EOS 2, UNK 0 when in range); a
+    // stored -1 / 0xFFFFFFFF means none; other out-of-range ids are LH_ERROR_BAD_FORMAT.
     static Vocab from_gguf(const GgufFile &file);
 
     int32_t size() const;

@@ -70,7 +70,7 @@ std::vector<float> dequant(TensorType type, const std::vector<uint8_t> &bytes, i
 
 // |got - want| within a couple of float ulps of the magnitudes involved (fused multiply-add or
 // not, the library and the test may round a product-plus-offset differently).
-bool close(float got, float want, float magnitude) {
+bool near_enough(float got, float want, float magnitude) {
     return std::fabs(got - want) <= 4e-7f * (std::fabs(want) + std::fabs(magnitude)) + 1e-30f;
 }
 
@@ -104,7 +104,7 @@ void check_quantized(TensorType type, const std::vector<float> &x, const Quantiz
     const std::vector<float> y = dequant(type, q.bytes, n);
     int bad_decode = 0, bad_error = 0;
     for (size_t i = 0; i < x.size(); ++i) {
-        if (!close(y[i], q.expect[i], q.magnitude[i])) {
+        if (!near_enough(y[i], q.expect[i], q.magnitude[i])) {
             if (bad_decode++ < 5) UNSCOPED_INFO("element " << i << ": got " << y[i] << ", codes say " << q.expect[i]);
         }
         if (!(std::fabs(y[i] - x[i]) <= q.bound[i])) {
@@ -421,7 +421,7 @@ TEST_CASE("tensor types: row bytes", "[tensor_types]") {
 // Half and bfloat16
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("half: known values and edge cases", "[tensor_types][half]") {
+TEST_CASE("tensor types: half: known values and edge cases", "[tensor_types][half]") {
     CHECK(lh::half_to_float(0x0000) == 0.0f);
     CHECK_FALSE(std::signbit(lh::half_to_float(0x0000)));
     CHECK(lh::half_to_float(0x8000) == 0.0f);
@@ -480,7 +480,7 @@ TEST_CASE("half: known values and edge cases", "[tensor_types][half]") {
     CHECK(std::isnan(lh::half_to_float(nn)));
 }
 
-TEST_CASE("half: every value decodes exactly and round-trips", "[tensor_types][half]") {
+TEST_CASE("tensor types: half: every value decodes exactly and round-trips", "[tensor_types][half]") {
     int mismatches = 0;
     for (uint32_t h = 0; h < 65536; ++h) {
         const uint16_t hv = static_cast<uint16_t>(h);
@@ -498,7 +498,7 @@ TEST_CASE("half: every value decodes exactly and round-trips", "[tensor_types][h
     CHECK(mismatches == 0);
 }
 
-TEST_CASE("half: float_to_half rounds to nearest even everywhere", "[tensor_types][half]") {
+TEST_CASE("tensor types: half: float_to_half rounds to nearest even everywhere", "[tensor_types][half]") {
     // Between consecutive finite positive halves a and b: just above a, the midpoint, and just
     // below b. Midpoints are exact floats (12 significant bits).
     int mismatches = 0;
@@ -517,7 +517,7 @@ TEST_CASE("half: float_to_half rounds to nearest even everywhere", "[tensor_type
     CHECK(mismatches == 0);
 }
 
-TEST_CASE("bf16: conversion and round trip", "[tensor_types][half]") {
+TEST_CASE("tensor types: bf16: conversion and round trip", "[tensor_types][half]") {
     CHECK(lh::bf16_to_float(0x3F80) == 1.0f);
     CHECK(lh::bf16_to_float(0xC040) == -3.0f);
     CHECK(lh::bf16_to_float(0x7F80) == std::numeric_limits<float>::infinity());
@@ -543,7 +543,7 @@ TEST_CASE("bf16: conversion and round trip", "[tensor_types][half]") {
 // Hand-made blocks with values worked out by hand
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("dequantize f32, f16, bf16", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize f32, f16, bf16", "[tensor_types][dequant]") {
     const float f[5] = {1.5f, -0.0f, 3e38f, -1e-40f, 7.0f};
     std::vector<uint8_t> fb(sizeof f);
     std::memcpy(fb.data(), f, sizeof f);
@@ -583,9 +583,20 @@ TEST_CASE("dequantize f32, f16, bf16", "[tensor_types][dequant]") {
         if (bits_of(yab[i]) != (i << 16)) ++bad;
     }
     CHECK(bad == 0);
+    // An odd length from an odd address: the vector body and a scalar tail.
+    std::vector<float> yo(65533);
+    std::vector<uint8_t> odd(all.size() + 1);
+    std::memcpy(odd.data() + 1, all.data(), all.size());
+    lh::dequantize_row(TensorType::F16, odd.data() + 1 + 6, yo.data(), 65533);
+    bad = 0;
+    for (uint32_t i = 0; i < 65533; ++i) {
+        const float want = ya[i + 3];
+        if (bits_of(yo[i]) != bits_of(want) && !(std::isnan(yo[i]) && std::isnan(want))) ++bad;
+    }
+    CHECK(bad == 0);
 }
 
-TEST_CASE("dequantize q4_0: nibble order and offset", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q4_0: nibble order and offset", "[tensor_types][dequant]") {
     // d = 2; byte j holds element j (low nibble = j) and element j+16 (high nibble = 15-j).
     std::vector<uint8_t> blk(18);
     put_u16(blk, 0, 0x4000);
@@ -599,7 +610,7 @@ TEST_CASE("dequantize q4_0: nibble order and offset", "[tensor_types][dequant]")
     }
 }
 
-TEST_CASE("dequantize q4_1: scale and min", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q4_1: scale and min", "[tensor_types][dequant]") {
     // d = 0.5, m = -3.
     std::vector<uint8_t> blk(20);
     put_u16(blk, 0, 0x3800);
@@ -618,7 +629,7 @@ TEST_CASE("dequantize q4_1: scale and min", "[tensor_types][dequant]") {
     }
 }
 
-TEST_CASE("dequantize q5_0 and q5_1: fifth bits", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q5_0 and q5_1: fifth bits", "[tensor_types][dequant]") {
     // qh = bits {0, 9, 16, 24, 31}, little endian: bytes 01 02 01 81.
     const uint8_t qh[4] = {0x01, 0x02, 0x01, 0x81};
     auto high = [](int e) { return (e == 0 || e == 9 || e == 16 || e == 24 || e == 31) ? 16 : 0; };
@@ -659,7 +670,7 @@ TEST_CASE("dequantize q5_0 and q5_1: fifth bits", "[tensor_types][dequant]") {
     }
 }
 
-TEST_CASE("dequantize q8_0: signed bytes", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q8_0: signed bytes", "[tensor_types][dequant]") {
     std::vector<uint8_t> blk(2 * 34);
     put_u16(blk, 0, 0x3800);   // d = 0.5
     put_u16(blk, 34, 0xBC00);  // d = -1 in the second block
@@ -686,7 +697,7 @@ const int kHandSc[8] = {1, 2, 3, 4, 17, 33, 49, 63};
 const int kHandMin[8] = {0, 1, 2, 3, 20, 40, 50, 63};
 }  // namespace
 
-TEST_CASE("dequantize q4_K: 6-bit scale packing and nibble layout", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q4_K: 6-bit scale packing and nibble layout", "[tensor_types][dequant]") {
     std::vector<uint8_t> blk(144);
     put_u16(blk, 0, 0x3800);  // d = 0.5
     put_u16(blk, 2, 0x3400);  // dmin = 0.25
@@ -708,7 +719,7 @@ TEST_CASE("dequantize q4_K: 6-bit scale packing and nibble layout", "[tensor_typ
     }
 }
 
-TEST_CASE("dequantize q5_K: qh bit per sub-block", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q5_K: qh bit per sub-block", "[tensor_types][dequant]") {
     std::vector<uint8_t> blk(176);
     put_u16(blk, 0, 0x3800);  // d = 0.5
     put_u16(blk, 2, 0x3400);  // dmin = 0.25
@@ -731,7 +742,7 @@ TEST_CASE("dequantize q5_K: qh bit per sub-block", "[tensor_types][dequant]") {
     }
 }
 
-TEST_CASE("dequantize q4_K/q5_K: every 6-bit scale and min value", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q4_K/q5_K: every 6-bit scale and min value", "[tensor_types][dequant]") {
     std::mt19937 rng(7);
     std::uniform_int_distribution<int> six(0, 63);
     for (int trial = 0; trial < 80; ++trial) {
@@ -761,7 +772,7 @@ TEST_CASE("dequantize q4_K/q5_K: every 6-bit scale and min value", "[tensor_type
     }
 }
 
-TEST_CASE("dequantize q6_K: ql/qh layout and signed scales", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize q6_K: ql/qh layout and signed scales", "[tensor_types][dequant]") {
     std::vector<uint8_t> blk(210);
     // First 128 elements: ql[0..31] = 0x5A, ql[32..63] = 0x3C, qh[0..31] = 0xE4 (fields 0,1,2,3).
     // Last 128: ql[64..127] = 0xA5, qh[32..63] = 0x1B (fields 3,2,1,0).
@@ -796,7 +807,7 @@ TEST_CASE("dequantize q6_K: ql/qh layout and signed scales", "[tensor_types][deq
 // Random rows through the reference quantizers
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("dequantize: random rows quantized by the reference encoders", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize: random rows quantized by the reference encoders", "[tensor_types][dequant]") {
     std::mt19937 rng(12345);
     for (int trial = 0; trial < 4; ++trial) {
         INFO("trial " << trial);
@@ -825,7 +836,7 @@ TEST_CASE("dequantize: random rows quantized by the reference encoders", "[tenso
     }
 }
 
-TEST_CASE("dequantize: all-zero blocks give zeros", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize: all-zero blocks give zeros", "[tensor_types][dequant]") {
     for (uint32_t id : {0u, 1u, 2u, 3u, 6u, 7u, 8u, 12u, 13u, 14u, 30u}) {
         const TensorType t = static_cast<TensorType>(id);
         const int64_t n = lh::tensor_type_traits(id)->block_elems == 1 ? 64 : 512;
@@ -838,7 +849,7 @@ TEST_CASE("dequantize: all-zero blocks give zeros", "[tensor_types][dequant]") {
     }
 }
 
-TEST_CASE("dequantize: rows at unaligned addresses", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize: rows at unaligned addresses", "[tensor_types][dequant]") {
     std::mt19937 rng(99);
     const std::vector<float> x = random_row(rng, 512, 32);
     const Quantized q = quantize_k4(TensorType::Q4_K, x);
@@ -850,7 +861,7 @@ TEST_CASE("dequantize: rows at unaligned addresses", "[tensor_types][dequant]") 
     CHECK(std::memcmp(y.data(), z.data(), 512 * sizeof(float)) == 0);
 }
 
-TEST_CASE("dequantize: unsupported types throw LH_ERROR_UNSUPPORTED", "[tensor_types][dequant]") {
+TEST_CASE("tensor types: dequantize: unsupported types throw LH_ERROR_UNSUPPORTED", "[tensor_types][dequant]") {
     std::vector<uint8_t> bytes(1024, 0);
     std::vector<float> out(256);
     for (uint32_t id : {9u, 10u, 11u, 15u, 16u, 20u, 24u, 28u, 39u, 999u}) {

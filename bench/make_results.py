@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Writes docs/RESULTS.md: perplexity by context length for full/window/longheads on stories260K,
+and passkey retrieval on the shipped demo model. Every number comes from one run of this script.
+
+usage: /usr/bin/python3 bench/make_results.py [--quick] [--skip-passkey] [--skip-ppl]
+"""
+import argparse
+import datetime
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+CLI = REPO / "build" / "bin" / "longheads"
+STORIES = REPO / "models" / "stories260K.gguf"
+LONG_TEXT = REPO / "bench" / "data" / "stories_long.txt"
+DEMO = REPO / "models" / "longheads-demo.gguf"
+MODES = ["full", "window", "longheads"]
+
+
+def run_json(*args):
+    cmd = [str(CLI), *map(str, args), "--json", "--no-progress"]
+    t0 = time.time()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    out = json.loads(proc.stdout)
+    out["_seconds"] = time.time() - t0
+    return out
+
+
+def ppl_section(lengths):
+    lines = ["## Perplexity of stories260K (T = 512) by context length", "",
+             f"Text: `{LONG_TEXT.relative_to(REPO)}` (stories sampled from stories260K itself, see "
+             "`bench/make_long_text.sh`). Each cell: the first N tokens evaluated as ONE sequence (BOS first), "
+             "every position scored. In brackets: perplexity of the last window of T tokens, where positions "
+             "are furthest beyond the trained context.", "",
+             "| tokens | " + " | ".join(MODES) + " |", "|---|" + "---|" * len(MODES)]
+    for n in lengths:
+        cells = []
+        for mode in MODES:
+            out = run_json("perplexity", "-m", STORIES, "-f", LONG_TEXT, "--ctx", n, "--attention", mode)
+            last = out["ppl_by_window"][-1][2]
+            cells.append(f"{out['ppl']:.3f} ({last:.3f})")
+            print(f"ppl {mode} {n}: {out['ppl']:.3f} last window {last:.3f} [{out['_seconds']:.1f}s]", flush=True)
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    lines += ["", "Command per cell: `longheads perplexity -m models/stories260K.gguf -f "
+              f"{LONG_TEXT.relative_to(REPO)} --ctx N --attention MODE --json` (LongHeads defaults for T = 512: "
+              "w = 32, L = 256, B = 256; window: L = 256, S = 4).", ""]
+    return lines
+
+
+def passkey_section(multiples, trials):
+    info = run_json("info", "-m", DEMO)
+    T = info["context_length"]
+    lines = [f"## Passkey retrieval with the demo model (T = {T})", "",
+             f"`models/longheads-demo.gguf`; {trials} trials per cell, depths spread evenly over the context; "
+             "greedy decoding; a trial is correct when every answer token matches.", "",
+             "| length | tokens | " + " | ".join(MODES) + " |", "|---|---|" + "---|" * len(MODES)]
+    for mult in multiples:
+        n = mult * T
+        cells, tokens = [], 0
+        for mode in MODES:
+            out = run_json("passkey", "-m", DEMO, "--length", n, "--trials", trials, "--seed", 1, "--attention", mode)
+            tokens = out["mean_tokens"]
+            cells.append(f"{out['accuracy'] * 100:.0f} %")
+            print(f"passkey {mode} {mult}x: {out['accuracy']:.2f} [{out['_seconds']:.1f}s]", flush=True)
+        lines.append(f"| {mult}x T | {tokens:.0f} | " + " | ".join(cells) + " |")
+    lines += ["", "Command per cell: `longheads passkey -m models/longheads-demo.gguf --length N --trials K "
+              "--seed 1 --attention MODE --json`.", ""]
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer lengths and trials")
+    ap.add_argument("--skip-passkey", action="store_true")
+    ap.add_argument("--skip-ppl", action="store_true")
+    ap.add_argument("--trials", type=int, default=20)
+    args = ap.parse_args()
+    lines = ["# Results", "", f"Made by `/usr/bin/python3 bench/make_results.py` on {datetime.date.today()} "
+             "on this project's 2-core machine. Numbers are what that run printed.", ""]
+    if not args.skip_ppl:
+        lines += ppl_section([512, 2048, 4096] if args.quick else [512, 2048, 4096, 8192, 16384])
+    if not args.skip_passkey and DEMO.exists():
+        lines += passkey_section([1, 8] if args.quick else [1, 8, 16, 32, 64], 3 if args.quick else args.trials)
+    out = REPO / "docs" / "RESULTS.md"
+    out.write_text("\n".join(lines))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+using System;
+
+namespace LongHeads
+{
+    /// <summary>
+    /// A KV cache plus an attention configuration over one <see cref="Model"/>, which it keeps
+    /// alive. One thread at a time (a second thread gets Status Busy); <see cref="Cancel"/> may
+    /// come from any thread. Disposing twice is a no-op; any other call on a disposed context
+    /// throws <see cref="LongHeadsException"/>.
+    /// </summary>
+    public sealed class Context : IDisposable
+    {
+        Native.Context handle;
+        Sampler greedy;
+
+        /// <summary>A context over <paramref name="model"/> (<paramref name="options"/> null: defaults).</summary>
+        public Context(Model model, ContextOptions options = null)
+        {
+            Model = model ?? throw new ArgumentNullException(nameof(model));
+            handle = new Native.Context(model.Handle, (options ?? new ContextOptions()).ToNative());
+        }
+
+        internal Native.Context Handle
+        {
+            get
+            {
+                var h = handle;
+                if (h == null) throw LongHeadsException.Closed("context");
+                return h;
+            }
+        }
+
+        /// <summary>The model this context runs.</summary>
+        public Model Model { get; }
+
+        /// <summary>True after <see cref="Dispose"/>.</summary>
+        public bool IsDisposed => handle == null;
+
+        /// <summary>Frees the KV cache (once no running stream uses it). Disposing twice is a no-op.</summary>
+        public void Dispose()
+        {
+            Native.Context h;
+            Sampler g;
+            lock (this)
+            {
+                h = handle;
+                handle = null;
+                g = greedy;
+                greedy = null;
+            }
+            if (h != null)
+            {
+                h.Close();
+                h.Dispose();
+            }
+            g?.Dispose();
+        }
+
+        /// <summary>The effective options (defaults resolved).</summary>
+        public ContextOptions Options => ContextOptions.FromNative(Handle.Params());
+
+        /// <summary>Maximum tokens the context holds.</summary>
+        public int NCtx => Handle.NCtx();
+        /// <summary>Tokens currently in the context.</summary>
+        public int NPast => Handle.NPast();
+        /// <summary>Logits per token.</summary>
+        public int NVocab => Handle.NVocab();
+
+        /// <summary>Forgets all tokens (the KV cache stays allocated).</summary>
+        public void Reset() => Handle.Reset();
+
+        /// <summary>Appends tokens and runs the model over them; <paramref name="allLogits"/> keeps
+        /// the logits of every token of this call.</summary>
+        /// <exception cref="LongHeadsException">InvalidArgument (out-of-range id), ContextFull,
+        /// Cancelled; nothing is evaluated then.</exception>
+        public void Eval(int[] tokens, bool allLogits = false)
+        {
+            if (tokens == null) throw new ArgumentNullException(nameof(tokens));
+            Handle.Eval(tokens, allLogits);
+        }
+
+        /// <summary>Logits of token <paramref name="index"/> of the last eval (-1: its last token).</summary>
+        public float[] Logits(int index = -1) => Handle.Logits(index);
+
+        /// <summary>Chooses a token from the logits of token <paramref name="index"/> of the last
+        /// eval with <paramref name="sampler"/> (null: greedy).</summary>
+        public int Sample(Sampler sampler = null, int index = -1)
+        {
+            if (sampler == null)
+            {
+                lock (this)
+                {
+                    if (greedy == null) greedy = new Sampler(new SamplerOptions { Temperature = 0f });
+                    sampler = greedy;
+                }
+            }
+            return sampler.Sample(this, index);
+        }
+
+        /// <summary>Asks a running eval/generation to stop soon (it throws Status Cancelled). Any thread.</summary>
+        public void Cancel() => handle?.Cancel();
+
+        /// <summary>Generates a completion of <paramref name="prompt"/>, appended to what the context holds.</summary>
+        public string Generate(string prompt, GenerateOptions options = null)
+        {
+            byte[] p = Utf8.Bytes(prompt, nameof(prompt));
+            return Utf8.Text(Handle.Generate(p, (options ?? new GenerateOptions()).ToNative()));
+        }
+
+        /// <summary>Streams a completion of <paramref name="prompt"/>; breaking out of <c>foreach</c> stops it.</summary>
+        public GenerationStream Stream(string prompt, GenerateOptions options = null) => StartStream(prompt, options, false);
+
+        internal GenerationStream StartStream(string prompt, GenerateOptions options, bool ownsContext)
+        {
+            byte[] p = Utf8.Bytes(prompt, nameof(prompt));
+            var g = Handle.Start(p, (options ?? new GenerateOptions()).ToNative());
+            return new GenerationStream(this, g, ownsContext);
+        }
+    }
+
+    /// <summary>Chooses tokens from logits (temperature, top-k, top-p, min-p, repetition penalty).</summary>
+    public sealed class Sampler : IDisposable
+    {
+        Native.Sampler handle;
+
+        /// <summary>A sampler with these options (null: defaults).</summary>
+        public Sampler(SamplerOptions options = null)
+        {
+            var p = new Native.SamplerParams();
+            (options ?? new SamplerOptions()).Fill(p);
+            handle = new Native.Sampler(p);
+        }
+
+        Native.Sampler Handle
+        {
+            get
+            {
+                var h = handle;
+                if (h == null) throw LongHeadsException.Closed("sampler");
+                return h;
+            }
+        }
+
+        /// <summary>Chooses a token from <paramref name="logits"/> and remembers it for the penalty.</summary>
+        public int Sample(float[] logits)
+        {
+            if (logits == null) throw new ArgumentNullException(nameof(logits));
+            return Handle.Sample(logits);
+        }
+
+        /// <summary>Chooses a token from a context's logits of token <paramref name="index"/> of its last eval.</summary>
+        public int Sample(Context context, int index = -1)
+        {
+            if (context == null) throw new ArgumentNullException(nameof(context));
+            return Handle.SampleContext(context.Handle, index);
+        }
+
+        /// <summary>Tells the sampler about tokens it did not choose (e.g. the prompt).</summary>
+        public void Accept(int[] tokens)
+        {
+            if (tokens == null) throw new ArgumentNullException(nameof(tokens));
+            Handle.Accept(tokens);
+        }
+
+        /// <summary>True after <see cref="Dispose"/>.</summary>
+        public bool IsDisposed => handle == null;
+
+        /// <summary>Frees the sampler. Disposing twice is a no-op.</summary>
+        public void Dispose()
+        {
+            Native.Sampler h;
+            lock (this)
+            {
+                h = handle;
+                handle = null;
+            }
+            if (h != null)
+            {
+                h.Close();
+                h.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using System;
+using System.Collections.Generic;
+
+namespace LongHeads
+{
+    /// <summary>Hyper-parameters and sizes of a loaded model (<see cref="Model.Info"/>).</summary>
+    public sealed class ModelInfo
+    {
+        internal ModelInfo(string architecture, string name, Native.ModelInfo i)
+        {
+            Architecture = architecture;
+            Name = name;
+            NVocab = i.NVocab;
+            NCtxTrain = i.NCtxTrain;
+            NEmbd = i.NEmbd;
+            NLayer = i.NLayer;
+            NHead = i.NHead;
+            NHeadKv = i.NHeadKv;
+            NFf = i.NFf;
+            NRot = i.NRot;
+            HeadDim = i.HeadDim;
+            RopeFreqBase = i.RopeFreqBase;
+            RmsNormEps = i.RmsNormEps;
+            Bos = i.BosToken;
+            Eos = i.EosToken;
+            AddBos = i.AddBos;
+            NParams = i.NParams;
+            FileBytes = i.FileBytes;
+            WeightBytes = i.WeightBytes;
+            Precision = (Precision)i.Precision;
+        }
+
+        /// <summary>general.architecture ("llama").</summary>
+        public string Architecture { get; }
+        /// <summary>general.name, or "".</summary>
+        public string Name { get; }
+        public int NVocab { get; }
+        /// <summary>The trained context window T.</summary>
+        public int NCtxTrain { get; }
+        public int NEmbd { get; }
+        public int NLayer { get; }
+        public int NHead { get; }
+        public int NHeadKv { get; }
+        public int NFf { get; }
+        public int NRot { get; }
+        public int HeadDim { get; }
+        public float RopeFreqBase { get; }
+        public float RmsNormEps { get; }
+        /// <summary>The BOS token id, or -1.</summary>
+        public int Bos { get; }
+        /// <summary>The EOS token id, or -1.</summary>
+        public int Eos { get; }
+        /// <summary>True if the vocabulary asks for BOS at the start.</summary>
+        public bool AddBos { get; }
+        public long NParams { get; }
+        public long FileBytes { get; }
+        /// <summary>Bytes of weights as held in memory after loading.</summary>
+        public long WeightBytes { get; }
+        public Precision Precision { get; }
+
+        public override string ToString()
+        {
+            return $"ModelInfo({Architecture} '{Name}', NVocab={NVocab}, NCtxTrain={NCtxTrain}, NEmbd={NEmbd}, NLayer={NLayer}, NHead={NHead}, NHeadKv={NHeadKv})";
+        }
+    }
+
+    /// <summary>One weight tensor of a model (<see cref="Model.Tensors"/>).</summary>
+    public sealed class TensorInfo
+    {
+        internal TensorInfo(string name, string type, long[] dims)
+        {
+            Name = name;
+            Type = type;
+            Dims = dims;
+        }
+
+        /// <summary>The GGUF tensor name.</summary>
+        public string Name { get; }
+        /// <summary>The type name ("f32", "q4_K", ...).</summary>
+        public string Type { get; }
+        /// <summary>Dimensions, fastest-varying first (GGUF order).</summary>
+        public IReadOnlyList<long> Dims { get; }
+    }
+
+    /// <summary>
+    /// A Llama-family GGUF model loaded into memory. Immutable once loaded: any number of
+    /// <see cref="Context"/>s on any threads may share it, and each keeps it alive after
+    /// <see cref="Dispose"/> (which only releases this object's reference; disposing twice is
+    /// a no-op; any other call on a disposed model throws <see cref="LongHeadsException"/>).
+    /// </summary>
+    /// <example><code>
+    /// using (var model = new Model("models/stories260K.gguf"))
+    /// {
+    ///     Console.WriteLine(model.Generate("Once upon a time", new GenerateOptions { MaxTokens = 32, Temperature = 0 }));
+    ///     foreach (string piece in model.Stream("Once upon a time")) Console.Write(piece);
+    /// }
+    /// </code></example>
+    public sealed class Model : IDisposable
+    {
+        Native.Model handle;
+
+        /// <summary>Loads a GGUF file.</summary>
+        /// <exception cref="LongHeadsException">Status IO (cannot open), BadFormat (malformed) or Unsupported.</exception>
+        public Model(string path, ModelOptions options = null)
+        {
+            Path = path ?? throw new ArgumentNullException(nameof(path));
+            handle = new Native.Model(Utf8.Bytes(path, nameof(path)), (options ?? new ModelOptions()).ToNative());
+        }
+
+        internal Native.Model Handle
+        {
+            get
+            {
+                var h = handle;
+                if (h == null) throw LongHeadsException.Closed("model");
+                return h;
+            }
+        }
+
+        /// <summary>The path the model was loaded from.</summary>
+        public string Path { get; }
+
+        /// <summary>True after <see cref="Dispose"/>.</summary>
+        public bool IsDisposed => handle == null;
+
+        /// <summary>Releases this model (freed once no context uses it). Disposing twice is a no-op.</summary>
+        public void Dispose()
+        {
+            Native.Model h;
+            lock (this)
+            {
+                h = handle;
+                handle = null;
+            }
+            if (h != null)
+            {
+                h.Close();
+                h.Dispose();
+            }
+        }
+
+        /// <summary>Hyper-parameters and sizes.</summary>
+        public ModelInfo Info
+        {
+            get
+            {
+                var h = Handle;
+                return new ModelInfo(Utf8.Text(h.Architecture()), Utf8.Text(h.Name()), h.Info());
+            }
+        }
+
+        public string Architecture => Utf8.Text(Handle.Architecture());
+        public int NVocab => Handle.NVocab();
+        public int NCtxTrain => Info.NCtxTrain;
+        public int NEmbd => Info.NEmbd;
+        public int NLayer => Info.NLayer;
+        public int NHead => Info.NHead;
+        public int NHeadKv => Info.NHeadKv;
+        /// <summary>The BOS token id, or -1.</summary>
+        public int Bos => Info.Bos;
+        /// <summary>The EOS token id, or -1.</summary>
+        public int Eos => Info.Eos;
+
+        /// <summary>A GGUF metadata value rendered as text; Status InvalidArgument if absent.</summary>
+        public string Metadata(string key) => Utf8.Text(Handle.Meta(Utf8.Bytes(key, nameof(key))));
+
+        /// <summary>The weight tensors.</summary>
+        public IReadOnlyList<TensorInfo> Tensors()
+        {
+            var h = Handle;
+            int n = h.TensorCount();
+            var list = new List<TensorInfo>(n);
+            for (int i = 0; i < n; i++)
+                list.Add(new TensorInfo(Utf8.Text(h.TensorName(i)), Utf8.Text(h.TensorType(i)), h.TensorDims(i)));
+            return list;
+        }
+
+        /// <summary>Token ids of <paramref name="text"/>; <paramref name="addBos"/> puts BOS first,
+        /// <paramref name="parseSpecial"/> turns texts such as "&lt;s&gt;" into their ids.</summary>
+        public int[] Tokenize(string text, bool addBos = true, bool parseSpecial = false)
+        {
+            return Handle.Tokenize(Utf8.Bytes(text, nameof(text)), addBos, parseSpecial);
+        }
+
+        /// <summary>The text of token ids. <paramref name="renderSpecial"/> renders control tokens
+        /// as their text; <paramref name="removeSpecial"/> drops a leading BOS / trailing EOS.</summary>
+        /// <exception cref="LongHeadsException">Status InvalidArgument for an out-of-range id.</exception>
+        public string Detokenize(int[] tokens, bool renderSpecial = false, bool removeSpecial = false)
+        {
+            if (tokens == null) throw new ArgumentNullException(nameof(tokens));
+            int flags = (renderSpecial ? 1 : 0) | (removeSpecial ? 2 : 0);
+            return Utf8.Text(Handle.Detokenize(tokens, flags));
+        }
+
+        /// <summary>The raw bytes of one token's piece (a byte-fallback token is one byte).</summary>
+        public byte[] TokenPiece(int token) => Handle.TokenPiece(token);
+
+        /// <summary>True if <paramref name="token"/> ends generation (EOS or another end-of-generation token).</summary>
+        public bool IsEog(int token) => Handle.TokenIsEog(token);
+
+        /// <summary>Bytes the KV cache of a context with these options would take at <paramref name="nTokens"/>.</summary>
+        public long EstimateKvBytes(ContextOptions options, long nTokens)
+        {
+            return Handle.EstimateKvBytes((options ?? new ContextOptions()).ToNative(), nTokens);
+        }
+
+        /// <summary>A new context over this model.</summary>
+        public Context CreateContext(ContextOptions options = null) => new Context(this, options);
+
+        /// <summary>Generates a completion of <paramref name="prompt"/> in a fresh context.</summary>
+        public string Generate(string prompt, GenerateOptions options = null, ContextOptions context = null)
+        {
+            using (var ctx = new Context(this, context))
+                return ctx.Generate(prompt, options);
+        }
+
+        /// <summary>Streams a completion of <paramref name="prompt"/> in a fresh context, which the
+        /// stream owns. Breaking out of <c>foreach</c> stops and frees the generation.</summary>
+        public GenerationStream Stream(string prompt, GenerateOptions options = null, ContextOptions context = null)
+        {
+            var ctx = new Context(this, context);
+            try
+            {
+                return ctx.StartStream(prompt, options, true);
+            }
+            catch
+            {
+                ctx.Dispose();
+                throw;
+            }
+        }
+
+        public override string ToString() => IsDisposed ? $"Model({Path}, disposed)" : $"Model({Path}, {Info})";
+    }
+}

@@ -1,0 +1,17 @@
+package ai.longheads;
+
+/** Element type of the KV cache ({@code lh_kv_type}). */
+public enum KvType {
+    F32(0),
+    BF16(1);
+
+    final int code;
+
+    KvType(int code) {
+        this.code = code;
+    }
+
+    static KvType fromCode(int code) {
+        return code == 1 ? BF16 : F32;
+    }
+}

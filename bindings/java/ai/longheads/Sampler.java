@@ -1,0 +1,55 @@
+package ai.longheads;
+
+/** Chooses tokens from logits (temperature, top-k, top-p, min-p, repetition penalty). */
+public final class Sampler implements AutoCloseable {
+    static {
+        LongHeads.ensureLoaded();
+    }
+
+    private volatile ai.longheads.internal.Sampler handle;
+
+    /** A sampler with these options ({@code null}: defaults). */
+    public Sampler(SamplerOptions options) {
+        ai.longheads.internal.SamplerParams p = new ai.longheads.internal.SamplerParams();
+        (options == null ? new SamplerOptions() : options).fill(p);
+        handle = new ai.longheads.internal.Sampler(p);
+    }
+
+    private ai.longheads.internal.Sampler handle() {
+        ai.longheads.internal.Sampler h = handle;
+        if (h == null) throw LongHeadsException.closed("sampler");
+        return h;
+    }
+
+    /** Chooses a token from {@code logits} (nVocab values) and remembers it for the penalty. */
+    public int sample(float[] logits) {
+        if (logits == null) throw new NullPointerException("logits");
+        return handle().sample(logits);
+    }
+
+    /** Chooses a token from a context's logits of token {@code index} of its last eval (-1 = last). */
+    public int sample(Context context, int index) {
+        return handle().sampleContext(context.handle(), index);
+    }
+
+    /** Tells the sampler about tokens it did not choose (e.g. the prompt). */
+    public void accept(int[] tokens) {
+        if (tokens == null) throw new NullPointerException("tokens");
+        handle().accept(tokens);
+    }
+
+    /** Frees the sampler. Calling it twice is a no-op. */
+    @Override
+    public synchronized void close() {
+        ai.longheads.internal.Sampler h = handle;
+        handle = null;
+        if (h != null) {
+            h.close();
+            h.delete();
+        }
+    }
+
+    public boolean isClosed() {
+        return handle == null;
+    }
+}

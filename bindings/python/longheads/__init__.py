@@ -1,0 +1,40 @@
+"""longheads: Llama-family GGUF inference on the CPU, with LongHeads attention for contexts
+longer than a model was trained on.
+
+    import longheads
+
+    with longheads.Model("models/stories260K.gguf") as model:
+        print(model.generate("Once upon a time", max_tokens=32, temperature=0))
+        for piece in model.stream("Once upon a time", max_tokens=32):
+            print(piece, end="", flush=True)
+
+Public names: :class:`Model`, :class:`Context`, :class:`Sampler`, :class:`Stream`,
+:class:`Error` (and :class:`InvalidArgumentError`), :class:`Status`, the enums
+:class:`Attention`, :class:`Precision`, :class:`PrefillMode`, :class:`KVType`,
+:class:`StopReason`, and :func:`version`.
+
+This package wraps the library's stable C API (through a SWIG-generated extension module,
+``longheads._longheads_native``); long calls release the GIL.
+"""
+
+from . import longheads_native as _native
+from ._errors import Error, InvalidArgumentError, Status
+from ._options import Attention, KVType, Precision, PrefillMode, StopReason
+from ._model import Context, Model, ModelInfo, Sampler, Stream, TensorInfo
+
+_native._set_error_classes(Error, InvalidArgumentError)
+
+
+def version():
+    """The native library's version, "MAJOR.MINOR.PATCH"."""
+    return _native.version().decode("ascii")
+
+
+__version__ = version()
+
+__all__ = [
+    "Model", "Context", "Sampler", "Stream", "ModelInfo", "TensorInfo",
+    "Error", "InvalidArgumentError", "Status",
+    "Attention", "Precision", "PrefillMode", "KVType", "StopReason",
+    "version",
+]

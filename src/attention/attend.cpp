@@ -1,0 +1,218 @@
+// Tiled score, value and online-softmax kernels (see kernels.h).
+#include <cmath>
+#include <limits>
+
+#include "attention/kernels.h"
+
+namespace lh::attn {
+
+namespace {
+
+#if defined(__AVX512F__)
+// Scores of GB queries against the tiles covering [a, b); S accumulators per query keep the
+// FMA pipeline busy when GB is small.
+template <int GB, class T>
+void tile_scores_gb(const T *kt, int32_t d, int64_t a, int64_t b, const float *q, float *s, int64_t stride) {
+    constexpr int S = GB >= 4 ? 1 : 4 / GB;
+    for (int64_t base = a / kTile * kTile; base < b; base += kTile) {
+        const T *tile = kt + base * d;
+        __m512 acc[GB][S];
+        for (int g = 0; g < GB; ++g)
+            for (int u = 0; u < S; ++u) acc[g][u] = _mm512_setzero_ps();
+        int32_t x = 0;
+        for (; x + S <= d; x += S)
+            for (int u = 0; u < S; ++u) {
+                const __m512 k = load16(tile + static_cast<int64_t>(x + u) * kTile);
+                for (int g = 0; g < GB; ++g)
+                    acc[g][u] = _mm512_fmadd_ps(_mm512_set1_ps(q[g * d + x + u]), k, acc[g][u]);
+            }
+        for (; x < d; ++x) {
+            const __m512 k = load16(tile + static_cast<int64_t>(x) * kTile);
+            for (int g = 0; g < GB; ++g) acc[g][0] = _mm512_fmadd_ps(_mm512_set1_ps(q[g * d + x]), k, acc[g][0]);
+        }
+        const int lo = static_cast<int>((a > base ? a : base) - base);
+        const int hi = static_cast<int>((b < base + kTile ? b : base + kTile) - base);
+        const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+        for (int g = 0; g < GB; ++g) {
+            __m512 r = acc[g][0];
+            for (int u = 1; u < S; ++u) r = _mm512_add_ps(r, acc[g][u]);
+            _mm512_mask_storeu_ps(s + g * stride + (base - a), mask, r);
+        }
+    }
+}
+
+template <int GB, int CB, class T>
+void values_gc(const T *v, int32_t d, int64_t a, int32_t n, const float *p, int64_t stride, float *o) {
+    __m512 acc[GB][CB];
+    for (int g = 0; g < GB; ++g)
+        for (int c = 0; c < CB; ++c) acc[g][c] = _mm512_loadu_ps(o + g * d + c * 16);
+    for (int32_t j = 0; j < n; ++j) {
+        const T *row = v + (a + j) * d;
+        __m512 vv[CB];
+        for (int c = 0; c < CB; ++c) vv[c] = load16(row + c * 16);
+        for (int g = 0; g < GB; ++g) {
+            const __m512 pj = _mm512_set1_ps(p[g * stride + j]);
+            for (int c = 0; c < CB; ++c) acc[g][c] = _mm512_fmadd_ps(pj, vv[c], acc[g][c]);
+        }
+    }
+    for (int g = 0; g < GB; ++g)
+        for (int c = 0; c < CB; ++c) _mm512_storeu_ps(o + g * d + c * 16, acc[g][c]);
+}
+
+template <class T>
+using ValuesFn = void (*)(const T *, int32_t, int64_t, int32_t, const float *, int64_t, float *);
+
+template <class T> ValuesFn<T> values_fn(int gb, int cb) {
+    static const ValuesFn<T> table[4][4] = {
+        {values_gc<1, 1, T>, values_gc<1, 2, T>, values_gc<1, 3, T>, values_gc<1, 4, T>},
+        {values_gc<2, 1, T>, values_gc<2, 2, T>, values_gc<2, 3, T>, values_gc<2, 4, T>},
+        {values_gc<3, 1, T>, values_gc<3, 2, T>, values_gc<3, 3, T>, values_gc<3, 4, T>},
+        {values_gc<4, 1, T>, values_gc<4, 2, T>, values_gc<4, 3, T>, values_gc<4, 4, T>}};
+    return table[gb - 1][cb - 1];
+}
+#endif
+
+}  // namespace
+
+template <class T>
+void tile_scores(const T *key_tiles, int32_t d, int64_t a, int64_t b, const float *q, int32_t G, float *s,
+                 int64_t stride) {
+#if defined(__AVX512F__)
+    for (int32_t g0 = 0; g0 < G; g0 += 8) {
+        const float *qg = q + static_cast<int64_t>(g0) * d;
+        float *sg = s + g0 * stride;
+        switch (G - g0 < 8 ? G - g0 : 8) {
+        case 1: tile_scores_gb<1>(key_tiles, d, a, b, qg, sg, stride); break;
+        case 2: tile_scores_gb<2>(key_tiles, d, a, b, qg, sg, stride); break;
+        case 3: tile_scores_gb<3>(key_tiles, d, a, b, qg, sg, stride); break;
+        case 4: tile_scores_gb<4>(key_tiles, d, a, b, qg, sg, stride); break;
+        case 5: tile_scores_gb<5>(key_tiles, d, a, b, qg, sg, stride); break;
+        case 6: tile_scores_gb<6>(key_tiles, d, a, b, qg, sg, stride); break;
+        case 7: tile_scores_gb<7>(key_tiles, d, a, b, qg, sg, stride); break;
+        default: tile_scores_gb<8>(key_tiles, d, a, b, qg, sg, stride); break;
+        }
+    }
+#else
+    for (int32_t g = 0; g < G; ++g)
+        for (int64_t j = a; j < b; ++j) {
+            float acc = 0.0f;
+            for (int32_t x = 0; x < d; ++x) acc += q[g * d + x] * to_f32(key_tiles[tile_offset(j, x, d)]);
+            s[g * stride + (j - a)] = acc;
+        }
+#endif
+}
+
+template <class T>
+void accumulate_values(const T *values, int32_t d, int64_t a, int32_t n, const float *p, int64_t stride, int32_t G,
+                       float *o) {
+#if defined(__AVX512F__)
+    if ((d & 15) == 0) {
+        const int32_t chunks = d / 16;
+        for (int32_t g0 = 0; g0 < G; g0 += 4)
+            for (int32_t c0 = 0; c0 < chunks; c0 += 4) {
+                const int gb = G - g0 < 4 ? G - g0 : 4, cb = chunks - c0 < 4 ? chunks - c0 : 4;
+                values_fn<T>(gb, cb)(values + c0 * 16, d, a, n, p + g0 * stride, stride,
+                                     o + static_cast<int64_t>(g0) * d + c0 * 16);
+            }
+        return;
+    }
+#endif
+    for (int32_t j = 0; j < n; ++j) {
+        const T *row = values + (a + j) * d;
+        for (int32_t g = 0; g < G; ++g) {
+            const float pj = p[g * stride + j];
+            float *og = o + static_cast<int64_t>(g) * d;
+            for (int32_t x = 0; x < d; ++x) og[x] += pj * to_f32(row[x]);
+        }
+    }
+}
+
+float max_of(const float *p, int32_t n) {
+#if defined(__AVX512F__)
+    __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(p + i));
+    if (i < n) m = _mm512_mask_max_ps(m, static_cast<__mmask16>((1u << (n - i)) - 1u), m, _mm512_loadu_ps(p + i));
+    return _mm512_reduce_max_ps(m);
+#else
+    float m = -std::numeric_limits<float>::infinity();
+    for (int32_t i = 0; i < n; ++i) m = p[i] > m ? p[i] : m;
+    return m;
+#endif
+}
+
+float exp_sum(float *p, int32_t n, float mx) {
+#if defined(__AVX512F__)
+    const __m512 m = _mm512_set1_ps(mx);
+    __m512 sum = _mm512_setzero_ps();
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(p + i), m));
+        _mm512_storeu_ps(p + i, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    if (i < n) {
+        const __mmask16 k = static_cast<__mmask16>((1u << (n - i)) - 1u);
+        const __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + i), m)));
+        _mm512_mask_storeu_ps(p + i, k, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    return _mm512_reduce_add_ps(sum);
+#else
+    float sum = 0.0f;
+    for (int32_t i = 0; i < n; ++i) sum += (p[i] = std::exp(p[i] - mx));
+    return sum;
+#endif
+}
+
+template <class T>
+void attend(const T *key_tiles, const T *values, int32_t d, int32_t G, const Segment *segs, int32_t n_seg,
+            const AttendBuffers &buf, float *out) {
+    float *S = buf.scores + kTile;
+    for (int32_t g = 0; g < G; ++g) {
+        buf.m[g] = -std::numeric_limits<float>::infinity();
+        buf.l[g] = 0.0f;
+    }
+    for (int64_t i = 0; i < static_cast<int64_t>(G) * d; ++i) buf.o[i] = 0.0f;
+    for (int32_t si = 0; si < n_seg; ++si) {
+        const Segment &sg = segs[si];
+        for (int32_t off = 0; off < sg.count; off += kBlock) {
+            const int64_t a = static_cast<int64_t>(sg.start) + off;
+            const int32_t n = sg.count - off < kBlock ? sg.count - off : kBlock;
+            tile_scores(key_tiles, d, a, a + n, sg.q, G, S, kBlock);
+            for (int32_t g = 0; g < G; ++g) {
+                float *row = S + static_cast<int64_t>(g) * kBlock;
+                const float bm = max_of(row, n);
+                if (bm > buf.m[g]) {
+                    if (buf.l[g] != 0.0f) {  // rescale what was accumulated under the old maximum
+                        const float corr = std::exp(buf.m[g] - bm);
+                        buf.l[g] *= corr;
+                        float *og = buf.o + static_cast<int64_t>(g) * d;
+                        for (int32_t x = 0; x < d; ++x) og[x] *= corr;
+                    }
+                    buf.m[g] = bm;
+                }
+                buf.l[g] += exp_sum(row, n, buf.m[g]);
+            }
+            accumulate_values(values, d, a, n, S, kBlock, G, buf.o);
+        }
+    }
+    for (int32_t g = 0; g < G; ++g) {
+        const float inv = 1.0f / buf.l[g];
+        const float *og = buf.o + static_cast<int64_t>(g) * d;
+        float *dst = out + static_cast<int64_t>(g) * d;
+        for (int32_t x = 0; x < d; ++x) dst[x] = og[x] * inv;
+    }
+}
+
+#define LH_INSTANTIATE(T)                                                                                     \
+    template void tile_scores<T>(const T *, int32_t, int64_t, int64_t, const float *, int32_t, float *, int64_t); \
+    template void accumulate_values<T>(const T *, int32_t, int64_t, int32_t, const float *, int64_t, int32_t,     \
+                                       float *);                                                              \
+    template void attend<T>(const T *, const T *, int32_t, int32_t, const Segment *, int32_t,                  \
+                            const AttendBuffers &, float *);
+LH_INSTANTIATE(float)
+LH_INSTANTIATE(uint16_t)
+#undef LH_INSTANTIATE
+
+}  // namespace lh::attn

@@ -1,0 +1,109 @@
+// Internal state of lh::Attention shared by the per-mode files.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "attention/attention.h"
+#include "attention/chunk_selection.h"
+#include "attention/kernels.h"
+#include "attention/rope.h"
+#include "kv/chunk_store.h"
+#include "kv/kv_cache.h"
+
+namespace lh {
+
+// Per-thread work buffers, carved out of one allocation made by the constructor.
+struct AttnScratch {
+    float *scores;        // max_attended
+    float *qrot;          // max_segments * d rotated queries
+    float *qtmp;          // d
+    float *chunk_q;       // w * d (chunk-key build)
+    float *chunk_tmp;     // w + d (chunk-key build)
+    attn::ScoredChunk *cand;  // max_chunks
+    int32_t *sel;         // max_selected
+    attn::Segment *segs;  // max_segments
+};
+
+// One forward() call: the tensors of the batch for one layer.
+struct AttnBatch {
+    int32_t layer, pos0, n;
+    const float *q;  // n x n_head * d, before RoPE
+    float *out;      // n x n_head * d
+};
+
+struct Attention::Impl {
+    AttentionConfig cfg;
+    tbb::task_arena *arena = nullptr;
+    kv::KvCache kv;
+    kv::ChunkStore chunks;  // longheads only
+    attn::RopeTable rope;
+    std::vector<int32_t> n_cached;                 // per layer
+    std::vector<std::vector<int32_t>> last_sel;    // per (layer, query head)
+    int32_t d = 0, group = 1, n_best = 0;          // head_dim, n_head / n_head_kv, K - 3
+    float scale = 1.0f;
+    // scratch layout (in floats per slot)
+    int32_t max_attended = 0, max_segments = 0, max_chunks = 0, max_selected = 0;
+    int32_t n_slots = 1;
+    uint64_t slot_floats = 0;
+    kv::AlignedBuffer scratch_mem;
+    uint64_t scratch_bytes = 0;
+    std::vector<float> key_tmp;  // d, serial key rotation
+
+    AttnScratch scratch(int32_t slot) const;
+    const float *qrow(const AttnBatch &b, int32_t i, int32_t h) const {
+        return b.q + (static_cast<int64_t>(i) * cfg.n_head + h) * d;
+    }
+    float *orow(const AttnBatch &b, int32_t i, int32_t h) const {
+        return b.out + (static_cast<int64_t>(i) * cfg.n_head + h) * d;
+    }
+    void set_last_selection(int32_t layer, int32_t head, const int32_t *sel, int32_t n_sel);
+
+    // Runs body(item, scratch) for item in [0, n_items) inside the arena (serially if none).
+    template <class F> void for_each_item(int64_t n_items, int64_t grain, const F &body) {
+        if (n_items <= 0) return;
+        if (!arena || n_items == 1) {
+            AttnScratch s = scratch(0);
+            for (int64_t i = 0; i < n_items; ++i) body(i, s);
+            return;
+        }
+        arena->execute([&] {
+            tbb::parallel_for(tbb::blocked_range<int64_t>(0, n_items, grain > 0 ? grain : 1),
+                              [&](const tbb::blocked_range<int64_t> &r) {
+                                  int slot = tbb::this_task_arena::current_thread_index();
+                                  if (slot < 0 || slot >= n_slots) slot = 0;
+                                  AttnScratch s = scratch(slot);
+                                  for (int64_t i = r.begin(); i != r.end(); ++i) body(i, s);
+                              });
+        });
+    }
+
+    // Per-mode work (one file each).
+    void store_keys_values(const AttnBatch &b, const float *k, const float *v);
+    void full_forward(const AttnBatch &b);
+    void window_forward(const AttnBatch &b);
+    void longheads_forward(const AttnBatch &b);
+    void build_chunk_keys(const AttnBatch &b);
+    void longheads_token(const AttnBatch &b, int32_t i, int32_t h, AttnScratch &s);
+    int32_t full_segments(int32_t t, const float *q, AttnScratch &s) const;
+    int32_t selected_segments(int32_t t, const float *q, const int32_t *sel, int32_t n_sel, AttnScratch &s) const;
+    void longheads_block(const AttnBatch &b, int32_t chunk, int32_t h, AttnScratch &s);
+    template <class T> void attend(int32_t layer, int32_t h, const attn::Segment *segs, int32_t n_seg,
+                                   float *scores, float *out) const {
+        const int32_t g = h / group;
+        attn::attend(kv.keys<T>(layer, g), kv.values<T>(layer, g), d, scale, segs, n_seg, scores, out);
+    }
+    void attend_any(int32_t layer, int32_t h, const attn::Segment *segs, int32_t n_seg, float *scores,
+                    float *out) const {
+        if (cfg.kv_type == LH_KV_BF16)
+            attend<uint16_t>(layer, h, segs, n_seg, scores, out);
+        else
+            attend<float>(layer, h, segs, n_seg, scores, out);
+    }
+};
+
+}  // namespace lh

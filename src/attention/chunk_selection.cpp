@@ -1,0 +1,30 @@
+#include "attention/chunk_selection.h"
+
+#include <algorithm>
+
+#include "attention/kernels.h"
+
+namespace lh::attn {
+
+int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_t m, int32_t n_best,
+                      ScoredChunk *scratch, int32_t *out) {
+    int32_t n = 0;
+    out[n++] = 0;
+    const int32_t n_cand = m >= 3 ? m - 2 : 0;  // chunks 1 .. m-2
+    const int32_t take = std::min(std::max(n_best, 0), n_cand);
+    if (take > 0) {
+        for (int32_t j = 1; j <= m - 2; ++j)
+            scratch[j - 1] = {dot(q, chunk_keys + static_cast<int64_t>(j) * d, d), j};
+        auto better = [](const ScoredChunk &a, const ScoredChunk &b) {
+            return a.score > b.score || (a.score == b.score && a.index < b.index);
+        };
+        if (take < n_cand) std::nth_element(scratch, scratch + take, scratch + n_cand, better);
+        for (int32_t i = 0; i < take; ++i) out[n++] = scratch[i].index;
+        std::sort(out + 1, out + n);
+    }
+    if (m - 1 > 0) out[n++] = m - 1;
+    if (m > 0) out[n++] = m;
+    return n;
+}
+
+}  // namespace lh::attn

@@ -1,0 +1,44 @@
+#include "attention/rope.h"
+
+#include <cmath>
+
+namespace lh::attn {
+
+void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos) {
+    n_rot_ = n_rot;
+    max_pos_ = max_pos;
+    filled_ = 0;
+    freq_base_ = static_cast<double>(freq_base);
+    // Left uninitialised on purpose: pages are only touched as positions are filled.
+    table_.reset(new float[static_cast<size_t>(max_pos) * static_cast<size_t>(n_rot)]);
+    inv_freq_.resize(static_cast<size_t>(n_rot / 2));
+    for (int32_t i = 0; i < n_rot / 2; ++i) inv_freq_[i] = std::pow(freq_base_, -2.0 * i / n_rot);
+}
+
+void RopeTable::ensure(int32_t upto) {
+    if (upto > max_pos_) upto = max_pos_;
+    const int32_t half = n_rot_ / 2;
+    for (int32_t p = filled_; p < upto; ++p) {
+        float *row = table_.get() + static_cast<int64_t>(p) * n_rot_;
+        for (int32_t i = 0; i < half; ++i) {
+            const double angle = static_cast<double>(p) * inv_freq_[i];
+            row[i] = static_cast<float>(std::cos(angle));
+            row[half + i] = static_cast<float>(std::sin(angle));
+        }
+    }
+    if (upto > filled_) filled_ = upto;
+}
+
+void rope_apply(const float *cs, int32_t n_rot, int32_t d, const float *x, float *y) {
+    const int32_t half = n_rot / 2;
+    const float *sn = cs + half;
+    for (int32_t i = 0; i < half; ++i) {
+        const float x0 = x[2 * i], x1 = x[2 * i + 1];
+        y[2 * i] = x0 * cs[i] - x1 * sn[i];
+        y[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+    }
+    if (y != x)
+        for (int32_t j = n_rot; j < d; ++j) y[j] = x[j];
+}
+
+}  // namespace lh::attn

@@ -1,0 +1,42 @@
+// RoPE as llama.cpp's `llama` arch applies it: adjacent pairs (x[2i], x[2i+1]) rotated by
+// pos * theta^(-2i/n_rot), i < n_rot/2; dims >= n_rot are left alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace lh::attn {
+
+// cos/sin per position, filled on demand (positions only grow, so entries are computed once).
+// Angles are computed in double and rounded once to float.
+class RopeTable {
+public:
+    RopeTable() = default;
+    void init(int32_t n_rot, float freq_base, int32_t max_pos);
+    static uint64_t bytes_for(int32_t n_rot, int32_t max_pos) {
+        return static_cast<uint64_t>(max_pos) * static_cast<uint64_t>(n_rot) * sizeof(float) +
+               static_cast<uint64_t>(n_rot / 2) * sizeof(double);
+    }
+    uint64_t bytes() const { return bytes_for(n_rot_, max_pos_); }
+    int32_t max_pos() const { return max_pos_; }
+
+    // Make positions [0, upto) available. Not thread-safe: call before parallel work.
+    void ensure(int32_t upto);
+
+    // n_rot/2 cosines followed by n_rot/2 sines for position pos (< filled positions).
+    const float *at(int32_t pos) const { return table_.get() + static_cast<int64_t>(pos) * n_rot_; }
+
+private:
+    int32_t n_rot_ = 0;
+    int32_t max_pos_ = 0;
+    int32_t filled_ = 0;
+    double freq_base_ = 10000.0;
+    std::unique_ptr<float[]> table_;
+    std::vector<double> inv_freq_;
+};
+
+// y = R(pos) x for one head of d values; cs = RopeTable::at(pos). x and y may alias.
+void rope_apply(const float *cs, int32_t n_rot, int32_t d, const float *x, float *y);
+
+}  // namespace lh::attn

@@ -1,0 +1,50 @@
+// Keys and values of one context: [layer][kv head][position][head_dim], f32 or bf16.
+// Keys are stored already rotated (the attention mode decides at which position).
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "longheads/longheads.h"
+
+namespace lh::kv {
+
+// 64-byte aligned, uninitialised buffer (pages are touched only as tokens arrive).
+struct AlignedFree {
+    void operator()(void *p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<unsigned char[], AlignedFree>;
+AlignedBuffer aligned_alloc_bytes(uint64_t bytes);  // throws std::bad_alloc
+
+class KvCache {
+public:
+    void init(lh_kv_type type, int32_t n_layer, int32_t n_head_kv, int32_t head_dim, int32_t n_ctx);
+    static uint64_t bytes_for(lh_kv_type type, int32_t n_layer, int32_t n_head_kv, int32_t head_dim,
+                              int64_t n_tokens);
+    uint64_t bytes() const { return bytes_for(type_, n_layer_, n_head_kv_, head_dim_, n_ctx_); }
+
+    lh_kv_type type() const { return type_; }
+    int32_t capacity() const { return n_ctx_; }
+
+    // Base of the [n_ctx][head_dim] block of (layer, kv head); T is float (F32) or uint16_t (BF16).
+    template <class T> T *keys(int32_t layer, int32_t kvh) const {
+        return reinterpret_cast<T *>(keys_.get()) + offset(layer, kvh);
+    }
+    template <class T> T *values(int32_t layer, int32_t kvh) const {
+        return reinterpret_cast<T *>(values_.get()) + offset(layer, kvh);
+    }
+
+    // Store one token's key (already rotated) and value for (layer, kv head), converting.
+    void put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v);
+
+private:
+    int64_t offset(int32_t layer, int32_t kvh) const {
+        return (static_cast<int64_t>(layer) * n_head_kv_ + kvh) * static_cast<int64_t>(n_ctx_) * head_dim_;
+    }
+    lh_kv_type type_ = LH_KV_F32;
+    int32_t n_layer_ = 0, n_head_kv_ = 0, head_dim_ = 0, n_ctx_ = 0;
+    AlignedBuffer keys_, values_;
+};
+
+}  // namespace lh::kv

@@ -1,0 +1,260 @@
+// Model loading: hyper-parameters of the shared models, weight conversion, tied output, and
+// every malformed model refused with a message naming the key or tensor.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+#include <string>
+
+#include "common/error.h"
+#include "gguf/gguf_file.h"
+#include "gguf/tensor_types.h"
+#include "gguf_builder.h"
+#include "model/model.h"
+#include "tokenizer/vocab.h"
+
+using namespace lh;
+using lh_test::GgufBuilder;
+using lh_test::TinyLlama;
+using lh_test::tiny_llama;
+
+namespace {
+
+const std::string kModels = std::string(LH_SHARED_DIR) + "/models/";
+
+std::unique_ptr<Model> load_builder(const GgufBuilder &b, lh_precision p = LH_PRECISION_F32) {
+    ModelOptions o;
+    o.precision = p;
+    o.n_threads = 2;
+    return Model::from_file(b.open(), o);
+}
+
+// Status and message of the lh::Error that loading throws (LH_OK, "" if it loads).
+std::pair<lh_status, std::string> load_error(const GgufBuilder &b) {
+    try {
+        load_builder(b);
+    } catch (const Error &e) {
+        return {e.status(), e.what()};
+    }
+    return {LH_OK, ""};
+}
+
+float weight_at(const WeightMatrix &w, int64_t row, int64_t col) {
+    const size_t i = size_t(row * w.cols + col);
+    return w.type == WeightType::F32 ? static_cast<const float *>(w.data)[i]
+                                     : bf16_to_float(static_cast<const uint16_t *>(w.data)[i]);
+}
+
+}  // namespace
+
+TEST_CASE("stories260K loads with the hyper-parameters of its README", "[model]") {
+    for (const char *file : {"stories260K.gguf", "stories260K-gguf-v1.gguf"}) {
+        INFO(file);
+        const auto m = Model::load(kModels + file, ModelOptions());
+        const HParams &hp = m->hparams();
+        CHECK(hp.architecture == "llama");
+        CHECK(hp.n_layer == 5);
+        CHECK(hp.n_embd == 64);
+        CHECK(hp.n_head == 8);
+        CHECK(hp.n_head_kv == 4);
+        CHECK(hp.head_dim == 8);
+        CHECK(hp.n_rot == 8);
+        CHECK(hp.n_ff == 172);
+        CHECK(hp.n_vocab == 512);
+        CHECK(hp.n_ctx_train == 512);
+        CHECK(hp.rope_freq_base == 10000.0f);
+        CHECK(hp.rms_norm_eps == Approx(1e-5f));
+        CHECK(m->vocab().size() == 512);
+        CHECK_FALSE(m->output_tied());
+        CHECK(m->precision() == LH_PRECISION_F32);
+        CHECK(m->layer(0).wq.type == WeightType::F32);
+        CHECK(m->layer(4).w_down.rows == 64);
+        CHECK(m->layer(4).w_down.cols == 172);
+        CHECK(m->layer(0).wk.rows == 32);
+        CHECK(m->output().rows == 512);
+        // All f32: every tensor is used in place from the file.
+        uint64_t tensor_bytes = 0, elems = 0;
+        for (const auto &t : m->file().tensors()) tensor_bytes += t.n_bytes, elems += t.n_elements;
+        CHECK(m->weight_bytes() == tensor_bytes);
+        CHECK(m->n_params() == elems);
+    }
+}
+
+TEST_CASE("llama-2-tiny-random (F16) loads and converts its weights", "[model]") {
+    const auto m = Model::load(kModels + "llama-2-tiny-random.gguf", ModelOptions());
+    const HParams &hp = m->hparams();
+    CHECK(hp.n_layer == 1);
+    CHECK(hp.n_embd == 8);
+    CHECK(hp.n_head == 2);
+    CHECK(hp.n_head_kv == 2);
+    CHECK(hp.head_dim == 4);
+    CHECK(hp.n_ff == 32);
+    CHECK(hp.n_vocab == 32000);
+    CHECK(hp.n_ctx_train == 4096);
+    // The F16 file's q projection, expanded to f32, holds exactly the half values.
+    const GgufTensorInfo *q = m->file().find_tensor("blk.0.attn_q.weight");
+    REQUIRE(q != nullptr);
+    CHECK(q->type == uint32_t(TensorType::F16));
+    const uint16_t *half = reinterpret_cast<const uint16_t *>(m->file().tensor_data(*q));
+    for (int64_t r = 0; r < 8; ++r)
+        for (int64_t c = 0; c < 8; ++c) CHECK(weight_at(m->layer(0).wq, r, c) == half_to_float(half[r * 8 + c]));
+
+    ModelOptions bf;
+    bf.precision = LH_PRECISION_BF16;
+    const auto mb = Model::load(kModels + "llama-2-tiny-random.gguf", bf);
+    CHECK(mb->layer(0).wq.type == WeightType::BF16);
+    CHECK(mb->output().type == WeightType::BF16);
+    CHECK(mb->weight_bytes() < m->weight_bytes());
+}
+
+TEST_CASE("the output head is tied to the embeddings when output.weight is absent", "[model]") {
+    TinyLlama c;
+    c.tied_output = true;
+    const auto m = load_builder(tiny_llama(c));
+    CHECK(m->output_tied());
+    const WeightMatrix &out = m->output();
+    CHECK(out.rows == c.n_vocab);
+    CHECK(out.cols == c.n_embd);
+    std::vector<float> row(size_t(c.n_embd));
+    for (int32_t tok : {0, 5, c.n_vocab - 1}) {
+        m->embed(&tok, 1, row.data());
+        for (int64_t j = 0; j < c.n_embd; ++j) CHECK(weight_at(out, tok, j) == row[size_t(j)]);
+    }
+}
+
+TEST_CASE("quantized and half weights expand to their dequantized values", "[model]") {
+    for (TensorType t : {TensorType::F16, TensorType::BF16, TensorType::Q8_0}) {
+        for (lh_precision p : {LH_PRECISION_F32, LH_PRECISION_BF16}) {
+            TinyLlama c;
+            c.matrix_type = t;
+            const GgufBuilder b = tiny_llama(c);
+            const auto m = load_builder(b, p);
+            INFO("type " << tensor_type_name(uint32_t(t)) << ", precision " << p);
+            const GgufTensorInfo *info = m->file().find_tensor("blk.1.ffn_down.weight");
+            REQUIRE(info != nullptr);
+            const WeightMatrix &w = m->layer(1).w_down;
+            CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : WeightType::BF16));
+            std::vector<float> row(size_t(c.n_ff));
+            const size_t row_bytes = tensor_row_bytes(t, c.n_ff);
+            for (int64_t r = 0; r < c.n_embd; ++r) {
+                dequantize_row(t, m->file().tensor_data(*info) + r * row_bytes, row.data(), c.n_ff);
+                for (int64_t j = 0; j < c.n_ff; ++j) {
+                    const float expect = p == LH_PRECISION_F32 ? row[size_t(j)] : bf16_to_float(float_to_bf16(row[size_t(j)]));
+                    REQUIRE(weight_at(w, r, j) == expect);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("hyper-parameter defaults apply when optional keys are absent", "[model]") {
+    GgufBuilder b = tiny_llama();
+    b.remove("llama.attention.head_count_kv")
+        .remove("llama.rope.dimension_count")
+        .remove("llama.attention.layer_norm_rms_epsilon")
+        .u32("llama.attention.head_count", 4);
+    // Without head_count_kv, K/V have all heads.
+    const int64_t d = 32;
+    for (int i = 0; i < 2; ++i) {
+        const std::string p = "blk." + std::to_string(i) + ".";
+        b.tensor_f32(p + "attn_k.weight", {d, d}, lh_test::random_values(size_t(d * d), 9, 0.1f));
+        b.tensor_f32(p + "attn_v.weight", {d, d}, lh_test::random_values(size_t(d * d), 10, 0.1f));
+    }
+    const auto m = load_builder(b);
+    const HParams &hp = m->hparams();
+    CHECK(hp.n_head_kv == 4);
+    CHECK(hp.head_dim == 8);
+    CHECK(hp.n_rot == 8);
+    CHECK(hp.rms_norm_eps == Approx(1e-5f));
+    CHECK(hp.rope_freq_base == 10000.0f);
+    CHECK(hp.n_vocab == 64);
+}
+
+TEST_CASE("bad models are refused with a message naming what is wrong", "[model]") {
+    struct Case {
+        const char *what;
+        std::function<void(GgufBuilder &)> edit;
+        lh_status status;
+        std::vector<std::string> needles;
+    };
+    const std::vector<Case> cases = {
+        {"architecture", [](GgufBuilder &b) { b.str("general.architecture", "gpt2"); }, LH_ERROR_UNSUPPORTED,
+         {"unsupported architecture 'gpt2'"}},
+        {"no architecture", [](GgufBuilder &b) { b.remove("general.architecture"); }, LH_ERROR_BAD_FORMAT,
+         {"general.architecture"}},
+        {"missing key", [](GgufBuilder &b) { b.remove("llama.block_count"); }, LH_ERROR_BAD_FORMAT,
+         {"llama.block_count"}},
+        {"zero layers", [](GgufBuilder &b) { b.u32("llama.block_count", 0); }, LH_ERROR_BAD_FORMAT,
+         {"llama.block_count", "> 0"}},
+        {"huge embedding", [](GgufBuilder &b) { b.u64("llama.embedding_length", uint64_t(1) << 40); },
+         LH_ERROR_BAD_FORMAT, {"llama.embedding_length"}},
+        {"negative ff", [](GgufBuilder &b) { b.i32("llama.feed_forward_length", -5); }, LH_ERROR_BAD_FORMAT,
+         {"llama.feed_forward_length", "-5"}},
+        {"GQA groups", [](GgufBuilder &b) { b.u32("llama.attention.head_count_kv", 3); }, LH_ERROR_BAD_FORMAT,
+         {"llama.attention.head_count_kv"}},
+        {"heads do not divide d", [](GgufBuilder &b) { b.u32("llama.attention.head_count", 5); }, LH_ERROR_BAD_FORMAT,
+         {"llama.embedding_length", "llama.attention.head_count"}},
+        {"odd rope dims", [](GgufBuilder &b) { b.u32("llama.rope.dimension_count", 7); }, LH_ERROR_BAD_FORMAT,
+         {"llama.rope.dimension_count"}},
+        {"rope dims > head", [](GgufBuilder &b) { b.u32("llama.rope.dimension_count", 16); }, LH_ERROR_BAD_FORMAT,
+         {"llama.rope.dimension_count"}},
+        {"bad freq base", [](GgufBuilder &b) { b.f32("llama.rope.freq_base", -1.0f); }, LH_ERROR_BAD_FORMAT,
+         {"llama.rope.freq_base"}},
+        {"rope scaling", [](GgufBuilder &b) { b.str("llama.rope.scaling.type", "linear").f32("llama.rope.scaling.factor", 4); },
+         LH_ERROR_UNSUPPORTED, {"llama.rope.scaling.type"}},
+        {"wrong key type", [](GgufBuilder &b) { b.str("llama.context_length", "many"); }, LH_ERROR_BAD_FORMAT,
+         {"llama.context_length"}},
+        {"missing tensor", [](GgufBuilder &b) { b.remove_tensor("blk.1.ffn_up.weight"); }, LH_ERROR_BAD_FORMAT,
+         {"missing tensor 'blk.1.ffn_up.weight'"}},
+        {"missing norm", [](GgufBuilder &b) { b.remove_tensor("output_norm.weight"); }, LH_ERROR_BAD_FORMAT,
+         {"output_norm.weight"}},
+        {"k shape",
+         [](GgufBuilder &b) { b.tensor_f32("blk.0.attn_k.weight", {32, 32}, std::vector<float>(32 * 32)); },
+         LH_ERROR_BAD_FORMAT, {"tensor 'blk.0.attn_k.weight' has shape [32, 32], expected [32, 16]"}},
+        {"down transposed",
+         [](GgufBuilder &b) { b.tensor_f32("blk.1.ffn_down.weight", {32, 64}, std::vector<float>(32 * 64)); },
+         LH_ERROR_BAD_FORMAT, {"'blk.1.ffn_down.weight'", "[32, 64]", "expected [64, 32]"}},
+        {"embedding vocab",
+         [](GgufBuilder &b) { b.tensor_f32("token_embd.weight", {32, 60}, std::vector<float>(32 * 60)); },
+         LH_ERROR_BAD_FORMAT, {"token_embd.weight", "expected [32, 64]"}},
+        {"norm length", [](GgufBuilder &b) { b.tensor_f32("blk.0.ffn_norm.weight", {31}, std::vector<float>(31)); },
+         LH_ERROR_BAD_FORMAT, {"blk.0.ffn_norm.weight", "[31]", "expected [32]"}},
+        {"3-D matrix",
+         [](GgufBuilder &b) { b.tensor_f32("blk.0.attn_q.weight", {32, 16, 2}, std::vector<float>(32 * 32)); },
+         LH_ERROR_BAD_FORMAT, {"blk.0.attn_q.weight", "[32, 16, 2]"}},
+        {"unsupported type",
+         [](GgufBuilder &b) { b.tensor("blk.0.attn_q.weight", 16 /* iq2_xxs */, {256, 32}, std::vector<uint8_t>(66 * 32)); },
+         LH_ERROR_UNSUPPORTED, {"tensor 'blk.0.attn_q.weight' has type iq2_xxs, which this library cannot read"}},
+    };
+    for (const Case &c : cases) {
+        GgufBuilder b = tiny_llama();
+        c.edit(b);
+        const auto err = load_error(b);
+        INFO(c.what << ": " << err.second);
+        CHECK(err.first == c.status);
+        for (const std::string &needle : c.needles) CHECK(err.second.find(needle) != std::string::npos);
+    }
+}
+
+TEST_CASE("model options are validated", "[model]") {
+    ModelOptions o;
+    o.n_threads = -1;
+    CHECK_THROWS_AS(Model::from_file(tiny_llama().open(), o), Error);
+    o.n_threads = 0;
+    o.precision = static_cast<lh_precision>(7);
+    try {
+        Model::from_file(tiny_llama().open(), o);
+        FAIL("loaded with a bad precision");
+    } catch (const Error &e) {
+        CHECK(e.status() == LH_ERROR_INVALID_ARGUMENT);
+    }
+}
+
+TEST_CASE("a missing model file is an IO error", "[model]") {
+    try {
+        Model::load(kModels + "no-such-model.gguf", ModelOptions());
+        FAIL("loaded a missing file");
+    } catch (const Error &e) {
+        CHECK(e.status() == LH_ERROR_IO);
+    }
+}
