@@ -52,6 +52,18 @@ def ppl_section(lengths):
     return lines
 
 
+def sweep_section(n, configs):
+    lines = [f"## LongHeads parameters: perplexity of stories260K at {n} tokens", "",
+             "Chunk size `w` and attention length `L` (`K = L/w` chunks per head), same text as above.", "",
+             "| w | L | K | ppl | last window |", "|---|---|---|---|---|"]
+    for w, L in configs:
+        out = run_json("perplexity", "-m", STORIES, "-f", LONG_TEXT, "--ctx", n, "--attention", "longheads",
+                       "--chunk-size", w, "--attn-len", L, "--allow-long-attn")
+        lines.append(f"| {w} | {L} | {L // w} | {out['ppl']:.3f} | {out['ppl_by_window'][-1][2]:.3f} |")
+        print(f"sweep w={w} L={L}: {out['ppl']:.3f}", flush=True)
+    return lines + [""]
+
+
 def passkey_section(multiples, trials):
     info = run_json("info", "-m", DEMO)
     T = info["context_length"]
@@ -78,12 +90,15 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer lengths and trials")
     ap.add_argument("--skip-passkey", action="store_true")
     ap.add_argument("--skip-ppl", action="store_true")
+    ap.add_argument("--skip-sweep", action="store_true")
     ap.add_argument("--trials", type=int, default=20)
     args = ap.parse_args()
     lines = ["# Results", "", f"Made by `/usr/bin/python3 bench/make_results.py` on {datetime.date.today()} "
              "on this project's 2-core machine. Numbers are what that run printed.", ""]
     if not args.skip_ppl:
         lines += ppl_section([512, 2048, 4096] if args.quick else [512, 2048, 4096, 8192, 16384])
+    if not args.skip_sweep:
+        lines += sweep_section(8192, [(16, 256), (32, 256), (64, 256), (32, 512), (64, 512), (128, 512)])
     if not args.skip_passkey and DEMO.exists():
         lines += passkey_section([1, 8] if args.quick else [1, 8, 16, 32, 64], 3 if args.quick else args.trials)
     out = REPO / "docs" / "RESULTS.md"
