@@ -7,12 +7,12 @@ using namespace lh::api;
 namespace {
 
 ContextOptions to_options(const lh_context_params &p) {
-    require_arg(p.attention == LH_ATTENTION_FULL || p.attention == LH_ATTENTION_WINDOW ||
-                    p.attention == LH_ATTENTION_LONGHEADS,
+    int32_t attention = enum_value(p.attention), prefill = enum_value(p.prefill_mode), kv = enum_value(p.kv_type);
+    require_arg(attention == LH_ATTENTION_FULL || attention == LH_ATTENTION_WINDOW || attention == LH_ATTENTION_LONGHEADS,
                 "attention must be LH_ATTENTION_FULL, LH_ATTENTION_WINDOW or LH_ATTENTION_LONGHEADS");
-    require_arg(p.prefill_mode == LH_PREFILL_PER_TOKEN || p.prefill_mode == LH_PREFILL_BLOCK,
+    require_arg(prefill == LH_PREFILL_PER_TOKEN || prefill == LH_PREFILL_BLOCK,
                 "prefill_mode must be LH_PREFILL_PER_TOKEN or LH_PREFILL_BLOCK");
-    require_arg(p.kv_type == LH_KV_F32 || p.kv_type == LH_KV_BF16, "kv_type must be LH_KV_F32 or LH_KV_BF16");
+    require_arg(kv == LH_KV_F32 || kv == LH_KV_BF16, "kv_type must be LH_KV_F32 or LH_KV_BF16");
     ContextOptions o;
     o.n_ctx = p.n_ctx;
     o.n_threads = p.n_threads;

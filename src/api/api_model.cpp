@@ -37,7 +37,8 @@ LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, 
         lh_model_params defaults;
         lh_model_params_init(&defaults);
         lh_model_params p = read_params(params, defaults);
-        require_arg(p.precision == LH_PRECISION_F32 || p.precision == LH_PRECISION_BF16,
+        int32_t precision = enum_value(p.precision);
+        require_arg(precision == LH_PRECISION_F32 || precision == LH_PRECISION_BF16,
                     "precision must be LH_PRECISION_F32 or LH_PRECISION_BF16");
         require_arg(p.n_threads >= 0 && p.n_threads <= 1024, "n_threads must be between 0 and 1024");
         ModelOptions options;

@@ -1,5 +1,8 @@
 // longheads: command-line front end over the C API.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -30,9 +33,22 @@ const char *kUsage =
     "attention: --attention full|window|longheads --chunk-size W --attn-len L --begin B --sinks S\n"
     "           --allow-long-attn --prefill token|block --kv-type f32|bf16 --memory-budget BYTES\n";
 
+// oneDNN runs on libgomp, whose idle threads spin for a while after each product and steal the
+// cores from the attention's TBB workers (measured 10-100x slower on 2 busy cores). libgomp reads
+// its wait policy once, when it loads, so the only way to choose it is the environment at exec
+// time: set OMP_WAIT_POLICY=PASSIVE and start again, unless the user chose a policy.
+void ensure_passive_openmp(char **argv) {
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT") || std::getenv("LONGHEADS_NO_REEXEC")) return;
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    setenv("LONGHEADS_NO_REEXEC", "1", 1);
+    execv("/proc/self/exe", argv);
+    // exec failed: carry on with the default policy.
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
+    ensure_passive_openmp(argv);
     if (argc >= 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0 ||
                       std::strcmp(argv[1], "help") == 0)) {
         std::fputs(kUsage, stdout);

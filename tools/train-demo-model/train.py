@@ -39,6 +39,11 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--min-lr", type=float, default=1e-4)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--schedule-steps", type=int, default=None,
+                    help="length of the cosine schedule before --retarget-at (default: --steps)")
+    ap.add_argument("--retarget-at", type=int, default=None,
+                    help="from this step on, the cosine schedule ends at --steps instead of "
+                         "--schedule-steps (the shipped run was shortened this way mid-run)")
     ap.add_argument("--wd", type=float, default=0.1)
     ap.add_argument("--passkey-frac", type=float, default=0.5)
     ap.add_argument("--answer-weight", type=float, default=5.0)
@@ -69,9 +74,12 @@ def main():
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
 
     def lr_at(s):
+        total = args.steps
+        if args.schedule_steps is not None and (args.retarget_at is None or s < args.retarget_at):
+            total = args.schedule_steps
         if s < args.warmup:
             return args.lr * (s + 1) / args.warmup
-        p = (s - args.warmup) / max(1, args.steps - args.warmup)
+        p = min(1.0, (s - args.warmup) / max(1, total - args.warmup))
         return args.min_lr + 0.5 * (args.lr - args.min_lr) * (1 + math.cos(math.pi * p))
 
     t0 = time.time()

@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""Writes a random-weight Llama GGUF (v3, alignment 32) of a real model's shape, for speed and memory
+measurements without downloading a model.
+
+  /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha]
+        [--type f16|bf16|q8_0|q4_0] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
+
+Shapes (`--layers` / `--ctx` override the layer count / trained context):
+  tinyllama  TinyLlama-1.1B: n_embd 2048, 22 layers, 32 query / 4 KV heads (head 64), FFN 5632, T 2048
+  small      n_embd 512, 4 layers, 8 query / 4 KV heads (head 64), FFN 1408, T 2048
+  mha        Llama-2-7B's layer (n_embd 4096, 32 query = 32 KV heads of 128, FFN 11008), 4 layers, T 4096
+
+Vocabulary: every tokenizer.* key is copied from ../shared/models/llama-2-tiny-random.gguf (the Llama-2
+SentencePiece vocabulary, 32000 tokens; `--vocab-from` to use another donor). Weights: normal with
+std 0.02 (so activations stay in a sane range), norms 1; each tensor has its own generator seeded from
+(seed, tensor index), so the four types of a shape hold the same weights up to rounding. Norms are F32;
+every matrix (token_embd and output included) is in --type. Tensors are generated and written in slices
+of rows, so memory stays around a hundred MB whatever the model size.
+
+Encoders follow ggml's reference quantizers (quantize_row_q8_0_ref / quantize_row_q4_0_ref):
+  Q8_0: per 32 elements d = max|x| / 127 (stored as f16), q = round(x / d) as int8; 34 bytes a block.
+  Q4_0: per 32 elements d = (the element of largest magnitude) / -8 (f16), q = min(15, trunc(x / d + 8.5)),
+        byte j = q[j] | q[j + 16] << 4; 18 bytes a block.
+  BF16: round to nearest even (NaN kept quiet).
+"""
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import gguf_io as g  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DEFAULT_VOCAB = REPO.parent / "shared" / "models" / "llama-2-tiny-random.gguf"
+
+SHAPES = {
+    "tinyllama": dict(name="TinyLlama-1.1B shape (random weights)", n_embd=2048, n_layer=22, n_head=32,
+                      n_head_kv=4, n_ff=5632, ctx=2048),
+    "small": dict(name="small Llama shape (random weights)", n_embd=512, n_layer=4, n_head=8, n_head_kv=4,
+                  n_ff=1408, ctx=2048),
+    "mha": dict(name="Llama-2-7B layer shape, 4 layers (random weights)", n_embd=4096, n_layer=4, n_head=32,
+                n_head_kv=32, n_ff=11008, ctx=4096),
+}
+# llama_ftype values for general.file_type
+FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "bf16": 32}
+
+
+# ------------------------------------------------------------------------------------------------
+# Encoders: x is float32 of shape (rows, cols) with cols % 32 == 0 for the block types.
+# ------------------------------------------------------------------------------------------------
+def encode_f16(x):
+    return x.astype("<f2").tobytes()
+
+
+def encode_bf16(x):
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    rounded = ((u + np.uint32(0x7FFF) + ((u >> 16) & np.uint32(1))) >> 16).astype(np.uint16)
+    nan = np.isnan(x)
+    if nan.any():
+        rounded[nan] = ((u[nan] >> 16) | np.uint32(0x40)).astype(np.uint16)
+    return rounded.astype("<u2").tobytes()
+
+
+def _blocks(x):
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    assert x.shape[-1] % 32 == 0, x.shape
+    return x.reshape(-1, 32)
+
+
+def encode_q8_0(x):
+    b = _blocks(x)
+    amax = np.abs(b).max(axis=1)
+    d = amax / np.float32(127)
+    with np.errstate(divide="ignore"):
+        inv = np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+    v = b * inv[:, None]
+    q = (np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))).astype(np.int8)  # roundf: half away from zero
+    out = np.empty((b.shape[0], 34), dtype=np.uint8)
+    out[:, 0:2] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:] = q.view(np.uint8)
+    return out.tobytes()
+
+
+def encode_q4_0(x):
+    b = _blocks(x)
+    idx = np.abs(b).argmax(axis=1)
+    vmax = b[np.arange(b.shape[0]), idx]  # signed value of largest magnitude (first one on ties)
+    d = vmax / np.float32(-8)
+    with np.errstate(divide="ignore"):
+        inv = np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+    q = np.minimum(np.float32(15), np.trunc(b * inv[:, None] + np.float32(8.5))).astype(np.uint8)
+    out = np.empty((b.shape[0], 18), dtype=np.uint8)
+    out[:, 0:2] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
+    return out.tobytes()
+
+
+ENCODERS = {"f32": lambda x: x.astype("<f4").tobytes(), "f16": encode_f16, "bf16": encode_bf16,
+            "q8_0": encode_q8_0, "q4_0": encode_q4_0}
+
+
+# ------------------------------------------------------------------------------------------------
+def tensor_list(hp, n_vocab):
+    """(name, dims in GGUF order (fastest first), is_norm) in llama.cpp's order."""
+    e, ff, kv = hp["n_embd"], hp["n_ff"], hp["n_head_kv"] * (hp["n_embd"] // hp["n_head"])
+    out = [("token_embd.weight", [e, n_vocab], False)]
+    for i in range(hp["n_layer"]):
+        p = f"blk.{i}."
+        out += [(p + "attn_norm.weight", [e], True),
+                (p + "attn_q.weight", [e, e], False),
+                (p + "attn_k.weight", [e, kv], False),
+                (p + "attn_v.weight", [e, kv], False),
+                (p + "attn_output.weight", [e, e], False),
+                (p + "ffn_norm.weight", [e], True),
+                (p + "ffn_gate.weight", [e, ff], False),
+                (p + "ffn_up.weight", [e, ff], False),
+                (p + "ffn_down.weight", [ff, e], False)]
+    out += [("output_norm.weight", [e], True), ("output.weight", [e, n_vocab], False)]
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama")
+    ap.add_argument("--type", choices=["f16", "bf16", "q8_0", "q4_0", "f32"], default="f16")
+    ap.add_argument("--out", default=str(REPO / "build" / "models"),
+                    help="output directory (default build/models/), or a path ending in .gguf")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--std", type=float, default=0.02)
+    ap.add_argument("--layers", type=int, help="override the layer count")
+    ap.add_argument("--ctx", type=int, help="override the trained context length")
+    ap.add_argument("--vocab-from", default=str(DEFAULT_VOCAB))
+    ap.add_argument("--force", action="store_true", help="rewrite the file even if it exists")
+    args = ap.parse_args()
+
+    hp = dict(SHAPES[args.shape])
+    if args.layers:
+        hp["n_layer"] = args.layers
+    if args.ctx:
+        hp["ctx"] = args.ctx
+    out = pathlib.Path(args.out)
+    if out.suffix != ".gguf":
+        out.mkdir(parents=True, exist_ok=True)
+        suffix = f"-l{hp['n_layer']}" if args.layers else ""
+        out = out / f"random-{args.shape}{suffix}-{args.type}.gguf"
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not args.force:
+        print(f"{out} exists (use --force to rewrite)")
+        return
+
+    donor = g.Reader(args.vocab_from)
+    tok = {k: v for k, v in donor.kv.items() if k.startswith("tokenizer.")}
+    if "tokenizer.ggml.tokens" not in tok:
+        raise SystemExit(f"{args.vocab_from} has no tokenizer.ggml.tokens")
+    n_vocab = len(tok["tokenizer.ggml.tokens"].value)
+    tok.setdefault("tokenizer.ggml.add_bos_token", g.Value(g.T_BOOL, True))
+    tok.setdefault("tokenizer.ggml.add_eos_token", g.Value(g.T_BOOL, False))
+
+    head_dim = hp["n_embd"] // hp["n_head"]
+    tmp = out.with_name(out.name + ".part")
+    w = g.StreamWriter(str(tmp), alignment=32)
+    U32, F32, S = g.T_UINT32, g.T_FLOAT32, g.T_STRING
+    w.kv["general.architecture"] = g.Value(S, "llama")
+    w.kv["general.name"] = g.Value(S, hp["name"])
+    w.kv["general.alignment"] = g.Value(U32, 32)
+    w.kv["general.file_type"] = g.Value(U32, FILE_TYPE[args.type])
+    w.kv["llama.vocab_size"] = g.Value(U32, n_vocab)
+    w.kv["llama.context_length"] = g.Value(U32, hp["ctx"])
+    w.kv["llama.embedding_length"] = g.Value(U32, hp["n_embd"])
+    w.kv["llama.block_count"] = g.Value(U32, hp["n_layer"])
+    w.kv["llama.feed_forward_length"] = g.Value(U32, hp["n_ff"])
+    w.kv["llama.rope.dimension_count"] = g.Value(U32, head_dim)
+    w.kv["llama.attention.head_count"] = g.Value(U32, hp["n_head"])
+    w.kv["llama.attention.head_count_kv"] = g.Value(U32, hp["n_head_kv"])
+    w.kv["llama.attention.layer_norm_rms_epsilon"] = g.Value(F32, 1e-5)
+    w.kv["llama.rope.freq_base"] = g.Value(F32, 10000.0)
+    w.kv.update(tok)
+
+    tensors = tensor_list(hp, n_vocab)
+    wtype = g.GGML_TYPE_ID[args.type]
+    for name, dims, is_norm in tensors:
+        w.add_tensor_info(name, dims, 0 if is_norm else wtype)
+    w.write_header()
+
+    encode = ENCODERS[args.type]
+    t0 = time.time()
+    total = 0
+    slice_elems = 8 << 20  # ~32 MB of f32 per slice
+    for ti, (name, dims, is_norm) in enumerate(tensors):
+        w.begin_tensor(name)
+        if is_norm:
+            w.write(np.ones(dims[0], dtype="<f4").tobytes())
+        else:
+            cols, rows = dims
+            rng = np.random.default_rng([args.seed, ti])
+            step = max(1, slice_elems // cols)
+            for r0 in range(0, rows, step):
+                n = min(step, rows - r0)
+                x = rng.standard_normal((n, cols), dtype=np.float32)
+                x *= np.float32(args.std)
+                w.write(encode(x))
+        w.end_tensor()
+        total += w.infos[ti][4]
+        if sys.stderr.isatty():
+            print(f"\r{ti + 1}/{len(tensors)} tensors, {total / 1e9:.2f} GB", end="", file=sys.stderr, flush=True)
+    w.close()
+    os.replace(tmp, out)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    n_params = sum(np.prod(d) for _, d, _ in tensors)
+    print(f"wrote {out}: {args.shape} {args.type}, {n_params / 1e9:.3f} B parameters, "
+          f"{out.stat().st_size / 1e9:.3f} GB, {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
