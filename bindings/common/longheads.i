@@ -1,6 +1,7 @@
 /* longheads.i — what the Python, Java and C# bindings share.
  *
- * SWIG wraps the header-only RAII facade `longheads_facade.hpp`, which sits on the stable C API
+ * SWIG wraps the header-only RAII facade `longheads_facade.hpp` (+ its value types in
+ * `longheads_params.hpp`), which sits on the stable C API
  * only (never on the library's internal classes). Before including this file, each language's
  * interface file (bindings/<lang>/longheads_<lang>.i) defines:
  *   LH_RAISE(status, message)  raise the language's exception and leave the wrapper;
@@ -171,6 +172,7 @@ LH_BIND(Sampler::sample)
 LH_BIND(Sampler::sample_context)
 LH_BIND(Sampler::accept)
 
+%include "longheads_params.hpp"
 %include "longheads_facade.hpp"
 
 %rename("%s") "";

@@ -111,7 +111,6 @@ namespace LongHeads
             if (g != null)
             {
                 g.Close();
-                g.Dispose();
             }
             if (ownsContext) Context.Dispose();
         }

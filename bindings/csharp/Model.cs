@@ -134,8 +134,7 @@ namespace LongHeads
             }
             if (h != null)
             {
-                h.Close();
-                h.Dispose();
+                h.Close();  // the native object goes when no call still uses it; the proxy by GC
             }
         }
 

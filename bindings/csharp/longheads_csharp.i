@@ -149,7 +149,7 @@ SWIGEXPORT void SWIGSTDCALL LhCs_FloatFree(void *p) { delete static_cast<std::ve
 
     static LhErrorHelper() { LhCs_RegisterErrorCallback(errorDelegate); }
   }
-  static LhErrorHelper lhErrorHelper = new LhErrorHelper();
+  static protected LhErrorHelper lhErrorHelper = new LhErrorHelper();
 %}
 
 %define LH_RAISE(status, message)

@@ -17,7 +17,15 @@ This package wraps the library's stable C API (through a SWIG-generated extensio
 ``longheads._longheads_native``); long calls release the GIL.
 """
 
-from . import longheads_native as _native
+import os as _os
+
+# oneDNN runs on libgomp, whose idle threads otherwise spin and starve the attention's worker
+# threads (10-100x slower on a busy 2-core machine). libgomp reads the policy once, when it is
+# first loaded, so set it before the native module loads it (unless the user chose one).
+if "GOMP_SPINCOUNT" not in _os.environ:
+    _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import longheads_native as _native  # noqa: E402
 from ._errors import Error, InvalidArgumentError, Status
 from ._options import Attention, KVType, Precision, PrefillMode, StopReason
 from ._model import Context, Model, ModelInfo, Sampler, Stream, TensorInfo

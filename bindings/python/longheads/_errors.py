@@ -46,7 +46,8 @@ class Error(RuntimeError):
         return self.message
 
     def __repr__(self):
-        return "{}({!r}, status={!s})".format(type(self).__name__, self.message, self.status)
+        status = "Status." + self.status.name if isinstance(self.status, Status) else repr(self.status)
+        return "{}({!r}, status={})".format(type(self).__name__, self.message, status)
 
     def __reduce__(self):
         return (type(self), (self.message, int(self.status)))

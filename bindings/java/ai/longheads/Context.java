@@ -35,8 +35,7 @@ public final class Context implements AutoCloseable {
         ai.longheads.internal.Context h = handle;
         handle = null;
         if (h != null) {
-            h.close();
-            h.delete();
+            h.close();  // the native object goes when no call still uses it; the proxy by GC
         }
         if (greedy != null) {
             greedy.close();

@@ -97,7 +97,6 @@ public final class GenerationStream implements Iterable<String>, Iterator<String
         generation = null;
         if (g != null) {
             g.close();
-            g.delete();
         }
         if (ownsContext) context.close();
     }

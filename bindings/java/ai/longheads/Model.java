@@ -55,8 +55,7 @@ public final class Model implements AutoCloseable {
         ai.longheads.internal.Model h = handle;
         handle = null;
         if (h != null) {
-            h.close();
-            h.delete();
+            h.close();  // the native object goes when no call still uses it; the proxy by GC
         }
     }
 

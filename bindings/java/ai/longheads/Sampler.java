@@ -44,8 +44,7 @@ public final class Sampler implements AutoCloseable {
         ai.longheads.internal.Sampler h = handle;
         handle = null;
         if (h != null) {
-            h.close();
-            h.delete();
+            h.close();  // the native object goes when no call still uses it; the proxy by GC
         }
     }
 

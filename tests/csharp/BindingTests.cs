@@ -1,0 +1,365 @@
+// Tests of the C# binding: a test program run under mono that prints "N passed, M failed" and
+// exits non-zero on a failure. Run by CTest (label csharp) with LONGHEADS_MODEL and
+// LONGHEADS_CLI (the C CLI, whose --json output gives the C API's expected values).
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using LongHeads;
+
+public static class BindingTests
+{
+    static readonly int[] HelloIds = { 1, 346, 306, 414, 263, 304, 341 };  // llama.cpp's ids of "Hello world"
+    const string Prompt = "Once upon a time";
+    static string modelPath;
+    static int passed, failed;
+
+    static void Test(string name, Action body)
+    {
+        try
+        {
+            body();
+            passed++;
+            Console.WriteLine("PASS " + name);
+        }
+        catch (Exception e)
+        {
+            failed++;
+            Console.WriteLine("FAIL " + name + ": " + e);
+        }
+    }
+
+    static void Check(bool ok, string what)
+    {
+        if (!ok) throw new Exception("check failed: " + what);
+    }
+
+    static void CheckEq<T>(T expected, T actual, string what)
+    {
+        if (!EqualityComparer<T>.Default.Equals(expected, actual))
+            throw new Exception($"{what}: expected <{expected}> got <{actual}>");
+    }
+
+    static LongHeadsException ExpectError(Action body)
+    {
+        try
+        {
+            body();
+        }
+        catch (LongHeadsException e)
+        {
+            Check(!string.IsNullOrEmpty(e.Message), "exception has a message");
+            return e;
+        }
+        throw new Exception("expected a LongHeadsException");
+    }
+
+    static string Cli(params string[] args)
+    {
+        string exe = Environment.GetEnvironmentVariable("LONGHEADS_CLI") ?? throw new Exception("LONGHEADS_CLI is not set");
+        var info = new ProcessStartInfo(exe)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        info.Arguments = string.Join(" ", args.Concat(new[] { "--json" }).Select(Quote));
+        using (var p = Process.Start(info))
+        {
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            CheckEq(0, p.ExitCode, "CLI exit code");
+            return output;
+        }
+    }
+
+    static string Quote(string a) => "\"" + a.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    static int[] JsonInts(string json, string key)
+    {
+        var m = Regex.Match(json, "\"" + key + "\"\\s*:\\s*\\[([^\\]]*)\\]");
+        Check(m.Success, "key " + key);
+        string body = m.Groups[1].Value.Trim();
+        return body.Length == 0 ? new int[0] : body.Split(',').Select(s => int.Parse(s.Trim())).ToArray();
+    }
+
+    static string JsonString(string json, string key)
+    {
+        var m = Regex.Match(json, "\"" + key + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+        Check(m.Success, "key " + key);
+        return Regex.Unescape(m.Groups[1].Value);
+    }
+
+    static long RssKb()
+    {
+        foreach (string line in File.ReadAllLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:")) return long.Parse(new string(line.Where(char.IsDigit).ToArray()));
+        return 0;
+    }
+
+    static string Join(IEnumerable<string> pieces)
+    {
+        var b = new StringBuilder();
+        foreach (string p in pieces)
+        {
+            Check(p.Length > 0, "non-empty piece");
+            b.Append(p);
+        }
+        return b.ToString();
+    }
+
+    public static int Main()
+    {
+        modelPath = Environment.GetEnvironmentVariable("LONGHEADS_MODEL") ?? "models/stories260K.gguf";
+        var model = new Model(modelPath);
+
+        Test("model info", () =>
+        {
+            CheckEq("llama", model.Architecture, "Architecture");
+            CheckEq(512, model.NVocab, "NVocab");
+            CheckEq(512, model.NCtxTrain, "NCtxTrain");
+            CheckEq(5, model.Info.NLayer, "NLayer");
+            CheckEq(4, model.NHeadKv, "NHeadKv");
+            CheckEq(1, model.Bos, "Bos");
+            CheckEq(2, model.Eos, "Eos");
+            CheckEq("512", model.Metadata("llama.context_length"), "Metadata");
+            Check(model.Tensors().Count > 0, "Tensors");
+        });
+
+        Test("tokenize / detokenize round trip", () =>
+        {
+            Check(HelloIds.SequenceEqual(model.Tokenize("Hello world")), "Hello world ids");
+            Check(HelloIds.Skip(1).SequenceEqual(model.Tokenize("Hello world", addBos: false)), "no BOS");
+            CheckEq(" Hello world", model.Detokenize(HelloIds), "Detokenize");
+            CheckEq("<s> Hello world", model.Detokenize(HelloIds, renderSpecial: true), "render special");
+            string unicode = "unicode: café naïve 日本語 🦙";
+            CheckEq(unicode, model.Detokenize(model.Tokenize(unicode, addBos: false)), "unicode round trip");
+            foreach (string text in new[] { "Hello world", Prompt + ", there was a little girl named Lily.", unicode })
+                Check(JsonInts(Cli("tokenize", "-m", modelPath, "-p", text), "tokens").SequenceEqual(model.Tokenize(text)),
+                      "C API ids of '" + text + "'");
+            Check(Encoding.UTF8.GetBytes(" He").SequenceEqual(model.TokenPiece(346)), "TokenPiece");
+            Check(model.IsEog(2) && !model.IsEog(346), "IsEog");
+        });
+
+        Test("greedy generation equals the C API", () =>
+        {
+            string json = Cli("generate", "-m", modelPath, "-p", Prompt, "-n", "16", "--temp", "0");
+            var greedy = new GenerateOptions { MaxTokens = 16, Temperature = 0 };
+            using (var stream = model.Stream(Prompt, greedy))
+            {
+                string text = Join(stream);
+                Check(JsonInts(json, "tokens").SequenceEqual(stream.Tokens), "tokens " + string.Join(",", stream.Tokens));
+                CheckEq(JsonString(json, "text"), text, "stream text");
+                CheckEq(StopReason.MaxTokens, stream.StopReason, "StopReason");
+            }
+            CheckEq(JsonString(json, "text"), model.Generate(Prompt, greedy), "Generate text");
+        });
+
+        Test("streaming equals non-streaming", () =>
+        {
+            var all = new[]
+            {
+                new GenerateOptions { MaxTokens = 40, Temperature = 0 },
+                new GenerateOptions { MaxTokens = 40, Temperature = 0.9f, Seed = 42, TopK = 20 },
+                new GenerateOptions { MaxTokens = 40, Temperature = 1.2f, Seed = 7 },
+            };
+            foreach (var o in all)
+            {
+                string streamed;
+                using (var stream = model.Stream(Prompt, o))
+                {
+                    streamed = Join(stream);
+                    CheckEq(streamed, stream.Text, "stream.Text");
+                }
+                CheckEq(model.Generate(Prompt, o), streamed, "same text");
+            }
+        });
+
+        Test("early stop", () =>
+        {
+            int nPrompt = model.Tokenize(Prompt).Length;
+            using (var ctx = model.CreateContext())
+            {
+                var stream = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 100, Temperature = 0 });
+                int n = 0;
+                foreach (string piece in stream)
+                    if (++n == 3) break;  // disposes the enumerator: the generation stops and is freed
+                int generated = stream.Tokens.Count;
+                stream.Dispose();
+                CheckEq(StopReason.None, stream.StopReason, "StopReason");
+                CheckEq(null, stream.NextPiece(), "no more pieces");
+                Check(generated >= 3 && generated < 100, "generated " + generated);
+                int past = ctx.NPast;
+                Check(past >= nPrompt + generated - 1 && past <= nPrompt + generated, "NPast " + past);
+            }
+            for (int i = 0; i < 20; i++)
+                foreach (string piece in model.Stream(Prompt, new GenerateOptions { MaxTokens = 50 }))
+                    break;
+        });
+
+        Test("stop strings", () =>
+        {
+            string full = model.Generate(Prompt, new GenerateOptions { MaxTokens = 40, Temperature = 0 });
+            Check(full.Contains("."), "full text has a period");
+            using (var s = model.Stream(Prompt, new GenerateOptions { MaxTokens = 40, Temperature = 0, Stop = { "." } }))
+            {
+                CheckEq(full.Substring(0, full.IndexOf('.')), Join(s), "text before the stop string");
+                CheckEq(StopReason.StopString, s.StopReason, "StopReason");
+            }
+        });
+
+        Test("context: eval, logits, sample", () =>
+        {
+            int[] expected = JsonInts(Cli("generate", "-m", modelPath, "-p", Prompt, "-n", "8", "--temp", "0"), "tokens");
+            using (var ctx = model.CreateContext(new ContextOptions { NCtx = 256 }))
+            {
+                CheckEq(256, ctx.NCtx, "NCtx");
+                int[] ids = model.Tokenize(Prompt);
+                ctx.Eval(ids);
+                CheckEq(ids.Length, ctx.NPast, "NPast");
+                CheckEq(512, ctx.Logits().Length, "logits length");
+                var got = new int[8];
+                for (int i = 0; i < 8; i++)
+                {
+                    got[i] = ctx.Sample();
+                    ctx.Eval(new[] { got[i] });
+                }
+                Check(expected.SequenceEqual(got), "sampled " + string.Join(",", got));
+                ctx.Reset();
+                CheckEq(0, ctx.NPast, "Reset");
+                ctx.Eval(ids);
+                using (var s = new Sampler(new SamplerOptions { Temperature = 0 }))
+                {
+                    CheckEq(s.Sample(ctx.Logits()), s.Sample(ctx), "sample from context");
+                    s.Accept(new[] { 1, 2 });
+                }
+                CheckEq(Attention.Full, ctx.Options.Attention, "Attention");
+            }
+            using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 2048, ChunkSize = 32, AttnLen = 256 }))
+            {
+                CheckEq(32, ctx.Options.ChunkSize, "ChunkSize");
+                Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 8, Temperature = 0 }) != null, "longheads generate");
+            }
+        });
+
+        Test("cancel from another thread", () =>
+        {
+            using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 8192 }))
+            {
+                LongHeadsException error = null;
+                var t = new System.Threading.Thread(() =>
+                {
+                    try
+                    {
+                        ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4000, StopAtEog = false, Seed = 1 });
+                    }
+                    catch (LongHeadsException e)
+                    {
+                        error = e;
+                    }
+                });
+                var watch = Stopwatch.StartNew();
+                t.Start();
+                System.Threading.Thread.Sleep(300);
+                ctx.Cancel();
+                Check(t.Join(120000), "generation thread ended");
+                Check(error != null, "the generation was cancelled");
+                CheckEq(Status.Cancelled, error.Status, "Status");
+                Check(watch.Elapsed.TotalSeconds < 20, "cancelled early");
+                ctx.Reset();
+                Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4, Temperature = 0 }).Length > 0, "usable after cancel");
+            }
+        });
+
+        Test("errors: missing file", () =>
+        {
+            var e = ExpectError(() => new Model("/nonexistent/missing.gguf"));
+            CheckEq(Status.IO, e.Status, "Status");
+            Check(e.Message.Contains("missing.gguf"), "message names the file: " + e.Message);
+        });
+
+        Test("errors: corrupted file", () =>
+        {
+            byte[] data = File.ReadAllBytes(modelPath);
+            string dir = Path.Combine(Path.GetTempPath(), "longheads-cs-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                string truncated = Path.Combine(dir, "truncated.gguf");
+                File.WriteAllBytes(truncated, data.Take(4096).ToArray());
+                var e = ExpectError(() => new Model(truncated));
+                Check(e.Status == Status.BadFormat || e.Status == Status.IO, "status " + e.Status);
+                string garbage = Path.Combine(dir, "garbage.gguf");
+                byte[] bad = (byte[])data.Clone();
+                bad[0] = (byte)'N';
+                File.WriteAllBytes(garbage, bad);
+                CheckEq(Status.BadFormat, ExpectError(() => new Model(garbage)).Status, "bad magic");
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        });
+
+        Test("errors: bad token id", () =>
+        {
+            CheckEq(Status.InvalidArgument, ExpectError(() => model.Detokenize(new[] { 1, 100000 })).Status, "detok");
+            using (var ctx = model.CreateContext())
+            {
+                CheckEq(Status.InvalidArgument, ExpectError(() => ctx.Eval(new[] { 1, -5 })).Status, "eval");
+                CheckEq(0, ctx.NPast, "nothing evaluated");
+            }
+            using (var ctx = model.CreateContext(new ContextOptions { NCtx = 16 }))
+                CheckEq(Status.ContextFull, ExpectError(() => ctx.Eval(Enumerable.Repeat(300, 40).ToArray())).Status, "full");
+            ExpectError(() => model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, ChunkSize = 32, AttnLen = 100 }));
+        });
+
+        Test("disposed objects", () =>
+        {
+            var m = new Model(modelPath);
+            var ctx = m.CreateContext();
+            m.Dispose();
+            m.Dispose();
+            Check(m.IsDisposed, "IsDisposed");
+            Check(ExpectError(() => m.Tokenize("x")).Message.Contains("closed"), "closed message");
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4, Temperature = 0 }).Length > 0, "context alive");
+            var s = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 4, Temperature = 0 });
+            ctx.Dispose();
+            ctx.Dispose();
+            ExpectError(() => ctx.Eval(new[] { 1 }));
+            Check(Join(s).Length > 0, "the stream keeps the context alive");
+        });
+
+        Test("no RSS growth over 200 create/close cycles", () =>
+        {
+            Action cycle = () =>
+            {
+                using (var m = new Model(modelPath))
+                using (var c = m.CreateContext(new ContextOptions { NCtx = 128 }))
+                {
+                    c.Eval(m.Tokenize("Hello world"));
+                    c.Logits();
+                    foreach (string p in m.Stream("Hi", new GenerateOptions { MaxTokens = 2 }, new ContextOptions { NCtx = 64 })) { }
+                }
+            };
+            for (int i = 0; i < 20; i++) cycle();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long before = RssKb();
+            for (int i = 0; i < 200; i++) cycle();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long growth = RssKb() - before;
+            Check(growth < 32 * 1024, "RSS grew by " + growth + " kB");
+        });
+
+        model.Dispose();
+        Console.WriteLine($"{passed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
+    }
+}

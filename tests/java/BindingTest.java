@@ -1,0 +1,361 @@
+// Tests of the Java binding: a plain runner (no JUnit) that prints "N passed, M failed" and
+// exits non-zero on a failure. Run by CTest (label java) with LONGHEADS_MODEL and
+// LONGHEADS_CLI (the C CLI, whose --json output gives the C API's expected values).
+import ai.longheads.Attention;
+import ai.longheads.Context;
+import ai.longheads.ContextOptions;
+import ai.longheads.GenerateOptions;
+import ai.longheads.GenerationStream;
+import ai.longheads.LongHeads;
+import ai.longheads.LongHeadsException;
+import ai.longheads.Model;
+import ai.longheads.Sampler;
+import ai.longheads.SamplerOptions;
+import ai.longheads.Status;
+import ai.longheads.StopReason;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public final class BindingTest {
+    static final int[] HELLO_IDS = {1, 346, 306, 414, 263, 304, 341};  // llama.cpp's ids of "Hello world"
+    static final String PROMPT = "Once upon a time";
+
+    static String modelPath;
+    static int passed, failed;
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    static void test(String name, Body body) {
+        try {
+            body.run();
+            passed++;
+            System.out.println("PASS " + name);
+        } catch (Throwable t) {
+            failed++;
+            System.out.println("FAIL " + name + ": " + t);
+            t.printStackTrace(System.out);
+        }
+    }
+
+    static void check(boolean ok, String what) {
+        if (!ok) throw new AssertionError(what);
+    }
+
+    static void checkEq(Object expected, Object actual, String what) {
+        if (!expected.equals(actual)) throw new AssertionError(what + ": expected <" + expected + "> got <" + actual + ">");
+    }
+
+    static LongHeadsException expectError(Body body) throws Exception {
+        try {
+            body.run();
+        } catch (LongHeadsException e) {
+            check(e.getMessage() != null && !e.getMessage().isEmpty(), "exception has a message");
+            return e;
+        }
+        throw new AssertionError("expected a LongHeadsException");
+    }
+
+    /** Runs the C CLI with --json; returns stdout. */
+    static String cli(String... args) throws Exception {
+        String exe = System.getenv("LONGHEADS_CLI");
+        if (exe == null) throw new AssertionError("LONGHEADS_CLI is not set");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(exe);
+        cmd.addAll(Arrays.asList(args));
+        cmd.add("--json");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = p.getInputStream()) {
+            in.transferTo(out);
+        }
+        checkEq(0, p.waitFor(), "CLI exit code");
+        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    static int[] jsonInts(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\\[([^\\]]*)\\]").matcher(json);
+        check(m.find(), "key " + key + " in " + json);
+        String body = m.group(1).trim();
+        if (body.isEmpty()) return new int[0];
+        return Arrays.stream(body.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+    }
+
+    static String jsonString(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
+        check(m.find(), "key " + key + " in " + json);
+        String s = m.group(1);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\') {
+                b.append(c);
+                continue;
+            }
+            char e = s.charAt(++i);
+            switch (e) {
+                case 'n': b.append('\n'); break;
+                case 't': b.append('\t'); break;
+                case 'r': b.append('\r'); break;
+                case 'b': b.append('\b'); break;
+                case 'f': b.append('\f'); break;
+                case 'u': b.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16)); i += 4; break;
+                default: b.append(e);
+            }
+        }
+        return b.toString();
+    }
+
+    static long rssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) throws Exception {
+        modelPath = System.getenv().getOrDefault("LONGHEADS_MODEL", "models/stories260K.gguf");
+        LongHeads.load();
+        Model model = new Model(modelPath);
+
+        test("version", () -> check(LongHeads.version().split("\\.").length == 3, "version"));
+
+        test("model info", () -> {
+            checkEq("llama", model.architecture(), "architecture");
+            checkEq(512, model.nVocab(), "nVocab");
+            checkEq(512, model.nCtxTrain(), "nCtxTrain");
+            checkEq(5, model.info().nLayer(), "nLayer");
+            checkEq(4, model.nHeadKv(), "nHeadKv");
+            checkEq(1, model.bos(), "bos");
+            checkEq(2, model.eos(), "eos");
+            checkEq("512", model.metadata("llama.context_length"), "metadata");
+            check(!model.tensors().isEmpty(), "tensors");
+        });
+
+        test("tokenize / detokenize round trip", () -> {
+            check(Arrays.equals(HELLO_IDS, model.tokenize("Hello world")), "Hello world ids");
+            check(Arrays.equals(Arrays.copyOfRange(HELLO_IDS, 1, 7), model.tokenize("Hello world", false)), "no BOS");
+            checkEq(" Hello world", model.detokenize(HELLO_IDS), "detokenize");
+            checkEq("<s> Hello world", model.detokenize(HELLO_IDS, true, false), "render special");
+            String unicode = "unicode: café naïve 日本語 🦙";
+            checkEq(unicode, model.detokenize(model.tokenize(unicode, false)), "unicode round trip");
+            for (String text : new String[] {"Hello world", PROMPT + ", there was a little girl named Lily.", unicode}) {
+                check(Arrays.equals(jsonInts(cli("tokenize", "-m", modelPath, "-p", text), "tokens"), model.tokenize(text)),
+                        "C API ids of '" + text + "'");
+            }
+            check(Arrays.equals(" He".getBytes(StandardCharsets.UTF_8), model.tokenPiece(346)), "tokenPiece");
+            check(model.isEog(2) && !model.isEog(346), "isEog");
+        });
+
+        test("greedy generation equals the C API", () -> {
+            String json = cli("generate", "-m", modelPath, "-p", PROMPT, "-n", "16", "--temp", "0");
+            GenerateOptions greedy = new GenerateOptions().maxTokens(16).temperature(0f);
+            try (GenerationStream stream = model.stream(PROMPT, greedy)) {
+                StringBuilder text = new StringBuilder();
+                for (String piece : stream) text.append(piece);
+                check(Arrays.equals(jsonInts(json, "tokens"), stream.tokens()), "tokens " + Arrays.toString(stream.tokens()));
+                checkEq(jsonString(json, "text"), text.toString(), "stream text");
+                checkEq(StopReason.MAX_TOKENS, stream.stopReason(), "stop reason");
+            }
+            checkEq(jsonString(json, "text"), model.generate(PROMPT, greedy), "generate text");
+        });
+
+        test("streaming equals non-streaming", () -> {
+            GenerateOptions[] all = {
+                new GenerateOptions().maxTokens(40).temperature(0f),
+                new GenerateOptions().maxTokens(40).temperature(0.9f).seed(42).topK(20),
+                new GenerateOptions().maxTokens(40).temperature(1.2f).seed(7),
+            };
+            for (GenerateOptions o : all) {
+                StringBuilder text = new StringBuilder();
+                try (GenerationStream stream = model.stream(PROMPT, o)) {
+                    for (String piece : stream) {
+                        check(!piece.isEmpty(), "non-empty piece");
+                        text.append(piece);
+                    }
+                    checkEq(text.toString(), stream.text(), "stream.text()");
+                }
+                checkEq(model.generate(PROMPT, o), text.toString(), "same text");
+            }
+        });
+
+        test("early stop", () -> {
+            int nPrompt = model.tokenize(PROMPT).length;
+            try (Context ctx = model.newContext()) {
+                GenerationStream stream = ctx.stream(PROMPT, new GenerateOptions().maxTokens(100).temperature(0f));
+                int n = 0;
+                for (String piece : stream) {
+                    if (++n == 3) break;
+                }
+                int generated = stream.tokens().length;
+                stream.close();
+                stream.close();
+                check(!stream.hasNext(), "closed stream has no next");
+                checkEq(StopReason.NONE, stream.stopReason(), "stop reason");
+                check(generated >= 3 && generated < 100, "generated " + generated);
+                int past = ctx.nPast();
+                check(past >= nPrompt + generated - 1 && past <= nPrompt + generated, "nPast " + past);
+            }
+            for (int i = 0; i < 20; i++) {
+                try (GenerationStream s = model.stream(PROMPT, new GenerateOptions().maxTokens(50))) {
+                    for (String piece : s) break;
+                }
+            }
+        });
+
+        test("stop strings", () -> {
+            String full = model.generate(PROMPT, new GenerateOptions().maxTokens(40).temperature(0f));
+            check(full.contains("."), "full text has a period");
+            try (GenerationStream s = model.stream(PROMPT, new GenerateOptions().maxTokens(40).temperature(0f).stop("."))) {
+                StringBuilder b = new StringBuilder();
+                for (String p : s) b.append(p);
+                checkEq(full.substring(0, full.indexOf('.')), b.toString(), "text before the stop string");
+                checkEq(StopReason.STRING, s.stopReason(), "stop reason");
+            }
+        });
+
+        test("context: eval, logits, sample", () -> {
+            int[] expected = jsonInts(cli("generate", "-m", modelPath, "-p", PROMPT, "-n", "8", "--temp", "0"), "tokens");
+            try (Context ctx = model.newContext(new ContextOptions().nCtx(256))) {
+                checkEq(256, ctx.nCtx(), "nCtx");
+                int[] ids = model.tokenize(PROMPT);
+                ctx.eval(ids);
+                checkEq(ids.length, ctx.nPast(), "nPast");
+                float[] logits = ctx.logits();
+                checkEq(512, logits.length, "logits length");
+                int[] got = new int[8];
+                for (int i = 0; i < 8; i++) {
+                    got[i] = ctx.sample();
+                    ctx.eval(new int[] {got[i]});
+                }
+                check(Arrays.equals(expected, got), "sampled " + Arrays.toString(got));
+                ctx.reset();
+                checkEq(0, ctx.nPast(), "reset");
+                ctx.eval(ids);
+                try (Sampler s = new Sampler(new SamplerOptions().temperature(0f))) {
+                    int a = s.sample(ctx.logits());
+                    checkEq(a, s.sample(ctx, -1), "sample from context");
+                    s.accept(new int[] {1, 2});
+                }
+                checkEq(Attention.FULL, ctx.options().getAttention(), "attention");
+            }
+            try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(2048).chunkSize(32).attnLen(256))) {
+                checkEq(32, ctx.options().getChunkSize(), "chunk size");
+                check(ctx.generate(PROMPT, new GenerateOptions().maxTokens(8).temperature(0f)) != null, "longheads generate");
+            }
+        });
+
+        test("cancel from another thread", () -> {
+            try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(8192))) {
+                LongHeadsException[] error = new LongHeadsException[1];
+                Thread t = new Thread(() -> {
+                    try {
+                        ctx.generate(PROMPT, new GenerateOptions().maxTokens(4000).stopAtEog(false).seed(1));
+                    } catch (LongHeadsException e) {
+                        error[0] = e;
+                    }
+                });
+                long start = System.nanoTime();
+                t.start();
+                Thread.sleep(300);
+                ctx.cancel();
+                t.join(120_000);
+                check(!t.isAlive(), "generation thread ended");
+                check(error[0] != null, "the generation was cancelled");
+                checkEq(Status.CANCELLED, error[0].getStatus(), "status");
+                check(System.nanoTime() - start < 20_000_000_000L, "cancelled early");
+                ctx.reset();
+                check(!ctx.generate(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f)).isEmpty(), "usable after cancel");
+            }
+        });
+
+        test("errors: missing file", () -> {
+            LongHeadsException e = expectError(() -> new Model("/nonexistent/missing.gguf"));
+            checkEq(Status.IO, e.getStatus(), "status");
+            check(e.getMessage().contains("missing.gguf"), "message names the file: " + e.getMessage());
+        });
+
+        test("errors: corrupted file", () -> {
+            byte[] data = Files.readAllBytes(Path.of(modelPath));
+            Path dir = Files.createTempDirectory("longheads");
+            Path truncated = dir.resolve("truncated.gguf");
+            Files.write(truncated, Arrays.copyOf(data, 4096));
+            LongHeadsException e = expectError(() -> new Model(truncated.toString()));
+            check(e.getStatus() == Status.BAD_FORMAT || e.getStatus() == Status.IO, "status " + e.getStatus());
+            Path garbage = dir.resolve("garbage.gguf");
+            byte[] bad = data.clone();
+            bad[0] = 'N';
+            Files.write(garbage, bad);
+            checkEq(Status.BAD_FORMAT, expectError(() -> new Model(garbage.toString())).getStatus(), "bad magic");
+            Files.delete(truncated);
+            Files.delete(garbage);
+            Files.delete(dir);
+        });
+
+        test("errors: bad token id", () -> {
+            checkEq(Status.INVALID_ARGUMENT, expectError(() -> model.detokenize(new int[] {1, 100000})).getStatus(), "detok");
+            try (Context ctx = model.newContext()) {
+                checkEq(Status.INVALID_ARGUMENT, expectError(() -> ctx.eval(new int[] {1, -5})).getStatus(), "eval");
+                checkEq(0, ctx.nPast(), "nothing evaluated");
+            }
+            try (Context ctx = model.newContext(new ContextOptions().nCtx(16))) {
+                int[] many = new int[40];
+                Arrays.fill(many, 300);
+                checkEq(Status.CONTEXT_FULL, expectError(() -> ctx.eval(many)).getStatus(), "context full");
+            }
+            expectError(() -> model.newContext(new ContextOptions().attention(Attention.LONGHEADS).chunkSize(32).attnLen(100)));
+        });
+
+        test("closed objects", () -> {
+            Model m = new Model(modelPath);
+            Context ctx = m.newContext();
+            m.close();
+            m.close();
+            check(m.isClosed(), "isClosed");
+            check(expectError(() -> m.tokenize("x")).getMessage().contains("closed"), "closed message");
+            // The context keeps the model alive.
+            System.gc();
+            check(!ctx.generate(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f)).isEmpty(), "context alive");
+            GenerationStream s = ctx.stream(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f));
+            ctx.close();
+            ctx.close();
+            expectError(() -> ctx.eval(new int[] {1}));
+            StringBuilder b = new StringBuilder();
+            for (String p : s) b.append(p);  // the stream keeps the context alive
+            check(b.length() > 0, "stream after context close");
+            s.close();
+        });
+
+        test("no RSS growth over 200 create/close cycles", () -> {
+            Body cycle = () -> {
+                try (Model m = new Model(modelPath); Context c = m.newContext(new ContextOptions().nCtx(128))) {
+                    c.eval(m.tokenize("Hello world"));
+                    c.logits();
+                    try (GenerationStream s = m.stream("Hi", new GenerateOptions().maxTokens(2), new ContextOptions().nCtx(64))) {
+                        for (String p : s) { }
+                    }
+                }
+            };
+            for (int i = 0; i < 20; i++) cycle.run();
+            System.gc();
+            long before = rssKb();
+            for (int i = 0; i < 200; i++) cycle.run();
+            System.gc();
+            long growth = rssKb() - before;
+            check(growth < 32 * 1024, "RSS grew by " + growth + " kB");
+        });
+
+        model.close();
+        System.out.println(passed + " passed, " + failed + " failed");
+        System.exit(failed == 0 ? 0 : 1);
+    }
+}

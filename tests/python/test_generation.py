@@ -1,0 +1,165 @@
+"""Generation: greedy equals the C API, streaming equals non-streaming, early stop, Context."""
+
+import threading
+import time
+
+import pytest
+
+import longheads
+
+PROMPT = "Once upon a time"
+
+
+def test_greedy_equals_c_api(model, cli, model_path):
+    expected = cli("generate", "-m", model_path, "-p", PROMPT, "-n", 16, "--temp", 0)
+    stream = model.stream(PROMPT, max_tokens=16, temperature=0)
+    text = "".join(stream)
+    assert stream.tokens == expected["tokens"]
+    assert text == expected["text"]
+    assert model.generate(PROMPT, max_tokens=16, temperature=0) == expected["text"]
+    assert stream.stop_reason == longheads.StopReason.MAX_TOKENS
+
+
+def test_stream_equals_generate(model):
+    for kw in (dict(temperature=0), dict(temperature=0.9, seed=42, top_k=20), dict(temperature=1.2, seed=7)):
+        pieces = list(model.stream(PROMPT, max_tokens=40, **kw))
+        assert all(isinstance(p, str) and p for p in pieces)
+        assert "".join(pieces) == model.generate(PROMPT, max_tokens=40, **kw)
+
+
+def test_same_seed_same_text(model):
+    a = model.generate(PROMPT, max_tokens=24, temperature=1.0, seed=123)
+    b = model.generate(PROMPT, max_tokens=24, temperature=1.0, seed=123)
+    assert a == b
+
+
+def test_early_stop(model):
+    with model.context() as ctx:
+        n_prompt = len(model.tokenize(PROMPT))
+        stream = ctx.stream(PROMPT, max_tokens=100, temperature=0)
+        got = []
+        for piece in stream:
+            got.append(piece)
+            if len(got) == 3:
+                break
+        n_generated = len(stream.tokens)
+        stream.close()
+        stream.close()  # twice is a no-op
+        assert stream.stop_reason is None
+        assert list(stream) == []
+        assert 3 <= n_generated < 100
+        # Nothing ran after the break: the context holds the prompt and the pulled tokens only
+        # (the last sampled token is not evaluated yet).
+        assert n_prompt + n_generated - 1 <= ctx.n_past <= n_prompt + n_generated
+
+
+def test_break_out_of_model_stream_releases(model):
+    for _ in range(20):
+        for i, _piece in enumerate(model.stream(PROMPT, max_tokens=50, temperature=0)):
+            if i == 1:
+                break
+
+
+def test_stop_strings(model):
+    full = model.generate(PROMPT, max_tokens=40, temperature=0)
+    assert "." in full
+    stream = model.stream(PROMPT, max_tokens=40, temperature=0, stop=["."])
+    text = "".join(stream)
+    assert text == full[:full.index(".")]
+    assert stream.stop_reason == longheads.StopReason.STRING
+    assert model.generate(PROMPT, max_tokens=40, temperature=0, stop=".") == text
+
+
+def test_context_low_level(model, cli, model_path):
+    expected = cli("generate", "-m", model_path, "-p", PROMPT, "-n", 8, "--temp", 0)["tokens"]
+    ref_logits = cli("logits", "-m", model_path, "-p", PROMPT)["logits"]
+    with longheads.Context(model, n_ctx=256) as ctx:
+        assert ctx.model is model
+        assert ctx.n_ctx == 256 and ctx.n_vocab == 512
+        ids = model.tokenize(PROMPT)
+        ctx.eval(ids)
+        assert ctx.n_past == len(ids)
+        logits = ctx.logits()
+        assert len(logits) == 512
+        assert max(abs(float(a) - b) for a, b in zip(logits, ref_logits)) < 1e-3
+        got = []
+        for _ in range(8):
+            tok = ctx.sample()
+            got.append(tok)
+            ctx.eval([tok])
+        assert got == expected
+        ctx.reset()
+        assert ctx.n_past == 0
+        ctx.eval(ids, all_logits=True)
+        first = ctx.logits(0)
+        assert len(first) == 512
+        assert ctx.params["n_ctx"] == 256
+        assert ctx.params["attention"] == longheads.Attention.FULL
+
+
+def test_logits_numpy(model):
+    np = pytest.importorskip("numpy")
+    with model.context() as ctx:
+        ctx.eval(model.tokenize(PROMPT))
+        logits = ctx.logits()
+        assert isinstance(logits, np.ndarray) and logits.dtype == np.float32 and logits.shape == (512,)
+        logits[0] = 1.0  # writable
+        sampler = longheads.Sampler(temperature=0)
+        assert sampler.sample(ctx.logits()) == int(np.argmax(ctx.logits()))
+        assert sampler.sample(ctx) == int(np.argmax(ctx.logits()))
+        assert sampler.sample(list(map(float, ctx.logits()))) == int(np.argmax(ctx.logits()))
+        sampler.accept([1, 2, 3])
+        sampler.close()
+        sampler.close()
+
+
+def test_longheads_attention_context(model):
+    with model.context(attention="longheads", n_ctx=2048, chunk_size=32, attn_len=256) as ctx:
+        p = ctx.params
+        assert p["attention"] == longheads.Attention.LONGHEADS
+        assert p["chunk_size"] == 32 and p["attn_len"] == 256
+        text = ctx.generate(PROMPT, max_tokens=8, temperature=0)
+        assert isinstance(text, str)
+
+
+def test_contexts_on_threads(model):
+    expected = model.generate(PROMPT, max_tokens=24, temperature=0)
+    results = [None] * 4
+
+    def work(i):
+        with model.context() as ctx:
+            results[i] = ctx.generate(PROMPT, max_tokens=24, temperature=0)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4
+
+
+def test_cancel_from_another_thread_releases_gil(model):
+    """A long generate() runs without the GIL: this thread can call cancel() meanwhile, and the
+    generation ends early with Status.CANCELLED."""
+    outcome = {}
+    with model.context(attention="longheads", n_ctx=8192) as ctx:
+        def work():
+            try:
+                outcome["text"] = ctx.generate(PROMPT, max_tokens=4000, stop_at_eog=False, seed=1)
+            except longheads.Error as e:
+                outcome["error"] = e
+
+        start = time.monotonic()
+        t = threading.Thread(target=work)
+        t.start()
+        time.sleep(0.3)
+        ctx.cancel()
+        t.join(timeout=120)
+        elapsed = time.monotonic() - start
+        assert not t.is_alive()
+        assert "error" in outcome, "the generation was not cancelled"
+        assert outcome["error"].status == longheads.Status.CANCELLED
+        assert elapsed < 20
+        # The context is usable afterwards.
+        ctx.reset()
+        assert ctx.generate(PROMPT, max_tokens=4, temperature=0)
