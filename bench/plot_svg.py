@@ -1,7 +1,8 @@
 """Hand-written SVG line charts for docs/BENCHMARKS.md (no plotting package needed).
 
 line_chart(path, title, xlabel, ylabel, series, logx=True, logy=False)
-  series: list of (label, [(x, y), ...], style) with style a dict: color, dash (bool), marker.
+  series: list of (label, [(x, y), ...], style) with style a dict: color, dash (bool), marker ("square"
+  or the default circle).
 Missing points are simply absent; a series with no point is drawn in the legend only.
 """
 import math
@@ -109,7 +110,10 @@ def line_chart(path, title, xlabel, ylabel, series, logx=True, logy=False, width
             d = " ".join(f"{X(x):.1f},{Y(y):.1f}" for x, y in good)
             out.append(f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
         for x, y in good:
-            out.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="3.5" fill="{color}"/>')
+            if style.get("marker") == "square":
+                out.append(f'<rect x="{X(x) - 3.5:.1f}" y="{Y(y) - 3.5:.1f}" width="7" height="7" fill="{color}"/>')
+            else:
+                out.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="3.5" fill="{color}"/>')
         ly = mt + 10 + i * 20
         out.append(f'<line x1="{ml + pw + 12}" y1="{ly}" x2="{ml + pw + 40}" y2="{ly}" stroke="{color}" '
                    f'stroke-width="2"{dash}/>')

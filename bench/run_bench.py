@@ -95,13 +95,31 @@ def loadavg():
         return (0, 0, 0)
 
 
+def snapshot_engine(cli, dest):
+    """Copies the CLI and liblongheads.so* (from ../lib beside bin/) to dest, so that a rebuild of
+    build/ during a long run cannot change the engine under it. Returns (cli copy, library dir)."""
+    import shutil
+    dest.mkdir(parents=True, exist_ok=True)
+    cli = pathlib.Path(cli).resolve()
+    shutil.copy2(cli, dest / cli.name)
+    libdir = cli.parent.parent / "lib"
+    for lib in sorted(libdir.glob("liblongheads.so*")):
+        shutil.copy2(lib.resolve(), dest / lib.name)  # symlinks become copies under their own names
+    return dest / cli.name, dest
+
+
 class Runner:
-    def __init__(self, args):
+    def __init__(self, args, snapshot_dir=None):
         self.args = args
         self.cli = str(args.cli)
         self.env = dict(os.environ)
         if args.omp_wait_policy != "unset":
             self.env["OMP_WAIT_POLICY"] = args.omp_wait_policy
+        if snapshot_dir is not None:
+            cli, libdir = snapshot_engine(args.cli, snapshot_dir)
+            self.cli = str(cli)
+            self.env["LD_LIBRARY_PATH"] = str(libdir) + (":" + self.env["LD_LIBRARY_PATH"]
+                                                         if self.env.get("LD_LIBRARY_PATH") else "")
 
     def run(self, argv, timeout=None):
         cmd = [self.cli, *map(str, argv)]
@@ -173,8 +191,33 @@ def bytes_per_token(info, cell, kv_elem):
 
 
 # -------------------------------------------------------------------------------------------------
+def series_contexts(args, name, precision, attention):
+    """Contexts of one series (model, precision, attention), ascending."""
+    ctxs = parse_list(args.contexts, int) + (parse_list(args.lh_extra_contexts, int) if attention == "longheads"
+                                             else [])
+    ctxs = sorted(c for c in set(ctxs) if c <= args.max_ctx)
+    long_models = None if args.long_models == "all" else set(parse_list(args.long_models))
+    if long_models is not None and name not in long_models and f"{name}:{precision}" not in long_models:
+        ctxs = [c for c in ctxs if c <= args.short_max_ctx]
+    return ctxs
+
+
+def print_plan(args):
+    n = 0
+    for name in parse_list(args.models):
+        for precision in parse_list(args.precisions):
+            for attention in parse_list(args.attentions):
+                ctxs = series_contexts(args, name, precision, attention)
+                n += len(ctxs)
+                print(f"{name:16} {precision:5} {attention:10} " + " ".join(ctx_label(c) for c in ctxs))
+    print(f"{n} cells at most (the time box may skip some)")
+
+
 def run_matrix(args, results_path):
-    runner = Runner(args)
+    snap = None if args.no_snapshot else results_path.with_name(results_path.stem + "-engine")
+    runner = Runner(args, snap)
+    if snap:
+        log(f"engine copied to {snap}")
     records = []
     resumed = {}
     if args.resume:
@@ -182,6 +225,7 @@ def run_matrix(args, results_path):
             if r["kind"] == "cell" and r["status"] == "ok":
                 resumed[(r["model"], r["precision"], r["attention"], r["ctx"])] = r
         log(f"resuming: {len(resumed)} measured cells from {args.resume}")
+    same_file = bool(args.resume) and os.path.realpath(args.resume) == os.path.realpath(results_path)
     out = open(results_path, "a")
 
     def emit(rec):
@@ -194,7 +238,8 @@ def run_matrix(args, results_path):
                 kv_type=args.kv_type, prefill=args.prefill, omp_wait_policy=args.omp_wait_policy,
                 time_limit_full_s=args.time_limit_s, time_limit_lh_s=args.lh_time_limit_s,
                 loadavg_start=loadavg(), git=git_describe(), cpu=cpu_name(), mem_total=mem_total(),
-                cli=str(args.cli))
+                cli=str(args.cli), engine_snapshot=str(snap) if snap else None,
+                engine_mtime=datetime.datetime.fromtimestamp(os.path.getmtime(args.cli)).isoformat(timespec="seconds"))
     emit(meta)
 
     bw, wall, err, _ = runner.run(["bench", "--membw", "-t", args.threads, "--json"], timeout=600)
@@ -203,9 +248,6 @@ def run_matrix(args, results_path):
 
     kv_flag = [] if args.kv_type == "default" else ["--kv-type", args.kv_type]
     pf_flag = [] if args.prefill == "default" else ["--prefill", args.prefill]
-    contexts = parse_list(args.contexts, int)
-    lh_extra = parse_list(args.lh_extra_contexts, int)
-    long_models = None if args.long_models == "all" else set(parse_list(args.long_models))
     for name in parse_list(args.models):
         path = ensure_model(args.models_dir, name, not args.no_generate)
         info, _, err, _ = runner.run(["info", "-m", path, "--json"], timeout=600)
@@ -218,20 +260,18 @@ def run_matrix(args, results_path):
         emit(dict(kind="model", model=name, ok=True, path=str(path), info=info))
         for precision in parse_list(args.precisions):
             for attention in parse_list(args.attentions):
-                ctxs = sorted(set(contexts + (lh_extra if attention == "longheads" else [])))
-                ctxs = [c for c in ctxs if c <= args.max_ctx]
-                if long_models is not None and name not in long_models:
-                    ctxs = [c for c in ctxs if c <= args.short_max_ctx]
+                ctxs = series_contexts(args, name, precision, attention)
                 limit = args.time_limit_s if attention == "full" else args.lh_time_limit_s
-                done, skip_reason = [], None
+                done, skip_reason, skip_at = [], None, None
                 for n in ctxs:
                     base = dict(kind="cell", model=name, precision=precision, attention=attention, ctx=n,
                                 gen=args.gen, threads=args.threads)
                     key = (name, precision, attention, n)
                     if key in resumed:
                         rec = dict(resumed[key])
-                        rec["resumed"] = True
-                        emit(rec)
+                        if not same_file:
+                            rec["resumed"] = True
+                            emit(rec)
                         done.append(rec)
                         continue
                     if skip_reason is None:
@@ -245,7 +285,11 @@ def run_matrix(args, results_path):
                             skip_reason = (f"needs ~{need / 2**30:.1f} GiB, {mem_available() / 2**30:.1f} GiB "
                                            "available")
                     if skip_reason:
-                        emit(dict(base, status="skipped", reason=skip_reason))
+                        if skip_at is None:
+                            skip_at = n
+                        reason = (skip_reason if skip_at == n
+                                  else f"series stopped at {ctx_label(skip_at)}: {skip_reason}")
+                        emit(dict(base, status="skipped", reason=reason))
                         log(f"{name} {precision} {attention} {n}: skipped ({skip_reason})")
                         continue
                     argv = ["bench", "-m", path, "--ctx", n, "--gen", args.gen, "--attention", attention,
@@ -262,7 +306,7 @@ def run_matrix(args, results_path):
                         status = "timeout" if err == "timeout" else "failed"
                         emit(dict(base, status=status, reason=err, cmd=cmd_str, wall_s=wall))
                         log(f"{name} {precision} {attention} {n}: {status}: {err}")
-                        skip_reason = f"{status} at {n}"
+                        skip_reason, skip_at = f"{status} at {ctx_label(n)}", n
                         continue
                     res = median_record(reps)
                     rec = dict(base, status="ok", cmd=cmd_str, loadavg=loadavg(), **res)
@@ -361,9 +405,11 @@ class Report:
                 self.cells[(r["model"], r["precision"], r["attention"], r["ctx"])] = r
         bws = [r for r in records if r["kind"] == "membw" and r.get("ok")]
         self.bw_start = next((r["membw_bytes_per_s"] for r in bws if r["when"] == "start"), None)
-        self.bw_end = next((r["membw_bytes_per_s"] for r in bws if r["when"] == "end"), None)
+        self.bw_end = next((r["membw_bytes_per_s"] for r in reversed(bws) if r["when"] == "end"), None)
         self.bw = self.bw_start or self.bw_end
-        self.end = next((r for r in records if r["kind"] == "end"), {})
+        ends = [r for r in records if r["kind"] == "end"]
+        self.end = ends[-1] if ends else {}
+        self.n_starts = sum(1 for r in records if r["kind"] == "meta")
         self.precisions = list(dict.fromkeys(k[1] for k in self.cells))
         self.attentions = list(dict.fromkeys(k[2] for k in self.cells))
 
@@ -416,7 +462,7 @@ class Report:
         L += ["# Benchmarks: speed and memory", ""]
         if smoke:
             L += ["> **SMOKE RUN — not the benchmark.** These figures come from a quick pass that checks "
-                  "`bench/run_bench.py` end to end (small shape, few contexts) on a machine shared with "
+                  "`bench/run_bench.py` end to end (few models and contexts, few decoded tokens) on a machine shared with "
                   "other jobs (see the load average below); they say nothing about the targets. The real "
                   "run is `/usr/bin/python3 bench/run_bench.py` on a quiet machine (see `bench/README.md`).", ""]
         L += self.section_setup()
@@ -428,6 +474,10 @@ class Report:
         L += self.section_bandwidth_model()
         L += self.section_skipped()
         self.doc.write_text("\n".join(L) + "\n")
+        keep = {f"{kind}-{m.replace('/', '_')}.svg" for m in self.models for kind in ("decode", "prefill")}
+        for old in list(self.plots.glob("decode-*.svg")) + list(self.plots.glob("prefill-*.svg")):
+            if old.name not in keep:
+                old.unlink()  # a plot of a model that is not in this run
         log(f"wrote {self.doc}")
 
     def section_setup(self):
@@ -437,12 +487,20 @@ class Report:
         flags = [f"`-t {m.get('threads')}`", f"`--gen {m.get('gen')}`"]
         flags.append(f"KV cache {'engine default (f32)' if m.get('kv_type') == 'default' else m.get('kv_type')}")
         flags.append(f"LongHeads prefill {'engine default (token)' if m.get('prefill') == 'default' else m.get('prefill')}")
-        argv = m.get("argv") or []
-        cmd = "/usr/bin/python3 bench/run_bench.py" + ("" if len(argv) <= 1 else " " + " ".join(
-            shlex.quote(a) for a in argv[1:]))
+        cmds = []
+        for meta in (r for r in self.records if r["kind"] == "meta"):
+            argv = meta.get("argv") or []
+            c = " ".join(["/usr/bin/python3 bench/run_bench.py", *(shlex.quote(a) for a in argv[1:])])
+            if c not in cmds:
+                cmds.append(c)
+        cmd = "`, then `".join(cmds) or "?"
         L = ["## Setup", "",
-             f"- Run: {m.get('started', '?')} → {self.end.get('finished', 'unfinished')}; command `{cmd}`.",
-             f"- Engine: `{m.get('cli', '?')}` at commit {m.get('git', '?')}; {', '.join(flags)}; "
+             f"- Run: {m.get('started', '?')} → {self.end.get('finished', 'unfinished')}; command `{cmd}`"
+             + (f" (interrupted and resumed: {self.n_starts} starts on this results file)" if self.n_starts > 1
+                else "") + ".",
+             f"- Engine: `{m.get('cli', '?')}` (built {m.get('engine_mtime', '?')}"
+             + (", run from a copy made at the start" if m.get("engine_snapshot") else "")
+             + f") at commit {m.get('git', '?')}; {', '.join(flags)}; "
              f"`OMP_WAIT_POLICY={m.get('omp_wait_policy')}`.",
              f"- Machine: {m.get('cpu', '?')}, {os.cpu_count()} cores, {m.get('mem_total', 0) / 2**30:.0f} GiB; "
              f"load average {la0[0]:.1f} at the start, {la1[0]:.1f} at the end"
@@ -513,7 +571,7 @@ class Report:
                     continue
                 nmin, pmin = min(pcts, key=lambda x: x[1])
                 L.append(f"| decode ≥ 70 % of the bandwidth limit at every context | {main} | {prec} | "
-                         f"{att}: lowest **{pmin:.0f} %** (at {ctx_label(nmin)}), highest "
+                         f"{att}: lowest **{pmin:.1f} %** (at {ctx_label(nmin)}), highest "
                          f"{max(p for _, p in pcts):.0f} % | {verdict(pmin, pmin >= 70)} |")
         for prec in self.precisions:
             if not main:
@@ -524,15 +582,19 @@ class Report:
                      + (f"{c['peak_rss_bytes'] / 2**30:.2f} GiB vs {(c['weight_bytes'] + c['kv_bytes']) / 2**30:.2f} "
                         f"GiB = **{(r - 1) * 100:+.0f} %**" if c else "—") + f" | {verdict(r, r and r <= 1.15)} |")
         for prec in self.precisions:
-            if not main:
-                break
-            pf = self.value(main, prec, "longheads", 512, "prefill_tok_s") or self.value(main, prec, "full", 512,
-                                                                                          "prefill_tok_s")
-            dc = self.value(main, prec, "full", 512, "decode_tok_s")
-            L.append(f"| prefill 512 ≥ llama.cpp (93.6 tok/s, F16) | {main} | {prec} | **{fmt(pf, 1)}** tok/s | "
-                     f"{verdict(pf, pf and pf >= LLAMACPP['prefill_512'])} |")
-            L.append(f"| decode at 512 ≥ llama.cpp (11.8 tok/s, F16) | {main} | {prec} | **{fmt(dc, 2)}** tok/s | "
-                     f"{verdict(dc, dc and dc >= LLAMACPP['decode'])} |")
+            if not tl:
+                L.append(f"| prefill and decode at short context ≥ llama.cpp (F16 TinyLlama shape) | — | {prec} | "
+                         "no TinyLlama-shaped model in this run | n/a |")
+                continue
+            for n, ref in ((512, LLAMACPP["prefill_512"]), (2048, LLAMACPP["prefill_2048"])):
+                pf = self.value(tl, prec, "full", n, "prefill_tok_s") or \
+                    self.value(tl, prec, "longheads", n, "prefill_tok_s")
+                L.append(f"| prefill {n} ≥ llama.cpp ({ref} tok/s, F16, another day) | {tl} | {prec} | "
+                         f"**{fmt(pf, 1)}** tok/s | {verdict(pf, pf and pf >= ref)} |")
+            dc = self.value(tl, prec, "full", 512, "decode_tok_s") or \
+                self.value(tl, prec, "longheads", 512, "decode_tok_s")
+            L.append(f"| decode at 512 ≥ llama.cpp (11.8 tok/s, F16, another day) | {tl} | {prec} | "
+                     f"**{fmt(dc, 2)}** tok/s | {verdict(dc, dc and dc >= LLAMACPP['decode'])} |")
         L.append("")
         # speed-up table
         L += ["### Speed-up of longheads over full", "",
@@ -549,8 +611,11 @@ class Report:
                     fd = fu["decode_tok_s"] if fu else self.extrapolated_full(m, prec, n, "decode_tok_s")
                     fp = fu["prefill_s"] if fu else self.extrapolated_full(m, prec, n, "prefill_s")
                     mark = "" if fu else "~"
-                    if not lh and fd is None:
-                        L.append(f"| {m} | {prec} | {ctx_label(n)} | not measured | — | — | — |")
+                    if not lh:
+                        L.append(f"| {m} | {prec} | {ctx_label(n)} | longheads not measured | — | — | — |")
+                        continue
+                    if fd is None:
+                        L.append(f"| {m} | {prec} | {ctx_label(n)} | full not measured | — | — | — |")
                         continue
                     ld = lh["decode_tok_s"] if lh else None
                     lp = lh["prefill_s"] if lh else None
@@ -568,11 +633,13 @@ class Report:
              "11.8 tok/s at short depth.", "",
              "| model | precision | attention | prefill 512 tok/s (× llama.cpp) | prefill 2048 tok/s (×) | "
              "decode at 512 tok/s (×) |", "|---|---|---|---|---|---|"]
+        shown = 0
         for m in self.model_order:
-            if m not in self.models:
+            if m not in self.models or self.models[m]["_shape"] != "tinyllama":
                 continue
             for prec in self.precisions:
                 for att in self.attentions:
+                    shown += 1
                     p5 = self.value(m, prec, att, 512, "prefill_tok_s")
                     p2 = self.value(m, prec, att, 2048, "prefill_tok_s")
                     d5 = self.value(m, prec, att, 512, "decode_tok_s")
@@ -583,12 +650,13 @@ class Report:
                         return f"{fmt(v, 1)} ({fmt(v / ref if v else None, 2)}×)"
                     L.append(f"| {m} | {prec} | {att} | {x(p5, LLAMACPP['prefill_512'])} | "
                              f"{x(p2, LLAMACPP['prefill_2048'])} | {x(d5, LLAMACPP['decode'])} |")
+        if not shown:
+            L.append("| no TinyLlama-shaped model in this run: nothing comparable | | | | | |")
         L += ["", "llama.cpp's figures are for the F16 file; the other rows use the same reference for "
               "orientation only. Its Q8_0 path crashed on this CPU, so there is no llama.cpp Q8_0 figure.", ""]
         return L
 
     def section_model(self, m):
-        info = self.models[m]
         L = [f"## {m}", ""]
         for prec in self.precisions:
             ctxs = self.contexts(m, prec)
@@ -623,7 +691,7 @@ class Report:
             for att in self.attentions:
                 pts_d = [(n, self.value(m, prec, att, n, "decode_tok_s")) for n in self.contexts(m, prec, att)]
                 pts_p = [(n, self.value(m, prec, att, n, "prefill_s")) for n in self.contexts(m, prec, att)]
-                style = dict(color=colors.get(prec), dash=(att == "full"))
+                style = dict(color=colors.get(prec), dash=(att == "full"), marker="square" if att == "full" else "")
                 series_d.append((f"{att} {prec}", [p for p in pts_d if p[1]], style))
                 series_p.append((f"{att} {prec}", [p for p in pts_p if p[1]], style))
         dpath = self.plots / f"decode-{safe}.svg"
@@ -647,10 +715,11 @@ class Report:
                 "- longheads, N ≥ B: each query head's own selection, K − 1 whole chunks plus on average half of "
                 "the current one (counted once per query head, since heads of a group select independently), "
                 "plus all chunk keys (f32, one per chunk and query head); below B the full formula;",
-                "- KV element size 4 bytes (engine default f32) unless the run passed `--kv-type bf16`.",
+                "- KV element size 4 bytes (engine default f32) unless the run passed `--kv-type bf16`.", "",
                 "Activations, the RoPE table and the logits are left out (small). Peak RSS is `VmHWM` of the "
                 "bench process, compared with `weight_bytes + kv_bytes` as the engine reports them (kv_bytes "
-                "includes the chunk keys and the RoPE table).", ""]
+                "includes the chunk keys and the RoPE table). A model whose weights are not much larger than the "
+                "last-level cache (the small shape) is not bound by memory: its % BW says little.", ""]
 
     def section_skipped(self):
         rows = [c for c in self.cells.values() if c["status"] != "ok"]
@@ -675,7 +744,8 @@ def main():
     ap.add_argument("--lh-extra-contexts", default=DEFAULT_LH_EXTRA, help="contexts run in longheads mode only")
     ap.add_argument("--max-ctx", type=int, default=1 << 30, help="drop contexts above this")
     ap.add_argument("--long-models", default="all",
-                    help="models that run contexts above --short-max-ctx (comma list, or 'all')")
+                    help="models (MODEL or MODEL:PRECISION) that run contexts above --short-max-ctx "
+                         "(comma list, or 'all')")
     ap.add_argument("--short-max-ctx", type=int, default=4096)
     ap.add_argument("--gen", type=int, default=16, help="tokens decoded after the prefill")
     ap.add_argument("--threads", type=int, default=2)
@@ -688,16 +758,20 @@ def main():
     ap.add_argument("--omp-wait-policy", default="passive",
                     help="OMP_WAIT_POLICY for the engine (default passive; 'unset' leaves the environment)")
     ap.add_argument("--cli", default=str(DEFAULT_CLI))
+    ap.add_argument("--no-snapshot", action="store_true",
+                    help="run --cli in place (default: a copy of it and liblongheads.so made at the start)")
     ap.add_argument("--models-dir", default=str(REPO / "build" / "models"))
     ap.add_argument("--no-generate", action="store_true", help="fail instead of generating missing models")
     ap.add_argument("--results", help="results file (JSON lines; default build/bench/results-DATE.jsonl)")
-    ap.add_argument("--resume", help="reuse the measured cells of this results file")
+    ap.add_argument("--resume", metavar="RESULTS",
+                    help="reuse the measured cells of this results file and append to it (unless --results)")
     ap.add_argument("--report-only", metavar="RESULTS", help="only rewrite the doc from a results file")
     ap.add_argument("--doc", default=str(REPO / "docs" / "BENCHMARKS.md"))
     ap.add_argument("--plots-dir", default=str(REPO / "docs" / "benchmarks"))
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: small-f16, contexts 512..4K, gen 8 (doc marked as a smoke run)")
     ap.add_argument("--smoke", action="store_true", help="mark the doc as a smoke run")
+    ap.add_argument("--dry-run", action="store_true", help="print the cells that would run, and stop")
     args = ap.parse_args()
 
     if args.report_only:
@@ -711,14 +785,17 @@ def main():
         if args.lh_extra_contexts == DEFAULT_LH_EXTRA:
             args.lh_extra_contexts = "8192"
         args.gen = min(args.gen, 8)
+    if args.dry_run:
+        print_plan(args)
+        return
     if not os.access(args.cli, os.X_OK):
         raise SystemExit(f"{args.cli} not found: build first (cmake --build build -j2)")
-    results = pathlib.Path(args.results or REPO / "build" / "bench" /
+    results = pathlib.Path(args.results or args.resume or REPO / "build" / "bench" /
                            f"results-{datetime.datetime.now():%Y%m%d-%H%M%S}.jsonl")
     results.parent.mkdir(parents=True, exist_ok=True)
     log(f"results -> {results}")
-    records = run_matrix(args, results)
-    Report(records, args.doc, args.plots_dir).write()
+    run_matrix(args, results)
+    Report(read_results(results), args.doc, args.plots_dir).write()
     log(f"done; rewrite the doc with: /usr/bin/python3 bench/run_bench.py --report-only {results}")
 
 

@@ -42,7 +42,7 @@ SHAPES = {
                       n_head_kv=4, n_ff=5632, ctx=2048),
     "small": dict(name="small Llama shape (random weights)", n_embd=512, n_layer=4, n_head=8, n_head_kv=4,
                   n_ff=1408, ctx=2048),
-    "mha": dict(name="Llama-2-7B layer shape, 4 layers (random weights)", n_embd=4096, n_layer=4, n_head=32,
+    "mha": dict(name="Llama-2-7B layer shape (random weights)", n_embd=4096, n_layer=4, n_head=32,
                 n_head_kv=32, n_ff=11008, ctx=4096),
 }
 # llama_ftype values for general.file_type
@@ -166,7 +166,7 @@ def main():
     w = g.StreamWriter(str(tmp), alignment=32)
     U32, F32, S = g.T_UINT32, g.T_FLOAT32, g.T_STRING
     w.kv["general.architecture"] = g.Value(S, "llama")
-    w.kv["general.name"] = g.Value(S, hp["name"])
+    w.kv["general.name"] = g.Value(S, f"{hp['name']}, {hp['n_layer']} layers, {args.type}")
     w.kv["general.alignment"] = g.Value(U32, 32)
     w.kv["general.file_type"] = g.Value(U32, FILE_TYPE[args.type])
     w.kv["llama.vocab_size"] = g.Value(U32, n_vocab)
