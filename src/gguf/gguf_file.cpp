@@ -417,6 +417,15 @@ const GgufTensorInfo *GgufFile::find_tensor(const std::string &name) const {
 
 const uint8_t *GgufFile::tensor_data(const GgufTensorInfo &info) const { return data_ + data_offset_ + info.offset; }
 
+void GgufFile::release_pages(const GgufTensorInfo &info) const {
+    if (!mapping_) return;
+    const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    uint64_t begin = data_offset_ + info.offset, end = begin + info.n_bytes;
+    begin = (begin + page - 1) / page * page;  // only pages wholly inside the tensor
+    end = end / page * page;
+    if (end > begin) madvise(static_cast<uint8_t *>(mapping_) + begin, end - begin, MADV_DONTNEED);
+}
+
 std::string GgufFile::render(const GgufValue &value) {
     std::ostringstream os;
     switch (value.type) {

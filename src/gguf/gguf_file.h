@@ -92,6 +92,11 @@ public:
     // Start of a tensor's bytes (offset and size were checked against the file at open).
     const uint8_t *tensor_data(const GgufTensorInfo &info) const;
 
+    // Tells the kernel the tensor's mapped pages are no longer needed (after the loader has
+    // converted it), so they stop counting towards resident memory. Reading the tensor again
+    // still works: the pages come back from the file. No-op for in-memory images.
+    void release_pages(const GgufTensorInfo &info) const;
+
     // Human-readable rendering of a value for `info` ("512", "llama", "[array of 512 string]").
     static std::string render(const GgufValue &value);
 

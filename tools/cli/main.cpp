@@ -54,6 +54,12 @@ int main(int argc, char **argv) {
         std::fputs(kUsage, stdout);
         return 0;
     }
+    for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+    }
     if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
         std::printf("longheads %s\n", lh_version());
         return 0;
