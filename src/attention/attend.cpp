@@ -17,24 +17,31 @@ void tile_scores_gb(const T *kt, int32_t d, int64_t a, int64_t b, const float *q
     for (int64_t base = a / kTile * kTile; base < b; base += kTile) {
         const T *tile = kt + base * d;
         __m512 acc[GB][S];
+        #pragma GCC unroll 16
         for (int g = 0; g < GB; ++g)
+            #pragma GCC unroll 16
             for (int u = 0; u < S; ++u) acc[g][u] = _mm512_setzero_ps();
         int32_t x = 0;
         for (; x + S <= d; x += S)
+            #pragma GCC unroll 16
             for (int u = 0; u < S; ++u) {
                 const __m512 k = load16(tile + static_cast<int64_t>(x + u) * kTile);
+                #pragma GCC unroll 16
                 for (int g = 0; g < GB; ++g)
                     acc[g][u] = _mm512_fmadd_ps(_mm512_set1_ps(q[g * d + x + u]), k, acc[g][u]);
             }
         for (; x < d; ++x) {
             const __m512 k = load16(tile + static_cast<int64_t>(x) * kTile);
+            #pragma GCC unroll 16
             for (int g = 0; g < GB; ++g) acc[g][0] = _mm512_fmadd_ps(_mm512_set1_ps(q[g * d + x]), k, acc[g][0]);
         }
         const int lo = static_cast<int>((a > base ? a : base) - base);
         const int hi = static_cast<int>((b < base + kTile ? b : base + kTile) - base);
         const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+        #pragma GCC unroll 16
         for (int g = 0; g < GB; ++g) {
             __m512 r = acc[g][0];
+            #pragma GCC unroll 16
             for (int u = 1; u < S; ++u) r = _mm512_add_ps(r, acc[g][u]);
             _mm512_mask_storeu_ps(s + g * stride + (base - a), mask, r);
         }
@@ -44,18 +51,25 @@ void tile_scores_gb(const T *kt, int32_t d, int64_t a, int64_t b, const float *q
 template <int GB, int CB, class T>
 void values_gc(const T *v, int32_t d, int64_t a, int32_t n, const float *p, int64_t stride, float *o) {
     __m512 acc[GB][CB];
+    #pragma GCC unroll 16
     for (int g = 0; g < GB; ++g)
+        #pragma GCC unroll 16
         for (int c = 0; c < CB; ++c) acc[g][c] = _mm512_loadu_ps(o + g * d + c * 16);
     for (int32_t j = 0; j < n; ++j) {
         const T *row = v + (a + j) * d;
         __m512 vv[CB];
+        #pragma GCC unroll 16
         for (int c = 0; c < CB; ++c) vv[c] = load16(row + c * 16);
+        #pragma GCC unroll 16
         for (int g = 0; g < GB; ++g) {
             const __m512 pj = _mm512_set1_ps(p[g * stride + j]);
+            #pragma GCC unroll 16
             for (int c = 0; c < CB; ++c) acc[g][c] = _mm512_fmadd_ps(pj, vv[c], acc[g][c]);
         }
     }
+    #pragma GCC unroll 16
     for (int g = 0; g < GB; ++g)
+        #pragma GCC unroll 16
         for (int c = 0; c < CB; ++c) _mm512_storeu_ps(o + g * d + c * 16, acc[g][c]);
 }
 
@@ -132,7 +146,7 @@ float max_of(const float *p, int32_t n) {
     __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     int32_t i = 0;
     for (; i + 16 <= n; i += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(p + i));
-    if (i < n) m = _mm512_mask_max_ps(m, static_cast<__mmask16>((1u << (n - i)) - 1u), m, _mm512_loadu_ps(p + i));
+    if (i < n) m = _mm512_max_ps(m, _mm512_mask_loadu_ps(m, static_cast<__mmask16>((1u << (n - i)) - 1u), p + i));
     return _mm512_reduce_max_ps(m);
 #else
     float m = -std::numeric_limits<float>::infinity();
@@ -165,44 +179,56 @@ float exp_sum(float *p, int32_t n, float mx) {
 #endif
 }
 
-template <class T>
-void attend(const T *key_tiles, const T *values, int32_t d, int32_t G, const Segment *segs, int32_t n_seg,
-            const AttendBuffers &buf, float *out) {
-    float *S = buf.scores + kTile;
+void attend_begin(int32_t d, int32_t G, const AttendBuffers &buf) {
     for (int32_t g = 0; g < G; ++g) {
         buf.m[g] = -std::numeric_limits<float>::infinity();
         buf.l[g] = 0.0f;
     }
     for (int64_t i = 0; i < static_cast<int64_t>(G) * d; ++i) buf.o[i] = 0.0f;
-    for (int32_t si = 0; si < n_seg; ++si) {
-        const Segment &sg = segs[si];
-        for (int32_t off = 0; off < sg.count; off += kBlock) {
-            const int64_t a = static_cast<int64_t>(sg.start) + off;
-            const int32_t n = sg.count - off < kBlock ? sg.count - off : kBlock;
-            tile_scores(key_tiles, d, a, a + n, sg.q, G, S, kBlock);
-            for (int32_t g = 0; g < G; ++g) {
-                float *row = S + static_cast<int64_t>(g) * kBlock;
-                const float bm = max_of(row, n);
-                if (bm > buf.m[g]) {
-                    if (buf.l[g] != 0.0f) {  // rescale what was accumulated under the old maximum
-                        const float corr = std::exp(buf.m[g] - bm);
-                        buf.l[g] *= corr;
-                        float *og = buf.o + static_cast<int64_t>(g) * d;
-                        for (int32_t x = 0; x < d; ++x) og[x] *= corr;
-                    }
-                    buf.m[g] = bm;
+}
+
+template <class T>
+void attend_segment(const T *key_tiles, const T *values, int32_t d, int32_t G, const Segment &sg,
+                    const AttendBuffers &buf, int32_t row) {
+    float *S = buf.scores + kTile;
+    float *m = buf.m + row, *l = buf.l + row, *o = buf.o + static_cast<int64_t>(row) * d;
+    for (int32_t off = 0; off < sg.count; off += kBlock) {
+        const int64_t a = static_cast<int64_t>(sg.start) + off;
+        const int32_t n = sg.count - off < kBlock ? sg.count - off : kBlock;
+        tile_scores(key_tiles, d, a, a + n, sg.q, G, S, kBlock);
+        for (int32_t g = 0; g < G; ++g) {
+            float *srow = S + static_cast<int64_t>(g) * kBlock;
+            const float bm = max_of(srow, n);
+            if (bm > m[g]) {
+                if (l[g] != 0.0f) {  // rescale what was accumulated under the old maximum
+                    const float corr = std::exp(m[g] - bm);
+                    l[g] *= corr;
+                    float *og = o + static_cast<int64_t>(g) * d;
+                    for (int32_t x = 0; x < d; ++x) og[x] *= corr;
                 }
-                buf.l[g] += exp_sum(row, n, buf.m[g]);
+                m[g] = bm;
             }
-            accumulate_values(values, d, a, n, S, kBlock, G, buf.o);
+            l[g] += exp_sum(srow, n, m[g]);
         }
+        accumulate_values(values, d, a, n, S, kBlock, G, o);
     }
+}
+
+void attend_end(int32_t d, int32_t G, const AttendBuffers &buf, float *out, int64_t out_stride) {
     for (int32_t g = 0; g < G; ++g) {
         const float inv = 1.0f / buf.l[g];
         const float *og = buf.o + static_cast<int64_t>(g) * d;
-        float *dst = out + static_cast<int64_t>(g) * d;
+        float *dst = out + g * out_stride;
         for (int32_t x = 0; x < d; ++x) dst[x] = og[x] * inv;
     }
+}
+
+template <class T>
+void attend(const T *key_tiles, const T *values, int32_t d, int32_t G, const Segment *segs, int32_t n_seg,
+            const AttendBuffers &buf, float *out) {
+    attend_begin(d, G, buf);
+    for (int32_t si = 0; si < n_seg; ++si) attend_segment(key_tiles, values, d, G, segs[si], buf, 0);
+    attend_end(d, G, buf, out, d);
 }
 
 #define LH_INSTANTIATE(T)                                                                                     \
@@ -210,7 +236,9 @@ void attend(const T *key_tiles, const T *values, int32_t d, int32_t G, const Seg
     template void accumulate_values<T>(const T *, int32_t, int64_t, int32_t, const float *, int64_t, int32_t,     \
                                        float *);                                                              \
     template void attend<T>(const T *, const T *, int32_t, int32_t, const Segment *, int32_t,                  \
-                            const AttendBuffers &, float *);
+                            const AttendBuffers &, float *);                                                  \
+    template void attend_segment<T>(const T *, const T *, int32_t, int32_t, const Segment &,                   \
+                                    const AttendBuffers &, int32_t);
 LH_INSTANTIATE(float)
 LH_INSTANTIATE(uint16_t)
 #undef LH_INSTANTIATE

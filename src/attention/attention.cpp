@@ -9,6 +9,8 @@
 #include "attention/attention_impl.h"
 #include "common/error.h"
 
+static_assert(lh::attn::kTile == lh::kv::kKeyTile, "kernels and cache agree on the key tile");
+
 namespace lh {
 
 namespace {
@@ -58,8 +60,10 @@ void validate(const AttentionConfig &c) {
 }  // namespace
 
 uint64_t Attention::estimate_bytes(const AttentionConfig &cfg, int64_t n_tokens) {
+    validate(cfg);
+    require(n_tokens >= 0, LH_ERROR_INVALID_ARGUMENT, "attention: negative token count");
     uint64_t bytes = kv::KvCache::bytes_for(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, n_tokens);
-    if (is_longheads(cfg) && cfg.chunk_size > 0)
+    if (is_longheads(cfg))
         bytes += kv::ChunkStore::bytes_for(cfg.n_layer, cfg.n_head, cfg.head_dim, cfg.chunk_size, n_tokens);
     bytes += attn::RopeTable::bytes_for(cfg.n_rot, rope_positions(cfg, n_tokens));
     return bytes;
@@ -76,30 +80,13 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
     const bool lh_mode = is_longheads(cfg);
     const int32_t w = lh_mode ? cfg.chunk_size : 1;
     I.n_best = lh_mode ? std::max(cfg.attn_len / cfg.chunk_size - 3, 0) : 0;
-    switch (cfg.mode) {
-    case LH_ATTENTION_WINDOW:
-        I.max_attended = std::min(cfg.n_ctx, cfg.attn_len);
-        I.max_segments = 2;
-        break;
-    case LH_ATTENTION_LONGHEADS:
-        I.max_attended = std::min<int32_t>(cfg.n_ctx, std::max(cfg.begin_len, n_chunks_attended(cfg) * w));
+    I.max_segments = cfg.mode == LH_ATTENTION_WINDOW ? 2 : 1;
+    if (lh_mode)
         I.max_segments = std::max((std::min(cfg.begin_len, cfg.n_ctx) + w - 1) / w + 1, n_chunks_attended(cfg));
-        break;
-    default:
-        I.max_attended = cfg.n_ctx;
-        I.max_segments = 1;
-        break;
-    }
     I.max_chunks = lh_mode ? cfg.n_ctx / w + 1 : 1;
     I.max_selected = lh_mode ? I.n_best + 3 : 1;
     I.n_slots = arena ? std::max(arena->max_concurrency(), 1) : 1;
-    const uint64_t dd = static_cast<uint64_t>(I.d);
-    auto up16 = [](uint64_t x) { return (x + 15) / 16 * 16; };  // keep every part 64-byte aligned
-    I.slot_floats = up16(static_cast<uint64_t>(I.max_attended)) + up16(I.max_segments * dd) + up16(dd) +
-                    (lh_mode ? up16(w * dd) + up16(w + dd) : 0) +
-                    up16(static_cast<uint64_t>(I.max_chunks) * 2) + up16(static_cast<uint64_t>(I.max_selected)) +
-                    up16(static_cast<uint64_t>(I.max_segments) * 4);
-    I.scratch_bytes = I.slot_floats * sizeof(float) * static_cast<uint64_t>(I.n_slots);
+    I.layout_scratch();
     try {
         I.kv.init(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.n_ctx);
         if (lh_mode) I.chunks.init(cfg.n_layer, cfg.n_head, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
@@ -109,7 +96,7 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
         I.n_cached.assign(static_cast<size_t>(cfg.n_layer), 0);
         I.last_sel.resize(static_cast<size_t>(cfg.n_layer) * cfg.n_head);
         for (auto &s : I.last_sel) s.reserve(static_cast<size_t>(I.max_selected));
-        I.key_tmp.resize(dd);
+        I.key_tmp.resize(static_cast<size_t>(I.d));
     } catch (const std::bad_alloc &) {
         fail(LH_ERROR_OUT_OF_MEMORY, "attention cache for " + std::to_string(cfg.n_ctx) + " tokens needs " +
                                          std::to_string(estimate_bytes(cfg, cfg.n_ctx) + I.scratch_bytes) +
@@ -148,26 +135,71 @@ std::vector<float> Attention::chunk_key(int32_t layer, int32_t head, int32_t chu
             "attention: layer/head out of range");
     require(chunk >= 0 && chunk < I.n_cached[static_cast<size_t>(layer)] / I.cfg.chunk_size,
             LH_ERROR_INVALID_ARGUMENT, "attention: chunk " + std::to_string(chunk) + " is not complete");
-    const float *c = I.chunks.chunk_keys(layer, head) + static_cast<int64_t>(chunk) * I.d;
-    return std::vector<float>(c, c + I.d);
+    std::vector<float> c(static_cast<size_t>(I.d));
+    for (int32_t i = 0; i < I.d; ++i) c[static_cast<size_t>(i)] = I.chunks.chunk_key_at(layer, head, chunk, i);
+    return c;
+}
+
+namespace {
+uint64_t up16(uint64_t x) { return (x + 15) / 16 * 16; }  // keep every part 64-byte aligned
+}  // namespace
+
+// Carves one slot's buffers; with base == nullptr only counts the floats.
+uint64_t Attention::Impl::carve(float *base, AttnScratch *s) const {
+    const Impl &I = *this;
+    const bool lh_mode = is_longheads(I.cfg);
+    const uint64_t w = lh_mode ? static_cast<uint64_t>(I.cfg.chunk_size) : 1, dd = static_cast<uint64_t>(I.d);
+    const uint64_t G = static_cast<uint64_t>(I.group);
+    uint64_t at = 0;
+    auto take = [&](uint64_t n) {
+        float *p = base ? base + at : nullptr;
+        at += up16(n);
+        return p;
+    };
+    AttnScratch x{};
+    x.att.scores = take(2 * attn::kTile + G * attn::kBlock);
+    x.att.m = take(G);
+    x.att.l = take(G);
+    x.att.o = take(G * dd);
+    x.qrot = take(static_cast<uint64_t>(I.max_segments) * G * dd);
+    x.qtmp = take(dd);
+    if (lh_mode) {
+        x.chunk_q = take(w * dd);
+        x.chunk_tmp = take(static_cast<uint64_t>(attn::chunk_key_scratch(static_cast<int32_t>(w), I.d)));
+        x.chunk_out = take(dd);
+    }
+    if (lh_mode) {
+        x.blk.scores = x.sub.scores = take(2 * attn::kTile + w * attn::kBlock);
+        x.blk.m = take(w);
+        x.blk.l = take(w);
+        x.blk.o = take(w * dd);
+        x.sub.m = take(w);
+        x.sub.l = take(w);
+        x.sub.o = take(w * dd);
+        x.qblk = take(w * dd);
+        x.sels = reinterpret_cast<int32_t *>(take(w * static_cast<uint64_t>(I.max_selected)));
+        x.n_sel = reinterpret_cast<int32_t *>(take(w));
+        x.ptr = reinterpret_cast<int32_t *>(take(w));
+        x.rows = reinterpret_cast<int32_t *>(take(w));
+    }
+    x.cand_scores = take(static_cast<uint64_t>(I.max_chunks) + 2 * attn::kTile);
+    if (x.cand_scores) x.cand_scores += attn::kTile;
+    static_assert(sizeof(attn::ScoredChunk) == 2 * sizeof(float), "ScoredChunk layout");
+    x.cand = reinterpret_cast<attn::ScoredChunk *>(take(static_cast<uint64_t>(I.max_chunks) * 2));
+    x.sel = reinterpret_cast<int32_t *>(take(static_cast<uint64_t>(I.max_selected)));
+    x.segs = reinterpret_cast<attn::Segment *>(take(static_cast<uint64_t>(I.max_segments) * sizeof(attn::Segment) / 4));
+    if (s) *s = x;
+    return at;
+}
+
+void Attention::Impl::layout_scratch() {
+    slot_floats = carve(nullptr, nullptr);
+    scratch_bytes = slot_floats * sizeof(float) * static_cast<uint64_t>(n_slots);
 }
 
 AttnScratch Attention::Impl::scratch(int32_t slot) const {
-    float *p = reinterpret_cast<float *>(scratch_mem.get()) + slot_floats * static_cast<uint64_t>(slot);
-    auto up16 = [](uint64_t x) { return (x + 15) / 16 * 16; };
-    const bool lh_mode = is_longheads(cfg);
-    const uint64_t w = lh_mode ? static_cast<uint64_t>(cfg.chunk_size) : 1, dd = static_cast<uint64_t>(d);
-    AttnScratch s{};
-    s.scores = p; p += up16(static_cast<uint64_t>(max_attended));
-    s.qrot = p; p += up16(static_cast<uint64_t>(max_segments) * dd);
-    s.qtmp = p; p += up16(dd);
-    if (lh_mode) {
-        s.chunk_q = p; p += up16(w * dd);
-        s.chunk_tmp = p; p += up16(w + dd);
-    }
-    s.cand = reinterpret_cast<attn::ScoredChunk *>(p); p += up16(static_cast<uint64_t>(max_chunks) * 2);
-    s.sel = reinterpret_cast<int32_t *>(p); p += up16(static_cast<uint64_t>(max_selected));
-    s.segs = reinterpret_cast<attn::Segment *>(p);
+    AttnScratch s;
+    carve(reinterpret_cast<float *>(scratch_mem.get()) + slot_floats * static_cast<uint64_t>(slot), &s);
     return s;
 }
 

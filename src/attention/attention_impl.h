@@ -1,6 +1,7 @@
 // Internal state of lh::Attention shared by the per-mode files.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "attention/attention.h"
+#include "attention/chunk_keys.h"
 #include "attention/chunk_selection.h"
 #include "attention/kernels.h"
 #include "attention/rope.h"
@@ -19,14 +21,21 @@ namespace lh {
 
 // Per-thread work buffers, carved out of one allocation made by the constructor.
 struct AttnScratch {
-    float *scores;        // max_attended
-    float *qrot;          // max_segments * d rotated queries
-    float *qtmp;          // d
-    float *chunk_q;       // w * d (chunk-key build)
-    float *chunk_tmp;     // w + d (chunk-key build)
+    attn::AttendBuffers att;  // scores: kTile + group * kBlock + kTile
+    float *qrot;              // max_segments * group * d rotated, scaled queries
+    float *qtmp;              // d
+    float *chunk_q;           // w * d (chunk-key build)
+    float *chunk_tmp;         // attn::chunk_key_scratch(w, d)
+    float *chunk_out;         // d
+    float *cand_scores;       // kTile + max_chunks + kTile (kTile slack before the pointer)
     attn::ScoredChunk *cand;  // max_chunks
-    int32_t *sel;         // max_selected
-    attn::Segment *segs;  // max_segments
+    int32_t *sel;             // max_selected
+    attn::Segment *segs;      // max_segments
+    attn::AttendBuffers blk;  // longheads: state of the w query rows of a chunk
+    attn::AttendBuffers sub;  // longheads: gathered rows (m, l, o only; scores shared with blk)
+    float *qblk;              // longheads: w * d rotated queries
+    int32_t *sels;            // longheads: w * max_selected selections
+    int32_t *n_sel, *ptr, *rows;  // longheads: w each
 };
 
 // One forward() call: the tensors of the batch for one layer.
@@ -42,24 +51,34 @@ struct Attention::Impl {
     kv::KvCache kv;
     kv::ChunkStore chunks;  // longheads only
     attn::RopeTable rope;
-    std::vector<int32_t> n_cached;                 // per layer
-    std::vector<std::vector<int32_t>> last_sel;    // per (layer, query head)
-    int32_t d = 0, group = 1, n_best = 0;          // head_dim, n_head / n_head_kv, K - 3
+    std::vector<int32_t> n_cached;               // per layer
+    std::vector<std::vector<int32_t>> last_sel;  // per (layer, query head)
+    int32_t d = 0, group = 1, n_best = 0;        // head_dim, n_head / n_head_kv, K - 3
     float scale = 1.0f;
-    // scratch layout (in floats per slot)
-    int32_t max_attended = 0, max_segments = 0, max_chunks = 0, max_selected = 0;
+    int32_t max_segments = 0, max_chunks = 0, max_selected = 0;
     int32_t n_slots = 1;
     uint64_t slot_floats = 0;
     kv::AlignedBuffer scratch_mem;
     uint64_t scratch_bytes = 0;
     std::vector<float> key_tmp;  // d, serial key rotation
 
+    void layout_scratch();  // sizes; called by the constructor
+    uint64_t carve(float *base, AttnScratch *s) const;
     AttnScratch scratch(int32_t slot) const;
     const float *qrow(const AttnBatch &b, int32_t i, int32_t h) const {
         return b.q + (static_cast<int64_t>(i) * cfg.n_head + h) * d;
     }
     float *orow(const AttnBatch &b, int32_t i, int32_t h) const {
         return b.out + (static_cast<int64_t>(i) * cfg.n_head + h) * d;
+    }
+    // dst = scale * R(pos) q for the n_q query heads starting at q (rows of d).
+    void rotate_queries(const float *q, int32_t n_q, int32_t pos, float *dst) const {
+        const float *cs = rope.at(pos);
+        for (int32_t g = 0; g < n_q; ++g) {
+            float *y = dst + static_cast<int64_t>(g) * d;
+            attn::rope_apply(cs, cfg.n_rot, d, q + static_cast<int64_t>(g) * d, y);
+            for (int32_t x = 0; x < d; ++x) y[x] *= scale;
+        }
     }
     void set_last_selection(int32_t layer, int32_t head, const int32_t *sel, int32_t n_sel);
 
@@ -81,6 +100,16 @@ struct Attention::Impl {
                               });
         });
     }
+    int64_t grain_for(int64_t items) const { return std::max<int64_t>(1, items / (static_cast<int64_t>(n_slots) * 8)); }
+
+    // Attention of G query heads of KV head g over segments; out: G rows of d.
+    void attend(int32_t layer, int32_t g, int32_t G, const attn::Segment *segs, int32_t n_seg, const AttnScratch &s,
+                float *out) const {
+        if (cfg.kv_type == LH_KV_BF16)
+            attn::attend(kv.keys<uint16_t>(layer, g), kv.values<uint16_t>(layer, g), d, G, segs, n_seg, s.att, out);
+        else
+            attn::attend(kv.keys<float>(layer, g), kv.values<float>(layer, g), d, G, segs, n_seg, s.att, out);
+    }
 
     // Per-mode work (one file each).
     void store_keys_values(const AttnBatch &b, const float *k, const float *v);
@@ -88,22 +117,8 @@ struct Attention::Impl {
     void window_forward(const AttnBatch &b);
     void longheads_forward(const AttnBatch &b);
     void build_chunk_keys(const AttnBatch &b);
-    void longheads_token(const AttnBatch &b, int32_t i, int32_t h, AttnScratch &s);
-    int32_t full_segments(int32_t t, const float *q, AttnScratch &s) const;
-    int32_t selected_segments(int32_t t, const float *q, const int32_t *sel, int32_t n_sel, AttnScratch &s) const;
-    void longheads_block(const AttnBatch &b, int32_t chunk, int32_t h, AttnScratch &s);
-    template <class T> void attend(int32_t layer, int32_t h, const attn::Segment *segs, int32_t n_seg,
-                                   float *scores, float *out) const {
-        const int32_t g = h / group;
-        attn::attend(kv.keys<T>(layer, g), kv.values<T>(layer, g), d, scale, segs, n_seg, scores, out);
-    }
-    void attend_any(int32_t layer, int32_t h, const attn::Segment *segs, int32_t n_seg, float *scores,
-                    float *out) const {
-        if (cfg.kv_type == LH_KV_BF16)
-            attend<uint16_t>(layer, h, segs, n_seg, scores, out);
-        else
-            attend<float>(layer, h, segs, n_seg, scores, out);
-    }
+    void longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s);
+    void longheads_group(const AttnBatch &b, int32_t chunk, int32_t h, AttnScratch &s);
 };
 
 }  // namespace lh

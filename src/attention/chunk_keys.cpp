@@ -1,50 +1,40 @@
 #include "attention/chunk_keys.h"
 
-#include <cmath>
-
 #include "attention/kernels.h"
 
 namespace lh::attn {
 
-namespace {
-// p[0..n) <- softmax(p), returns nothing; n >= 1.
-void softmax_inplace(float *p, int32_t n) {
-    float mx = p[0];
-    for (int32_t i = 1; i < n; ++i) mx = p[i] > mx ? p[i] : mx;
-    float sum = 0.0f;
-    for (int32_t i = 0; i < n; ++i) {
-        p[i] = std::exp(p[i] - mx);
-        sum += p[i];
-    }
-    const float inv = 1.0f / sum;
-    for (int32_t i = 0; i < n; ++i) p[i] *= inv;
-}
-}  // namespace
-
 template <class T>
-void build_chunk_key(const T *keys, const T *values, const float *q, int32_t w, int32_t d, float scale,
-                     float *scratch, float *out) {
-    float *p = scratch;
-    float *s = scratch + w;
-    for (int32_t j = 0; j < d; ++j) s[j] = 0.0f;
-    const float inv_w = 1.0f / static_cast<float>(w);
-    // s = mean_i o_i, o_i = softmax_l(q~_i . k~_l * scale) v_l.
+void build_chunk_key(const T *key_tiles, const T *values, int64_t start, const float *q, int32_t w, int32_t d,
+                     float scale, float *scratch, float *out) {
+    float *P = scratch + kTile;  // w x w scores, kTile slack on each side
+    float *a = P + static_cast<int64_t>(w) * w + kTile;
+    float *s = a + w;
+    float *sq = s + d;
+    // o_i = sum_l softmax_l(q~_i . k~_l / sqrt(d)) v_l and s = mean_i o_i = sum_l (mean_i p_il) v_l.
+    tile_scores(key_tiles, d, start, start + w, q, w, P, w);
+    for (int32_t l = 0; l < w; ++l) a[l] = 0.0f;
     for (int32_t i = 0; i < w; ++i) {
-        const float *qi = q + static_cast<int64_t>(i) * d;
-        for (int32_t l = 0; l < w; ++l) p[l] = dot(qi, keys + static_cast<int64_t>(l) * d, d) * scale;
-        softmax_inplace(p, w);
-        for (int32_t l = 0; l < w; ++l) axpy(p[l] * inv_w, values + static_cast<int64_t>(l) * d, s, d);
+        float *row = P + static_cast<int64_t>(i) * w;
+        const float inv = 1.0f / (exp_sum(row, w, max_of(row, w)) * static_cast<float>(w));
+        for (int32_t l = 0; l < w; ++l) a[l] += row[l] * inv;
     }
-    // c = sum_i softmax_i(s . k~_i * scale) k~_i.
-    for (int32_t i = 0; i < w; ++i) p[i] = dot(s, keys + static_cast<int64_t>(i) * d, d) * scale;
-    softmax_inplace(p, w);
-    for (int32_t j = 0; j < d; ++j) out[j] = 0.0f;
-    for (int32_t i = 0; i < w; ++i) axpy(p[i], keys + static_cast<int64_t>(i) * d, out, d);
+    for (int32_t x = 0; x < d; ++x) s[x] = 0.0f;
+    for (int32_t l = 0; l < w; ++l) axpy(a[l], values + (start + l) * d, s, d);
+    // c = sum_i softmax_i(s . k~_i / sqrt(d)) k~_i.
+    for (int32_t x = 0; x < d; ++x) sq[x] = s[x] * scale;
+    tile_scores(key_tiles, d, start, start + w, sq, 1, P, w);
+    const float inv = 1.0f / exp_sum(P, w, max_of(P, w));
+    for (int32_t x = 0; x < d; ++x) {
+        float acc = 0.0f;
+        for (int32_t i = 0; i < w; ++i) acc += P[i] * to_f32(key_tiles[tile_offset(start + i, x, d)]);
+        out[x] = acc * inv;
+    }
 }
 
-template void build_chunk_key<float>(const float *, const float *, const float *, int32_t, int32_t, float,
+template void build_chunk_key<float>(const float *, const float *, int64_t, const float *, int32_t, int32_t, float,
                                      float *, float *);
-template void build_chunk_key<uint16_t>(const uint16_t *, const uint16_t *, const float *, int32_t, int32_t,
+template void build_chunk_key<uint16_t>(const uint16_t *, const uint16_t *, int64_t, const float *, int32_t, int32_t,
                                         float, float *, float *);
 
 }  // namespace lh::attn

@@ -6,10 +6,14 @@
 
 namespace lh::attn {
 
-// keys/values: the chunk's w rows in the cache (keys rotated at local offsets 0..w-1);
-// q: the chunk's w queries rotated at the same offsets. scratch: w + d floats. out: d floats.
+// Floats of scratch build_chunk_key() needs.
+inline int64_t chunk_key_scratch(int32_t w, int32_t d) { return 16 + static_cast<int64_t>(w) * w + 16 + w + 2 * d; }
+
+// key_tiles/values: the KV head's cache (keys tiled, rotated at chunk-local offsets); the chunk
+// is tokens [start, start+w). q: its w queries rotated at the same offsets, pre-multiplied by
+// scale. out: d floats.
 template <class T>
-void build_chunk_key(const T *keys, const T *values, const float *q, int32_t w, int32_t d, float scale,
-                     float *scratch, float *out);
+void build_chunk_key(const T *key_tiles, const T *values, int64_t start, const float *q, int32_t w, int32_t d,
+                     float scale, float *scratch, float *out);
 
 }  // namespace lh::attn

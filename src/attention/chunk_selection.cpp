@@ -6,15 +6,15 @@
 
 namespace lh::attn {
 
-int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_t m, int32_t n_best,
+int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_t m, int32_t n_best, float *scores,
                       ScoredChunk *scratch, int32_t *out) {
     int32_t n = 0;
     out[n++] = 0;
     const int32_t n_cand = m >= 3 ? m - 2 : 0;  // chunks 1 .. m-2
     const int32_t take = std::min(std::max(n_best, 0), n_cand);
     if (take > 0) {
-        for (int32_t j = 1; j <= m - 2; ++j)
-            scratch[j - 1] = {dot(q, chunk_keys + static_cast<int64_t>(j) * d, d), j};
+        tile_scores(chunk_keys, d, 1, m - 1, q, 1, scores, 0);  // scores[j - 1] = q . c_j
+        for (int32_t j = 1; j <= m - 2; ++j) scratch[j - 1] = {scores[j - 1], j};
         auto better = [](const ScoredChunk &a, const ScoredChunk &b) {
             return a.score > b.score || (a.score == b.score && a.index < b.index);
         };

@@ -120,4 +120,13 @@ template <class T>
 void attend(const T *key_tiles, const T *values, int32_t d, int32_t G, const Segment *segs, int32_t n_seg,
             const AttendBuffers &buf, float *out);
 
+// The same in steps, for callers whose queries do not all see the same segments:
+// attend_begin() clears G rows of state; attend_segment() folds one segment into the rows
+// [row, row+G) (scores buffer shared); attend_end() writes row g to out + g * out_stride.
+void attend_begin(int32_t d, int32_t G, const AttendBuffers &buf);
+template <class T>
+void attend_segment(const T *key_tiles, const T *values, int32_t d, int32_t G, const Segment &sg,
+                    const AttendBuffers &buf, int32_t row);
+void attend_end(int32_t d, int32_t G, const AttendBuffers &buf, float *out, int64_t out_stride);
+
 }  // namespace lh::attn

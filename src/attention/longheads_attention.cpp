@@ -9,32 +9,6 @@
 
 namespace lh {
 
-// Segments of a token t < B: every chunk 0..m at true positions.
-int32_t Attention::Impl::full_segments(int32_t t, const float *q, AttnScratch &s) const {
-    const Impl &I = *this;
-    const int32_t w = I.cfg.chunk_size, m = t / w;
-    for (int32_t c = 0; c <= m; ++c) {
-        float *qr = s.qrot + static_cast<int64_t>(c) * I.d;
-        attn::rope_apply(I.rope.at(t - c * w), I.cfg.n_rot, I.d, q, qr);
-        s.segs[c] = {c * w, std::min(w, t + 1 - c * w), qr};
-    }
-    return m + 1;
-}
-
-// Segments of a token t attending the selected chunks sel[0..n_sel) (ascending, last = t's chunk).
-int32_t Attention::Impl::selected_segments(int32_t t, const float *q, const int32_t *sel, int32_t n_sel,
-                                           AttnScratch &s) const {
-    const Impl &I = *this;
-    const int32_t w = I.cfg.chunk_size, m = t / w, own = t - m * w + 1;
-    const int32_t P = (n_sel - 1) * w + own;
-    for (int32_t k = 0; k < n_sel; ++k) {
-        float *qr = s.qrot + static_cast<int64_t>(k) * I.d;
-        attn::rope_apply(I.rope.at(P - 1 - k * w), I.cfg.n_rot, I.d, q, qr);
-        s.segs[k] = {sel[k] * w, k + 1 < n_sel ? w : own, qr};
-    }
-    return n_sel;
-}
-
 void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
     const int32_t w = cfg.chunk_size, nh = cfg.n_head;
     const int32_t j_first = b.pos0 / w, j_end = (b.pos0 + b.n) / w;  // chunks completed by this batch
@@ -51,84 +25,151 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
                 if (t < b.pos0)
                     std::copy(pend + static_cast<int64_t>(r) * d, pend + static_cast<int64_t>(r + 1) * d, dst);
                 else
-                    attn::rope_apply(rope.at(r), cfg.n_rot, d, qrow(b, t - b.pos0, h), dst);
+                    rotate_queries(qrow(b, t - b.pos0, h), 1, r, dst);
             }
             const int32_t g = h / group;
-            const int64_t off = static_cast<int64_t>(j) * w * d;
-            float *ck = chunks.chunk_keys(b.layer, h) + static_cast<int64_t>(j) * d;
+            const int64_t start = static_cast<int64_t>(j) * w;
+            float *ck = s.chunk_out;
             if (bf16)
-                attn::build_chunk_key(kv.keys<uint16_t>(b.layer, g) + off, kv.values<uint16_t>(b.layer, g) + off,
+                attn::build_chunk_key(kv.keys<uint16_t>(b.layer, g), kv.values<uint16_t>(b.layer, g), start,
                                       s.chunk_q, w, d, scale, s.chunk_tmp, ck);
             else
-                attn::build_chunk_key(kv.keys<float>(b.layer, g) + off, kv.values<float>(b.layer, g) + off,
-                                      s.chunk_q, w, d, scale, s.chunk_tmp, ck);
+                attn::build_chunk_key(kv.keys<float>(b.layer, g), kv.values<float>(b.layer, g), start, s.chunk_q, w,
+                                      d, scale, s.chunk_tmp, ck);
+            chunks.put_chunk_key(b.layer, h, j, ck);
         });
     }
     // Keep the queries of the (incomplete) last chunk for when it completes.
     const int32_t tail = std::max(j_end * w, b.pos0);
     for (int32_t t = tail; t < b.pos0 + b.n; ++t)
         for (int32_t h = 0; h < nh; ++h)
-            attn::rope_apply(rope.at(t % w), cfg.n_rot, d, qrow(b, t - b.pos0, h),
-                             chunks.pending(b.layer, h) + static_cast<int64_t>(t % w) * d);
+            rotate_queries(qrow(b, t - b.pos0, h), 1, t % w,
+                           chunks.pending(b.layer, h) + static_cast<int64_t>(t % w) * d);
 }
 
-void Attention::Impl::longheads_token(const AttnBatch &b, int32_t i, int32_t h, AttnScratch &s) {
-    const int32_t t = b.pos0 + i;
-    const float *q = qrow(b, i, h);
-    const bool last = i == b.n - 1;
-    if (t < cfg.begin_len) {
-        const int32_t n_seg = full_segments(t, q, s);
-        attend_any(b.layer, h, s.segs, n_seg, s.scores, orow(b, i, h));
-        if (last) set_last_selection(b.layer, h, nullptr, 0);
-        return;
+// Token t < B, all G query heads of KV group g: every chunk 0..m at true positions.
+void Attention::Impl::longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s) {
+    const int32_t t = b.pos0 + i, w = cfg.chunk_size, m = t / w, G = group;
+    const float *q = qrow(b, i, g * G);
+    for (int32_t c = 0; c <= m; ++c) {
+        float *qr = s.qrot + static_cast<int64_t>(c) * G * d;
+        rotate_queries(q, G, t - c * w, qr);
+        s.segs[c] = {c * w, std::min(w, t + 1 - c * w), qr};
     }
-    const int32_t m = t / cfg.chunk_size;
-    const int32_t n_sel = attn::select_chunks(q, chunks.chunk_keys(b.layer, h), d, m, n_best, s.cand, s.sel);
-    const int32_t n_seg = selected_segments(t, q, s.sel, n_sel, s);
-    attend_any(b.layer, h, s.segs, n_seg, s.scores, orow(b, i, h));
-    if (last) set_last_selection(b.layer, h, s.sel, n_sel);
+    attend(b.layer, g, G, s.segs, m + 1, s, orow(b, i, g * G));
+    if (i == b.n - 1)
+        for (int32_t h = g * G; h < (g + 1) * G; ++h) set_last_selection(b.layer, h, nullptr, 0);
 }
 
-// Block-shared variant: the tokens t >= B of chunk m in this batch share the selection made
-// with the mean of their queries (before RoPE). See docs/ATTENTION.md.
-void Attention::Impl::longheads_block(const AttnBatch &b, int32_t m, int32_t h, AttnScratch &s) {
+namespace {
+
+template <class T>
+void segment(const kv::KvCache &kv, int32_t layer, int32_t kvh, int32_t d, int32_t G, const attn::Segment &sg,
+             const attn::AttendBuffers &buf, int32_t row) {
+    attn::attend_segment(kv.keys<T>(layer, kvh), kv.values<T>(layer, kvh), d, G, sg, buf, row);
+}
+
+}  // namespace
+
+// The tokens t >= B of chunk m in this batch, query head h. Each token selects its chunks
+// (or, block-shared, all use the selection of their mean query); then every selected chunk is
+// scored once for all the tokens that selected it (each query rotated for its own P), which
+// reads the chunk once instead of once per token, and each token's own chunk prefix comes last.
+// Per token this is exactly docs/ATTENTION.md: its chunks in ascending order, positions 0..P-1.
+void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, AttnScratch &s) {
     const int32_t w = cfg.chunk_size, end = b.pos0 + b.n;
     const int32_t lo = std::max(m * w, b.pos0), hi = std::min((m + 1) * w, end);
     const int32_t shared_lo = std::max(lo, cfg.begin_len);
-    for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_token(b, t - b.pos0, h, s);
+    if (h % group == 0)  // below B the group's heads share one pass over the keys
+        for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, h / group, s);
     if (shared_lo >= hi) return;
-    float *qbar = s.qtmp;
-    std::fill(qbar, qbar + d, 0.0f);
-    for (int32_t t = shared_lo; t < hi; ++t) {
-        const float *q = qrow(b, t - b.pos0, h);
-        for (int32_t x = 0; x < d; ++x) qbar[x] += q[x];
+    const int32_t n_g = hi - shared_lo, kvh = h / group, ms = max_selected;
+    const float *ck = chunks.chunk_keys(b.layer, h);
+    const bool bf16 = cfg.kv_type == LH_KV_BF16;
+
+    // 1. Selections: sel[r * ms ..] with n_sel[r] entries, ascending, last = m.
+    if (cfg.prefill_mode == LH_PREFILL_BLOCK) {
+        float *qbar = s.qtmp;
+        std::fill(qbar, qbar + d, 0.0f);
+        for (int32_t t = shared_lo; t < hi; ++t) {
+            const float *q = qrow(b, t - b.pos0, h);
+            for (int32_t x = 0; x < d; ++x) qbar[x] += q[x];
+        }
+        const float inv = 1.0f / static_cast<float>(n_g);
+        for (int32_t x = 0; x < d; ++x) qbar[x] *= inv;
+        const int32_t n = attn::select_chunks(qbar, ck, d, m, n_best, s.cand_scores, s.cand, s.sel);
+        for (int32_t r = 0; r < n_g; ++r) {
+            std::copy(s.sel, s.sel + n, s.sels + static_cast<int64_t>(r) * ms);
+            s.n_sel[r] = n;
+        }
+    } else {
+        for (int32_t r = 0; r < n_g; ++r)
+            s.n_sel[r] = attn::select_chunks(qrow(b, shared_lo + r - b.pos0, h), ck, d, m, n_best, s.cand_scores,
+                                             s.cand, s.sels + static_cast<int64_t>(r) * ms);
     }
-    const float inv = 1.0f / static_cast<float>(hi - shared_lo);
-    for (int32_t x = 0; x < d; ++x) qbar[x] *= inv;
-    const int32_t n_sel = attn::select_chunks(qbar, chunks.chunk_keys(b.layer, h), d, m, n_best, s.cand, s.sel);
-    for (int32_t t = shared_lo; t < hi; ++t) {
-        const int32_t i = t - b.pos0;
-        const int32_t n_seg = selected_segments(t, qrow(b, i, h), s.sel, n_sel, s);
-        attend_any(b.layer, h, s.segs, n_seg, s.scores, orow(b, i, h));
+
+    // 2. Whole chunks, in ascending order, each for the rows that selected it.
+    attn::attend_begin(d, n_g, s.blk);
+    for (int32_t r = 0; r < n_g; ++r) s.ptr[r] = 0;
+    for (;;) {
+        int32_t c = m;  // smallest pending chunk below m
+        for (int32_t r = 0; r < n_g; ++r) c = std::min(c, s.sels[static_cast<int64_t>(r) * ms + s.ptr[r]]);
+        if (c == m) break;
+        int32_t n_rows = 0;
+        for (int32_t r = 0; r < n_g; ++r) {
+            const int32_t k = s.ptr[r];
+            if (s.sels[static_cast<int64_t>(r) * ms + k] != c) continue;
+            const int32_t t = shared_lo + r, P = (s.n_sel[r] - 1) * w + (t - m * w + 1);
+            rotate_queries(qrow(b, t - b.pos0, h), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
+            s.rows[n_rows++] = r;
+            ++s.ptr[r];
+        }
+        const attn::Segment sg{c * w, w, s.qblk};
+        if (n_rows == n_g) {  // every row: work on the state in place
+            if (bf16) segment<uint16_t>(kv, b.layer, kvh, d, n_g, sg, s.blk, 0);
+            else segment<float>(kv, b.layer, kvh, d, n_g, sg, s.blk, 0);
+            continue;
+        }
+        for (int32_t x = 0; x < n_rows; ++x) {  // gather the rows' state
+            const int32_t r = s.rows[x];
+            s.sub.m[x] = s.blk.m[r];
+            s.sub.l[x] = s.blk.l[r];
+            std::copy(s.blk.o + static_cast<int64_t>(r) * d, s.blk.o + static_cast<int64_t>(r + 1) * d,
+                      s.sub.o + static_cast<int64_t>(x) * d);
+        }
+        if (bf16) segment<uint16_t>(kv, b.layer, kvh, d, n_rows, sg, s.sub, 0);
+        else segment<float>(kv, b.layer, kvh, d, n_rows, sg, s.sub, 0);
+        for (int32_t x = 0; x < n_rows; ++x) {  // and scatter it back
+            const int32_t r = s.rows[x];
+            s.blk.m[r] = s.sub.m[x];
+            s.blk.l[r] = s.sub.l[x];
+            std::copy(s.sub.o + static_cast<int64_t>(x) * d, s.sub.o + static_cast<int64_t>(x + 1) * d,
+                      s.blk.o + static_cast<int64_t>(r) * d);
+        }
     }
-    if (hi == end) set_last_selection(b.layer, h, s.sel, n_sel);
+
+    // 3. Each token's own chunk m, tokens m*w .. t, query at its local offset (= P-1 - slot*w).
+    for (int32_t r = 0; r < n_g; ++r) {
+        const int32_t t = shared_lo + r;
+        float *qr = s.qblk + static_cast<int64_t>(r) * d;
+        rotate_queries(qrow(b, t - b.pos0, h), 1, t - m * w, qr);
+        const attn::Segment sg{m * w, t - m * w + 1, qr};
+        if (bf16) segment<uint16_t>(kv, b.layer, kvh, d, 1, sg, s.blk, r);
+        else segment<float>(kv, b.layer, kvh, d, 1, sg, s.blk, r);
+    }
+    attn::attend_end(d, n_g, s.blk, orow(b, shared_lo - b.pos0, h), static_cast<int64_t>(cfg.n_head) * d);
+    if (hi == end)
+        set_last_selection(b.layer, h, s.sels + static_cast<int64_t>(n_g - 1) * ms, s.n_sel[n_g - 1]);
 }
 
 void Attention::Impl::longheads_forward(const AttnBatch &b) {
     build_chunk_keys(b);
-    const int32_t nh = cfg.n_head, w = cfg.chunk_size;
-    if (cfg.prefill_mode == LH_PREFILL_BLOCK && b.n > 1) {
-        const int32_t m0 = b.pos0 / w, m1 = (b.pos0 + b.n - 1) / w;
-        const int32_t n_chunks = m1 - m0 + 1;
-        for_each_item(static_cast<int64_t>(nh) * n_chunks, 1, [&](int64_t item, AttnScratch &s) {
-            longheads_block(b, m0 + static_cast<int32_t>(item % n_chunks), static_cast<int32_t>(item / n_chunks), s);
-        });
-        return;
-    }
-    const int64_t items = static_cast<int64_t>(nh) * b.n;
-    const int64_t grain = std::max<int64_t>(1, items / (static_cast<int64_t>(n_slots) * 8));
-    for_each_item(items, grain, [&](int64_t item, AttnScratch &s) {
-        longheads_token(b, static_cast<int32_t>(item % b.n), static_cast<int32_t>(item / b.n), s);
+    const int32_t w = cfg.chunk_size;
+    const int32_t m0 = b.pos0 / w, m1 = (b.pos0 + b.n - 1) / w;
+    const int32_t n_chunks = m1 - m0 + 1;
+    const int64_t items = static_cast<int64_t>(cfg.n_head) * n_chunks;
+    for_each_item(items, grain_for(items), [&](int64_t item, AttnScratch &s) {
+        longheads_group(b, m0 + static_cast<int32_t>(item % n_chunks), static_cast<int32_t>(item / n_chunks), s);
     });
 }
 

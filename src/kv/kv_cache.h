@@ -1,5 +1,8 @@
-// Keys and values of one context: [layer][kv head][position][head_dim], f32 or bf16.
-// Keys are stored already rotated (the attention mode decides at which position).
+// Keys and values of one context per (layer, kv head), f32 or bf16. Values are rows
+// [position][head_dim]; keys are tiles of kKeyTile tokens stored dimension-major
+// ([tile][head_dim][kKeyTile]) so the attention kernels read one dimension of 16 keys per vector
+// load. Keys are stored already rotated (the attention mode decides at which position).
+// Capacity is rounded up to a whole tile.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +12,8 @@
 #include "longheads/longheads.h"
 
 namespace lh::kv {
+
+constexpr int32_t kKeyTile = 16;
 
 // 64-byte aligned, uninitialised buffer (pages are touched only as tokens arrive).
 struct AlignedFree {
@@ -27,7 +32,7 @@ public:
     lh_kv_type type() const { return type_; }
     int32_t capacity() const { return n_ctx_; }
 
-    // Base of the [n_ctx][head_dim] block of (layer, kv head); T is float (F32) or uint16_t (BF16).
+    // Base of the key tiles / value rows of (layer, kv head); T is float (F32) or uint16_t (BF16).
     template <class T> T *keys(int32_t layer, int32_t kvh) const {
         return reinterpret_cast<T *>(keys_.get()) + offset(layer, kvh);
     }
@@ -37,13 +42,15 @@ public:
 
     // Store one token's key (already rotated) and value for (layer, kv head), converting.
     void put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v);
+    // Element i of the stored key of token pos (tests, diagnostics).
+    float key_at(int32_t layer, int32_t kvh, int32_t pos, int32_t i) const;
 
 private:
     int64_t offset(int32_t layer, int32_t kvh) const {
-        return (static_cast<int64_t>(layer) * n_head_kv_ + kvh) * static_cast<int64_t>(n_ctx_) * head_dim_;
+        return (static_cast<int64_t>(layer) * n_head_kv_ + kvh) * static_cast<int64_t>(rows_) * head_dim_;
     }
     lh_kv_type type_ = LH_KV_F32;
-    int32_t n_layer_ = 0, n_head_kv_ = 0, head_dim_ = 0, n_ctx_ = 0;
+    int32_t n_layer_ = 0, n_head_kv_ = 0, head_dim_ = 0, n_ctx_ = 0, rows_ = 0;  // rows_: n_ctx rounded to tiles
     AlignedBuffer keys_, values_;
 };
 

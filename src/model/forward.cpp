@@ -50,7 +50,8 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
 
     model_.embed(tokens, n, x);
     for (int32_t il = 0; il < hp.n_layer; ++il) {
-        if (cancel && cancel->load(std::memory_order_relaxed)) return false;
+        // (The caller polls before each batch; layer 0 follows immediately.)
+        if (il > 0 && cancel && cancel->load(std::memory_order_relaxed)) return false;
         const LayerWeights &L = model_.layer(il);
 
         // Attention block.

@@ -628,9 +628,48 @@ TEST_CASE("invalid calls and configurations are rejected", "[attention]") {
               b.mode = LH_ATTENTION_WINDOW;
               b.n_sinks = 16;
           }) == LH_ERROR_INVALID_ARGUMENT);
-    CHECK(bad_config([](AttentionConfig &b) { b.mode = static_cast<lh_attention>(9); }) == LH_ERROR_INVALID_ARGUMENT);
     CHECK(bad_config([](AttentionConfig &b) {
               b.mode = LH_ATTENTION_FULL;
               b.chunk_size = 0;  // irrelevant to full mode
           }) == LH_OK);
+    CHECK(status_of([&] {
+              AttentionConfig b = c;
+              b.chunk_size = 0;
+              Attention::estimate_bytes(b, 100);
+          }) == LH_ERROR_INVALID_ARGUMENT);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan aborts on impossible allocations by default
+    // A cache that cannot be allocated is reported, not crashed on.
+    CHECK(bad_config([](AttentionConfig &b) {
+              b.n_layer = 1000;
+              b.n_head = b.n_head_kv = 64;
+              b.head_dim = b.n_rot = 128;
+              b.n_ctx = 1 << 30;
+          }) == LH_ERROR_OUT_OF_MEMORY);
+#endif
+}
+
+TEST_CASE("model-sized heads (d = 64 with 8 query heads per KV head, d = 128)", "[attention]") {
+    struct P {
+        int n_head, n_head_kv, d;
+    };
+    for (const P &p : {P{8, 1, 64}, P{2, 2, 128}, P{6, 2, 48}}) {
+        for (lh_attention mode : {LH_ATTENTION_FULL, LH_ATTENTION_LONGHEADS}) {
+            AttentionConfig c = make_config(mode, p.n_head, p.n_head_kv, p.d, 200);
+            c.n_layer = 1;
+            c.chunk_size = 16;
+            c.attn_len = 64;
+            c.begin_len = 48;
+            const Inputs in = random_inputs(c, 200, 4700 + p.d);
+            tbb::task_arena arena(2);
+            const Out got = run_engine(c, in, random_batches(200, 6, 70), &arena);
+            INFO("n_head=" << p.n_head << " n_head_kv=" << p.n_head_kv << " d=" << p.d << " mode=" << mode);
+            if (mode == LH_ATTENTION_FULL) {
+                CHECK(max_abs_diff(got[0], ref_mode(c, in, 0)) < 1e-5);
+            } else {
+                const RefResult ref = ref_longheads(c, in, 0);
+                CHECK(ref.ambiguous == 0);
+                CHECK(max_abs_diff(got[0], ref.out) < 1e-4);
+            }
+        }
+    }
 }

@@ -237,16 +237,16 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
 }
 
 TEST_CASE("model options are validated", "[model]") {
-    ModelOptions o;
-    o.n_threads = -1;
-    CHECK_THROWS_AS(Model::from_file(tiny_llama().open(), o), Error);
-    o.n_threads = 0;
-    o.precision = static_cast<lh_precision>(7);
-    try {
-        Model::from_file(tiny_llama().open(), o);
-        FAIL("loaded with a bad precision");
-    } catch (const Error &e) {
-        CHECK(e.status() == LH_ERROR_INVALID_ARGUMENT);
+    for (int32_t threads : {-1, 1025}) {
+        ModelOptions o;
+        o.n_threads = threads;
+        try {
+            Model::from_file(tiny_llama().open(), o);
+            FAIL("loaded with n_threads " << threads);
+        } catch (const Error &e) {
+            CHECK(e.status() == LH_ERROR_INVALID_ARGUMENT);
+            CHECK(std::string(e.what()).find("n_threads") != std::string::npos);
+        }
     }
 }
 
@@ -257,4 +257,58 @@ TEST_CASE("a missing model file is an IO error", "[model]") {
     } catch (const Error &e) {
         CHECK(e.status() == LH_ERROR_IO);
     }
+}
+
+TEST_CASE("the test GGUF builder writes every metadata type the reader understands", "[model][gguf_builder]") {
+    for (uint32_t version : {1u, 2u, 3u}) {
+        GgufBuilder b(version);
+        b.u8("a.u8", 200).i8("a.i8", -100).u16("a.u16", 60000).i16("a.i16", -30000).u32("a.u32", 4000000000u)
+            .i32("a.i32", -2000000000).f32("a.f32", 1.5f).boolean("a.bool", true).u64("a.u64", 1ull << 40)
+            .i64("a.i64", -(1ll << 40)).f64("a.f64", 0.125).str("a.str", "héllo")
+            .str_array("a.strs", {"x", "", "yz"}).f32_array("a.f32s", {1, 2}).i32_array("a.i32s", {-1, 7})
+            .alignment(64)
+            .tensor_f32("t.a", {3}, {1, 2, 3})
+            .tensor_as("t.b", TensorType::F16, {2, 2}, {0.5f, -1, 2, 4});
+        b.u32("a.u32", 7);  // replacing keeps one entry
+        const auto f = b.open();
+        CHECK(f->version() == version);
+        CHECK(f->metadata().size() == 16);
+        CHECK(f->get_int("a.u8", 0) == 200);
+        CHECK(f->get_int("a.i8", 0) == -100);
+        CHECK(f->get_int("a.u16", 0) == 60000);
+        CHECK(f->get_int("a.i16", 0) == -30000);
+        CHECK(f->get_int("a.u32", 0) == 7);
+        CHECK(f->get_int("a.i32", 0) == -2000000000);
+        CHECK(f->get_float("a.f32", 0) == 1.5);
+        CHECK(f->get_bool("a.bool", false));
+        CHECK(f->get_int("a.u64", 0) == (1ll << 40));
+        CHECK(f->get_int("a.i64", 0) == -(1ll << 40));
+        CHECK(f->get_float("a.f64", 0) == 0.125);
+        CHECK(f->get_string("a.str") == "héllo");
+        CHECK(f->find("a.strs")->string_array == std::vector<std::string>{"x", "", "yz"});
+        CHECK(f->find("a.f32s")->real_array == std::vector<double>{1, 2});
+        CHECK(f->find("a.i32s")->int_array == std::vector<int64_t>{-1, 7});
+        CHECK(f->alignment() == 64);
+        const GgufTensorInfo *t = f->find_tensor("t.b");
+        REQUIRE(t != nullptr);
+        CHECK(t->type == uint32_t(TensorType::F16));
+        CHECK((f->data_offset() + t->offset) % 64 == 0);
+        float v[4];
+        dequantize_row(TensorType::F16, f->tensor_data(*t), v, 4);
+        CHECK(v[3] == 4.0f);
+    }
+}
+
+TEST_CASE("without a tokenizer the vocabulary size comes from token_embd", "[model]") {
+    GgufBuilder b = tiny_llama();
+    b.remove("tokenizer.ggml.tokens");
+    const auto f = b.open();
+    const HParams hp = HParams::from_gguf(*f);
+    CHECK(hp.n_vocab == 64);
+    CHECK(hp.q_dim() == 32);
+    CHECK(hp.kv_dim() == 16);
+    // ... but a model needs its tokenizer.
+    const auto err = load_error(b);
+    CHECK(err.first == LH_ERROR_BAD_FORMAT);
+    CHECK(err.second.find("tokenizer.ggml.tokens") != std::string::npos);
 }
