@@ -20,8 +20,7 @@ set(LH_FUZZ_TARGETS gguf gguf_header model tokenize detokenize)
 
 # Sanitizer runtime options for every test below (the options only matter in sanitizer builds).
 set(LH_REL_ENV
-  "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0"
-  "LSAN_OPTIONS=suppressions=${LH_REL_DIR}/concurrency/lsan.supp:print_suppressions=0"
+  "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:allocator_may_return_null=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
   "TSAN_OPTIONS=suppressions=${LH_REL_DIR}/concurrency/tsan.supp:halt_on_error=0:exitcode=66:second_deadlock_stack=1:report_signal_unsafe=0")
 

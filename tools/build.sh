@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Configures and builds longheads into ./build (Release, all bindings whose toolchain exists).
+# Configures and builds longheads into ./build (Release, with the Python, Java and C# bindings).
 # Debian's /usr/bin/python3 is used on purpose: it has numpy and pytest from Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 "$@"
+# All three bindings are required here, so a missing toolchain fails loudly instead of
+# silently skipping that language's tests.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 \
+  -DLONGHEADS_PYTHON=ON -DLONGHEADS_JAVA=ON -DLONGHEADS_CSHARP=ON "$@"
 cmake --build build -j"$(nproc)"

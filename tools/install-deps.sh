@@ -2,7 +2,8 @@
 # Installs the Debian packages longheads builds and tests with (skips when all are present).
 set -euo pipefail
 packages=(cmake g++ make pkg-config libdnnl-dev libtbb-dev catch2 swig
-          python3-dev python3-numpy python3-pytest openjdk-17-jdk-headless mono-mcs mono-runtime)
+          python3-dev python3-numpy python3-pytest openjdk-17-jdk-headless mono-mcs mono-runtime
+          clang libclang-rt-14-dev libomp-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

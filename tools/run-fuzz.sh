@@ -52,8 +52,8 @@ printf '  %-12s %12s %10s %8s %8s\n' target execs exec/s corpus result
 for t in $targets; do
   log="$build/fuzz-logs/$t.log"
   [ -f "$log" ] || { printf '  %-12s %s\n' "$t" "no log"; continue; }
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  execs=$(grep -oE 'stat::number_of_executed_units:[[:space:]]*[0-9]+' "$log" | tail -1 | awk '{print $2}')
+  speed=$(grep -oE 'stat::average_exec_per_sec:[[:space:]]*[0-9]+' "$log" | tail -1 | awk '{print $2}')
   corpus=$(find "$build/fuzz-corpus/$t" -type f | wc -l)
   result=ok
   if grep -qE '^==[0-9]+==ERROR|runtime error|fuzz invariant broken|deadly signal|Test unit written' "$log"; then result=FINDING; fi

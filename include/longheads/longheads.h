@@ -60,8 +60,9 @@ typedef enum lh_status {
 /* Short fixed description of a status ("invalid argument"); never NULL. Static storage. */
 LH_API const char *lh_status_string(lh_status status);
 
-/* Message of the last failed call on this thread ("" if none). Valid until the next call on
- * this thread that fails. */
+/* Message of the last failed call on this thread; "" once a later call on this thread has
+ * succeeded (every call clears it first). The pointer stays valid until the next call on this
+ * thread. */
 LH_API const char *lh_last_error(void);
 
 /* "MAJOR.MINOR.PATCH"; static storage. */
@@ -121,8 +122,8 @@ typedef struct lh_model_info {
     lh_precision precision;
 } lh_model_info;
 
-/* Fill *out_info (call lh_model_info's fields are written; set out_info->struct_size first or
- * leave it 0). */
+/* Fill *out_info. Set out_info->struct_size to sizeof(lh_model_info) of the caller's header
+ * (or 0 for the current size): only that many bytes are written. */
 LH_API lh_status lh_model_get_info(const lh_model *model, lh_model_info *out_info);
 
 typedef struct lh_tensor_info {

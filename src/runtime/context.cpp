@@ -250,6 +250,9 @@ const float *Context::logits(int32_t index) const {
 
 uint64_t Context::estimate_kv_bytes(const Model &model, const ContextOptions &opts, int64_t n_tokens) {
     if (n_tokens < 0) invalid("n_tokens " + str(n_tokens) + " is negative");
+    // No context holds more than kMaxCtx tokens, and bigger counts would overflow the sums.
+    if (n_tokens > kMaxCtx)
+        invalid("n_tokens " + str(n_tokens) + " is more than the supported " + str(kMaxCtx) + " tokens");
     const ContextOptions o = resolve_context_options(model.hparams(), opts);
     return Attention::estimate_bytes(attention_config(model.hparams(), o), n_tokens);
 }

@@ -358,6 +358,8 @@ static void test_context_params(lh_model *model) {
     EXPECT(s == LH_ERROR_INVALID_ARGUMENT || (s == LH_OK && bytes2 >= bytes));
     s = lh_context_estimate_kv_bytes(model, &p, (int64_t)1 << 40, &bytes2);
     EXPECT(s == LH_ERROR_INVALID_ARGUMENT || (s == LH_OK && bytes2 >= bytes));
+    s = lh_context_estimate_kv_bytes(model, &p, (int64_t)1 << 62, &bytes2); /* 1280 * 2^62 = 0 mod 2^64 */
+    EXPECT(s == LH_ERROR_INVALID_ARGUMENT || (s == LH_OK && bytes2 >= bytes));
     p.n_ctx = -5;
     STATUS(lh_context_estimate_kv_bytes(model, &p, 100, &bytes), LH_ERROR_INVALID_ARGUMENT);
     /* Old/new struct sizes. */

@@ -112,6 +112,13 @@ def main():
         problems = check_cli(a.cli, case)
         if api:
             problems += api.check(case)
+        if problems and "alternative" in case:
+            alt = dict(case, **case["alternative"])
+            alt_problems = check_cli(a.cli, alt) + (api.check(alt) if api else [])
+            if not alt_problems:
+                problems = []
+            else:
+                problems = ["as %s:" % case["status"]] + problems + ["as %s:" % alt["status"]] + alt_problems
         if problems:
             failed += 1
             print("FAIL %s (%s)" % (case["name"], case["status"]))

@@ -171,10 +171,10 @@ def main():
         by_gap[it[2]].append(ok)
     accs = {g: sum(v) / len(v) for g, v in sorted(by_gap.items())}
     worst = min(accs.values())
-    print("gap sweep: %d prompts, gaps 0..%d tokens (%d distinct), overall %.1f%%, min per-gap %.1f%%"
-          % (len(items), max(accs), len(accs), 100.0 * sum(res) / len(res), 100 * worst))
-    print("  per gap: " + " ".join("%d:%d/%d" % (g, sum(by_gap[g]), len(by_gap[g]))
-                                  for g in sorted(by_gap) if accs[g] < 1.0) or "  (all 100%)")
+    print("gap sweep: %d prompts, gaps %d..%d tokens (%d distinct), overall %.1f%%, min per-gap %.1f%%"
+          % (len(items), min(accs), max(accs), len(accs), 100.0 * sum(res) / len(res), 100 * worst))
+    bad = ["%d:%d/%d" % (g, sum(by_gap[g]), len(by_gap[g])) for g in sorted(by_gap) if accs[g] < 1.0]
+    print("  gaps below 100%: " + (" ".join(bad) if bad else "none"))
 
     if not args.no_ppl:
         nll, n = heldout_ppl(model, tok, T)
