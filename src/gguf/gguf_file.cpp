@@ -289,8 +289,10 @@ void GgufFile::parse() {
     if (const GgufValue *a = find("general.alignment")) {
         if (!is_integer(a->type) || a->type == GgufType::BOOL) bad_format("general.alignment is not an integer");
         uint64_t al = a->uinteger;
-        if (al == 0 || (al & (al - 1)) != 0 || al > (1u << 20))
-            bad_format("general.alignment " + std::to_string(al) + " is not a power of two up to 1 MiB");
+        // The GGUF spec requires a multiple of 8; smaller values would place f32 tensors at
+        // misaligned addresses, which the loader uses in place.
+        if (al < 8 || (al & (al - 1)) != 0 || al > (1u << 20))
+            bad_format("general.alignment " + std::to_string(al) + " is not a power of two between 8 and 1 MiB");
         alignment_ = al;
     }
 
