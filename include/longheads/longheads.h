@@ -195,6 +195,13 @@ typedef enum lh_kv_type {
     LH_KV_BF16 = 1
 } lh_kv_type;
 
+/* How a LongHeads query head scores candidate chunks (docs/ATTENTION.md). */
+typedef enum lh_chunk_score {
+    LH_CHUNK_SCORE_FAITHFUL = 0, /* the paper's rule: q (before RoPE) . c_j */
+    LH_CHUNK_SCORE_MAX_KEY = 1   /* opt-in: max over the chunk's tokens of R(w-1)q . k~_i
+                                    (keys rotated at their local offset i); O(w) per chunk */
+} lh_chunk_score;
+
 typedef struct lh_context_params {
     uint32_t struct_size;
     int32_t n_ctx;          /* max tokens the context holds; 0 = the model's trained context */
@@ -209,6 +216,7 @@ typedef struct lh_context_params {
     lh_prefill_mode prefill_mode;        /* default LH_PREFILL_PER_TOKEN */
     lh_kv_type kv_type;                  /* default LH_KV_F32 */
     uint64_t memory_budget_bytes;        /* 0 = no budget beyond what allocation allows */
+    lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_FAITHFUL */
 } lh_context_params;
 
 LH_API void lh_context_params_init(lh_context_params *params);

@@ -13,6 +13,9 @@ ContextOptions to_options(const lh_context_params &p) {
     require_arg(prefill == LH_PREFILL_PER_TOKEN || prefill == LH_PREFILL_BLOCK,
                 "prefill_mode must be LH_PREFILL_PER_TOKEN or LH_PREFILL_BLOCK");
     require_arg(kv == LH_KV_F32 || kv == LH_KV_BF16, "kv_type must be LH_KV_F32 or LH_KV_BF16");
+    int32_t score = enum_value(p.chunk_score);
+    require_arg(score == LH_CHUNK_SCORE_FAITHFUL || score == LH_CHUNK_SCORE_MAX_KEY,
+                "chunk_score must be LH_CHUNK_SCORE_FAITHFUL or LH_CHUNK_SCORE_MAX_KEY");
     ContextOptions o;
     o.n_ctx = p.n_ctx;
     o.n_threads = p.n_threads;
@@ -26,6 +29,7 @@ ContextOptions to_options(const lh_context_params &p) {
     o.prefill_mode = p.prefill_mode;
     o.kv_type = p.kv_type;
     o.memory_budget_bytes = p.memory_budget_bytes;
+    o.chunk_score = p.chunk_score;
     return o;
 }
 
@@ -46,6 +50,7 @@ LH_API void lh_context_params_init(lh_context_params *params) {
     params->attention = LH_ATTENTION_FULL;
     params->prefill_mode = LH_PREFILL_PER_TOKEN;
     params->kv_type = LH_KV_F32;
+    params->chunk_score = LH_CHUNK_SCORE_FAITHFUL;
 }
 
 LH_API lh_status lh_context_create(const lh_model *model, const lh_context_params *params, lh_context **out_context) {
@@ -80,6 +85,7 @@ LH_API lh_status lh_context_get_params(const lh_context *context, lh_context_par
         p.prefill_mode = o.prefill_mode;
         p.kv_type = o.kv_type;
         p.memory_budget_bytes = o.memory_budget_bytes;
+        p.chunk_score = o.chunk_score;
         uint32_t size = out_params->struct_size;
         if (size == 0 || size > sizeof p) size = sizeof p;
         std::memcpy(out_params, &p, size);

@@ -39,6 +39,7 @@ void validate(const AttentionConfig &c) {
     if (!(c.rope_freq_base > 0.0f)) bad("rope_freq_base must be positive");
     if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
+    if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY) bad("unknown chunk_score");
     switch (c.mode) {
     case LH_ATTENTION_FULL: break;
     case LH_ATTENTION_WINDOW:
@@ -181,6 +182,11 @@ uint64_t Attention::Impl::carve(float *base, AttnScratch *s) const {
         x.n_sel = reinterpret_cast<int32_t *>(take(w));
         x.ptr = reinterpret_cast<int32_t *>(take(w));
         x.rows = reinterpret_cast<int32_t *>(take(w));
+    }
+    if (lh_mode && I.cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {
+        const uint64_t nb = std::max<uint64_t>(1, attn::kBlock / w);
+        x.key_scores = take(nb * w + 2 * attn::kTile) + attn::kTile;
+        x.qmax = take(dd);
     }
     x.cand_scores = take(static_cast<uint64_t>(I.max_chunks) + 2 * attn::kTile);
     if (x.cand_scores) x.cand_scores += attn::kTile;

@@ -21,6 +21,7 @@ struct AttentionConfig {
     int32_t n_sinks = 4;      // S (window)
     lh_prefill_mode prefill_mode = LH_PREFILL_PER_TOKEN;
     lh_kv_type kv_type = LH_KV_F32;
+    lh_chunk_score chunk_score = LH_CHUNK_SCORE_FAITHFUL;  // longheads candidate scoring
     // Model geometry.
     int32_t n_layer = 0;
     int32_t n_head = 0;

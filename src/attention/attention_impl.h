@@ -36,6 +36,8 @@ struct AttnScratch {
     float *qblk;              // longheads: w * d rotated queries
     int32_t *sels;            // longheads: w * max_selected selections
     int32_t *n_sel, *ptr, *rows;  // longheads: w each
+    float *key_scores;            // LH_CHUNK_SCORE_MAX_KEY: kTile slack, max(1, kBlock/w) * w, kTile slack
+    float *qmax;                  // LH_CHUNK_SCORE_MAX_KEY: d, the query rotated at w-1
 };
 
 // One forward() call: the tensors of the batch for one layer.
@@ -119,6 +121,8 @@ struct Attention::Impl {
     void build_chunk_keys(const AttnBatch &b);
     void longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s);
     void longheads_group(const AttnBatch &b, int32_t chunk, int32_t h, AttnScratch &s);
+    // Chunks of query head h (query q before RoPE) for a token of chunk m, by cfg.chunk_score.
+    int32_t select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s, int32_t *out) const;
 };
 
 }  // namespace lh

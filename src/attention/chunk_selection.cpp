@@ -8,12 +8,18 @@ namespace lh::attn {
 
 int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_t m, int32_t n_best, float *scores,
                       ScoredChunk *scratch, int32_t *out) {
+    const int32_t n_cand = m >= 3 ? m - 2 : 0;  // chunks 1 .. m-2
+    const int32_t take = std::min(std::max(n_best, 0), n_cand);
+    if (take > 0) tile_scores(chunk_keys, d, 1, m - 1, q, 1, scores, 0);  // scores[j - 1] = q . c_j
+    return select_from_scores(scores, m, n_best, scratch, out);
+}
+
+int32_t select_from_scores(const float *scores, int32_t m, int32_t n_best, ScoredChunk *scratch, int32_t *out) {
     int32_t n = 0;
     out[n++] = 0;
     const int32_t n_cand = m >= 3 ? m - 2 : 0;  // chunks 1 .. m-2
     const int32_t take = std::min(std::max(n_best, 0), n_cand);
     if (take > 0) {
-        tile_scores(chunk_keys, d, 1, m - 1, q, 1, scores, 0);  // scores[j - 1] = q . c_j
         for (int32_t j = 1; j <= m - 2; ++j) scratch[j - 1] = {scores[j - 1], j};
         auto better = [](const ScoredChunk &a, const ScoredChunk &b) {
             return a.score > b.score || (a.score == b.score && a.index < b.index);
@@ -26,5 +32,18 @@ int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_
     if (m > 0) out[n++] = m;
     return n;
 }
+
+template <class T>
+void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const float *qr, float *tmp, float *scores) {
+    const int32_t nb = std::max(1, kBlock / w);
+    for (int32_t j0 = 1; j0 <= m - 2; j0 += nb) {
+        const int32_t j1 = std::min(m - 1, j0 + nb);  // chunks [j0, j1)
+        tile_scores(key_tiles, d, static_cast<int64_t>(j0) * w, static_cast<int64_t>(j1) * w, qr, 1, tmp, 0);
+        for (int32_t j = j0; j < j1; ++j) scores[j - 1] = max_of(tmp + static_cast<int64_t>(j - j0) * w, w);
+    }
+}
+
+template void max_key_scores<float>(const float *, int32_t, int32_t, int32_t, const float *, float *, float *);
+template void max_key_scores<uint16_t>(const uint16_t *, int32_t, int32_t, int32_t, const float *, float *, float *);
 
 }  // namespace lh::attn

@@ -18,4 +18,13 @@ struct ScoredChunk {
 int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_t m, int32_t n_best, float *scores,
                       ScoredChunk *scratch, int32_t *out);
 
+// The same selection from given candidate scores: scores[j - 1] is the score of chunk j, 1 <= j <= m-2.
+int32_t select_from_scores(const float *scores, int32_t m, int32_t n_best, ScoredChunk *scratch, int32_t *out);
+
+// Opt-in LH_CHUNK_SCORE_MAX_KEY scores: scores[j - 1] = max_i qr . k~_{jw+i} (i < w) for chunks
+// j = 1 .. m-2, keys as cached (tiled, rotated at their chunk-local offset), qr the query rotated
+// at w-1. tmp: kTile slack before, then nb * w + kTile floats, nb = max(1, kBlock / w).
+template <class T>
+void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const float *qr, float *tmp, float *scores);
+
 }  // namespace lh::attn

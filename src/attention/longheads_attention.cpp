@@ -47,6 +47,24 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
                            chunks.pending(b.layer, h) + static_cast<int64_t>(t % w) * d);
 }
 
+int32_t Attention::Impl::select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s,
+                                int32_t *out) const {
+    if (cfg.chunk_score != LH_CHUNK_SCORE_MAX_KEY)
+        return attn::select_chunks(q, chunks.chunk_keys(layer, h), d, m, n_best, s.cand_scores, s.cand, out);
+    // Opt-in: score_j = max_i R(w-1)q . k~_{jw+i}; the cached keys are already at their local offset i.
+    if (m >= 3 && n_best > 0) {
+        attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, q, s.qmax);
+        const int32_t g = h / group;
+        if (cfg.kv_type == LH_KV_BF16)
+            attn::max_key_scores(kv.keys<uint16_t>(layer, g), d, cfg.chunk_size, m, s.qmax, s.key_scores,
+                                 s.cand_scores);
+        else
+            attn::max_key_scores(kv.keys<float>(layer, g), d, cfg.chunk_size, m, s.qmax, s.key_scores,
+                                 s.cand_scores);
+    }
+    return attn::select_from_scores(s.cand_scores, m, n_best, s.cand, out);
+}
+
 // Token t < B, all G query heads of KV group g: every chunk 0..m at true positions.
 void Attention::Impl::longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s) {
     const int32_t t = b.pos0 + i, w = cfg.chunk_size, m = t / w, G = group;
@@ -84,7 +102,6 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
         for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, h / group, s);
     if (shared_lo >= hi) return;
     const int32_t n_g = hi - shared_lo, kvh = h / group, ms = max_selected;
-    const float *ck = chunks.chunk_keys(b.layer, h);
     const bool bf16 = cfg.kv_type == LH_KV_BF16;
 
     // 1. Selections: sel[r * ms ..] with n_sel[r] entries, ascending, last = m.
@@ -97,15 +114,14 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
         }
         const float inv = 1.0f / static_cast<float>(n_g);
         for (int32_t x = 0; x < d; ++x) qbar[x] *= inv;
-        const int32_t n = attn::select_chunks(qbar, ck, d, m, n_best, s.cand_scores, s.cand, s.sel);
+        const int32_t n = select(b.layer, h, m, qbar, s, s.sel);
         for (int32_t r = 0; r < n_g; ++r) {
             std::copy(s.sel, s.sel + n, s.sels + static_cast<int64_t>(r) * ms);
             s.n_sel[r] = n;
         }
     } else {
         for (int32_t r = 0; r < n_g; ++r)
-            s.n_sel[r] = attn::select_chunks(qrow(b, shared_lo + r - b.pos0, h), ck, d, m, n_best, s.cand_scores,
-                                             s.cand, s.sels + static_cast<int64_t>(r) * ms);
+            s.n_sel[r] = select(b.layer, h, m, qrow(b, shared_lo + r - b.pos0, h), s, s.sels + static_cast<int64_t>(r) * ms);
     }
 
     // 2. Whole chunks, in ascending order, each for the rows that selected it.

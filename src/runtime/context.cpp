@@ -86,6 +86,9 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.kv_type != LH_KV_F32 && o.kv_type != LH_KV_BF16) {
         invalid("kv_type " + str(o.kv_type) + " is not a valid lh_kv_type");
     }
+    if (o.chunk_score != LH_CHUNK_SCORE_FAITHFUL && o.chunk_score != LH_CHUNK_SCORE_MAX_KEY) {
+        invalid("chunk_score " + str(o.chunk_score) + " is not a valid lh_chunk_score");
+    }
     if (o.chunk_size < 0) invalid("chunk_size " + str(o.chunk_size) + " is negative");
     if (o.attn_len < 0) invalid("attn_len " + str(o.attn_len) + " is negative");
     if (o.begin_len < 0) invalid("begin_len " + str(o.begin_len) + " is negative");
@@ -127,6 +130,7 @@ AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
     c.n_sinks = o.n_sinks;
     c.prefill_mode = o.prefill_mode;
     c.kv_type = o.kv_type;
+    c.chunk_score = o.chunk_score;
     c.n_layer = hp.n_layer;
     c.n_head = hp.n_head;
     c.n_head_kv = hp.n_head_kv;

@@ -192,6 +192,27 @@ def select_chunks(q, ckeys, m, K):
     return sorted(forced | set(int(j) for j in best))
 
 
+def max_key_scores(q, k_local, m, w, n_rot, base):
+    """Opt-in chunk scoring "max" (ATTENTION.md, "Chunk-scoring variants"): for candidates
+    j = 1 .. m-2, score_j = max_i R(w-1)q . k~_{jw+i}, k~ the key rotated at its local offset i.
+
+    q: (d,) one head's query before RoPE; k_local: (n, d) that head's keys rotated at t mod w.
+    Returns the candidates' scores (m-2 values, empty if m < 3)."""
+    if m < 3:
+        return np.zeros(0)
+    qr = rope(q, w - 1, n_rot, base)
+    return (k_local[w:(m - 1) * w] @ qr).reshape(m - 2, w).max(axis=1)
+
+
+def select_by_scores(scores, m, K):
+    """select_chunks with given candidate scores (scores[j-1] for chunk j = 1 .. m-2)."""
+    forced = {0, m - 1, m} if m >= 1 else {0}
+    cand = np.arange(1, m - 1)
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    best = cand[order[:max(0, K - 3)]]
+    return sorted(forced | set(int(j) for j in best))
+
+
 def gather_indices(selected, m, w, t):
     """Token indices of the selected chunks in order; chunk m only up to token t."""
     parts = []
@@ -209,7 +230,7 @@ def _full_token(qh_rot, kh_rot, vh, t):
     return attend(qh_rot[:, t], kh_rot[:, :t + 1], vh[:, :t + 1])
 
 
-def attention_layer(q, k, v, model, mode, w, L, B, S):
+def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful"):
     """One layer's attention for all tokens.
 
     q, k, v: (n, H, d) un-rotated; k/v expanded to query heads.
@@ -249,12 +270,18 @@ def attention_layer(q, k, v, model, mode, w, L, B, S):
         K = L // w
         ck = chunk_keys(q, k, v, w, n_rot, base)  # (n // w, H, d)
         heads = np.arange(H)[:, None]
+        if chunk_score == "max":
+            kh_local = rope(kh, (np.arange(n) % w)[None, :], n_rot, base)
         for t in range(n):
             if t < B:
                 out[t] = _full_token(qh_rot, kh_rot, vh, t)
                 continue
             m = t // w
-            sel = [select_chunks(qh[h, t], ck[:, h], m, K) for h in range(H)]
+            if chunk_score == "max":
+                sel = [select_by_scores(max_key_scores(qh[h, t], kh_local[h], m, w, n_rot, base), m, K)
+                       for h in range(H)]
+            else:
+                sel = [select_chunks(qh[h, t], ck[:, h], m, K) for h in range(H)]
             idx = [gather_indices(s, m, w, t) for s in sel]
             P = len(idx[0])
             assert all(len(i) == P for i in idx), "heads gathered different token counts"
@@ -292,13 +319,17 @@ def resolve_params(model, mode, chunk_size=None, attn_len=None, begin=None, sink
 
 
 def forward(model, tokens, mode="full", chunk_size=None, attn_len=None, begin=None, sinks=None,
-            return_selections=False):
+            return_selections=False, chunk_score="faithful"):
     """Logits for every position, shape (n_tokens, n_vocab).
+
+    chunk_score: "faithful" (the paper's q . c_j, default) or the opt-in "max" (longheads mode).
 
     With return_selections=True also returns selections[layer][t] (see attention_layer).
     """
     if mode not in ("full", "window", "longheads"):
         raise ValueError("unknown attention mode %r" % mode)
+    if chunk_score not in ("faithful", "max"):
+        raise ValueError("unknown chunk_score %r" % chunk_score)
     w, L, B, S = resolve_params(model, mode, chunk_size, attn_len, begin, sinks)
     tokens = np.asarray(tokens, dtype=np.int64)
     if tokens.ndim != 1 or len(tokens) == 0:
@@ -316,7 +347,7 @@ def forward(model, tokens, mode="full", chunk_size=None, attn_len=None, begin=No
         q = (h @ layer["wq"].T).reshape(n, H, hd)
         k = (h @ layer["wk"].T).reshape(n, Hkv, hd)[:, kv_of_head]
         v = (h @ layer["wv"].T).reshape(n, Hkv, hd)[:, kv_of_head]
-        a, sel = attention_layer(q, k, v, model, mode, w, L, B, S)
+        a, sel = attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score)
         x = x + a.reshape(n, H * hd) @ layer["wo"].T
         h = rms_norm(x, layer["ffn_norm"], model.eps)
         x = x + (silu(h @ layer["w_gate"].T) * (h @ layer["w_up"].T)) @ layer["w_down"].T
@@ -359,6 +390,8 @@ def main(argv=None):
     ap.add_argument("--attn-len", type=int, default=None, help="L (default T/2)")
     ap.add_argument("--begin", type=int, default=None, help="B (default L)")
     ap.add_argument("--sinks", type=int, default=None, help="S (default 4)")
+    ap.add_argument("--chunk-score", choices=["faithful", "max"], default="faithful",
+                    help="longheads candidate scoring (default faithful; max is opt-in)")
     ap.add_argument("--positions", choices=["all", "last"], default="last")
     ap.add_argument("--ppl", action="store_true", help="print perplexity and per-token NLL instead")
     ap.add_argument("--selections", action="store_true",
@@ -370,7 +403,7 @@ def main(argv=None):
         tokens = json.load(f)
     model = Model(args.model)
     logits, sel = forward(model, tokens, args.attention, args.chunk_size, args.attn_len,
-                          args.begin, args.sinks, return_selections=True)
+                          args.begin, args.sinks, return_selections=True, chunk_score=args.chunk_score)
     if args.ppl:
         ppl, nll = perplexity(logits, tokens)
         result = {"tokens": len(tokens), "ppl": ppl, "nll": [float(x) for x in nll]}

@@ -106,6 +106,7 @@ bool parse_args(int argc, char **argv, Args &a, std::string &error) {
         else if (flag == "--allow-long-attn") a.allow_long_attn = true;
         else if (flag == "--prefill") ok = want_string(a.prefill);
         else if (flag == "--kv-type") ok = want_string(a.kv_type);
+        else if (flag == "--chunk-score") ok = want_string(a.chunk_score);
         else if (flag == "--memory-budget") {
             const char *v = value();
             int64_t x;
@@ -168,6 +169,12 @@ bool make_context_params(const Args &a, lh_context_params &p, std::string &error
     else if (a.kv_type == "bf16") p.kv_type = LH_KV_BF16;
     else {
         error = "--kv-type must be f32 or bf16";
+        return false;
+    }
+    if (a.chunk_score == "faithful") p.chunk_score = LH_CHUNK_SCORE_FAITHFUL;
+    else if (a.chunk_score == "max") p.chunk_score = LH_CHUNK_SCORE_MAX_KEY;
+    else {
+        error = "--chunk-score must be faithful or max";
         return false;
     }
     p.chunk_size = a.chunk_size;

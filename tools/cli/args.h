@@ -39,6 +39,7 @@ struct Args {
     bool allow_long_attn = false;
     std::string prefill = "token";  // token|block
     std::string kv_type = "f32";
+    std::string chunk_score = "faithful";  // faithful|max
     uint64_t memory_budget = 0;
     // Evaluation.
     int32_t length = 0;    // passkey --length

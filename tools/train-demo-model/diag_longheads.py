@@ -47,8 +47,30 @@ def main():
         s1 = len(tok.encode(TASK + "\n" + garbage_inf(pre) + "\n" + needle(k), bos=True))
         nchunks = sorted(set(range(s0 // w, (s1 - 1) // w + 1)))
         ids = pids + ans[:-1]
-        ref.select_chunks = orig_select
+        # record, at the last prompt token, each head's ranks of the needle's chunks
+        state = {"layer": -1, "calls": 0}
+        ranks = {}
+        orig_layer = ref.attention_layer
+        t_last = len(pids) - 1
+
+        def layer_wrap(*a, **kw):
+            state["layer"] += 1
+            state["calls"] = 0
+            return orig_layer(*a, **kw)
+
+        def rank_select(q, ckeys, mm, K):
+            i = state["calls"]
+            state["calls"] += 1
+            t, h = L + i // m.n_head, i % m.n_head
+            if t == t_last:
+                cand = np.arange(1, mm - 1)
+                sc = ckeys[cand] @ q
+                order = cand[np.argsort(-sc, kind="stable")].tolist()
+                ranks[(state["layer"], h)] = [order.index(c) + 1 for c in nchunks if c in order]
+            return orig_select(q, ckeys, mm, K)
+        ref.attention_layer, ref.select_chunks = layer_wrap, rank_select
         lg, sel = ref.forward(m, ids, "longheads", w, L, L, return_selections=True)
+        ref.attention_layer, ref.select_chunks = orig_layer, orig_select
         pred = lg[len(pids) - 1:].argmax(-1).tolist()
         t = len(pids) - 1
         hits = [["%d" % len(set(nchunks) & set(s)) for s in sel[l][t]] for l in range(len(sel))]
@@ -75,6 +97,11 @@ def main():
         print("   needle chunks selected per head at the last prompt token (rows: layers):")
         for l, h in enumerate(hits):
             print("     L%d %s" % (l, " ".join(h)))
+        print("   ranks of the needle's chunks among %d candidates (K-3 = %d are kept), per head:"
+              % (t // w - 2, L // w - 3))
+        for l in range(len(sel)):
+            print("     L%d %s" % (l, "  ".join(",".join(map(str, ranks.get((l, h), [])))
+                                          for h in range(m.n_head))))
 
 
 if __name__ == "__main__":
