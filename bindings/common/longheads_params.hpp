@@ -94,6 +94,7 @@ struct ContextParams {
     int32_t prefill_mode;  // lh_prefill_mode
     int32_t kv_type;       // lh_kv_type
     int64_t memory_budget_bytes;
+    int32_t chunk_score;  // lh_chunk_score
     ContextParams() {
         lh_context_params p;
         lh_context_params_init(&p);
@@ -113,6 +114,7 @@ struct ContextParams {
         prefill_mode = static_cast<int32_t>(p.prefill_mode);
         kv_type = static_cast<int32_t>(p.kv_type);
         memory_budget_bytes = static_cast<int64_t>(p.memory_budget_bytes);
+        chunk_score = static_cast<int32_t>(p.chunk_score);
     }
 #endif
 #ifndef SWIG
@@ -132,6 +134,7 @@ struct ContextParams {
         p.prefill_mode = static_cast<lh_prefill_mode>(prefill_mode);
         p.kv_type = static_cast<lh_kv_type>(kv_type);
         p.memory_budget_bytes = static_cast<uint64_t>(memory_budget_bytes);
+        p.chunk_score = static_cast<lh_chunk_score>(chunk_score);
         return p;
     }
 #endif

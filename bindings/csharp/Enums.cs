@@ -43,6 +43,15 @@ namespace LongHeads
         Block = 1,
     }
 
+    /// <summary>How a LongHeads query head scores candidate chunks (<c>lh_chunk_score</c>).</summary>
+    public enum ChunkScore
+    {
+        /// <summary>The paper's rule: q (before RoPE) . c_j (the default).</summary>
+        Faithful = 0,
+        /// <summary>Opt-in: max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk.</summary>
+        MaxKey = 1,
+    }
+
     /// <summary>Element type of the KV cache (<c>lh_kv_type</c>).</summary>
     public enum KvType
     {

@@ -50,6 +50,8 @@ namespace LongHeads
         public bool AllowAttnLenOverTrained { get; set; }
         /// <summary>LongHeads prefill mode (default <see cref="LongHeads.PrefillMode.PerToken"/>).</summary>
         public PrefillMode PrefillMode { get; set; } = PrefillMode.PerToken;
+        /// <summary>How LongHeads scores candidate chunks (default <see cref="LongHeads.ChunkScore.Faithful"/>).</summary>
+        public ChunkScore ChunkScore { get; set; } = ChunkScore.Faithful;
         /// <summary>KV cache element type.</summary>
         public KvType KvType { get; set; } = KvType.F32;
         /// <summary>Refuse a KV cache larger than this; 0 = no budget.</summary>
@@ -78,6 +80,7 @@ namespace LongHeads
             p.PrefillMode = (int)PrefillMode;
             p.KvType = (int)KvType;
             p.MemoryBudgetBytes = MemoryBudgetBytes;
+            p.ChunkScore = (int)ChunkScore;
             return p;
         }
 
@@ -89,6 +92,7 @@ namespace LongHeads
                 ChunkSize = p.ChunkSize, AttnLen = p.AttnLen, BeginLen = p.BeginLen, Sinks = p.NSinks,
                 AllowAttnLenOverTrained = p.AllowAttnLenOverTrained, PrefillMode = (PrefillMode)p.PrefillMode,
                 KvType = (KvType)p.KvType, MemoryBudgetBytes = p.MemoryBudgetBytes,
+                ChunkScore = (ChunkScore)p.ChunkScore,
             };
         }
 

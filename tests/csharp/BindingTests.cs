@@ -245,6 +245,24 @@ public static class BindingTests
             }
         });
 
+        Test("chunk score", () =>
+        {
+            CheckEq(ChunkScore.Faithful, new ContextOptions().ChunkScore, "default ChunkScore");
+            var o = new ContextOptions { Attention = Attention.LongHeads, NCtx = 512, ChunkSize = 8, AttnLen = 32, ChunkScore = ChunkScore.MaxKey };
+            using (var ctx = model.CreateContext(o))
+            {
+                CheckEq(ChunkScore.MaxKey, ctx.Options.ChunkScore, "ChunkScore reported");
+                // 48 tokens past L = 32: the max-key chunk selection runs.
+                string text = ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Temperature = 0 });
+                Check(!string.IsNullOrEmpty(text), "max-key generate returns text");
+            }
+            Check(!string.IsNullOrEmpty(model.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Temperature = 0 }, o)), "Model.Generate with MaxKey");
+            using (var ctx = model.CreateContext(new ContextOptions()))
+                CheckEq(ChunkScore.Faithful, ctx.Options.ChunkScore, "default reported");
+            var e = ExpectError(() => model.CreateContext(new ContextOptions { ChunkScore = (ChunkScore)7 }));
+            CheckEq(Status.InvalidArgument, e.Status, "invalid ChunkScore status");
+        });
+
         Test("cancel from another thread", () =>
         {
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 8192 }))

@@ -2,6 +2,7 @@
 // exits non-zero on a failure. Run by CTest (label java) with LONGHEADS_MODEL and
 // LONGHEADS_CLI (the C CLI, whose --json output gives the C API's expected values).
 import ai.longheads.Attention;
+import ai.longheads.ChunkScore;
 import ai.longheads.Context;
 import ai.longheads.ContextOptions;
 import ai.longheads.GenerateOptions;
@@ -251,6 +252,29 @@ public final class BindingTest {
             try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(2048).chunkSize(32).attnLen(256))) {
                 checkEq(32, ctx.options().getChunkSize(), "chunk size");
                 check(ctx.generate(PROMPT, new GenerateOptions().maxTokens(8).temperature(0f)) != null, "longheads generate");
+            }
+        });
+
+        test("chunk score", () -> {
+            checkEq(ChunkScore.FAITHFUL, new ContextOptions().getChunkScore(), "default chunk score");
+            ContextOptions o = new ContextOptions().attention(Attention.LONGHEADS).nCtx(512).chunkSize(8).attnLen(32)
+                    .chunkScore(ChunkScore.MAX_KEY);
+            try (Context ctx = model.newContext(o)) {
+                checkEq(ChunkScore.MAX_KEY, ctx.options().getChunkScore(), "chunk score reported");
+                // 48 tokens past L = 32: the max-key chunk selection runs.
+                String text = ctx.generate(PROMPT, new GenerateOptions().maxTokens(48).temperature(0f));
+                check(text != null && !text.isEmpty(), "max-key generate returns text");
+            }
+            String text = model.generate(PROMPT, new GenerateOptions().maxTokens(48).temperature(0f), o);
+            check(text != null && !text.isEmpty(), "model.generate with max key");
+            try (Context ctx = model.newContext(new ContextOptions())) {
+                checkEq(ChunkScore.FAITHFUL, ctx.options().getChunkScore(), "default reported");
+            }
+            try {
+                new ContextOptions().chunkScore(null);
+                throw new AssertionError("chunkScore(null) accepted");
+            } catch (NullPointerException expected) {
+                // the invalid value is refused
             }
         });
 

@@ -163,3 +163,20 @@ def test_cancel_from_another_thread_releases_gil(model):
         # The context is usable afterwards.
         ctx.reset()
         assert ctx.generate(PROMPT, max_tokens=4, temperature=0)
+
+
+def test_chunk_score(model):
+    lh = dict(attention="longheads", n_ctx=512, chunk_size=8, attn_len=32)
+    with model.context(**lh, chunk_score="max_key") as ctx:
+        assert ctx.params["chunk_score"] == longheads.ChunkScore.MAX_KEY
+        # 48 tokens past L = 32: the max-key chunk selection runs.
+        text = ctx.generate(PROMPT, max_tokens=48, temperature=0)
+        assert isinstance(text, str) and text
+    assert model.generate(PROMPT, max_tokens=48, temperature=0, chunk_score=longheads.ChunkScore.MAX_KEY, **lh)
+    assert "".join(model.stream(PROMPT, max_tokens=8, temperature=0, chunk_score="max_key", **lh))
+    with model.context() as ctx:
+        assert ctx.params["chunk_score"] == longheads.ChunkScore.FAITHFUL
+    with pytest.raises(ValueError):
+        model.context(chunk_score="bogus")
+    with pytest.raises(ValueError):
+        model.context(chunk_score=7)

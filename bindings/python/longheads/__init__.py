@@ -11,7 +11,7 @@ longer than a model was trained on.
 Public names: :class:`Model`, :class:`Context`, :class:`Sampler`, :class:`Stream`,
 :class:`Error` (and :class:`InvalidArgumentError`), :class:`Status`, the enums
 :class:`Attention`, :class:`Precision`, :class:`PrefillMode`, :class:`KVType`,
-:class:`StopReason`, and :func:`version`.
+:class:`ChunkScore`, :class:`StopReason`, and :func:`version`.
 
 This package wraps the library's stable C API (through a SWIG-generated extension module,
 ``longheads._longheads_native``); long calls release the GIL.
@@ -27,7 +27,7 @@ if "GOMP_SPINCOUNT" not in _os.environ:
 
 from . import longheads_native as _native  # noqa: E402
 from ._errors import Error, InvalidArgumentError, Status
-from ._options import Attention, KVType, Precision, PrefillMode, StopReason
+from ._options import Attention, ChunkScore, KVType, Precision, PrefillMode, StopReason
 from ._model import Context, Model, ModelInfo, Sampler, Stream, TensorInfo
 
 _native._set_error_classes(Error, InvalidArgumentError)
@@ -43,6 +43,6 @@ __version__ = version()
 __all__ = [
     "Model", "Context", "Sampler", "Stream", "ModelInfo", "TensorInfo",
     "Error", "InvalidArgumentError", "Status",
-    "Attention", "Precision", "PrefillMode", "KVType", "StopReason",
+    "Attention", "Precision", "PrefillMode", "KVType", "ChunkScore", "StopReason",
     "version",
 ]

@@ -7,7 +7,7 @@ import operator
 
 from . import longheads_native as _native
 
-__all__ = ["Attention", "Precision", "PrefillMode", "KVType", "StopReason"]
+__all__ = ["Attention", "Precision", "PrefillMode", "KVType", "ChunkScore", "StopReason"]
 
 
 class _NamedEnum(enum.IntEnum):
@@ -61,6 +61,13 @@ class KVType(_NamedEnum):
     BF16 = 1
 
 
+class ChunkScore(_NamedEnum):
+    """How a LongHeads query head scores candidate chunks (``lh_chunk_score``)."""
+
+    FAITHFUL = 0  #: the paper's rule: q (before RoPE) . c_j
+    MAX_KEY = 1   #: opt-in: max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk
+
+
 class StopReason(enum.IntEnum):
     """Why a generation ended (``lh_stop_reason``)."""
 
@@ -103,7 +110,7 @@ def _bool(name, value):
 
 MODEL_KEYS = ("precision", "n_threads")
 CONTEXT_KEYS = ("n_ctx", "n_threads", "n_batch", "attention", "chunk_size", "attn_len", "begin_len", "n_sinks",
-                "allow_attn_len_over_trained", "prefill_mode", "kv_type", "memory_budget_bytes")
+                "allow_attn_len_over_trained", "prefill_mode", "kv_type", "memory_budget_bytes", "chunk_score")
 SAMPLER_KEYS = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed")
 GENERATE_KEYS = ("max_tokens", "stop", "add_bos", "stop_at_eog") + SAMPLER_KEYS
 
@@ -123,7 +130,7 @@ def model_params(precision="f32", n_threads=0):
 
 def context_params(n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size=0, attn_len=0, begin_len=0,
                    n_sinks=0, allow_attn_len_over_trained=False, prefill_mode="per_token", kv_type="f32",
-                   memory_budget_bytes=0):
+                   memory_budget_bytes=0, chunk_score="faithful"):
     p = _native.ContextParams()
     p.n_ctx = _int("n_ctx", n_ctx, 0)
     p.n_threads = _int("n_threads", n_threads, 0)
@@ -136,6 +143,7 @@ def context_params(n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size
     p.allow_attn_len_over_trained = _bool("allow_attn_len_over_trained", allow_attn_len_over_trained)
     p.prefill_mode = int(PrefillMode.coerce(prefill_mode, "prefill_mode"))
     p.kv_type = int(KVType.coerce(kv_type, "kv_type"))
+    p.chunk_score = int(ChunkScore.coerce(chunk_score, "chunk_score"))
     budget = operator.index(memory_budget_bytes) if not isinstance(memory_budget_bytes, bool) else None
     if budget is None or budget < 0 or budget >= 2**63:
         raise ValueError("memory_budget_bytes must be an int in [0, 2**63)")
@@ -150,7 +158,7 @@ def context_params_dict(p):
         "begin_len": p.begin_len, "n_sinks": p.n_sinks,
         "allow_attn_len_over_trained": bool(p.allow_attn_len_over_trained),
         "prefill_mode": PrefillMode(p.prefill_mode), "kv_type": KVType(p.kv_type),
-        "memory_budget_bytes": p.memory_budget_bytes,
+        "memory_budget_bytes": p.memory_budget_bytes, "chunk_score": ChunkScore(p.chunk_score),
     }
 
 

@@ -13,6 +13,7 @@ public final class ContextOptions {
     private PrefillMode prefillMode = PrefillMode.PER_TOKEN;
     private KvType kvType = KvType.F32;
     private long memoryBudgetBytes;
+    private ChunkScore chunkScore = ChunkScore.FAITHFUL;
 
     private static int nonNegative(String name, int value) {
         if (value < 0) throw new IllegalArgumentException(name + " must be >= 0, got " + value);
@@ -47,6 +48,12 @@ public final class ContextOptions {
         this.prefillMode = mode;
         return this;
     }
+    /** How LongHeads scores candidate chunks (default {@link ChunkScore#FAITHFUL}). */
+    public ContextOptions chunkScore(ChunkScore score) {
+        if (score == null) throw new NullPointerException("chunkScore");
+        this.chunkScore = score;
+        return this;
+    }
     /** KV cache element type (default {@link KvType#F32}). */
     public ContextOptions kvType(KvType kvType) {
         if (kvType == null) throw new NullPointerException("kvType");
@@ -70,6 +77,7 @@ public final class ContextOptions {
     public int getSinks() { return sinks; }
     public boolean getAllowAttnLenOverTrained() { return allowAttnLenOverTrained; }
     public PrefillMode getPrefillMode() { return prefillMode; }
+    public ChunkScore getChunkScore() { return chunkScore; }
     public KvType getKvType() { return kvType; }
     public long getMemoryBudgetBytes() { return memoryBudgetBytes; }
 
@@ -87,6 +95,7 @@ public final class ContextOptions {
         p.setPrefillMode(prefillMode.code);
         p.setKvType(kvType.code);
         p.setMemoryBudgetBytes(memoryBudgetBytes);
+        p.setChunkScore(chunkScore.code);
         return p;
     }
 
@@ -104,6 +113,7 @@ public final class ContextOptions {
         o.prefillMode = PrefillMode.fromCode(p.getPrefillMode());
         o.kvType = KvType.fromCode(p.getKvType());
         o.memoryBudgetBytes = p.getMemoryBudgetBytes();
+        o.chunkScore = ChunkScore.fromCode(p.getChunkScore());
         return o;
     }
 
