@@ -115,8 +115,8 @@ int run_passkey(const Args &args) {
                    ", \"answer\": " + json_string(answer_text) + ", \"expected\": " + json_string(expected_text) +
                    ", \"ok\": " + (ok ? "true" : "false") + "}";
         if (!args.json)
-            std::printf("trial %d: depth %.2f, %zu tokens, expected '%s', got '%s': %s\n", trial + 1, depth, ids.size(),
-                        expected_text.c_str(), answer_text.c_str(), ok ? "ok" : "WRONG");
+            std::printf("trial %d: depth %.2f, %zu tokens, expected %s, got %s: %s\n", trial + 1, depth, ids.size(),
+                        json_string(expected_text).c_str(), json_string(answer_text).c_str(), ok ? "ok" : "WRONG");
     }
     double accuracy = static_cast<double>(correct) / args.trials;
     if (args.json) {
