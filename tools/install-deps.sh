@@ -14,4 +14,4 @@ sudo_cmd=""
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo_cmd apt-get update -q
-$sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+$sudo_cmd apt-get install -y -q "${missing[@]}"
