@@ -136,4 +136,18 @@ void exercise_model(std::unique_ptr<lh::GgufFile> file, bool bf16) {
     }
 }
 
+namespace {
+std::vector<std::unique_ptr<lh::Vocab>> g_vocabs;
+}  // namespace
+
+void load_vocabs() {
+    for (const std::string &path : {repo_model_path(), shared_llama2_path()}) {
+        if (path.empty()) continue;
+        auto file = lh::GgufFile::open(path);
+        g_vocabs.emplace_back(new lh::Vocab(lh::Vocab::from_gguf(*file)));
+    }
+}
+
+const lh::Vocab &vocab_for(uint8_t flags) { return *g_vocabs[(flags >> 2 & 1) % g_vocabs.size()]; }
+
 }  // namespace lh_fuzz

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "gguf/gguf_file.h"
+#include "tokenizer/vocab.h"
 
 namespace lh_fuzz {
 
@@ -28,6 +29,11 @@ void exercise_model(std::unique_ptr<lh::GgufFile> file, bool bf16);
 std::string repo_model_path();
 // The shared directory's Llama-2 vocabulary model, or "" when the shared directory is absent.
 std::string shared_llama2_path();
+
+// The tokenizer targets' vocabularies, loaded once: the repo model's, then the shared Llama-2 one
+// when present. The input's first byte picks one (bit 2), so both are fuzzed from one corpus.
+void load_vocabs();
+const lh::Vocab &vocab_for(uint8_t flags);
 
 // Aborts with a message (a finding) when `ok` is false: a broken invariant, not a refusal.
 void invariant(bool ok, const char *what);

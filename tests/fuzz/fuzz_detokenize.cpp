@@ -9,25 +9,15 @@
 #include "tokenizer/stream_decoder.h"
 #include "tokenizer/vocab.h"
 
-namespace {
-
-std::vector<std::unique_ptr<lh::Vocab>> g_vocabs;
-
-}  // namespace
-
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-    for (const std::string &path : {lh_fuzz::repo_model_path(), lh_fuzz::shared_llama2_path()}) {
-        if (path.empty()) continue;
-        auto file = lh::GgufFile::open(path);
-        g_vocabs.emplace_back(new lh::Vocab(lh::Vocab::from_gguf(*file)));
-    }
+    lh_fuzz::load_vocabs();
     return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     const uint8_t flags = data[0];
-    const lh::Vocab &vocab = *g_vocabs[(flags >> 2 & 1) % g_vocabs.size()];
+    const lh::Vocab &vocab = lh_fuzz::vocab_for(flags);
     const int detok_flags = flags & 3;
     std::vector<int32_t> raw((size - 1) / 4);
     if (!raw.empty()) std::memcpy(raw.data(), data + 1, raw.size() * 4);

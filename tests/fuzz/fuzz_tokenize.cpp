@@ -10,8 +10,6 @@
 
 namespace {
 
-std::vector<std::unique_ptr<lh::Vocab>> g_vocabs;
-
 // Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
 bool valid_utf8(std::string_view s) {
     size_t i = 0;
@@ -40,18 +38,14 @@ bool valid_utf8(std::string_view s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-    for (const std::string &path : {lh_fuzz::repo_model_path(), lh_fuzz::shared_llama2_path()}) {
-        if (path.empty()) continue;
-        auto file = lh::GgufFile::open(path);
-        g_vocabs.emplace_back(new lh::Vocab(lh::Vocab::from_gguf(*file)));
-    }
+    lh_fuzz::load_vocabs();
     return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     const uint8_t flags = data[0];
-    const lh::Vocab &vocab = *g_vocabs[(flags >> 2 & 1) % g_vocabs.size()];
+    const lh::Vocab &vocab = lh_fuzz::vocab_for(flags);
     std::string_view text(reinterpret_cast<const char *>(data + 1), size - 1);
     const bool add_bos = flags & 1, special = flags & 2;
     std::vector<int32_t> ids = vocab.tokenize(text, add_bos, special);

@@ -50,7 +50,30 @@ def _logits_value(raw):
     return out.tolist()
 
 
-class Model:
+class _NativeHandle:
+    """Life cycle shared by the objects that own a native handle (``self._native``): close
+    once, ``closed``, and use as a context manager that closes on exit."""
+
+    def close(self):
+        """Releases the native object. Calling it twice is a no-op."""
+        native = getattr(self, "_native", None)
+        if native is not None:
+            native.close()
+
+    @property
+    def closed(self):
+        """True after :meth:`close`."""
+        return self._native.closed()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Model(_NativeHandle):
     """A Llama-family GGUF model loaded into memory.
 
     ``Model(path, precision="f32", n_threads=0)`` loads the file; use it as a context manager
@@ -69,22 +92,11 @@ class Model:
     # -- life cycle --------------------------------------------------------------------
     def close(self):
         """Releases the model (freed once no context uses it). Calling it twice is a no-op."""
-        native = getattr(self, "_native", None)
-        if native is not None:
-            native.close()
-
-    @property
-    def closed(self):
-        """True after :meth:`close`."""
-        return self._native.closed()
+        super().close()
 
     def __enter__(self):
         self._native.info()  # raises if closed
         return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         if self.closed:
@@ -205,7 +217,7 @@ class Model:
             raise
 
 
-class Context:
+class Context(_NativeHandle):
     """A KV cache plus an attention configuration, over one :class:`Model`.
 
     ``Context(model, n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size=0,
@@ -230,25 +242,14 @@ class Context:
 
     def close(self):
         """Frees the KV cache (once no running stream uses it). Calling it twice is a no-op."""
-        native = getattr(self, "_native", None)
-        if native is not None:
-            native.close()
+        super().close()
         greedy, self._greedy = getattr(self, "_greedy", None), None
         if greedy is not None:
             greedy.close()
 
-    @property
-    def closed(self):
-        """True after :meth:`close`."""
-        return self._native.closed()
-
     def __enter__(self):
         self._native.n_past()  # raises if closed
         return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         if self.closed:
@@ -339,7 +340,7 @@ def _check_prompt(prompt):
         raise TypeError("prompt must be str or bytes, not {}".format(type(prompt).__name__))
 
 
-class Sampler:
+class Sampler(_NativeHandle):
     """Chooses tokens from logits: ``Sampler(temperature=0.8, top_k=40, top_p=0.95,
     min_p=0.05, repeat_penalty=1.0, repeat_last_n=64, seed=0xC0FFEE)``;
     ``temperature <= 0`` is greedy (argmax). The same seed gives the same choices."""
@@ -347,24 +348,6 @@ class Sampler:
     def __init__(self, **params):
         _opt.check_keys(params, _opt.SAMPLER_KEYS, "Sampler")
         self._native = _native.Sampler(_opt.sampler_params(**params))
-
-    def close(self):
-        """Frees the sampler. Calling it twice is a no-op."""
-        native = getattr(self, "_native", None)
-        if native is not None:
-            native.close()
-
-    @property
-    def closed(self):
-        """True after :meth:`close`."""
-        return self._native.closed()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def sample(self, logits, index=-1):
         """Chooses a token from ``logits`` (a sequence / float32 array of n_vocab values) or
