@@ -15,6 +15,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf/tensor_types.h"
 #include "ops/ops.h"
+#include "ops/qblocks.h"
 #include "tokenizer/vocab.h"
 
 // What weights become at load
@@ -68,9 +69,18 @@ struct Model::Loader {
     Model &m;
     tbb::task_arena arena;
     WeightType target;
+    bool keep_quantized;        // BF16 target: supported quantized types stay quantized
     uint64_t bytes_wanted = 0;  // of the allocation being made, for the out-of-memory message
 
-    Loader(Model &model, int32_t n_threads, WeightType t) : m(model), arena(n_threads), target(t) {}
+    Loader(Model &model, int32_t n_threads, WeightType t)
+        : m(model), arena(n_threads), target(t), keep_quantized(t == WeightType::BF16 && !expand_requested()) {}
+
+    // LONGHEADS_EXPAND_QUANTIZED=1 restores the older behaviour (every quantized matrix expanded
+    // to bf16 at load), for comparisons.
+    static bool expand_requested() {
+        const char *v = std::getenv("LONGHEADS_EXPAND_QUANTIZED");
+        return v != nullptr && v[0] != '\0' && v[0] != '0';
+    }
 
     const GgufTensorInfo &find(const std::string &name) {
         const GgufTensorInfo *info = m.file_->find_tensor(name);
@@ -131,9 +141,29 @@ struct Model::Loader {
             m.weight_bytes_ += w.bytes();
             return w;
         }
+        const size_t row_bytes = tensor_row_bytes(type, cols);
+        if (keep_quantized && qblocks::supports(type)) {
+            w.type = WeightType::U8_BLOCKS;
+            uint8_t *u = static_cast<uint8_t *>(allocate(w.bytes()));
+            const int64_t nb = cols / qblocks::kBlock;
+            float *scale = reinterpret_cast<float *>(u + rows * cols);
+            float *offset = scale + rows * nb;
+            w.data = u;
+            w.block_scale = scale;
+            w.block_offset = offset;
+            arena.execute([&] {
+                tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, 16), [&](const tbb::blocked_range<int64_t> &r) {
+                    for (int64_t i = r.begin(); i < r.end(); ++i) {
+                        qblocks::convert_row(type, src + static_cast<size_t>(i) * row_bytes, cols, u + i * cols,
+                                             scale + i * nb, offset + i * nb);
+                    }
+                });
+            });
+            if (&t != m.token_embd_) m.file_->release_pages(t);
+            return w;
+        }
         void *dst = allocate(w.bytes());
         w.data = dst;
-        const size_t row_bytes = tensor_row_bytes(type, cols);
         const WeightType tgt = target;
         arena.execute([&] {
             tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, 16), [&](const tbb::blocked_range<int64_t> &r) {

@@ -2,11 +2,13 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "common/error.h"
 #include "ops/ops.h"
+#include "ops/qblocks.h"
 
 namespace lh {
 
@@ -15,12 +17,38 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-std::string shape_text(int64_t m, const WeightMatrix &w) {
-    return std::to_string(m) + "x" + std::to_string(w.cols) + " · (" + std::to_string(w.rows) + "x" +
-           std::to_string(w.cols) + (w.type == WeightType::F32 ? " f32" : " bf16") + ")ᵀ";
+const char *type_text(WeightType t) {
+    switch (t) {
+        case WeightType::F32: return " f32";
+        case WeightType::BF16: return " bf16";
+        case WeightType::U8_BLOCKS: return " u8 blocks";
+    }
+    return "";
 }
 
+std::string shape_text(int64_t m, const WeightMatrix &w) {
+    return std::to_string(m) + "x" + std::to_string(w.cols) + " · (" + std::to_string(w.rows) + "x" +
+           std::to_string(w.cols) + type_text(w.type) + ")ᵀ";
+}
+
+// Up to this many activation rows, u8-block products use the int8 dot-product kernel (each row
+// of weights is read once from memory and reused from cache for every activation row); above
+// it the bf16 expansion of each slice is amortised over enough rows to win.
+constexpr int64_t kDirectMaxRows = 8;
+// bf16 slice of a u8-block matrix expanded for one oneDNN product: small enough to stay in L2/L3
+// friendly sizes and to keep the scratch small next to the weights.
+constexpr uint64_t kSliceBytes = 8u << 20;
+
 }  // namespace
+
+uint64_t WeightMatrix::bytes() const {
+    switch (type) {
+        case WeightType::F32: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 4u;
+        case WeightType::BF16: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 2u;
+        case WeightType::U8_BLOCKS: return qblocks::matrix_bytes(rows, cols);
+    }
+    return 0;
+}
 
 MatmulCache::MatmulCache(int32_t n_threads)
     : n_threads_(n_threads < 1 ? 1 : n_threads), scratch_(nullptr, std::free) {
@@ -92,9 +120,71 @@ MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w) {
     }
 }
 
-void MatmulCache::prepare(int64_t m, const WeightMatrix &w) { entry(m, w); }
+void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
+    if (w.type != WeightType::U8_BLOCKS) entry(m, w);
+}
+
+void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y) {
+    const int64_t cols = w.cols, nb = cols / qblocks::kBlock;
+    const uint8_t *u = static_cast<const uint8_t *>(w.data);
+    omp_set_num_threads(n_threads_);
+    if (m <= kDirectMaxRows) {
+        const size_t nq = static_cast<size_t>(m * cols), ns = static_cast<size_t>(m * nb);
+        if (xq_.size() < nq) xq_.resize(nq);
+        if (xq_scales_.size() < 2 * ns) xq_scales_.resize(2 * ns);
+        std::vector<qblocks::QuantizedActivations> qa(static_cast<size_t>(m));
+        for (int64_t i = 0; i < m; ++i) {
+            qblocks::QuantizedActivations &a = qa[static_cast<size_t>(i)];
+            a.cols = cols;
+            a.q = xq_.data() + i * cols;
+            a.d = xq_scales_.data() + i * nb;
+            a.d_sum = xq_scales_.data() + ns + i * nb;
+            qblocks::quantize_activations(x + i * cols, cols, a);
+        }
+        // Rows in blocks of 16 so that each thread reads a contiguous share of the matrix.
+        const int64_t n_blocks = (w.rows + 15) / 16;
+#pragma omp parallel for schedule(static)
+        for (int64_t rb = 0; rb < n_blocks; ++rb) {
+            const int64_t r0 = rb * 16, r1 = std::min(w.rows, r0 + 16);
+            float tmp[16];
+            for (int64_t i = 0; i < m; ++i) {
+                qblocks::dot_rows(u, w.block_scale, w.block_offset, cols, r0, r1, qa[static_cast<size_t>(i)], tmp);
+                for (int64_t r = r0; r < r1; ++r) y[i * w.rows + r] = tmp[r - r0];
+            }
+        }
+        return;
+    }
+    int64_t slice_rows = static_cast<int64_t>(kSliceBytes / (2u * static_cast<uint64_t>(cols))) / 16 * 16;
+    slice_rows = std::max<int64_t>(16, std::min(slice_rows, w.rows));
+    const size_t wn = static_cast<size_t>(slice_rows * cols), yn = static_cast<size_t>(m * slice_rows);
+    if (w_slice_.size() < wn) w_slice_.resize(wn);
+    if (y_slice_.size() < yn) y_slice_.resize(yn);
+    for (int64_t r0 = 0; r0 < w.rows; r0 += slice_rows) {
+        const int64_t n = std::min(slice_rows, w.rows - r0);
+        uint16_t *ws = w_slice_.data();
+        const int64_t n_blocks = (n + 15) / 16;
+#pragma omp parallel for schedule(static)
+        for (int64_t rb = 0; rb < n_blocks; ++rb) {
+            const int64_t a = rb * 16, b = std::min(n, a + 16);
+            qblocks::rows_to_bf16(u, w.block_scale, w.block_offset, cols, r0 + a, b - a, ws + a * cols);
+        }
+        WeightMatrix slice;
+        slice.rows = n;
+        slice.cols = cols;
+        slice.type = WeightType::BF16;
+        slice.data = ws;
+        run(x, m, slice, y_slice_.data());
+        for (int64_t i = 0; i < m; ++i) {
+            std::copy(y_slice_.data() + i * n, y_slice_.data() + (i + 1) * n, y + i * w.rows + r0);
+        }
+    }
+}
 
 void MatmulCache::run(const float *x, int64_t m, const WeightMatrix &w, float *y) {
+    if (w.type == WeightType::U8_BLOCKS) {
+        run_u8_blocks(x, m, w, y);
+        return;
+    }
     Entry &e = entry(m, w);
     const void *src = x;
     if (w.type == WeightType::BF16) {

@@ -12,19 +12,23 @@
 
 namespace lh {
 
-enum class WeightType : uint8_t { F32 = 0, BF16 = 1 };
+enum class WeightType : uint8_t {
+    F32 = 0,
+    BF16 = 1,
+    U8_BLOCKS = 2,  // quantized weights in the ops/qblocks.h layout
+};
 
 // A borrowed weight matrix: `rows` (= N, output features) rows of `cols` (= K, input features)
-// contiguous elements of `type` (float or bfloat16 bits).
+// contiguous elements of `type` (float or bfloat16 bits, or u8 with per-block scale and offset).
 struct WeightMatrix {
     int64_t rows = 0;
     int64_t cols = 0;
     WeightType type = WeightType::F32;
     const void *data = nullptr;
+    const float *block_scale = nullptr;   // U8_BLOCKS only: [rows][cols / 32]
+    const float *block_offset = nullptr;  // U8_BLOCKS only: [rows][cols / 32]
 
-    uint64_t bytes() const {
-        return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * (type == WeightType::F32 ? 4u : 2u);
-    }
+    uint64_t bytes() const;
 };
 
 // One engine and stream, the primitives created so far (one per shape class M x K x N x type)
@@ -42,7 +46,7 @@ public:
     void prepare(int64_t m, const WeightMatrix &w);
 
     // y[m, w.rows] = x[m, w.cols] · wᵀ. f32 weights: f32 product; bf16 weights: x is converted to
-    // bf16 and the product accumulates in f32. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
+    // bf16 and the product accumulates in f32; u8 blocks: see run_u8_blocks. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
     // refuses the shape.
     void run(const float *x, int64_t m, const WeightMatrix &w, float *y);
 
@@ -58,6 +62,9 @@ private:
     };
     using Key = std::tuple<int64_t, int64_t, int64_t, uint8_t>;
     Entry &entry(int64_t m, const WeightMatrix &w);
+    // Few rows (decoding): int8 dot products straight from the blocks. More rows (prefill): the
+    // blocks are expanded to bf16 a slice of the matrix at a time and multiplied by oneDNN.
+    void run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y);
     void grow_scratch(size_t bytes);
 
     int32_t n_threads_;
@@ -67,6 +74,10 @@ private:
     std::unique_ptr<uint8_t, void (*)(void *)> scratch_;
     size_t scratch_size_ = 0;
     std::vector<uint16_t> x_bf16_;
+    std::vector<int8_t> xq_;          // quantized activations (u8-block products)
+    std::vector<float> xq_scales_;
+    std::vector<uint16_t> w_slice_;   // bf16 slice of a u8-block matrix (prefill)
+    std::vector<float> y_slice_;
 };
 
 }  // namespace lh

@@ -41,8 +41,15 @@ std::pair<lh_status, std::string> load_error(const GgufBuilder &b) {
 
 float weight_at(const WeightMatrix &w, int64_t row, int64_t col) {
     const size_t i = size_t(row * w.cols + col);
-    return w.type == WeightType::F32 ? static_cast<const float *>(w.data)[i]
-                                     : bf16_to_float(static_cast<const uint16_t *>(w.data)[i]);
+    switch (w.type) {
+        case WeightType::F32: return static_cast<const float *>(w.data)[i];
+        case WeightType::BF16: return bf16_to_float(static_cast<const uint16_t *>(w.data)[i]);
+        case WeightType::U8_BLOCKS: {
+            const size_t b = size_t(row * (w.cols / 32) + col / 32);
+            return std::fma(w.block_scale[b], float(static_cast<const uint8_t *>(w.data)[i]), w.block_offset[b]);
+        }
+    }
+    return NAN;
 }
 
 }  // namespace
@@ -122,7 +129,8 @@ TEST_CASE("the output head is tied to the embeddings when output.weight is absen
     }
 }
 
-TEST_CASE("quantized and half weights expand to their dequantized values", "[model]") {
+TEST_CASE("half weights expand, quantized ones stay quantized in bf16 mode, all with their dequantized values",
+          "[model]") {
     for (TensorType t : {TensorType::F16, TensorType::BF16, TensorType::Q8_0}) {
         for (lh_precision p : {LH_PRECISION_F32, LH_PRECISION_BF16}) {
             TinyLlama c;
@@ -133,13 +141,15 @@ TEST_CASE("quantized and half weights expand to their dequantized values", "[mod
             const GgufTensorInfo *info = m->file().find_tensor("blk.1.ffn_down.weight");
             REQUIRE(info != nullptr);
             const WeightMatrix &w = m->layer(1).w_down;
-            CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : WeightType::BF16));
+            // In bf16 mode q8_0 is kept as u8 blocks, whose values are exactly ggml's (no bf16 rounding).
+            const bool kept = p == LH_PRECISION_BF16 && t == TensorType::Q8_0;
+            CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : kept ? WeightType::U8_BLOCKS : WeightType::BF16));
             std::vector<float> row(size_t(c.n_ff));
             const size_t row_bytes = tensor_row_bytes(t, c.n_ff);
             for (int64_t r = 0; r < c.n_embd; ++r) {
                 dequantize_row(t, m->file().tensor_data(*info) + r * row_bytes, row.data(), c.n_ff);
                 for (int64_t j = 0; j < c.n_ff; ++j) {
-                    const float expect = p == LH_PRECISION_F32 ? row[size_t(j)] : bf16_to_float(float_to_bf16(row[size_t(j)]));
+                    const float expect = p == LH_PRECISION_F32 || kept ? row[size_t(j)] : bf16_to_float(float_to_bf16(row[size_t(j)]));
                     REQUIRE(weight_at(w, r, j) == expect);
                 }
             }

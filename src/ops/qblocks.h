@@ -1,0 +1,62 @@
+// Quantized weights kept quantized: the "u8 blocks" layout every supported ggml type converts to
+// without loss, and the products that read it (int8 dot products for decoding, bf16 tiles for
+// prefill).
+//
+// Layout of a [rows][cols] matrix (cols a multiple of 32): per row, cols unsigned bytes `u`, and
+// per block of 32 consecutive elements one float scale `s` and one float offset `c`; element
+// value = s * u + c. ggml's 32-element types and the 4/5-bit K-quants all have this form:
+//   q8_0  u = q + 128   s = d        c = -128 d
+//   q4_0  u = nibble    s = d        c = -8 d
+//   q5_0  u = 5 bits    s = d        c = -16 d
+//   q4_1  u = nibble    s = d        c = m
+//   q5_1  u = 5 bits    s = d        c = m
+//   q4_K  u = nibble    s = d * sc   c = -dmin * mn    (per 32-element sub-block)
+//   q5_K  u = 5 bits    s = d * sc   c = -dmin * mn
+// (q6_K has a scale per 16 elements and the remaining types none of these forms: they are
+// expanded to bf16 instead.) One byte per weight costs 4-bit types twice their file size, but a
+// single kernel serves every type and still reads 1.25 bytes per weight instead of bf16's 2.
+#pragma once
+
+#include <cstdint>
+
+#include "gguf/tensor_types.h"
+
+namespace lh {
+namespace qblocks {
+
+constexpr int64_t kBlock = 32;
+
+// True for the ggml types listed above.
+bool supports(TensorType type);
+
+// Converts one row of `cols` elements of `type` (supports(type) must hold).
+void convert_row(TensorType type, const void *src, int64_t cols, uint8_t *u, float *scale, float *offset);
+
+// Bytes of a [rows][cols] matrix in this layout.
+inline uint64_t matrix_bytes(int64_t rows, int64_t cols) {
+    return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) +
+           static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols / kBlock) * 2u * sizeof(float);
+}
+
+// Element values of rows [row0, row0 + n_rows) rounded to bfloat16, into out[n_rows][cols]:
+// s * u + c with one rounding (fma), so q8_0/q4_0/q5_0 give exactly ggml's d * q.
+void rows_to_bf16(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0,
+                  int64_t n_rows, uint16_t *out);
+
+// Activations quantized as ggml's q8_0 does before its integer dot products: per block of 32,
+// d = max|x| / 127 and q = round(x / d); plus, per block, d * sum(q) for the offset term.
+struct QuantizedActivations {
+    int64_t cols = 0;
+    int8_t *q = nullptr;        // [cols]
+    float *d = nullptr;         // [cols / 32]
+    float *d_sum = nullptr;     // [cols / 32]
+};
+void quantize_activations(const float *x, int64_t cols, QuantizedActivations &out);
+
+// y[row] = sum over blocks of d_b * (s_b * sum(u * q) + c_b * sum(q)) for rows [row0, row1) of
+// the matrix against one quantized activation row (y indexed from row0).
+void dot_rows(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0, int64_t row1,
+              const QuantizedActivations &x, float *y);
+
+}  // namespace qblocks
+}  // namespace lh

@@ -1,0 +1,178 @@
+// Quantized weights kept quantized: the u8-block conversion must reproduce ggml's dequantized
+// values for every supported type, and the products (int8 decode kernel, bf16 prefill slices)
+// must agree with a double-precision product of those values.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "gguf/tensor_types.h"
+#include "ops/matmul.h"
+#include "ops/qblocks.h"
+
+using namespace lh;
+
+namespace {
+
+// Random bytes for `rows` rows of `type`, with every f16 scale field replaced by a modest value
+// (random bits would give infinities and NaNs, which no real file holds).
+std::vector<uint8_t> random_rows(TensorType type, int64_t rows, int64_t cols, uint32_t seed) {
+    const TensorTypeTraits *tr = tensor_type_traits(static_cast<uint32_t>(type));
+    const size_t row_bytes = tensor_row_bytes(type, cols);
+    std::vector<uint8_t> bytes(row_bytes * static_cast<size_t>(rows));
+    std::mt19937 rng(seed);
+    for (uint8_t &b : bytes) b = static_cast<uint8_t>(rng());
+    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+    auto put_half = [&](uint8_t *p, float v) {
+        const uint16_t h = float_to_half(v);
+        p[0] = static_cast<uint8_t>(h & 0xff);
+        p[1] = static_cast<uint8_t>(h >> 8);
+    };
+    const int64_t n_blocks = rows * cols / tr->block_elems;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+        uint8_t *blk = bytes.data() + static_cast<size_t>(b) * tr->block_bytes;
+        switch (type) {
+            case TensorType::Q8_0:
+            case TensorType::Q4_0:
+            case TensorType::Q5_0:
+                put_half(blk, scale(rng));
+                break;
+            case TensorType::Q4_1:
+            case TensorType::Q5_1:
+            case TensorType::Q4_K:
+            case TensorType::Q5_K:
+                put_half(blk, scale(rng));
+                put_half(blk + 2, (type == TensorType::Q4_1 || type == TensorType::Q5_1) ? -8 * scale(rng) : scale(rng));
+                break;
+            default:
+                break;
+        }
+    }
+    return bytes;
+}
+
+struct Converted {
+    std::vector<uint8_t> u;
+    std::vector<float> scale, offset;
+    WeightMatrix matrix(int64_t rows, int64_t cols) const {
+        WeightMatrix w;
+        w.rows = rows;
+        w.cols = cols;
+        w.type = WeightType::U8_BLOCKS;
+        w.data = u.data();
+        w.block_scale = scale.data();
+        w.block_offset = offset.data();
+        return w;
+    }
+};
+
+Converted convert(TensorType type, const std::vector<uint8_t> &bytes, int64_t rows, int64_t cols) {
+    Converted c;
+    const int64_t nb = cols / qblocks::kBlock;
+    c.u.resize(static_cast<size_t>(rows * cols));
+    c.scale.resize(static_cast<size_t>(rows * nb));
+    c.offset.resize(static_cast<size_t>(rows * nb));
+    const size_t row_bytes = tensor_row_bytes(type, cols);
+    for (int64_t r = 0; r < rows; ++r) {
+        qblocks::convert_row(type, bytes.data() + r * row_bytes, cols, c.u.data() + r * cols, c.scale.data() + r * nb,
+                             c.offset.data() + r * nb);
+    }
+    return c;
+}
+
+const TensorType kTypes[] = {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::Q4_1,
+                             TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K};
+
+}  // namespace
+
+TEST_CASE("u8 blocks hold exactly the values ggml's dequantizers give", "[qblocks]") {
+    const int64_t rows = 3, cols = 512;
+    for (TensorType type : kTypes) {
+        INFO(tensor_type_name(static_cast<uint32_t>(type)));
+        REQUIRE(qblocks::supports(type));
+        const std::vector<uint8_t> bytes = random_rows(type, rows, cols, 7);
+        const Converted c = convert(type, bytes, rows, cols);
+        std::vector<float> expect(static_cast<size_t>(cols));
+        std::vector<uint16_t> bf(static_cast<size_t>(rows * cols));
+        qblocks::rows_to_bf16(c.u.data(), c.scale.data(), c.offset.data(), cols, 0, rows, bf.data());
+        for (int64_t r = 0; r < rows; ++r) {
+            dequantize_row(type, bytes.data() + r * tensor_row_bytes(type, cols), expect.data(), cols);
+            double worst = 0;
+            for (int64_t k = 0; k < cols; ++k) {
+                const int64_t b = k / 32;
+                const float got = c.scale[size_t(r * (cols / 32) + b)] * float(c.u[size_t(r * cols + k)]) +
+                                  c.offset[size_t(r * (cols / 32) + b)];
+                worst = std::max(worst, std::fabs(double(got) - expect[size_t(k)]));
+                // The bf16 expansion is the dequantized value rounded once.
+                CHECK(std::fabs(bf16_to_float(bf[size_t(r * cols + k)]) - expect[size_t(k)]) <=
+                      std::fabs(expect[size_t(k)]) * (1.0f / 128) + 1e-6f);
+            }
+            // Same formula as ggml up to float rounding of s*u + c against d*q (and d*q - m).
+            CHECK(worst < 1e-5);
+        }
+    }
+    CHECK_FALSE(qblocks::supports(TensorType::Q6_K));
+    CHECK_FALSE(qblocks::supports(TensorType::F16));
+}
+
+TEST_CASE("u8-block products match a double-precision product of the dequantized weights", "[qblocks]") {
+    MatmulCache cache(2);
+    // 40 blocks per row: the VNNI kernel's 16-block loop plus an 8-block tail.
+    const int64_t cols = 1280, rows = 70;
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_K}) {
+        INFO(tensor_type_name(static_cast<uint32_t>(type)));
+        const int64_t kcols = type == TensorType::Q4_K ? 1280 : cols;  // a multiple of 256 for K-quants
+        const std::vector<uint8_t> bytes = random_rows(type, rows, kcols, 11);
+        const Converted c = convert(type, bytes, rows, kcols);
+        std::vector<float> wf(static_cast<size_t>(rows * kcols));
+        for (int64_t r = 0; r < rows; ++r) {
+            dequantize_row(type, bytes.data() + r * tensor_row_bytes(type, kcols), wf.data() + r * kcols, kcols);
+        }
+        for (int64_t m : {1, 3, 8, 9, 40}) {  // int8 kernel up to 8 rows, bf16 slices above
+            INFO("m = " << m);
+            std::vector<float> x(static_cast<size_t>(m * kcols));
+            for (float &v : x) v = dist(rng);
+            std::vector<float> y(static_cast<size_t>(m * rows), NAN);
+            cache.run(x.data(), m, c.matrix(rows, kcols), y.data());
+            for (int64_t i = 0; i < m; ++i) {
+                const float *xi = x.data() + i * kcols;
+                for (int64_t r = 0; r < rows; ++r) {
+                    const float *wr = wf.data() + r * kcols;
+                    // Worst-case rounding of the activations: half an int8 step of each block's
+                    // max (int8 kernel), or a bf16 rounding of x and of w (bf16 slices).
+                    double ref = 0, bound = 1e-4;
+                    for (int64_t k = 0; k < kcols; ++k) {
+                        ref += double(xi[k]) * wr[k];
+                        double amax = 0;
+                        for (int64_t j = k / 32 * 32; j < k / 32 * 32 + 32; ++j) amax = std::max(amax, std::fabs(double(xi[j])));
+                        bound += std::max(amax / 254.0, std::fabs(double(xi[k])) / 128.0) * std::fabs(double(wr[k]));
+                    }
+                    REQUIRE(std::isfinite(y[size_t(i * rows + r)]));
+                    CHECK(std::fabs(y[size_t(i * rows + r)] - ref) <= bound);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("activation quantization is ggml's q8_0 rounding and survives non-finite input", "[qblocks]") {
+    std::vector<float> x(64);
+    for (int i = 0; i < 64; ++i) x[size_t(i)] = float(i - 20) * 0.25f;
+    x[40] = NAN;
+    x[41] = INFINITY;
+    std::vector<int8_t> q(64);
+    std::vector<float> d(2), ds(2);
+    qblocks::QuantizedActivations a{64, q.data(), d.data(), ds.data()};
+    qblocks::quantize_activations(x.data(), 64, a);
+    // First block: max |x| = 20 * 0.25 = 5, d = 5/127; element 0 (-5) maps to -127.
+    CHECK(d[0] == Approx(5.0f / 127.0f));
+    CHECK(q[0] == -127);
+    CHECK(q[20] == 0);
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) sum += q[size_t(i)];
+    CHECK(ds[0] == Approx(d[0] * float(sum)));
+    for (int i = 32; i < 64; ++i) CHECK(std::abs(int(q[size_t(i)])) <= 127);
+}
