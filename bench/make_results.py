@@ -17,6 +17,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 CLI = pathlib.Path(os.environ.get("LONGHEADS_CLI", REPO / "build" / "bin" / "longheads"))
 STORIES = REPO / "models" / "stories260K.gguf"
 LONG_TEXT = REPO / "bench" / "data" / "stories_long.txt"
+HELDOUT_TEXT = REPO / "bench" / "data" / "kjv_acts.txt"  # the demo model's held-out book
 DEMO = REPO / "models" / "longheads-demo.gguf"
 MODES = ["full", "window", "longheads"]
 # Passkey columns: (label, extra CLI flags).
@@ -69,6 +70,32 @@ def sweep_section(n, configs):
     return lines + [""]
 
 
+def heldout_section(multiples, positions=65536):
+    info = run_json("info", "-m", DEMO)
+    T = info["context_length"]
+    lines = [f"## Held-out perplexity of the demo model (T = {T})", "",
+             f"Text: `{HELDOUT_TEXT.relative_to(REPO)}`, the book of Acts (KJV), which the demo model never saw in "
+             f"training. Each cell scores the same {positions} tokens, cut into {positions} / N sequences of N "
+             "tokens (BOS + N - 1 tokens of text, the context cleared between sequences); every position of each "
+             "sequence is scored. In brackets: the last window of T positions of each sequence, furthest beyond "
+             "the trained context.", "",
+             "| N | sequences | " + " | ".join(c[0] for c in PASSKEY_COLUMNS) + " |",
+             "|---|---|" + "---|" * len(PASSKEY_COLUMNS)]
+    for mult in multiples:
+        n = mult * T
+        k = positions // n
+        cells = []
+        for label, flags in PASSKEY_COLUMNS:
+            out = run_json("perplexity", "-m", DEMO, "-f", HELDOUT_TEXT, "--ctx", n, "--sequences", k, *flags)
+            last = out["ppl_by_window"][-1][2]
+            cells.append(f"{out['ppl']:.3f} ({last:.3f})")
+            print(f"heldout {label} {mult}x: {out['ppl']:.3f} last {last:.3f} [{out['_seconds']:.1f}s]", flush=True)
+        lines.append(f"| {n} ({mult}x T) | {k} | " + " | ".join(cells) + " |")
+    lines += ["", "Command per cell: `longheads perplexity -m models/longheads-demo.gguf -f "
+              f"{HELDOUT_TEXT.relative_to(REPO)} --ctx N --sequences K --attention MODE [--chunk-score max] --json`.", ""]
+    return lines
+
+
 def passkey_section(multiples, trials):
     info = run_json("info", "-m", DEMO)
     T = info["context_length"]
@@ -99,6 +126,7 @@ def main():
     ap.add_argument("--skip-passkey", action="store_true")
     ap.add_argument("--skip-ppl", action="store_true")
     ap.add_argument("--skip-sweep", action="store_true")
+    ap.add_argument("--skip-heldout", action="store_true")
     ap.add_argument("--trials", type=int, default=20)
     args = ap.parse_args()
     lines = ["# Results", "", f"Made by `/usr/bin/python3 bench/make_results.py` on {datetime.date.today()} "
@@ -107,6 +135,8 @@ def main():
         lines += ppl_section([512, 2048, 4096] if args.quick else [512, 2048, 4096, 8192, 16384])
     if not args.skip_sweep:
         lines += sweep_section(8192, [(16, 256), (32, 256), (64, 256), (32, 512), (64, 512), (128, 512)])
+    if not args.skip_heldout and DEMO.exists():
+        lines += heldout_section([1, 8] if args.quick else [1, 8, 32])
     if not args.skip_passkey and DEMO.exists():
         lines += passkey_section([1, 8] if args.quick else [1, 8, 16, 32, 64], 3 if args.quick else args.trials)
     out = REPO / "docs" / "RESULTS.md"

@@ -76,6 +76,7 @@ bool parse_args(int argc, char **argv, Args &a, std::string &error) {
         else if (flag == "-c" || flag == "--ctx" || flag == "--ctx-size") ok = want_int(a.n_ctx, 0, 1 << 24);
         else if (flag == "-t" || flag == "--threads") ok = want_int(a.n_threads, 0, 1024);
         else if (flag == "-b" || flag == "--batch-size") ok = want_int(a.n_batch, 0, 1 << 20);
+        else if (flag == "--sequences") ok = want_int(a.n_sequences, 1, 1 << 20);
         else if (flag == "--temp") ok = want_float(a.temperature);
         else if (flag == "--top-k") ok = want_int(a.top_k, -1, 1 << 30);
         else if (flag == "--top-p") ok = want_float(a.top_p);

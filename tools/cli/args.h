@@ -20,6 +20,7 @@ struct Args {
     int32_t n_ctx = 0;            // -c / --ctx
     int32_t n_threads = 0;        // -t
     int32_t n_batch = 0;          // -b
+    int32_t n_sequences = 1;      // perplexity --sequences
     float temperature = 0.8f;     // --temp
     int32_t top_k = 40;
     float top_p = 0.95f;

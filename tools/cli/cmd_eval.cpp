@@ -130,59 +130,76 @@ int run_passkey(const Args &args) {
     return 0;
 }
 
+// Scores K consecutive sequences of N tokens each (BOS + N - 1 tokens of the file, the context
+// cleared between them, as llama-perplexity does), every position of each sequence scored.
 int run_perplexity(const Args &args) {
     if (args.file.empty()) throw Failure("perplexity needs -f FILE");
     if (args.n_ctx <= 1) throw Failure("perplexity needs --ctx N (tokens to score, > 1)");
     ModelPtr model = load_model(args);
     lh_model_info info = model_info(model.get());
-    std::vector<int32_t> ids = tokenize(model.get(), read_file(args.file), info.add_bos != 0);
-    if (static_cast<int64_t>(ids.size()) < args.n_ctx)
-        throw Failure("'" + args.file + "' has only " + std::to_string(ids.size()) + " tokens, fewer than --ctx " +
-                      std::to_string(args.n_ctx));
-    ids.resize(static_cast<size_t>(args.n_ctx));
+    const bool bos = info.add_bos != 0 && info.bos_token >= 0;
+    const std::vector<int32_t> text = tokenize(model.get(), read_file(args.file), false);
+    const size_t n = static_cast<size_t>(args.n_ctx), per_seq = bos ? n - 1 : n;
+    const size_t k = static_cast<size_t>(args.n_sequences);
+    if (text.size() < per_seq * k)
+        throw Failure("'" + args.file + "' has only " + std::to_string(text.size()) + " tokens, fewer than " +
+                      std::to_string(k) + " sequences of " + std::to_string(per_seq) + " text tokens");
     ContextPtr ctx = make_context(model.get(), args, args.n_ctx);
     bool show = args.progress && isatty(2);
 
-    // nll[i] = -log p(ids[i+1] | ids[0..i]); scored batch by batch to keep logits memory small.
-    std::vector<double> nll(ids.size() - 1);
-    const size_t slice = 512;
-    for (size_t start = 0; start < ids.size(); start += slice) {
-        size_t n = std::min(slice, ids.size() - start);
-        check(lh_context_eval(ctx.get(), ids.data() + start, n, 1), "evaluation failed");
-        for (size_t j = 0; j < n; ++j) {
-            size_t pos = start + j;
-            if (pos + 1 >= ids.size()) break;
-            const float *logits = nullptr;
-            check(lh_context_logits(ctx.get(), static_cast<int32_t>(j), &logits), "cannot read logits");
-            double mx = *std::max_element(logits, logits + info.n_vocab);
-            double sum = 0;
-            for (int v = 0; v < info.n_vocab; ++v) sum += std::exp(logits[v] - mx);
-            nll[pos] = -(logits[ids[pos + 1]] - mx - std::log(sum));
+    // nll[s][i] = -log p(ids[i+1] | ids[0..i]) in sequence s; scored batch by batch to keep
+    // logits memory small.
+    std::vector<std::vector<double>> nll(k, std::vector<double>(n - 1));
+    std::vector<int32_t> ids;
+    for (size_t s = 0; s < k; ++s) {
+        ids.clear();
+        if (bos) ids.push_back(info.bos_token);
+        ids.insert(ids.end(), text.begin() + static_cast<std::ptrdiff_t>(s * per_seq),
+                   text.begin() + static_cast<std::ptrdiff_t>((s + 1) * per_seq));
+        check(lh_context_reset(ctx.get()), "cannot reset the context");
+        const size_t slice = 512;
+        for (size_t start = 0; start < ids.size(); start += slice) {
+            size_t m = std::min(slice, ids.size() - start);
+            check(lh_context_eval(ctx.get(), ids.data() + start, m, 1), "evaluation failed");
+            for (size_t j = 0; j < m; ++j) {
+                size_t pos = start + j;
+                if (pos + 1 >= ids.size()) break;
+                const float *logits = nullptr;
+                check(lh_context_logits(ctx.get(), static_cast<int32_t>(j), &logits), "cannot read logits");
+                double mx = *std::max_element(logits, logits + info.n_vocab);
+                double sum = 0;
+                for (int v = 0; v < info.n_vocab; ++v) sum += std::exp(logits[v] - mx);
+                nll[s][pos] = -(logits[ids[pos + 1]] - mx - std::log(sum));
+            }
+            if (show) std::fprintf(stderr, "\rperplexity sequence %zu/%zu: %zu/%zu tokens", s + 1, k, start + m, ids.size());
         }
-        if (show) std::fprintf(stderr, "\rperplexity %zu/%zu tokens", start + n, ids.size());
     }
-    if (show) std::fprintf(stderr, "\r%*s\r", 60, "");
+    if (show) std::fprintf(stderr, "\r%*s\r", 70, "");
 
+    // Perplexity over prediction positions [begin, end) of every sequence.
     auto ppl_of = [&](size_t begin, size_t end) {
-        double s = 0;
-        for (size_t i = begin; i < end; ++i) s += nll[i];
-        return std::exp(s / static_cast<double>(end - begin));
+        double sum = 0;
+        for (const std::vector<double> &seq : nll)
+            for (size_t i = begin; i < end; ++i) sum += seq[i];
+        return std::exp(sum / static_cast<double>((end - begin) * k));
     };
-    double ppl = ppl_of(0, nll.size());
+    const size_t n_pred = n - 1;
+    double ppl = ppl_of(0, n_pred);
     // Windows of T predicted positions: [start, end) over prediction index (position of the context token).
     size_t window = static_cast<size_t>(info.n_ctx_train);
     std::string by_window;
-    for (size_t start = 0; start < nll.size(); start += window) {
-        size_t end = std::min(nll.size(), start + window);
+    for (size_t start = 0; start < n_pred; start += window) {
+        size_t end = std::min(n_pred, start + window);
         if (!by_window.empty()) by_window += ", ";
         by_window += "[" + std::to_string(start) + ", " + std::to_string(end) + ", " + json_number(ppl_of(start, end)) + "]";
         if (!args.json) std::printf("tokens %6zu..%6zu  ppl %.4f\n", start, end, ppl_of(start, end));
     }
     if (args.json) {
-        std::printf("{\"ppl\": %s, \"tokens\": %zu, \"attention\": %s, \"ppl_by_window\": [%s]}\n", json_number(ppl).c_str(),
-                    ids.size(), json_string(args.attention).c_str(), by_window.c_str());
+        std::printf("{\"ppl\": %s, \"tokens\": %zu, \"sequences\": %zu, \"attention\": %s, \"ppl_by_window\": [%s]}\n",
+                    json_number(ppl).c_str(), n, k, json_string(args.attention).c_str(), by_window.c_str());
     } else {
-        std::printf("perplexity %.4f over %zu tokens (attention %s)\n", ppl, ids.size(), args.attention.c_str());
+        std::printf("perplexity %.4f over %zu sequence(s) of %zu tokens (attention %s)\n", ppl, k, n,
+                    args.attention.c_str());
     }
     return 0;
 }

@@ -21,7 +21,7 @@ const char *kUsage =
     "  logits      -m MODEL (-p TEXT | --tokens-file F.json) [--all] [--json]   logits after the prompt\n"
     "  generate    -m MODEL -p TEXT -n N [sampling flags] [--stop S] [--json]\n"
     "  passkey     -m MODEL --length N --trials K [--seed S] [--depth D] [attention flags] [--json]\n"
-    "  perplexity  -m MODEL -f FILE --ctx N [attention flags] [--json]\n"
+    "  perplexity  -m MODEL -f FILE --ctx N [--sequences K] [attention flags] [--json]\n"
     "  bench       -m MODEL --ctx N [--gen G] [--prefill-only] [attention flags] [--json] | bench --membw\n"
     "\n"
     "common flags:\n"
