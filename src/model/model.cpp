@@ -144,18 +144,22 @@ struct Model::Loader {
         const size_t row_bytes = tensor_row_bytes(type, cols);
         if (keep_quantized && qblocks::supports(type)) {
             w.type = WeightType::U8_BLOCKS;
+            w.block_bits = qblocks::bits_for(type);
             uint8_t *u = static_cast<uint8_t *>(allocate(w.bytes()));
-            const int64_t nb = cols / qblocks::kBlock;
-            float *scale = reinterpret_cast<float *>(u + rows * cols);
+            const int64_t nb = cols / qblocks::kBlock, row_u = qblocks::row_bytes_for(cols, w.block_bits);
+            float *scale = reinterpret_cast<float *>(u + rows * row_u);
             float *offset = scale + rows * nb;
             w.data = u;
             w.block_scale = scale;
             w.block_offset = offset;
+            const int bits = w.block_bits;
             arena.execute([&] {
                 tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, 16), [&](const tbb::blocked_range<int64_t> &r) {
+                    std::vector<uint8_t> tmp(static_cast<size_t>(cols));
                     for (int64_t i = r.begin(); i < r.end(); ++i) {
-                        qblocks::convert_row(type, src + static_cast<size_t>(i) * row_bytes, cols, u + i * cols,
+                        qblocks::convert_row(type, src + static_cast<size_t>(i) * row_bytes, cols, tmp.data(),
                                              scale + i * nb, offset + i * nb);
+                        qblocks::pack_row(tmp.data(), cols, bits, u + i * row_u);
                     }
                 });
             });

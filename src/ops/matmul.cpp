@@ -45,7 +45,7 @@ uint64_t WeightMatrix::bytes() const {
     switch (type) {
         case WeightType::F32: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 4u;
         case WeightType::BF16: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 2u;
-        case WeightType::U8_BLOCKS: return qblocks::matrix_bytes(rows, cols);
+        case WeightType::U8_BLOCKS: return qblocks::matrix_bytes(rows, cols, block_bits);
     }
     return 0;
 }
@@ -148,7 +148,7 @@ void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w
             const int64_t r0 = rb * 16, r1 = std::min(w.rows, r0 + 16);
             float tmp[16];
             for (int64_t i = 0; i < m; ++i) {
-                qblocks::dot_rows(u, w.block_scale, w.block_offset, cols, r0, r1, qa[static_cast<size_t>(i)], tmp);
+                qblocks::dot_rows(u, w.block_bits, w.block_scale, w.block_offset, cols, r0, r1, qa[static_cast<size_t>(i)], tmp);
                 for (int64_t r = r0; r < r1; ++r) y[i * w.rows + r] = tmp[r - r0];
             }
         }
@@ -166,7 +166,7 @@ void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w
 #pragma omp parallel for schedule(static)
         for (int64_t rb = 0; rb < n_blocks; ++rb) {
             const int64_t a = rb * 16, b = std::min(n, a + 16);
-            qblocks::rows_to_bf16(u, w.block_scale, w.block_offset, cols, r0 + a, b - a, ws + a * cols);
+            qblocks::rows_to_bf16(u, w.block_bits, w.block_scale, w.block_offset, cols, r0 + a, b - a, ws + a * cols);
         }
         WeightMatrix slice;
         slice.rows = n;

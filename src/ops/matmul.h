@@ -15,7 +15,7 @@ namespace lh {
 enum class WeightType : uint8_t {
     F32 = 0,
     BF16 = 1,
-    U8_BLOCKS = 2,  // quantized weights in the ops/qblocks.h layout
+    U8_BLOCKS = 2,  // quantized weights in the ops/qblocks.h layout (8 or 4 bits per element)
 };
 
 // A borrowed weight matrix: `rows` (= N, output features) rows of `cols` (= K, input features)
@@ -27,6 +27,7 @@ struct WeightMatrix {
     const void *data = nullptr;
     const float *block_scale = nullptr;   // U8_BLOCKS only: [rows][cols / 32]
     const float *block_offset = nullptr;  // U8_BLOCKS only: [rows][cols / 32]
+    int32_t block_bits = 8;               // U8_BLOCKS only: 8, or 4 (two elements per byte)
 
     uint64_t bytes() const;
 };

@@ -53,6 +53,44 @@ void add_fifth_bits(uint32_t qh, uint8_t *u) {
 
 }  // namespace
 
+void unpack_block(const uint8_t *row, int64_t b, int64_t nb, int bits, uint8_t out[kBlock]) {
+    if (bits == 8) {
+        std::memcpy(out, row + kBlock * b, kBlock);
+        return;
+    }
+    const uint8_t *pair = row + kBlock * (b / 2);  // 32 bytes per pair of blocks
+    if (b % 2 == 0 && b + 1 == nb) {
+        // Odd block count: the last block alone in 16 bytes, elements 0-15 low, 16-31 high.
+        for (int j = 0; j < 16; ++j) {
+            out[j] = pair[j] & 0x0f;
+            out[j + 16] = pair[j] >> 4;
+        }
+        return;
+    }
+    for (int j = 0; j < kBlock; ++j) out[j] = (b % 2 == 0) ? (pair[j] & 0x0f) : (pair[j] >> 4);
+}
+
+void pack_row(const uint8_t *u, int64_t cols, int bits, uint8_t *out) {
+    if (bits == 8) {
+        std::memcpy(out, u, static_cast<size_t>(cols));
+        return;
+    }
+    const int64_t nb = cols / kBlock;
+    for (int64_t b = 0; b < nb; b += 2) {
+        const uint8_t *e = u + kBlock * b;
+        uint8_t *o = out + kBlock * (b / 2);
+        if (b + 1 < nb) {
+            for (int j = 0; j < kBlock; ++j) o[j] = static_cast<uint8_t>(e[j] | (e[kBlock + j] << 4));
+        } else {
+            for (int j = 0; j < 16; ++j) o[j] = static_cast<uint8_t>(e[j] | (e[16 + j] << 4));
+        }
+    }
+}
+
+int bits_for(TensorType type) {
+    return (type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q4_K) ? 4 : 8;
+}
+
 bool supports(TensorType type) {
     switch (type) {
         case TensorType::Q8_0:
@@ -144,17 +182,20 @@ void convert_row(TensorType type, const void *src_row, int64_t cols, uint8_t *u,
     }
 }
 
-void rows_to_bf16(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0,
+void rows_to_bf16(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
                   int64_t n_rows, uint16_t *out) {
     const int64_t nb = cols / kBlock;
+    const int64_t row_bytes = row_bytes_for(cols, bits);
     float tmp[kBlock];
+    uint8_t e[kBlock];
     for (int64_t r = 0; r < n_rows; ++r) {
         const int64_t row = row0 + r;
-        const uint8_t *ur = u + row * cols;
+        const uint8_t *ur = u + row * row_bytes;
         const float *sr = scale + row * nb;
         const float *cr = offset + row * nb;
         for (int64_t b = 0; b < nb; ++b) {
-            for (int j = 0; j < kBlock; ++j) tmp[j] = std::fma(sr[b], static_cast<float>(ur[kBlock * b + j]), cr[b]);
+            unpack_block(ur, b, nb, bits, e);
+            for (int j = 0; j < kBlock; ++j) tmp[j] = std::fma(sr[b], static_cast<float>(e[j]), cr[b]);
             ops::to_bf16(tmp, out + r * cols + kBlock * b, kBlock);
         }
     }
@@ -187,6 +228,19 @@ namespace {
 
 // Sum of s_b * d_b * sum(u * q) over the blocks of one row: 64 bytes (two blocks) per VNNI
 // step, the block factors spread over each half of the 16 lanes by a permute of 16 block factors.
+// 64 weights of blocks 2p, 2p+1 as unsigned bytes: straight from a u8 row, or from 32 bytes of
+// a 4-bit row (low nibbles = first block, high nibbles = second).
+template <int Bits>
+inline __m512i load_pair(const uint8_t *ur, int64_t pair) {
+    if (Bits == 8) return _mm512_loadu_si512(ur + 64 * pair);
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(ur + 32 * pair));
+    const __m256i mask = _mm256_set1_epi8(0x0f);
+    const __m256i lo = _mm256_and_si256(v, mask);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+template <int Bits>
 inline float row_dot_vnni(const uint8_t *ur, const float *sr, const float *cr, int64_t nb,
                           const QuantizedActivations &x) {
     static const __m512i pair_idx[8] = {
@@ -204,21 +258,22 @@ inline float row_dot_vnni(const uint8_t *ur, const float *sr, const float *cr, i
     for (; b + 16 <= nb; b += 16) {
         const __m512 sd = _mm512_mul_ps(_mm512_loadu_ps(sr + b), _mm512_loadu_ps(x.d + b));
         acc_off = _mm512_fmadd_ps(_mm512_loadu_ps(cr + b), _mm512_loadu_ps(x.d_sum + b), acc_off);
-        const uint8_t *up = ur + kBlock * b;
         const int8_t *xp = x.q + kBlock * b;
         for (int p = 0; p < 8; p += 2) {
-            const __m512i s0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(up + 64 * p),
+            const __m512i s0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), load_pair<Bits>(ur, b / 2 + p),
                                                    _mm512_loadu_si512(xp + 64 * p));
-            const __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(up + 64 * (p + 1)),
+            const __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), load_pair<Bits>(ur, b / 2 + p + 1),
                                                    _mm512_loadu_si512(xp + 64 * (p + 1)));
             acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_permutexvar_ps(pair_idx[p], sd), acc0);
             acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_permutexvar_ps(pair_idx[p + 1], sd), acc1);
         }
     }
     float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + _mm512_reduce_add_ps(acc_off);
-    // Tail of fewer than 16 blocks: 32 bytes at a time.
+    // Tail of fewer than 16 blocks: one block at a time.
     for (; b < nb; ++b) {
-        const __m256i uu = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(ur + kBlock * b));
+        alignas(32) uint8_t e[kBlock];
+        unpack_block(ur, b, nb, Bits, e);
+        const __m256i uu = _mm256_load_si256(reinterpret_cast<const __m256i *>(e));
         const __m256i xx = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x.q + kBlock * b));
         const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), uu, xx);
         __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
@@ -231,27 +286,33 @@ inline float row_dot_vnni(const uint8_t *ur, const float *sr, const float *cr, i
 
 }  // namespace
 
-void dot_rows(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0, int64_t row1,
-              const QuantizedActivations &x, float *y) {
+void dot_rows(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
+              int64_t row1, const QuantizedActivations &x, float *y) {
     const int64_t nb = cols / kBlock;
+    const int64_t row_bytes = row_bytes_for(cols, bits);
     for (int64_t row = row0; row < row1; ++row) {
-        y[row - row0] = row_dot_vnni(u + row * cols, scale + row * nb, offset + row * nb, nb, x);
+        const uint8_t *ur = u + row * row_bytes;
+        y[row - row0] = bits == 4 ? row_dot_vnni<4>(ur, scale + row * nb, offset + row * nb, nb, x)
+                                  : row_dot_vnni<8>(ur, scale + row * nb, offset + row * nb, nb, x);
     }
 }
 
 #else
 
-void dot_rows(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0, int64_t row1,
-              const QuantizedActivations &x, float *y) {
+void dot_rows(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
+              int64_t row1, const QuantizedActivations &x, float *y) {
     const int64_t nb = cols / kBlock;
+    const int64_t row_bytes = row_bytes_for(cols, bits);
+    uint8_t e[kBlock];
     for (int64_t row = row0; row < row1; ++row) {
-        const uint8_t *ur = u + row * cols;
+        const uint8_t *ur = u + row * row_bytes;
         const float *sr = scale + row * nb;
         const float *cr = offset + row * nb;
         float sum = 0.0f;
         for (int64_t b = 0; b < nb; ++b) {
+            unpack_block(ur, b, nb, bits, e);
             int32_t dot = 0;
-            for (int j = 0; j < kBlock; ++j) dot += static_cast<int32_t>(ur[kBlock * b + j]) * x.q[kBlock * b + j];
+            for (int j = 0; j < kBlock; ++j) dot += static_cast<int32_t>(e[j]) * x.q[kBlock * b + j];
             sum += x.d[b] * (sr[b] * static_cast<float>(dot)) + cr[b] * x.d_sum[b];
         }
         y[row - row0] = sum;

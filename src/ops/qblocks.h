@@ -13,8 +13,10 @@
 //   q4_K  u = nibble    s = d * sc   c = -dmin * mn    (per 32-element sub-block)
 //   q5_K  u = 5 bits    s = d * sc   c = -dmin * mn
 // (q6_K has a scale per 16 elements and the remaining types none of these forms: they are
-// expanded to bf16 instead.) One byte per weight costs 4-bit types twice their file size, but a
-// single kernel serves every type and still reads 1.25 bytes per weight instead of bf16's 2.
+// expanded to bf16 instead.) 4-bit types keep `u` packed two per byte (0.75 bytes per weight with
+// the block factors), the others one per byte (1.25): the packing of a 4-bit row pairs blocks,
+// byte j of the 32 bytes of blocks (2p, 2p+1) holding element j of block 2p in its low nibble and
+// element j of block 2p+1 in its high nibble (an odd last block: 16 bytes, elements j and j+16).
 #pragma once
 
 #include <cstdint>
@@ -28,19 +30,27 @@ constexpr int64_t kBlock = 32;
 
 // True for the ggml types listed above.
 bool supports(TensorType type);
+// Bits per element of `u` the type is kept in: 4 for q4_0, q4_1, q4_K; 8 otherwise.
+int bits_for(TensorType type);
 
-// Converts one row of `cols` elements of `type` (supports(type) must hold).
+// Converts one row of `cols` elements of `type` (supports(type) must hold) into one byte per
+// element in u[cols]; pack_row then stores it with `bits` per element.
 void convert_row(TensorType type, const void *src, int64_t cols, uint8_t *u, float *scale, float *offset);
+void pack_row(const uint8_t *u, int64_t cols, int bits, uint8_t *out);
+// The 32 values of block b (of nb) of a packed row, one per byte.
+void unpack_block(const uint8_t *row, int64_t b, int64_t nb, int bits, uint8_t out[kBlock]);
+
+inline int64_t row_bytes_for(int64_t cols, int bits) { return bits == 4 ? cols / 2 : cols; }
 
 // Bytes of a [rows][cols] matrix in this layout.
-inline uint64_t matrix_bytes(int64_t rows, int64_t cols) {
-    return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) +
+inline uint64_t matrix_bytes(int64_t rows, int64_t cols, int bits) {
+    return static_cast<uint64_t>(rows) * static_cast<uint64_t>(row_bytes_for(cols, bits)) +
            static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols / kBlock) * 2u * sizeof(float);
 }
 
 // Element values of rows [row0, row0 + n_rows) rounded to bfloat16, into out[n_rows][cols]:
 // s * u + c with one rounding (fma), so q8_0/q4_0/q5_0 give exactly ggml's d * q.
-void rows_to_bf16(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0,
+void rows_to_bf16(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
                   int64_t n_rows, uint16_t *out);
 
 // Activations quantized as ggml's q8_0 does before its integer dot products: per block of 32,
@@ -55,8 +65,8 @@ void quantize_activations(const float *x, int64_t cols, QuantizedActivations &ou
 
 // y[row] = sum over blocks of d_b * (s_b * sum(u * q) + c_b * sum(q)) for rows [row0, row1) of
 // the matrix against one quantized activation row (y indexed from row0).
-void dot_rows(const uint8_t *u, const float *scale, const float *offset, int64_t cols, int64_t row0, int64_t row1,
-              const QuantizedActivations &x, float *y);
+void dot_rows(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
+              int64_t row1, const QuantizedActivations &x, float *y);
 
 }  // namespace qblocks
 }  // namespace lh

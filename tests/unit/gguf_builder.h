@@ -83,7 +83,7 @@ public:
         std::memcpy(b.data(), v.data(), b.size());
         return tensor(name, uint32_t(lh::TensorType::F32), std::move(dims), std::move(b));
     }
-    // Values stored as `type` (F32, F16, BF16 or Q8_0; Q8_0 needs dims[0] % 32 == 0).
+    // Values stored as `type` (F32, F16, BF16, Q8_0 or Q4_0; the quantized ones need dims[0] % 32 == 0).
     GgufBuilder &tensor_as(const std::string &name, lh::TensorType type, std::vector<int64_t> dims,
                            const std::vector<float> &v) {
         std::vector<uint8_t> b;
@@ -106,6 +106,17 @@ public:
                     const float q = d == 0 ? 0.0f : std::round(v[i + j] / d);
                     b.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
                 }
+            }
+        } else if (type == lh::TensorType::Q4_0) {
+            for (size_t i = 0; i < v.size(); i += 32) {
+                float amax = 0;
+                for (size_t j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[i + j]));
+                const float d = amax / 7.0f;
+                const uint16_t dh = lh::float_to_half(d);
+                b.push_back(uint8_t(dh & 0xff));
+                b.push_back(uint8_t(dh >> 8));
+                auto nib = [&](float x) { return uint8_t(std::min(15.0f, std::max(0.0f, (d == 0 ? 0.0f : std::round(x / d)) + 8))); };
+                for (size_t j = 0; j < 16; ++j) b.push_back(uint8_t(nib(v[i + j]) | (nib(v[i + j + 16]) << 4)));
             }
         }
         return tensor(name, uint32_t(type), std::move(dims), std::move(b));
@@ -214,7 +225,7 @@ struct TinyLlama {
     int32_t n_vocab = 64;
     int32_t n_ctx = 128;
     bool tied_output = false;
-    lh::TensorType matrix_type = lh::TensorType::F32;  // F32, F16, BF16 or Q8_0
+    lh::TensorType matrix_type = lh::TensorType::F32;  // F32, F16, BF16, Q8_0 or Q4_0
     uint32_t seed = 1;
 };
 

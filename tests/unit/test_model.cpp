@@ -11,6 +11,7 @@
 #include "gguf/tensor_types.h"
 #include "gguf_builder.h"
 #include "model/model.h"
+#include "ops/qblocks.h"
 #include "tokenizer/vocab.h"
 
 using namespace lh;
@@ -45,8 +46,12 @@ float weight_at(const WeightMatrix &w, int64_t row, int64_t col) {
         case WeightType::F32: return static_cast<const float *>(w.data)[i];
         case WeightType::BF16: return bf16_to_float(static_cast<const uint16_t *>(w.data)[i]);
         case WeightType::U8_BLOCKS: {
-            const size_t b = size_t(row * (w.cols / 32) + col / 32);
-            return std::fma(w.block_scale[b], float(static_cast<const uint8_t *>(w.data)[i]), w.block_offset[b]);
+            const int64_t nb = w.cols / 32;
+            uint8_t e[32];
+            const uint8_t *r = static_cast<const uint8_t *>(w.data) + row * qblocks::row_bytes_for(w.cols, w.block_bits);
+            qblocks::unpack_block(r, col / 32, nb, w.block_bits, e);
+            const size_t b = size_t(row * nb + col / 32);
+            return std::fma(w.block_scale[b], float(e[col % 32]), w.block_offset[b]);
         }
     }
     return NAN;
@@ -131,7 +136,7 @@ TEST_CASE("the output head is tied to the embeddings when output.weight is absen
 
 TEST_CASE("half weights expand, quantized ones stay quantized in bf16 mode, all with their dequantized values",
           "[model]") {
-    for (TensorType t : {TensorType::F16, TensorType::BF16, TensorType::Q8_0}) {
+    for (TensorType t : {TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0}) {
         for (lh_precision p : {LH_PRECISION_F32, LH_PRECISION_BF16}) {
             TinyLlama c;
             c.matrix_type = t;
@@ -141,8 +146,8 @@ TEST_CASE("half weights expand, quantized ones stay quantized in bf16 mode, all 
             const GgufTensorInfo *info = m->file().find_tensor("blk.1.ffn_down.weight");
             REQUIRE(info != nullptr);
             const WeightMatrix &w = m->layer(1).w_down;
-            // In bf16 mode q8_0 is kept as u8 blocks, whose values are exactly ggml's (no bf16 rounding).
-            const bool kept = p == LH_PRECISION_BF16 && t == TensorType::Q8_0;
+            // In bf16 mode q8_0 and q4_0 are kept as u8 blocks, whose values are exactly ggml's (no bf16 rounding).
+            const bool kept = p == LH_PRECISION_BF16 && (t == TensorType::Q8_0 || t == TensorType::Q4_0);
             CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : kept ? WeightType::U8_BLOCKS : WeightType::BF16));
             std::vector<float> row(size_t(c.n_ff));
             const size_t row_bytes = tensor_row_bytes(t, c.n_ff);

@@ -53,7 +53,8 @@ std::vector<uint8_t> random_rows(TensorType type, int64_t rows, int64_t cols, ui
 }
 
 struct Converted {
-    std::vector<uint8_t> u;
+    int bits = 8;
+    std::vector<uint8_t> u;  // packed rows
     std::vector<float> scale, offset;
     WeightMatrix matrix(int64_t rows, int64_t cols) const {
         WeightMatrix w;
@@ -63,20 +64,24 @@ struct Converted {
         w.data = u.data();
         w.block_scale = scale.data();
         w.block_offset = offset.data();
+        w.block_bits = bits;
         return w;
     }
 };
 
 Converted convert(TensorType type, const std::vector<uint8_t> &bytes, int64_t rows, int64_t cols) {
     Converted c;
-    const int64_t nb = cols / qblocks::kBlock;
-    c.u.resize(static_cast<size_t>(rows * cols));
+    c.bits = qblocks::bits_for(type);
+    const int64_t nb = cols / qblocks::kBlock, row_u = qblocks::row_bytes_for(cols, c.bits);
+    std::vector<uint8_t> tmp(static_cast<size_t>(cols));
+    c.u.resize(static_cast<size_t>(rows * row_u));
     c.scale.resize(static_cast<size_t>(rows * nb));
     c.offset.resize(static_cast<size_t>(rows * nb));
     const size_t row_bytes = tensor_row_bytes(type, cols);
     for (int64_t r = 0; r < rows; ++r) {
-        qblocks::convert_row(type, bytes.data() + r * row_bytes, cols, c.u.data() + r * cols, c.scale.data() + r * nb,
+        qblocks::convert_row(type, bytes.data() + r * row_bytes, cols, tmp.data(), c.scale.data() + r * nb,
                              c.offset.data() + r * nb);
+        qblocks::pack_row(tmp.data(), cols, c.bits, c.u.data() + r * row_u);
     }
     return c;
 }
@@ -87,21 +92,25 @@ const TensorType kTypes[] = {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_
 }  // namespace
 
 TEST_CASE("u8 blocks hold exactly the values ggml's dequantizers give", "[qblocks]") {
-    const int64_t rows = 3, cols = 512;
-    for (TensorType type : kTypes) {
-        INFO(tensor_type_name(static_cast<uint32_t>(type)));
+    const int64_t rows = 3;
+    for (TensorType type : kTypes)
+    for (int64_t cols : {512, 544}) {  // 16 and 17 blocks (an odd count packs the last 4-bit block alone)
+        if (cols % 256 != 0 && (type == TensorType::Q4_K || type == TensorType::Q5_K)) continue;
+        INFO(tensor_type_name(static_cast<uint32_t>(type)) << ", " << cols << " columns");
         REQUIRE(qblocks::supports(type));
         const std::vector<uint8_t> bytes = random_rows(type, rows, cols, 7);
         const Converted c = convert(type, bytes, rows, cols);
         std::vector<float> expect(static_cast<size_t>(cols));
         std::vector<uint16_t> bf(static_cast<size_t>(rows * cols));
-        qblocks::rows_to_bf16(c.u.data(), c.scale.data(), c.offset.data(), cols, 0, rows, bf.data());
+        qblocks::rows_to_bf16(c.u.data(), c.bits, c.scale.data(), c.offset.data(), cols, 0, rows, bf.data());
         for (int64_t r = 0; r < rows; ++r) {
             dequantize_row(type, bytes.data() + r * tensor_row_bytes(type, cols), expect.data(), cols);
             double worst = 0;
+            uint8_t e[32];
             for (int64_t k = 0; k < cols; ++k) {
                 const int64_t b = k / 32;
-                const float got = c.scale[size_t(r * (cols / 32) + b)] * float(c.u[size_t(r * cols + k)]) +
+                qblocks::unpack_block(c.u.data() + r * qblocks::row_bytes_for(cols, c.bits), b, cols / 32, c.bits, e);
+                const float got = c.scale[size_t(r * (cols / 32) + b)] * float(e[k % 32]) +
                                   c.offset[size_t(r * (cols / 32) + b)];
                 worst = std::max(worst, std::fabs(double(got) - expect[size_t(k)]));
                 // The bf16 expansion is the dequantized value rounded once.
@@ -122,9 +131,13 @@ TEST_CASE("u8-block products match a double-precision product of the dequantized
     const int64_t cols = 1280, rows = 70;
     std::mt19937 rng(3);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_K}) {
+    for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::Q5_K}) {
         INFO(tensor_type_name(static_cast<uint32_t>(type)));
-        const int64_t kcols = type == TensorType::Q4_K ? 1280 : cols;  // a multiple of 256 for K-quants
+        // K-quants need a multiple of 256; q4_1 gets an odd block count (39), whose last 4-bit
+        // block is packed alone.
+        const int64_t kcols = (type == TensorType::Q4_K || type == TensorType::Q5_K) ? 1280
+                              : type == TensorType::Q4_1                            ? 1248
+                                                                                    : cols;
         const std::vector<uint8_t> bytes = random_rows(type, rows, kcols, 11);
         const Converted c = convert(type, bytes, rows, kcols);
         std::vector<float> wf(static_cast<size_t>(rows * kcols));
