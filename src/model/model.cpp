@@ -21,22 +21,25 @@
 // What weights become at load
 // ---------------------------
 // F32 precision: every matrix is expanded to float32 (exact: the products then match llama.cpp's
-// f32 reference). BF16 precision: every matrix, quantized ones included, is expanded to bfloat16
-// at load and multiplied by oneDNN's bf16 products.
+// f32 reference). BF16 precision: f16/bf16/f32 matrices become bfloat16 and are multiplied by
+// oneDNN's bf16 products; quantized matrices of the types ops/qblocks.h lists (q8_0, q4_0, q4_1,
+// q5_0, q5_1, q4_K, q5_K) stay quantized, losslessly re-laid out as "u8 blocks", and are read as
+// such: decoding multiplies them with int8 dot products (activations quantized per block of 32,
+// as llama.cpp does), prefill expands one slice at a time to bf16 for oneDNN. Other quantized
+// types (q6_K) are expanded to bf16 at load. LONGHEADS_EXPAND_QUANTIZED=1 expands every type.
 //
-// Why expand quantized weights to bf16 at load (measured on this project's 2-core AVX-512 BF16
-// machine without AMX, 2 threads, OMP_WAIT_POLICY=PASSIVE, one 2048 x 5632 matrix, ms per product):
+// Measured on this project's 2-core AVX-512 machine (no AMX), one 2048 x 5632 matrix, ms per
+// product, 2 threads, before the u8-block path existed:
 //              M=1    M=16   M=128   M=512
 //     f32      2.49   7.00   29.8    118
 //     bf16     0.65   3.36   15.0     56     (M=1: oneDNN's inner-product GEMV; else matmul)
 //     s8       0.49   1.47    7.8     29     (u8 activations x s8 weights, VNNI)
 // Expanding that matrix from Q4_K (Q8_0) to bf16 takes 2.55 ms (2.38 ms) on one thread: four
-// times the bf16 decoding product itself, so keeping the blocks and expanding them for every
-// product would make decoding several times slower. Expanding once at load costs memory instead
-// (2 bytes per weight against 0.56 for Q4_K) and nothing per token. oneDNN's int8 path is twice
-// as fast as bf16 for prefill, but it needs the activations quantized at run time and cannot
-// express ggml's per-block scales (a numerical change against llama.cpp); it and own quantized
-// kernels are left for a later version.
+// times the bf16 decoding product, so expanding per decoded token would lose; per prefill batch
+// of 512 rows it costs a few percent of the product. Decoding is bound by the bytes it reads, so
+// reading 1.25 (8-bit) or 0.75 (4-bit) bytes per weight instead of bf16's 2 is what pays there
+// (docs/BENCHMARKS.md has the measured rates). oneDNN's own int8 matmul cannot express ggml's
+// per-block scales, hence the own kernel.
 //
 // Tensors already in the target type (f32 files in F32, bf16 files in BF16) are used in place
 // from the memory-mapped file, without a copy. The embedding table is never expanded: lookups
