@@ -57,6 +57,8 @@ namespace LongHeads
     {
         F32 = 0,
         BF16 = 1,
+        /// <summary>int8 with one scale per token and head.</summary>
+        Q8 = 2,
     }
 
     /// <summary>Why a generation ended (<c>lh_stop_reason</c>).</summary>

@@ -192,7 +192,8 @@ typedef enum lh_prefill_mode {
 
 typedef enum lh_kv_type {
     LH_KV_F32 = 0,
-    LH_KV_BF16 = 1
+    LH_KV_BF16 = 1,
+    LH_KV_Q8 = 2   /* int8 with one float scale per token and head: (head_dim + 4) bytes per row */
 } lh_kv_type;
 
 /* How a LongHeads query head scores candidate chunks (docs/ATTENTION.md). */

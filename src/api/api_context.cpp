@@ -12,7 +12,7 @@ ContextOptions to_options(const lh_context_params &p) {
                 "attention must be LH_ATTENTION_FULL, LH_ATTENTION_WINDOW or LH_ATTENTION_LONGHEADS");
     require_arg(prefill == LH_PREFILL_PER_TOKEN || prefill == LH_PREFILL_BLOCK,
                 "prefill_mode must be LH_PREFILL_PER_TOKEN or LH_PREFILL_BLOCK");
-    require_arg(kv == LH_KV_F32 || kv == LH_KV_BF16, "kv_type must be LH_KV_F32 or LH_KV_BF16");
+    require_arg(kv == LH_KV_F32 || kv == LH_KV_BF16 || kv == LH_KV_Q8, "kv_type must be LH_KV_F32, LH_KV_BF16 or LH_KV_Q8");
     int32_t score = enum_value(p.chunk_score);
     require_arg(score == LH_CHUNK_SCORE_FAITHFUL || score == LH_CHUNK_SCORE_MAX_KEY,
                 "chunk_score must be LH_CHUNK_SCORE_FAITHFUL or LH_CHUNK_SCORE_MAX_KEY");

@@ -15,7 +15,7 @@ template <int GB, class T>
 void tile_scores_gb(const T *kt, int32_t d, int64_t a, int64_t b, const float *q, float *s, int64_t stride) {
     constexpr int S = GB >= 4 ? 1 : 4 / GB;
     for (int64_t base = a / kTile * kTile; base < b; base += kTile) {
-        const T *tile = kt + base * d;
+        const T *tile = kt + base * row_elems<T>(d);
         __m512 acc[GB][S];
         #pragma GCC unroll 16
         for (int g = 0; g < GB; ++g)
@@ -38,31 +38,38 @@ void tile_scores_gb(const T *kt, int32_t d, int64_t a, int64_t b, const float *q
         const int lo = static_cast<int>((a > base ? a : base) - base);
         const int hi = static_cast<int>((b < base + kTile ? b : base + kTile) - base);
         const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+        __m512 tile_scale = _mm512_set1_ps(1.0f);
+        if constexpr (std::is_same<T, int8_t>::value)
+            tile_scale = _mm512_loadu_ps(reinterpret_cast<const float *>(tile + static_cast<int64_t>(kTile) * d));
         #pragma GCC unroll 16
         for (int g = 0; g < GB; ++g) {
             __m512 r = acc[g][0];
             #pragma GCC unroll 16
             for (int u = 1; u < S; ++u) r = _mm512_add_ps(r, acc[g][u]);
+            if constexpr (std::is_same<T, int8_t>::value) r = _mm512_mul_ps(r, tile_scale);
             _mm512_mask_storeu_ps(s + g * stride + (base - a), mask, r);
         }
     }
 }
 
+// v points at column c0 of the value rows (rows of row_elems<T>(d) elements).
 template <int GB, int CB, class T>
-void values_gc(const T *v, int32_t d, int64_t a, int32_t n, const float *p, int64_t stride, float *o) {
+void values_gc(const T *v, int32_t d, int32_t c0, int64_t a, int32_t n, const float *p, int64_t stride, float *o) {
+    const int64_t vstride = row_elems<T>(d);
     __m512 acc[GB][CB];
     #pragma GCC unroll 16
     for (int g = 0; g < GB; ++g)
         #pragma GCC unroll 16
         for (int c = 0; c < CB; ++c) acc[g][c] = _mm512_loadu_ps(o + g * d + c * 16);
     for (int32_t j = 0; j < n; ++j) {
-        const T *row = v + (a + j) * d;
+        const T *row = v + (a + j) * vstride;
+        const float vs = value_scale(row - c0, d);
         __m512 vv[CB];
         #pragma GCC unroll 16
         for (int c = 0; c < CB; ++c) vv[c] = load16(row + c * 16);
         #pragma GCC unroll 16
         for (int g = 0; g < GB; ++g) {
-            const __m512 pj = _mm512_set1_ps(p[g * stride + j]);
+            const __m512 pj = _mm512_set1_ps(p[g * stride + j] * vs);
             #pragma GCC unroll 16
             for (int c = 0; c < CB; ++c) acc[g][c] = _mm512_fmadd_ps(pj, vv[c], acc[g][c]);
         }
@@ -74,7 +81,7 @@ void values_gc(const T *v, int32_t d, int64_t a, int32_t n, const float *p, int6
 }
 
 template <class T>
-using ValuesFn = void (*)(const T *, int32_t, int64_t, int32_t, const float *, int64_t, float *);
+using ValuesFn = void (*)(const T *, int32_t, int32_t, int64_t, int32_t, const float *, int64_t, float *);
 
 template <class T> ValuesFn<T> values_fn(int gb, int cb) {
     static const ValuesFn<T> table[4][4] = {
@@ -110,7 +117,7 @@ void tile_scores(const T *key_tiles, int32_t d, int64_t a, int64_t b, const floa
     for (int32_t g = 0; g < G; ++g)
         for (int64_t j = a; j < b; ++j) {
             float acc = 0.0f;
-            for (int32_t x = 0; x < d; ++x) acc += q[g * d + x] * to_f32(key_tiles[tile_offset(j, x, d)]);
+            for (int32_t x = 0; x < d; ++x) acc += q[g * d + x] * key_value(key_tiles, j, x, d);
             s[g * stride + (j - a)] = acc;
         }
 #endif
@@ -125,16 +132,17 @@ void accumulate_values(const T *values, int32_t d, int64_t a, int32_t n, const f
         for (int32_t g0 = 0; g0 < G; g0 += 4)
             for (int32_t c0 = 0; c0 < chunks; c0 += 4) {
                 const int gb = G - g0 < 4 ? G - g0 : 4, cb = chunks - c0 < 4 ? chunks - c0 : 4;
-                values_fn<T>(gb, cb)(values + c0 * 16, d, a, n, p + g0 * stride, stride,
+                values_fn<T>(gb, cb)(values + c0 * 16, d, c0 * 16, a, n, p + g0 * stride, stride,
                                      o + static_cast<int64_t>(g0) * d + c0 * 16);
             }
         return;
     }
 #endif
     for (int32_t j = 0; j < n; ++j) {
-        const T *row = values + (a + j) * d;
+        const T *row = value_row(values, a + j, d);
+        const float vs = value_scale(row, d);
         for (int32_t g = 0; g < G; ++g) {
-            const float pj = p[g * stride + j];
+            const float pj = p[g * stride + j] * vs;
             float *og = o + static_cast<int64_t>(g) * d;
             for (int32_t x = 0; x < d; ++x) og[x] += pj * to_f32(row[x]);
         }
@@ -241,6 +249,7 @@ void attend(const T *key_tiles, const T *values, int32_t d, int32_t G, const Seg
                                     const AttendBuffers &, int32_t);
 LH_INSTANTIATE(float)
 LH_INSTANTIATE(uint16_t)
+LH_INSTANTIATE(int8_t)
 #undef LH_INSTANTIATE
 
 }  // namespace lh::attn

@@ -37,7 +37,7 @@ void validate(const AttentionConfig &c) {
         bad("n_rot (" + std::to_string(c.n_rot) + ") must be even and in 1..head_dim");
     if (c.n_ctx <= 0) bad("n_ctx must be positive");
     if (!(c.rope_freq_base > 0.0f)) bad("rope_freq_base must be positive");
-    if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16) bad("unknown kv_type");
+    if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16 && c.kv_type != LH_KV_Q8) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
     if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY) bad("unknown chunk_score");
     switch (c.mode) {

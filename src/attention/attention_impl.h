@@ -104,13 +104,22 @@ struct Attention::Impl {
     }
     int64_t grain_for(int64_t items) const { return std::max<int64_t>(1, items / (static_cast<int64_t>(n_slots) * 8)); }
 
+    // Calls f(T{}) with the cache's element type: float, uint16_t (bf16) or int8_t (q8).
+    template <class F> void with_kv_type(const F &f) const {
+        switch (cfg.kv_type) {
+            case LH_KV_BF16: f(uint16_t{}); break;
+            case LH_KV_Q8: f(int8_t{}); break;
+            default: f(float{}); break;
+        }
+    }
+
     // Attention of G query heads of KV head g over segments; out: G rows of d.
     void attend(int32_t layer, int32_t g, int32_t G, const attn::Segment *segs, int32_t n_seg, const AttnScratch &s,
                 float *out) const {
-        if (cfg.kv_type == LH_KV_BF16)
-            attn::attend(kv.keys<uint16_t>(layer, g), kv.values<uint16_t>(layer, g), d, G, segs, n_seg, s.att, out);
-        else
-            attn::attend(kv.keys<float>(layer, g), kv.values<float>(layer, g), d, G, segs, n_seg, s.att, out);
+        with_kv_type([&](auto t) {
+            using T = decltype(t);
+            attn::attend(kv.keys<T>(layer, g), kv.values<T>(layer, g), d, G, segs, n_seg, s.att, out);
+        });
     }
 
     // Per-mode work (one file each).

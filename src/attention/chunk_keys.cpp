@@ -20,14 +20,17 @@ void build_chunk_key(const T *key_tiles, const T *values, int64_t start, const f
         for (int32_t l = 0; l < w; ++l) a[l] += row[l] * inv;
     }
     for (int32_t x = 0; x < d; ++x) s[x] = 0.0f;
-    for (int32_t l = 0; l < w; ++l) axpy(a[l], values + (start + l) * d, s, d);
+    for (int32_t l = 0; l < w; ++l) {
+        const T *row = value_row(values, start + l, d);
+        axpy(a[l] * value_scale(row, d), row, s, d);
+    }
     // c = sum_i softmax_i(s . k~_i / sqrt(d)) k~_i.
     for (int32_t x = 0; x < d; ++x) sq[x] = s[x] * scale;
     tile_scores(key_tiles, d, start, start + w, sq, 1, P, w);
     const float inv = 1.0f / exp_sum(P, w, max_of(P, w));
     for (int32_t x = 0; x < d; ++x) {
         float acc = 0.0f;
-        for (int32_t i = 0; i < w; ++i) acc += P[i] * to_f32(key_tiles[tile_offset(start + i, x, d)]);
+        for (int32_t i = 0; i < w; ++i) acc += P[i] * key_value(key_tiles, start + i, x, d);
         out[x] = acc * inv;
     }
 }
@@ -36,5 +39,7 @@ template void build_chunk_key<float>(const float *, const float *, int64_t, cons
                                      float *, float *);
 template void build_chunk_key<uint16_t>(const uint16_t *, const uint16_t *, int64_t, const float *, int32_t, int32_t,
                                         float, float *, float *);
+template void build_chunk_key<int8_t>(const int8_t *, const int8_t *, int64_t, const float *, int32_t, int32_t, float,
+                                      float *, float *);
 
 }  // namespace lh::attn

@@ -45,5 +45,6 @@ void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const f
 
 template void max_key_scores<float>(const float *, int32_t, int32_t, int32_t, const float *, float *, float *);
 template void max_key_scores<uint16_t>(const uint16_t *, int32_t, int32_t, int32_t, const float *, float *, float *);
+template void max_key_scores<int8_t>(const int8_t *, int32_t, int32_t, int32_t, const float *, float *, float *);
 
 }  // namespace lh::attn

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #if defined(__AVX512F__)
 // GCC 12 warns about the intrinsics' own `__Y = __Y` idiom once they are inlined.
@@ -19,19 +20,53 @@ namespace lh::attn {
 constexpr int32_t kTile = 16;    // tokens per key tile
 constexpr int32_t kBlock = 128;  // tokens per online-softmax block
 
+// Cache element types: float, bfloat16 bits (uint16_t) or int8 with one float scale per token
+// and head. An int8 key tile is [d][16] int8 followed by the 16 tokens' scales; an int8 value row
+// is d int8 followed by its scale. So every type's tile and row strides are `row_elems(d)`
+// elements per token.
+template <class T> constexpr int64_t row_elems(int32_t d) {
+    return std::is_same<T, int8_t>::value ? static_cast<int64_t>(d) + 4 : d;
+}
+
 // Offset of dimension x of token t in a tiled key block.
-inline int64_t tile_offset(int64_t t, int32_t x, int32_t d) {
-    return (t / kTile) * kTile * d + static_cast<int64_t>(x) * kTile + t % kTile;
+template <class T = float> inline int64_t tile_offset(int64_t t, int32_t x, int32_t d) {
+    return (t / kTile) * kTile * row_elems<T>(d) + static_cast<int64_t>(x) * kTile + t % kTile;
 }
 
 inline float to_f32(float x) { return x; }
 inline float to_f32(uint16_t x) { return bf16_to_float(x); }
+inline float to_f32(int8_t x) { return static_cast<float>(x); }
+
+inline float load_scale(const int8_t *p) {
+    float f;
+    __builtin_memcpy(&f, p, sizeof f);
+    return f;
+}
+
+// Dimension x of the cached key of token t (the token's scale applied for int8).
+template <class T> inline float key_value(const T *key_tiles, int64_t t, int32_t x, int32_t d) {
+    const float v = to_f32(key_tiles[tile_offset<T>(t, x, d)]);
+    if constexpr (std::is_same<T, int8_t>::value)
+        return v * load_scale(key_tiles + (t / kTile) * kTile * row_elems<T>(d) + kTile * d + 4 * (t % kTile));
+    else
+        return v;
+}
+
+// Value row of token t and its scale (1 for float and bf16).
+template <class T> inline const T *value_row(const T *values, int64_t t, int32_t d) { return values + t * row_elems<T>(d); }
+template <class T> inline float value_scale(const T *row, int32_t d) {
+    if constexpr (std::is_same<T, int8_t>::value) return load_scale(row + d);
+    else return 1.0f;
+}
 
 #if defined(__AVX512F__)
 inline __m512 load16(const float *p) { return _mm512_loadu_ps(p); }
 inline __m512 load16(const uint16_t *p) {
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+inline __m512 load16(const int8_t *p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))));
 }
 
 // e^x, ~1 ulp (Cephes expf polynomial); x <= 88.

@@ -13,7 +13,6 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
     const int32_t w = cfg.chunk_size, nh = cfg.n_head;
     const int32_t j_first = b.pos0 / w, j_end = (b.pos0 + b.n) / w;  // chunks completed by this batch
     const int32_t n_done = j_end - j_first;
-    const bool bf16 = cfg.kv_type == LH_KV_BF16;
     if (n_done > 0) {
         const int64_t items = static_cast<int64_t>(nh) * n_done;
         for_each_item(items, 1, [&](int64_t item, AttnScratch &s) {
@@ -30,12 +29,11 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
             const int32_t g = h / group;
             const int64_t start = static_cast<int64_t>(j) * w;
             float *ck = s.chunk_out;
-            if (bf16)
-                attn::build_chunk_key(kv.keys<uint16_t>(b.layer, g), kv.values<uint16_t>(b.layer, g), start,
-                                      s.chunk_q, w, d, scale, s.chunk_tmp, ck);
-            else
-                attn::build_chunk_key(kv.keys<float>(b.layer, g), kv.values<float>(b.layer, g), start, s.chunk_q, w,
-                                      d, scale, s.chunk_tmp, ck);
+            with_kv_type([&](auto type) {
+                using T = decltype(type);
+                attn::build_chunk_key(kv.keys<T>(b.layer, g), kv.values<T>(b.layer, g), start, s.chunk_q, w, d,
+                                      scale, s.chunk_tmp, ck);
+            });
             chunks.put_chunk_key(b.layer, h, j, ck);
         });
     }
@@ -55,12 +53,10 @@ int32_t Attention::Impl::select(int32_t layer, int32_t h, int32_t m, const float
     if (m >= 3 && n_best > 0) {
         attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, q, s.qmax);
         const int32_t g = h / group;
-        if (cfg.kv_type == LH_KV_BF16)
-            attn::max_key_scores(kv.keys<uint16_t>(layer, g), d, cfg.chunk_size, m, s.qmax, s.key_scores,
-                                 s.cand_scores);
-        else
-            attn::max_key_scores(kv.keys<float>(layer, g), d, cfg.chunk_size, m, s.qmax, s.key_scores,
-                                 s.cand_scores);
+        with_kv_type([&](auto type) {
+            using T = decltype(type);
+            attn::max_key_scores(kv.keys<T>(layer, g), d, cfg.chunk_size, m, s.qmax, s.key_scores, s.cand_scores);
+        });
     }
     return attn::select_from_scores(s.cand_scores, m, n_best, s.cand, out);
 }
@@ -81,10 +77,20 @@ void Attention::Impl::longheads_full_group(const AttnBatch &b, int32_t i, int32_
 
 namespace {
 
-template <class T>
+// One segment of cached tokens folded into rows [row, row + G) of buf, for the cache's type.
 void segment(const kv::KvCache &kv, int32_t layer, int32_t kvh, int32_t d, int32_t G, const attn::Segment &sg,
              const attn::AttendBuffers &buf, int32_t row) {
-    attn::attend_segment(kv.keys<T>(layer, kvh), kv.values<T>(layer, kvh), d, G, sg, buf, row);
+    switch (kv.type()) {
+        case LH_KV_BF16:
+            attn::attend_segment(kv.keys<uint16_t>(layer, kvh), kv.values<uint16_t>(layer, kvh), d, G, sg, buf, row);
+            break;
+        case LH_KV_Q8:
+            attn::attend_segment(kv.keys<int8_t>(layer, kvh), kv.values<int8_t>(layer, kvh), d, G, sg, buf, row);
+            break;
+        default:
+            attn::attend_segment(kv.keys<float>(layer, kvh), kv.values<float>(layer, kvh), d, G, sg, buf, row);
+            break;
+    }
 }
 
 }  // namespace
@@ -102,7 +108,6 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
         for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, h / group, s);
     if (shared_lo >= hi) return;
     const int32_t n_g = hi - shared_lo, kvh = h / group, ms = max_selected;
-    const bool bf16 = cfg.kv_type == LH_KV_BF16;
 
     // 1. Selections: sel[r * ms ..] with n_sel[r] entries, ascending, last = m.
     if (cfg.prefill_mode == LH_PREFILL_BLOCK) {
@@ -142,8 +147,7 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
         }
         const attn::Segment sg{c * w, w, s.qblk};
         if (n_rows == n_g) {  // every row: work on the state in place
-            if (bf16) segment<uint16_t>(kv, b.layer, kvh, d, n_g, sg, s.blk, 0);
-            else segment<float>(kv, b.layer, kvh, d, n_g, sg, s.blk, 0);
+            segment(kv, b.layer, kvh, d, n_g, sg, s.blk, 0);
             continue;
         }
         for (int32_t x = 0; x < n_rows; ++x) {  // gather the rows' state
@@ -153,8 +157,7 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
             std::copy(s.blk.o + static_cast<int64_t>(r) * d, s.blk.o + static_cast<int64_t>(r + 1) * d,
                       s.sub.o + static_cast<int64_t>(x) * d);
         }
-        if (bf16) segment<uint16_t>(kv, b.layer, kvh, d, n_rows, sg, s.sub, 0);
-        else segment<float>(kv, b.layer, kvh, d, n_rows, sg, s.sub, 0);
+        segment(kv, b.layer, kvh, d, n_rows, sg, s.sub, 0);
         for (int32_t x = 0; x < n_rows; ++x) {  // and scatter it back
             const int32_t r = s.rows[x];
             s.blk.m[r] = s.sub.m[x];
@@ -170,8 +173,7 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
         float *qr = s.qblk + static_cast<int64_t>(r) * d;
         rotate_queries(qrow(b, t - b.pos0, h), 1, t - m * w, qr);
         const attn::Segment sg{m * w, t - m * w + 1, qr};
-        if (bf16) segment<uint16_t>(kv, b.layer, kvh, d, 1, sg, s.blk, r);
-        else segment<float>(kv, b.layer, kvh, d, 1, sg, s.blk, r);
+        segment(kv, b.layer, kvh, d, 1, sg, s.blk, r);
     }
     attn::attend_end(d, n_g, s.blk, orow(b, shared_lo - b.pos0, h), static_cast<int64_t>(cfg.n_head) * d);
     if (hi == end)

@@ -1,5 +1,7 @@
 #include "kv/kv_cache.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -16,10 +18,9 @@ AlignedBuffer aligned_alloc_bytes(uint64_t bytes) {
 
 uint64_t KvCache::bytes_for(lh_kv_type type, int32_t n_layer, int32_t n_head_kv, int32_t head_dim,
                             int64_t n_tokens) {
-    const uint64_t elem = type == LH_KV_BF16 ? 2 : 4;
     const uint64_t rows = static_cast<uint64_t>((n_tokens + kKeyTile - 1) / kKeyTile * kKeyTile);
     return 2ull * static_cast<uint64_t>(n_layer) * static_cast<uint64_t>(n_head_kv) * rows *
-           static_cast<uint64_t>(head_dim) * elem;
+           row_bytes(type, head_dim);
 }
 
 void KvCache::init(lh_kv_type type, int32_t n_layer, int32_t n_head_kv, int32_t head_dim, int32_t n_ctx) {
@@ -34,7 +35,35 @@ void KvCache::init(lh_kv_type type, int32_t n_layer, int32_t n_head_kv, int32_t 
     values_ = aligned_alloc_bytes(half);
 }
 
+namespace {
+
+// Symmetric int8 with one scale per vector: q = round(x / s), s = max|x| / 127.
+float quantize_q8(const float *x, int32_t n, int8_t *q, int64_t q_step) {
+    float amax = 0.0f;
+    for (int32_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const float s = amax / 127.0f;
+    const float inv = s > 0.0f && std::isfinite(s) ? 1.0f / s : 0.0f;
+    for (int32_t i = 0; i < n; ++i) {
+        const float r = std::fmin(std::fmax(std::nearbyint(x[i] * inv), -127.0f), 127.0f);
+        q[static_cast<int64_t>(i) * q_step] = static_cast<int8_t>(r);
+    }
+    return s;
+}
+
+}  // namespace
+
 void KvCache::put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v) {
+    if (type_ == LH_KV_Q8) {
+        // Key tile: [d][16] int8, then the 16 tokens' scales; value row: d int8, then its scale.
+        const int64_t stride = static_cast<int64_t>(head_dim_) + 4;
+        int8_t *tile = keys<int8_t>(layer, kvh) + static_cast<int64_t>(pos / kKeyTile) * kKeyTile * stride;
+        const float ks = quantize_q8(k, head_dim_, tile + pos % kKeyTile, kKeyTile);
+        std::memcpy(tile + static_cast<int64_t>(kKeyTile) * head_dim_ + 4 * (pos % kKeyTile), &ks, sizeof ks);
+        int8_t *row = values<int8_t>(layer, kvh) + static_cast<int64_t>(pos) * stride;
+        const float vs = quantize_q8(v, head_dim_, row, 1);
+        std::memcpy(row + head_dim_, &vs, sizeof vs);
+        return;
+    }
     const int64_t at = static_cast<int64_t>(pos) * head_dim_;
     const int64_t kt = static_cast<int64_t>(pos / kKeyTile) * kKeyTile * head_dim_ + pos % kKeyTile;
     if (type_ == LH_KV_BF16) {
@@ -52,6 +81,13 @@ void KvCache::put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const
 }
 
 float KvCache::key_at(int32_t layer, int32_t kvh, int32_t pos, int32_t i) const {
+    if (type_ == LH_KV_Q8) {
+        const int64_t stride = static_cast<int64_t>(head_dim_) + 4;
+        const int8_t *tile = keys<int8_t>(layer, kvh) + static_cast<int64_t>(pos / kKeyTile) * kKeyTile * stride;
+        float s;
+        std::memcpy(&s, tile + static_cast<int64_t>(kKeyTile) * head_dim_ + 4 * (pos % kKeyTile), sizeof s);
+        return s * static_cast<float>(tile[static_cast<int64_t>(i) * kKeyTile + pos % kKeyTile]);
+    }
     const int64_t kt = static_cast<int64_t>(pos / kKeyTile) * kKeyTile * head_dim_ + static_cast<int64_t>(i) * kKeyTile +
                        pos % kKeyTile;
     return type_ == LH_KV_BF16 ? bf16_to_float(keys<uint16_t>(layer, kvh)[kt]) : keys<float>(layer, kvh)[kt];

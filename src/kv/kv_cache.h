@@ -1,4 +1,5 @@
-// Keys and values of one context per (layer, kv head), f32 or bf16. Values are rows
+// Keys and values of one context per (layer, kv head), f32, bf16 or int8 (one float scale per
+// token and head, stored after the token's value row and after each key tile). Values are rows
 // [position][head_dim]; keys are tiles of kKeyTile tokens stored dimension-major
 // ([tile][head_dim][kKeyTile]) so the attention kernels read one dimension of 16 keys per vector
 // load. Keys are stored already rotated (the attention mode decides at which position).
@@ -32,7 +33,14 @@ public:
     lh_kv_type type() const { return type_; }
     int32_t capacity() const { return n_ctx_; }
 
-    // Base of the key tiles / value rows of (layer, kv head); T is float (F32) or uint16_t (BF16).
+    // Bytes per token of one head's keys (or values): d elements, + the scale for int8.
+    static uint64_t row_bytes(lh_kv_type type, int32_t head_dim) {
+        return type == LH_KV_Q8 ? static_cast<uint64_t>(head_dim) + 4
+                                : static_cast<uint64_t>(head_dim) * (type == LH_KV_BF16 ? 2u : 4u);
+    }
+
+    // Base of the key tiles / value rows of (layer, kv head); T is float (F32), uint16_t (BF16)
+    // or int8_t (Q8).
     template <class T> T *keys(int32_t layer, int32_t kvh) const {
         return reinterpret_cast<T *>(keys_.get()) + offset(layer, kvh);
     }
@@ -46,8 +54,10 @@ public:
     float key_at(int32_t layer, int32_t kvh, int32_t pos, int32_t i) const;
 
 private:
+    // In elements of the cache's type (row_bytes / element size per token).
     int64_t offset(int32_t layer, int32_t kvh) const {
-        return (static_cast<int64_t>(layer) * n_head_kv_ + kvh) * static_cast<int64_t>(rows_) * head_dim_;
+        const int64_t per_token = type_ == LH_KV_Q8 ? static_cast<int64_t>(head_dim_) + 4 : head_dim_;
+        return (static_cast<int64_t>(layer) * n_head_kv_ + kvh) * static_cast<int64_t>(rows_) * per_token;
     }
     lh_kv_type type_ = LH_KV_F32;
     int32_t n_layer_ = 0, n_head_kv_ = 0, head_dim_ = 0, n_ctx_ = 0, rows_ = 0;  // rows_: n_ctx rounded to tiles

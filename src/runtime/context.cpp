@@ -83,7 +83,7 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.prefill_mode != LH_PREFILL_PER_TOKEN && o.prefill_mode != LH_PREFILL_BLOCK) {
         invalid("prefill_mode " + str(o.prefill_mode) + " is not a valid lh_prefill_mode");
     }
-    if (o.kv_type != LH_KV_F32 && o.kv_type != LH_KV_BF16) {
+    if (o.kv_type != LH_KV_F32 && o.kv_type != LH_KV_BF16 && o.kv_type != LH_KV_Q8) {
         invalid("kv_type " + str(o.kv_type) + " is not a valid lh_kv_type");
     }
     if (o.chunk_score != LH_CHUNK_SCORE_FAITHFUL && o.chunk_score != LH_CHUNK_SCORE_MAX_KEY) {

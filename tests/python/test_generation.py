@@ -180,3 +180,20 @@ def test_chunk_score(model):
         model.context(chunk_score="bogus")
     with pytest.raises(ValueError):
         model.context(chunk_score=7)
+
+
+def test_kv_types(model):
+    np = pytest.importorskip("numpy")
+    ids = model.tokenize(PROMPT)
+    logits = {}
+    for kv in ("f32", "bf16", "q8"):
+        with model.context(kv_type=kv) as ctx:
+            assert ctx.params["kv_type"] == longheads.KVType.coerce(kv, "kv_type")
+            ctx.eval(ids)
+            logits[kv] = ctx.logits().copy()
+    # Lower-precision caches change the logits a little, not the model's prediction.
+    for kv in ("bf16", "q8"):
+        assert 0 < np.abs(logits[kv] - logits["f32"]).max() < 0.05 * np.abs(logits["f32"]).max()
+        assert int(np.argmax(logits[kv])) == int(np.argmax(logits["f32"]))
+    with pytest.raises(ValueError):
+        model.context(kv_type="int4")

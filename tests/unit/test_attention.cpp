@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "attention/attention.h"
 #include "attention/rope.h"
+#include "kv/kv_cache.h"
 #include "common/error.h"
 
 using lh::Attention;
@@ -411,7 +413,7 @@ TEST_CASE("longheads equals full while the context is shorter than B", "[attenti
 
 TEST_CASE("decoding token by token equals prefill and random batch splits", "[attention]") {
     for (lh_attention mode : {LH_ATTENTION_FULL, LH_ATTENTION_WINDOW, LH_ATTENTION_LONGHEADS}) {
-        for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16}) {
+        for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16, LH_KV_Q8}) {
             AttentionConfig c = make_config(mode, 8, 2, 16, 200);
             c.chunk_size = 8;
             c.attn_len = 40;
@@ -525,27 +527,64 @@ TEST_CASE("block-shared prefill shares the selection of the mean query", "[atten
     CHECK(max_abs_diff(run_engine(c, in, token_by_token(n)), run_engine(f, in, one_batch(n))) < 1e-5);
 }
 
-TEST_CASE("bf16 cache stays close to f32", "[attention]") {
-    for (lh_attention mode : {LH_ATTENTION_FULL, LH_ATTENTION_WINDOW, LH_ATTENTION_LONGHEADS}) {
-        AttentionConfig c = make_config(mode, 4, 2, 16, 100);
-        c.chunk_size = 8;
-        c.attn_len = 32;
-        c.begin_len = 32;
-        const Inputs in = random_inputs(c, 100, 12);
-        const Out f32 = run_engine(c, in, random_batches(100, 1, 20));
-        c.kv_type = LH_KV_BF16;
-        const Out b16 = run_engine(c, in, random_batches(100, 1, 20));
-        double sum = 0, cnt = 0, mx = 0;
-        for (size_t l = 0; l < f32.size(); ++l)
-            for (size_t i = 0; i < f32[l].size(); ++i) {
-                const double e = std::abs(double(f32[l][i]) - b16[l][i]);
-                sum += e;
-                cnt += 1;
-                mx = std::max(mx, e);
+TEST_CASE("bf16 and int8 caches stay close to f32", "[attention]") {
+    for (lh_kv_type kt : {LH_KV_BF16, LH_KV_Q8}) {
+        for (lh_attention mode : {LH_ATTENTION_FULL, LH_ATTENTION_WINDOW, LH_ATTENTION_LONGHEADS}) {
+            // head_dim 16: the AVX-512 value kernels; 12: the plain loops.
+            for (int d : {16, 12}) {
+                AttentionConfig c = make_config(mode, 4, 2, d, 100);
+                c.chunk_size = 8;
+                c.attn_len = 32;
+                c.begin_len = 32;
+                const Inputs in = random_inputs(c, 100, 12);
+                const Out f32 = run_engine(c, in, random_batches(100, 1, 20));
+                c.kv_type = kt;
+                const Out low = run_engine(c, in, random_batches(100, 1, 20));
+                double sum = 0, cnt = 0, mx = 0;
+                for (size_t l = 0; l < f32.size(); ++l)
+                    for (size_t i = 0; i < f32[l].size(); ++i) {
+                        const double e = std::abs(double(f32[l][i]) - low[l][i]);
+                        sum += e;
+                        cnt += 1;
+                        mx = std::max(mx, e);
+                    }
+                INFO("kv=" << kt << " mode=" << mode << " d=" << d << " max=" << mx << " mean=" << sum / cnt);
+                // int8 rounds to 1/254 of each row's max (bf16: 1/512 of each value).
+                CHECK(sum / cnt < (kt == LH_KV_Q8 ? 1e-2 : 5e-3));
+                if (mode != LH_ATTENTION_LONGHEADS) CHECK(mx < (kt == LH_KV_Q8 ? 6e-2 : 3e-2));  // longheads may flip a near-tied chunk
+                CHECK(mx > 0.0);  // the low-precision cache is really in use
             }
-        INFO("mode=" << mode << " max=" << mx << " mean=" << sum / cnt);
-        CHECK(sum / cnt < 5e-3);
-        if (mode != LH_ATTENTION_LONGHEADS) CHECK(mx < 3e-2);  // longheads may flip a near-tied chunk
+        }
+    }
+}
+
+TEST_CASE("an int8 cache stores each key and value within half a step of its row's scale", "[kv]") {
+    lh::kv::KvCache c;
+    const int d = 20;
+    c.init(LH_KV_Q8, 2, 3, d, 40);
+    CHECK(c.bytes() == 2ull * 2 * 3 * 48 * (d + 4));  // 40 tokens rounded to 3 tiles of 16
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
+    std::vector<std::vector<float>> keys;
+    for (int pos = 0; pos < 40; ++pos) {
+        std::vector<float> k(d), v(d);
+        for (auto &x : k) x = dist(rng);
+        for (auto &x : v) x = dist(rng);
+        c.put(1, 2, pos, k.data(), v.data());
+        keys.push_back(k);
+        float amax = 0;
+        for (float x : v) amax = std::max(amax, std::fabs(x));
+        const int8_t *row = c.values<int8_t>(1, 2) + pos * (d + 4);
+        float vs;
+        std::memcpy(&vs, row + d, sizeof vs);
+        CHECK(vs == Approx(amax / 127.0f));
+        for (int i = 0; i < d; ++i) CHECK(std::fabs(vs * row[i] - v[size_t(i)]) <= vs * 0.5f + 1e-6f);
+    }
+    for (int pos = 0; pos < 40; ++pos) {
+        float amax = 0;
+        for (float x : keys[size_t(pos)]) amax = std::max(amax, std::fabs(x));
+        for (int i = 0; i < d; ++i)
+            CHECK(std::fabs(c.key_at(1, 2, pos, i) - keys[size_t(pos)][size_t(i)]) <= amax / 254.0f + 1e-6f);
     }
 }
 
@@ -565,7 +604,7 @@ TEST_CASE("a task arena gives the same results as serial execution", "[attention
 
 TEST_CASE("memory accounting", "[attention][kv]") {
     for (lh_attention mode : {LH_ATTENTION_FULL, LH_ATTENTION_WINDOW, LH_ATTENTION_LONGHEADS}) {
-        for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16}) {
+        for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16, LH_KV_Q8}) {
             AttentionConfig c = make_config(mode, 8, 2, 16, 512);
             c.chunk_size = 16;
             c.attn_len = 64;
@@ -578,8 +617,8 @@ TEST_CASE("memory accounting", "[attention][kv]") {
             CHECK(e2 > e1);
             // Linear growth (the longheads RoPE table stops growing at max(B, L)).
             CHECK(e4 - e2 == 2 * (e2 - e1));
-            const uint64_t kv_elem = kt == LH_KV_BF16 ? 2 : 4;
-            CHECK(e2 - e1 >= 1024ull * 2 * c.n_layer * c.n_head_kv * c.head_dim * kv_elem);
+            const uint64_t row = kt == LH_KV_Q8 ? c.head_dim + 4 : c.head_dim * (kt == LH_KV_BF16 ? 2 : 4);
+            CHECK(e2 - e1 >= 1024ull * 2 * c.n_layer * c.n_head_kv * row);
         }
     }
 }

@@ -168,6 +168,7 @@ bool make_context_params(const Args &a, lh_context_params &p, std::string &error
     }
     if (a.kv_type == "f32") p.kv_type = LH_KV_F32;
     else if (a.kv_type == "bf16") p.kv_type = LH_KV_BF16;
+    else if (a.kv_type == "q8") p.kv_type = LH_KV_Q8;
     else {
         error = "--kv-type must be f32 or bf16";
         return false;

@@ -31,7 +31,7 @@ const char *kUsage =
     "  --precision f32|bf16   weights and products: f32 exact (default), bf16 fast\n"
     "sampling: --temp T (0 = greedy) --top-k K --top-p P --min-p P --repeat-penalty R --repeat-last-n N --seed S\n"
     "attention: --attention full|window|longheads --chunk-size W --attn-len L --begin B --sinks S\n"
-    "           --allow-long-attn --prefill token|block --kv-type f32|bf16 --memory-budget BYTES\n"
+    "           --allow-long-attn --prefill token|block --kv-type f32|bf16|q8 --memory-budget BYTES\n"
     "           --chunk-score faithful|max\n";
 
 // oneDNN runs on libgomp, whose idle threads spin for a while after each product and steal the

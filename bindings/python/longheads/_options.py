@@ -59,6 +59,7 @@ class KVType(_NamedEnum):
 
     F32 = 0
     BF16 = 1
+    Q8 = 2  #: int8 with one scale per token and head
 
 
 class ChunkScore(_NamedEnum):
