@@ -310,7 +310,7 @@ def run_matrix(args, results_path):
                         continue
                     res = median_record(reps)
                     rec = dict(base, status="ok", cmd=cmd_str, loadavg=loadavg(), **res)
-                    rec["bytes"] = bytes_per_token(info, rec, kv_elem(args.kv_type))
+                    rec["bytes"] = bytes_per_token(info, rec, kv_elem(args.kv_type, info["head_dim"]))
                     emit(rec)
                     done.append(rec)
                     log(f"{name} {precision} {attention} {n}: prefill {rec['prefill_s']:.2f} s "
@@ -335,7 +335,10 @@ def median_record(reps):
     return rec
 
 
-def kv_elem(kv_type):
+def kv_elem(kv_type, head_dim=None):
+    """Bytes per cached element (int8: the per-row scale spread over the row)."""
+    if kv_type == "q8":
+        return 1.0 + (4.0 / head_dim if head_dim else 0.0)
     return 2 if kv_type == "bf16" else 4  # the engine's default KV type is f32
 
 
@@ -709,13 +712,15 @@ class Report:
                 "`% BW` = bytes read per decoded token × decode tok/s ÷ measured read bandwidth, i.e. the share of "
                 "the memory-bound limit the decode reaches. Bytes per token:",
                 "- weights: `weight_bytes` as the engine reports it for the precision (F32: every matrix expanded "
-                "to f32; BF16: to bf16), less `token_embd` (one row of it is read per token);",
+                "to f32; BF16: F16/BF16 matrices as bf16, Q8_0 as 1.25 and Q4_0 as 0.75 bytes per weight — "
+                "quantized blocks kept as such, see README), less `token_embd` (one row of it is read per token);",
                 "- full: the whole KV cache at depth N, once per KV head (the kernel shares each load between the "
                 "query heads of a group): 2 × layers × KV heads × head dim × N × element size;",
                 "- longheads, N ≥ B: each query head's own selection, K − 1 whole chunks plus on average half of "
                 "the current one (counted once per query head, since heads of a group select independently), "
                 "plus all chunk keys (f32, one per chunk and query head); below B the full formula;",
-                "- KV element size 4 bytes (engine default f32) unless the run passed `--kv-type bf16`.", "",
+                "- KV element size 4 bytes (engine default f32), 2 with `--kv-type bf16`, 1 + 4/head dim with "
+                "`--kv-type q8`.", "",
                 "Activations, the RoPE table and the logits are left out (small). Peak RSS is `VmHWM` of the "
                 "bench process, compared with `weight_bytes + kv_bytes` as the engine reports them (kv_bytes "
                 "includes the chunk keys and the RoPE table). A model whose weights are not much larger than the "
@@ -753,7 +758,7 @@ def main():
     ap.add_argument("--time-limit-s", type=float, default=600, help="skip full-mode cells predicted to take longer")
     ap.add_argument("--lh-time-limit-s", type=float, default=2400,
                     help="skip longheads cells predicted to take longer")
-    ap.add_argument("--kv-type", choices=["default", "f32", "bf16"], default="default")
+    ap.add_argument("--kv-type", choices=["default", "f32", "bf16", "q8"], default="default")
     ap.add_argument("--prefill", choices=["default", "token", "block"], default="default")
     ap.add_argument("--omp-wait-policy", default="passive",
                     help="OMP_WAIT_POLICY for the engine (default passive; 'unset' leaves the environment)")
