@@ -57,9 +57,11 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
         // Attention block.
 #pragma omp parallel for if (par) schedule(static)
         for (int32_t i = 0; i < n; ++i) ops::rms_norm(x + i * d, L.attn_norm, h + i * d, d, eps);
-        mm.run(h, n, L.wq, q_.data());
-        mm.run(h, n, L.wk, k_.data());
-        mm.run(h, n, L.wv, v_.data());
+        {
+            const WeightMatrix *ws[3] = {&L.wq, &L.wk, &L.wv};
+            float *ys[3] = {q_.data(), k_.data(), v_.data()};
+            mm.run_group(h, n, ws, ys, 3);
+        }
         attn.forward(il, pos0, n, q_.data(), k_.data(), v_.data(), att_.data());
         mm.run(att_.data(), n, L.wo, h);
         ops::add(x, h, static_cast<int64_t>(n) * d);
@@ -67,8 +69,11 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
         // Feed-forward block (SwiGLU).
 #pragma omp parallel for if (par) schedule(static)
         for (int32_t i = 0; i < n; ++i) ops::rms_norm(x + i * d, L.ffn_norm, h + i * d, d, eps);
-        mm.run(h, n, L.w_gate, gate_.data());
-        mm.run(h, n, L.w_up, up_.data());
+        {
+            const WeightMatrix *ws[2] = {&L.w_gate, &L.w_up};
+            float *ys[2] = {gate_.data(), up_.data()};
+            mm.run_group(h, n, ws, ys, 2);
+        }
 #pragma omp parallel for if (par) schedule(static)
         for (int32_t i = 0; i < n; ++i) ops::swiglu(gate_.data() + i * ff, up_.data() + i * ff, gate_.data() + i * ff, ff);
         mm.run(gate_.data(), n, L.w_down, h);

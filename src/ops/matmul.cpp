@@ -124,34 +124,68 @@ void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
     if (w.type != WeightType::U8_BLOCKS) entry(m, w);
 }
 
+void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols) {
+    const int64_t nb = cols / qblocks::kBlock;
+    const size_t nq = static_cast<size_t>(m * cols), ns = static_cast<size_t>(m * nb);
+    if (xq_.size() < nq) xq_.resize(nq);
+    if (xq_scales_.size() < 2 * ns) xq_scales_.resize(2 * ns);
+    qa_.resize(static_cast<size_t>(m));
+    for (int64_t i = 0; i < m; ++i) {
+        qblocks::QuantizedActivations &a = qa_[static_cast<size_t>(i)];
+        a.cols = cols;
+        a.q = xq_.data() + i * cols;
+        a.d = xq_scales_.data() + i * nb;
+        a.d_sum = xq_scales_.data() + ns + i * nb;
+        qblocks::quantize_activations(x + i * cols, cols, a);
+    }
+}
+
+void MatmulCache::dot_u8_blocks(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
+    // Work items: blocks of 16 rows of every matrix, so that each thread reads a contiguous share
+    // of each matrix and small matrices (K, V) do not leave a thread idle.
+    int64_t starts[8];
+    int64_t total = 0;
+    for (int i = 0; i < count; ++i) {
+        starts[i] = total;
+        total += (ws[i]->rows + 15) / 16;
+    }
+    omp_set_num_threads(n_threads_);
+#pragma omp parallel for schedule(static)
+    for (int64_t item = 0; item < total; ++item) {
+        int mi = 0;
+        while (mi + 1 < count && item >= starts[mi + 1]) ++mi;
+        const WeightMatrix &w = *ws[mi];
+        const int64_t r0 = (item - starts[mi]) * 16, r1 = std::min(w.rows, r0 + 16);
+        float tmp[16];
+        for (int64_t i = 0; i < m; ++i) {
+            qblocks::dot_rows(static_cast<const uint8_t *>(w.data), w.block_bits, w.block_scale, w.block_offset, w.cols,
+                              r0, r1, qa_[static_cast<size_t>(i)], tmp);
+            for (int64_t r = r0; r < r1; ++r) ys[mi][i * w.rows + r] = tmp[r - r0];
+        }
+    }
+}
+
+void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
+    bool fused = m <= kDirectMaxRows && count <= 8;
+    for (int i = 0; fused && i < count; ++i)
+        fused = ws[i]->type == WeightType::U8_BLOCKS && ws[i]->cols == ws[0]->cols;
+    if (!fused) {
+        for (int i = 0; i < count; ++i) run(x, m, *ws[i], ys[i]);
+        return;
+    }
+    quantize_rows(x, m, ws[0]->cols);
+    dot_u8_blocks(m, ws, ys, count);
+}
+
 void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y) {
-    const int64_t cols = w.cols, nb = cols / qblocks::kBlock;
+    const int64_t cols = w.cols;
     const uint8_t *u = static_cast<const uint8_t *>(w.data);
     omp_set_num_threads(n_threads_);
     if (m <= kDirectMaxRows) {
-        const size_t nq = static_cast<size_t>(m * cols), ns = static_cast<size_t>(m * nb);
-        if (xq_.size() < nq) xq_.resize(nq);
-        if (xq_scales_.size() < 2 * ns) xq_scales_.resize(2 * ns);
-        std::vector<qblocks::QuantizedActivations> qa(static_cast<size_t>(m));
-        for (int64_t i = 0; i < m; ++i) {
-            qblocks::QuantizedActivations &a = qa[static_cast<size_t>(i)];
-            a.cols = cols;
-            a.q = xq_.data() + i * cols;
-            a.d = xq_scales_.data() + i * nb;
-            a.d_sum = xq_scales_.data() + ns + i * nb;
-            qblocks::quantize_activations(x + i * cols, cols, a);
-        }
-        // Rows in blocks of 16 so that each thread reads a contiguous share of the matrix.
-        const int64_t n_blocks = (w.rows + 15) / 16;
-#pragma omp parallel for schedule(static)
-        for (int64_t rb = 0; rb < n_blocks; ++rb) {
-            const int64_t r0 = rb * 16, r1 = std::min(w.rows, r0 + 16);
-            float tmp[16];
-            for (int64_t i = 0; i < m; ++i) {
-                qblocks::dot_rows(u, w.block_bits, w.block_scale, w.block_offset, cols, r0, r1, qa[static_cast<size_t>(i)], tmp);
-                for (int64_t r = r0; r < r1; ++r) y[i * w.rows + r] = tmp[r - r0];
-            }
-        }
+        quantize_rows(x, m, cols);
+        const WeightMatrix *ws[1] = {&w};
+        float *ys[1] = {y};
+        dot_u8_blocks(m, ws, ys, 1);
         return;
     }
     int64_t slice_rows = static_cast<int64_t>(kSliceBytes / (2u * static_cast<uint64_t>(cols))) / 16 * 16;

@@ -10,6 +10,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "ops/qblocks.h"
+
 namespace lh {
 
 enum class WeightType : uint8_t {
@@ -51,6 +53,11 @@ public:
     // refuses the shape.
     void run(const float *x, int64_t m, const WeightMatrix &w, float *y);
 
+    // ys[i] = x · ws[i]ᵀ for i < count (same input, e.g. Q/K/V or gate/up). When every matrix is
+    // u8 blocks and m is small, the activations are quantized once and all products share one
+    // parallel region (one wake-up of the thread team instead of `count`); otherwise run() each.
+    void run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
+
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }
     int32_t n_threads() const { return n_threads_; }
@@ -66,6 +73,10 @@ private:
     // Few rows (decoding): int8 dot products straight from the blocks. More rows (prefill): the
     // blocks are expanded to bf16 a slice of the matrix at a time and multiplied by oneDNN.
     void run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y);
+    // Quantizes m rows of `cols` activations into xq_/xq_scales_ (views in qa_).
+    void quantize_rows(const float *x, int64_t m, int64_t cols);
+    // The int8 products of `count` u8-block matrices against the activations in qa_.
+    void dot_u8_blocks(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
     void grow_scratch(size_t bytes);
 
     int32_t n_threads_;
@@ -76,6 +87,7 @@ private:
     size_t scratch_size_ = 0;
     std::vector<uint16_t> x_bf16_;
     std::vector<int8_t> xq_;          // quantized activations (u8-block products)
+    std::vector<qblocks::QuantizedActivations> qa_;
     std::vector<float> xq_scales_;
     std::vector<uint16_t> w_slice_;   // bf16 slice of a u8-block matrix (prefill)
     std::vector<float> y_slice_;

@@ -189,3 +189,33 @@ TEST_CASE("activation quantization is ggml's q8_0 rounding and survives non-fini
     CHECK(ds[0] == Approx(d[0] * float(sum)));
     for (int i = 32; i < 64; ++i) CHECK(std::abs(int(q[size_t(i)])) <= 127);
 }
+
+TEST_CASE("a group of u8-block products equals the products one by one", "[qblocks]") {
+    MatmulCache cache(2);
+    const int64_t cols = 512;
+    const int64_t rows[3] = {96, 40, 8};  // Q, K, V-like: uneven row counts
+    const TensorType types[3] = {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_K};
+    std::vector<Converted> conv;
+    std::vector<WeightMatrix> mats;
+    for (int i = 0; i < 3; ++i) conv.push_back(convert(types[i], random_rows(types[i], rows[i], cols, 40 + i), rows[i], cols));
+    for (int i = 0; i < 3; ++i) mats.push_back(conv[size_t(i)].matrix(rows[i], cols));
+    std::mt19937 rng(8);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (int64_t m : {1, 4, 12}) {  // 12 rows: not fused, each product on its own
+        INFO("m = " << m);
+        std::vector<float> x(size_t(m * cols));
+        for (float &v : x) v = dist(rng);
+        std::vector<std::vector<float>> one(3), group(3);
+        const WeightMatrix *ws[3];
+        float *ys[3];
+        for (int i = 0; i < 3; ++i) {
+            one[size_t(i)].assign(size_t(m * rows[i]), NAN);
+            group[size_t(i)].assign(size_t(m * rows[i]), NAN);
+            cache.run(x.data(), m, mats[size_t(i)], one[size_t(i)].data());
+            ws[i] = &mats[size_t(i)];
+            ys[i] = group[size_t(i)].data();
+        }
+        cache.run_group(x.data(), m, ws, ys, 3);
+        for (int i = 0; i < 3; ++i) CHECK(group[size_t(i)] == one[size_t(i)]);
+    }
+}
