@@ -96,6 +96,47 @@ def heldout_section(multiples, positions=65536):
     return lines
 
 
+def block_section(trials):
+    """Block-shared prefill (--prefill block) against the faithful per-token rule."""
+    info = run_json("info", "-m", DEMO)
+    T = info["context_length"]
+    lines = ["## Block-shared prefill against the faithful per-token rule", "",
+             "`--prefill block`: all tokens of a chunk (within one evaluation call) share the selection of their "
+             "mean query (docs/ATTENTION.md); decoding (one token per call) is unchanged. Same texts, prompts and "
+             "defaults as the sections above.", "",
+             "| measure | faithful `--prefill token` | `--prefill block` |", "|---|---|---|"]
+    for n in (4096, 16384):
+        cells = []
+        for pm in ("token", "block"):
+            out = run_json("perplexity", "-m", STORIES, "-f", LONG_TEXT, "--ctx", n, "--attention", "longheads",
+                           "--prefill", pm)
+            cells.append(f"{out['ppl']:.3f}")
+            print(f"block: stories ppl {n} {pm}: {out['ppl']:.3f}", flush=True)
+        lines.append(f"| stories260K perplexity, {n} tokens | " + " | ".join(cells) + " |")
+    for mult in (8, 32):
+        n = mult * T
+        for label, flags in PASSKEY_COLUMNS[2:]:
+            cells = []
+            for pm in ("token", "block"):
+                out = run_json("perplexity", "-m", DEMO, "-f", HELDOUT_TEXT, "--ctx", n, "--sequences", 65536 // n,
+                               *flags, "--prefill", pm)
+                cells.append(f"{out['ppl']:.3f}")
+                print(f"block: heldout {label} {mult}x {pm}: {out['ppl']:.3f}", flush=True)
+            lines.append(f"| demo held-out perplexity, {mult}x T, {label} | " + " | ".join(cells) + " |")
+    for mult in (8, 32):
+        n = mult * T
+        for label, flags in PASSKEY_COLUMNS[2:]:
+            cells = []
+            for pm in ("token", "block"):
+                out = run_json("passkey", "-m", DEMO, "--length", n, "--trials", trials, "--seed", 1, *flags,
+                               "--prefill", pm)
+                cells.append(f"{out['accuracy'] * 100:.0f} %")
+                print(f"block: passkey {label} {mult}x {pm}: {out['accuracy']:.2f}", flush=True)
+            lines.append(f"| demo passkey, {mult}x T, {label} ({trials} trials) | " + " | ".join(cells) + " |")
+    lines += ["", "Speed of the two prefill modes: `bench/variants.py`.", ""]
+    return lines
+
+
 def passkey_section(multiples, trials):
     info = run_json("info", "-m", DEMO)
     T = info["context_length"]
@@ -136,6 +177,8 @@ def main():
     ap.add_argument("--skip-ppl", action="store_true")
     ap.add_argument("--skip-sweep", action="store_true")
     ap.add_argument("--skip-heldout", action="store_true")
+    ap.add_argument("--block", action="store_true",
+                    help="also compare block-shared prefill with the faithful rule (not in the current doc)")
     ap.add_argument("--trials", type=int, default=20)
     args = ap.parse_args()
     lines = ["# Results", "", f"Made by `/usr/bin/python3 bench/make_results.py` on {datetime.date.today()} "
@@ -148,6 +191,8 @@ def main():
         lines += heldout_section([1, 8] if args.quick else [1, 8, 32])
     if not args.skip_passkey and DEMO.exists():
         lines += passkey_section([1, 8] if args.quick else [1, 8, 16, 32, 64], 3 if args.quick else args.trials)
+    if args.block and DEMO.exists():
+        lines += block_section(3 if args.quick else args.trials)
     out = REPO / "docs" / "RESULTS.md"
     out.write_text("\n".join(lines))
     print(f"wrote {out}")
