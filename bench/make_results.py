@@ -113,26 +113,20 @@ def block_section(trials):
             cells.append(f"{out['ppl']:.3f}")
             print(f"block: stories ppl {n} {pm}: {out['ppl']:.3f}", flush=True)
         lines.append(f"| stories260K perplexity, {n} tokens | " + " | ".join(cells) + " |")
-    for mult in (8, 32):
-        n = mult * T
-        for label, flags in PASSKEY_COLUMNS[2:]:
-            cells = []
-            for pm in ("token", "block"):
-                out = run_json("perplexity", "-m", DEMO, "-f", HELDOUT_TEXT, "--ctx", n, "--sequences", 65536 // n,
-                               *flags, "--prefill", pm)
-                cells.append(f"{out['ppl']:.3f}")
-                print(f"block: heldout {label} {mult}x {pm}: {out['ppl']:.3f}", flush=True)
-            lines.append(f"| demo held-out perplexity, {mult}x T, {label} | " + " | ".join(cells) + " |")
-    for mult in (8, 32):
-        n = mult * T
-        for label, flags in PASSKEY_COLUMNS[2:]:
-            cells = []
-            for pm in ("token", "block"):
-                out = run_json("passkey", "-m", DEMO, "--length", n, "--trials", trials, "--seed", 1, *flags,
-                               "--prefill", pm)
-                cells.append(f"{out['accuracy'] * 100:.0f} %")
-                print(f"block: passkey {label} {mult}x {pm}: {out['accuracy']:.2f}", flush=True)
-            lines.append(f"| demo passkey, {mult}x T, {label} ({trials} trials) | " + " | ".join(cells) + " |")
+    # (row label, CLI command, result field, format) per length and LongHeads score.
+    measures = [("demo held-out perplexity", lambda n, f: ("perplexity", "-m", DEMO, "-f", HELDOUT_TEXT, "--ctx", n,
+                                                             "--sequences", 65536 // n, *f), "ppl", "{:.3f}"),
+                (f"demo passkey ({trials} trials)", lambda n, f: ("passkey", "-m", DEMO, "--length", n, "--trials",
+                                                                  trials, "--seed", 1, *f), "accuracy", "{:.0%}")]
+    for what, command, field, form in measures:
+        for mult in (8, 32):
+            for label, flags in PASSKEY_COLUMNS[2:]:
+                cells = []
+                for pm in ("token", "block"):
+                    out = run_json(*command(mult * T, [*flags, "--prefill", pm]))
+                    cells.append(form.format(out[field]))
+                    print(f"block: {what} {label} {mult}x {pm}: {out[field]}", flush=True)
+                lines.append(f"| {what}, {mult}x T, {label} | " + " | ".join(cells) + " |")
     lines += ["", "Speed of the two prefill modes: `bench/variants.py`.", ""]
     return lines
 

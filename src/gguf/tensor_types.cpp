@@ -207,19 +207,6 @@ void deq_q8_0(const uint8_t *src, float *dst, int64_t nb) {
     }
 }
 
-// The 8 six-bit scales and 8 six-bit mins of q4_K / q5_K, packed in 12 bytes:
-//   bytes 0-3:  scale j (j < 4) in bits 0-5, bits 4-5 of scale j+4 in bits 6-7
-//   bytes 4-7:  min j   (j < 4) in bits 0-5, bits 4-5 of min j+4   in bits 6-7
-//   bytes 8-11: low 4 bits of scale j+4 in bits 0-3, low 4 bits of min j+4 in bits 4-7
-inline void unpack_k4_scales(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) {
-    for (int j = 0; j < 4; ++j) {
-        sc[j] = q[j] & 63;
-        mn[j] = q[j + 4] & 63;
-        sc[j + 4] = static_cast<uint8_t>((q[j + 8] & 0x0f) | ((q[j] >> 6) << 4));
-        mn[j + 4] = static_cast<uint8_t>((q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4));
-    }
-}
-
 // q4_K: d, dmin, scales[12], qs[128]. Four chunks of 64 elements: chunk c takes qs[32c .. 32c+31],
 // low nibbles are elements 64c + l (sub-block 2c), high nibbles 64c + 32 + l (sub-block 2c+1).
 // Element = d * scale * q - dmin * min.
@@ -306,6 +293,20 @@ void deq_q6_K(const uint8_t *src, float *dst, int64_t nb) {
 }
 
 }  // namespace
+
+// The 8 six-bit scales and 8 six-bit mins of q4_K / q5_K, packed in 12 bytes:
+//   bytes 0-3:  scale j (j < 4) in bits 0-5, bits 4-5 of scale j+4 in bits 6-7
+//   bytes 4-7:  min j   (j < 4) in bits 0-5, bits 4-5 of min j+4   in bits 6-7
+//   bytes 8-11: low 4 bits of scale j+4 in bits 0-3, low 4 bits of min j+4 in bits 4-7
+void unpack_k4_scales(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) {
+    for (int j = 0; j < 4; ++j) {
+        sc[j] = q[j] & 63;
+        mn[j] = q[j + 4] & 63;
+        sc[j + 4] = static_cast<uint8_t>((q[j + 8] & 0x0f) | ((q[j] >> 6) << 4));
+        mn[j + 4] = static_cast<uint8_t>((q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4));
+    }
+}
+
 
 const TensorTypeTraits *tensor_type_traits(uint32_t type) {
     if (type >= kTraitsCount || kTraits[type].name == nullptr) return nullptr;

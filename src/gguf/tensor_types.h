@@ -44,6 +44,9 @@ size_t tensor_row_bytes(TensorType type, int64_t n);
 // Convert n elements (n a multiple of the block size) starting at src to float.
 void dequantize_row(TensorType type, const void *src, float *dst, int64_t n);
 
+// The 8 six-bit scales and 8 six-bit mins packed in the 12-byte field of a q4_K / q5_K block.
+void unpack_k4_scales(const uint8_t *packed, uint8_t sc[8], uint8_t mn[8]);
+
 // IEEE half / bfloat16 helpers shared by the dequantizers and the kernels.
 float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);

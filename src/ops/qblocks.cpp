@@ -28,16 +28,6 @@ inline uint32_t u32_at(const uint8_t *p) {
     return v;
 }
 
-// Same packing as ggml's q4_K/q5_K 12-byte scale field (see tensor_types.cpp).
-void unpack_k_scales(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) {
-    for (int j = 0; j < 4; ++j) {
-        sc[j] = q[j] & 63;
-        mn[j] = q[j + 4] & 63;
-        sc[j + 4] = static_cast<uint8_t>((q[j + 8] & 0x0f) | ((q[j] >> 6) << 4));
-        mn[j + 4] = static_cast<uint8_t>((q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4));
-    }
-}
-
 // ggml's 32-element nibble order: element j is the low nibble of qs[j], element j + 16 the high.
 void nibbles32(const uint8_t *qs, uint8_t *u) {
     for (int j = 0; j < 16; ++j) {
@@ -160,7 +150,7 @@ void convert_row(TensorType type, const void *src_row, int64_t cols, uint8_t *u,
                 const float d = half_at(src);
                 const float dmin = half_at(src + 2);
                 uint8_t sc[8], mn[8];
-                unpack_k_scales(src + 4, sc, mn);
+                unpack_k4_scales(src + 4, sc, mn);
                 const uint8_t *qh = src + 16;
                 const uint8_t *qs = src + (five ? 48 : 16);
                 for (int s = 0; s < 8; ++s) {

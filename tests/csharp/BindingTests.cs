@@ -245,6 +245,19 @@ public static class BindingTests
             }
         });
 
+        Test("kv types", () =>
+        {
+            CheckEq(KvType.F32, new ContextOptions().KvType, "default KvType");
+            foreach (var kv in new[] { KvType.BF16, KvType.Q8 })
+                using (var ctx = model.CreateContext(new ContextOptions { KvType = kv }))
+                {
+                    CheckEq(kv, ctx.Options.KvType, "KvType reported");
+                    Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 8, Temperature = 0 })), kv + " cache generates text");
+                }
+            var bad = ExpectError(() => model.CreateContext(new ContextOptions { KvType = (KvType)9 }));
+            CheckEq(Status.InvalidArgument, bad.Status, "bad KvType status");
+        });
+
         Test("chunk score", () =>
         {
             CheckEq(ChunkScore.Faithful, new ContextOptions().ChunkScore, "default ChunkScore");

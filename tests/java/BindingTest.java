@@ -7,6 +7,7 @@ import ai.longheads.Context;
 import ai.longheads.ContextOptions;
 import ai.longheads.GenerateOptions;
 import ai.longheads.GenerationStream;
+import ai.longheads.KvType;
 import ai.longheads.LongHeads;
 import ai.longheads.LongHeadsException;
 import ai.longheads.Model;
@@ -252,6 +253,17 @@ public final class BindingTest {
             try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(2048).chunkSize(32).attnLen(256))) {
                 checkEq(32, ctx.options().getChunkSize(), "chunk size");
                 check(ctx.generate(PROMPT, new GenerateOptions().maxTokens(8).temperature(0f)) != null, "longheads generate");
+            }
+        });
+
+        test("kv types", () -> {
+            checkEq(KvType.F32, new ContextOptions().getKvType(), "default kv type");
+            for (KvType kv : new KvType[] {KvType.BF16, KvType.Q8}) {
+                try (Context ctx = model.newContext(new ContextOptions().kvType(kv))) {
+                    checkEq(kv, ctx.options().getKvType(), "kv type reported");
+                    String text = ctx.generate(PROMPT, new GenerateOptions().maxTokens(8).temperature(0f));
+                    check(text != null && !text.isEmpty(), kv + " cache generates text");
+                }
             }
         });
 

@@ -83,6 +83,12 @@ public:
         std::memcpy(b.data(), v.data(), b.size());
         return tensor(name, uint32_t(lh::TensorType::F32), std::move(dims), std::move(b));
     }
+    // Largest |value| of the 32-element block starting at i.
+    static float block_amax(const std::vector<float> &v, size_t i) {
+        float amax = 0;
+        for (size_t j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[i + j]));
+        return amax;
+    }
     // Values stored as `type` (F32, F16, BF16, Q8_0 or Q4_0; the quantized ones need dims[0] % 32 == 0).
     GgufBuilder &tensor_as(const std::string &name, lh::TensorType type, std::vector<int64_t> dims,
                            const std::vector<float> &v) {
@@ -96,9 +102,7 @@ public:
             }
         } else if (type == lh::TensorType::Q8_0) {
             for (size_t i = 0; i < v.size(); i += 32) {
-                float amax = 0;
-                for (size_t j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[i + j]));
-                const float d = amax / 127.0f;
+                const float d = block_amax(v, i) / 127.0f;
                 const uint16_t dh = lh::float_to_half(d);
                 b.push_back(uint8_t(dh & 0xff));
                 b.push_back(uint8_t(dh >> 8));
@@ -109,9 +113,7 @@ public:
             }
         } else if (type == lh::TensorType::Q4_0) {
             for (size_t i = 0; i < v.size(); i += 32) {
-                float amax = 0;
-                for (size_t j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[i + j]));
-                const float d = amax / 7.0f;
+                const float d = block_amax(v, i) / 7.0f;
                 const uint16_t dh = lh::float_to_half(d);
                 b.push_back(uint8_t(dh & 0xff));
                 b.push_back(uint8_t(dh >> 8));
