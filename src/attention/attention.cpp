@@ -170,18 +170,19 @@ uint64_t Attention::Impl::carve(float *base, AttnScratch *s) const {
         x.chunk_out = take(dd);
     }
     if (lh_mode) {
-        x.blk.scores = x.sub.scores = take(2 * attn::kTile + w * attn::kBlock);
-        x.blk.m = take(w);
-        x.blk.l = take(w);
-        x.blk.o = take(w * dd);
-        x.sub.m = take(w);
-        x.sub.l = take(w);
-        x.sub.o = take(w * dd);
-        x.qblk = take(w * dd);
-        x.sels = reinterpret_cast<int32_t *>(take(w * static_cast<uint64_t>(I.max_selected)));
-        x.n_sel = reinterpret_cast<int32_t *>(take(w));
-        x.ptr = reinterpret_cast<int32_t *>(take(w));
-        x.rows = reinterpret_cast<int32_t *>(take(w));
+        const uint64_t rows = w * G;  // (token, query head) rows of one chunk and KV head
+        x.blk.scores = x.sub.scores = take(2 * attn::kTile + rows * attn::kBlock);
+        x.blk.m = take(rows);
+        x.blk.l = take(rows);
+        x.blk.o = take(rows * dd);
+        x.sub.m = take(rows);
+        x.sub.l = take(rows);
+        x.sub.o = take(rows * dd);
+        x.qblk = take(rows * dd);
+        x.sels = reinterpret_cast<int32_t *>(take(rows * static_cast<uint64_t>(I.max_selected)));
+        x.n_sel = reinterpret_cast<int32_t *>(take(rows));
+        x.ptr = reinterpret_cast<int32_t *>(take(rows));
+        x.rows = reinterpret_cast<int32_t *>(take(rows));
     }
     if (lh_mode && I.cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {
         const uint64_t nb = std::max<uint64_t>(1, attn::kBlock / w);

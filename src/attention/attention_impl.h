@@ -31,11 +31,12 @@ struct AttnScratch {
     attn::ScoredChunk *cand;  // max_chunks
     int32_t *sel;             // max_selected
     attn::Segment *segs;      // max_segments
-    attn::AttendBuffers blk;  // longheads: state of the w query rows of a chunk
-    attn::AttendBuffers sub;  // longheads: gathered rows (m, l, o only; scores shared with blk)
-    float *qblk;              // longheads: w * d rotated queries
-    int32_t *sels;            // longheads: w * max_selected selections
-    int32_t *n_sel, *ptr, *rows;  // longheads: w each
+    // longheads: one row per (token of a chunk, query head of the KV group): w * group rows.
+    attn::AttendBuffers blk;  // state of the rows
+    attn::AttendBuffers sub;  // gathered rows (m, l, o only; scores shared with blk)
+    float *qblk;              // rows * d rotated queries
+    int32_t *sels;            // rows * max_selected selections
+    int32_t *n_sel, *ptr, *rows;  // rows each
     float *key_scores;            // LH_CHUNK_SCORE_MAX_KEY: kTile slack, max(1, kBlock/w) * w, kTile slack
     float *qmax;                  // LH_CHUNK_SCORE_MAX_KEY: d, the query rotated at w-1
 };
@@ -129,7 +130,7 @@ struct Attention::Impl {
     void longheads_forward(const AttnBatch &b);
     void build_chunk_keys(const AttnBatch &b);
     void longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s);
-    void longheads_group(const AttnBatch &b, int32_t chunk, int32_t h, AttnScratch &s);
+    void longheads_group(const AttnBatch &b, int32_t chunk, int32_t kvh, AttnScratch &s);
     // Chunks of query head h (query q before RoPE) for a token of chunk m, by cfg.chunk_score.
     int32_t select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s, int32_t *out) const;
 };

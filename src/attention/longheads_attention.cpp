@@ -95,59 +95,64 @@ void segment(const kv::KvCache &kv, int32_t layer, int32_t kvh, int32_t d, int32
 
 }  // namespace
 
-// The tokens t >= B of chunk m in this batch, query head h. Each token selects its chunks
-// (or, block-shared, all use the selection of their mean query); then every selected chunk is
-// scored once for all the tokens that selected it (each query rotated for its own P), which
-// reads the chunk once instead of once per token, and each token's own chunk prefix comes last.
-// Per token this is exactly docs/ATTENTION.md: its chunks in ascending order, positions 0..P-1.
-void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, AttnScratch &s) {
-    const int32_t w = cfg.chunk_size, end = b.pos0 + b.n;
+// The tokens t >= B of chunk m in this batch, all G query heads of KV head kvh: one row per
+// (token, head), token-major (row r = i * G + gh). Each row selects its chunks (or, block-shared,
+// each head uses the selection of its mean query); then every selected chunk is scored once for
+// all the rows that selected it (each query rotated for its own P), so a chunk that several heads
+// of the group chose (always chunks 0 and m-1) is read once, not once per head. Each token's own
+// chunk prefix comes last, for its G heads at once (same positions for all of them). Per row
+// this is exactly docs/ATTENTION.md: its chunks in ascending order, positions 0..P-1.
+void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t kvh, AttnScratch &s) {
+    const int32_t w = cfg.chunk_size, end = b.pos0 + b.n, G = group;
     const int32_t lo = std::max(m * w, b.pos0), hi = std::min((m + 1) * w, end);
     const int32_t shared_lo = std::max(lo, cfg.begin_len);
-    if (h % group == 0)  // below B the group's heads share one pass over the keys
-        for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, h / group, s);
+    for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, kvh, s);
     if (shared_lo >= hi) return;
-    const int32_t n_g = hi - shared_lo, kvh = h / group, ms = max_selected;
+    const int32_t n_g = hi - shared_lo, n_rows_all = n_g * G, ms = max_selected, h0 = kvh * G;
+    auto query = [&](int32_t r) { return qrow(b, shared_lo + r / G - b.pos0, h0 + r % G); };
 
-    // 1. Selections: sel[r * ms ..] with n_sel[r] entries, ascending, last = m.
+    // 1. Selections: sels[r * ms ..] with n_sel[r] entries, ascending, last = m.
     if (cfg.prefill_mode == LH_PREFILL_BLOCK) {
-        float *qbar = s.qtmp;
-        std::fill(qbar, qbar + d, 0.0f);
-        for (int32_t t = shared_lo; t < hi; ++t) {
-            const float *q = qrow(b, t - b.pos0, h);
-            for (int32_t x = 0; x < d; ++x) qbar[x] += q[x];
-        }
-        const float inv = 1.0f / static_cast<float>(n_g);
-        for (int32_t x = 0; x < d; ++x) qbar[x] *= inv;
-        const int32_t n = select(b.layer, h, m, qbar, s, s.sel);
-        for (int32_t r = 0; r < n_g; ++r) {
-            std::copy(s.sel, s.sel + n, s.sels + static_cast<int64_t>(r) * ms);
-            s.n_sel[r] = n;
+        for (int32_t gh = 0; gh < G; ++gh) {
+            float *qbar = s.qtmp;
+            std::fill(qbar, qbar + d, 0.0f);
+            for (int32_t i = 0; i < n_g; ++i) {
+                const float *q = query(i * G + gh);
+                for (int32_t x = 0; x < d; ++x) qbar[x] += q[x];
+            }
+            const float inv = 1.0f / static_cast<float>(n_g);
+            for (int32_t x = 0; x < d; ++x) qbar[x] *= inv;
+            const int32_t n = select(b.layer, h0 + gh, m, qbar, s, s.sel);
+            for (int32_t i = 0; i < n_g; ++i) {
+                const int32_t r = i * G + gh;
+                std::copy(s.sel, s.sel + n, s.sels + static_cast<int64_t>(r) * ms);
+                s.n_sel[r] = n;
+            }
         }
     } else {
-        for (int32_t r = 0; r < n_g; ++r)
-            s.n_sel[r] = select(b.layer, h, m, qrow(b, shared_lo + r - b.pos0, h), s, s.sels + static_cast<int64_t>(r) * ms);
+        for (int32_t r = 0; r < n_rows_all; ++r)
+            s.n_sel[r] = select(b.layer, h0 + r % G, m, query(r), s, s.sels + static_cast<int64_t>(r) * ms);
     }
 
     // 2. Whole chunks, in ascending order, each for the rows that selected it.
-    attn::attend_begin(d, n_g, s.blk);
-    for (int32_t r = 0; r < n_g; ++r) s.ptr[r] = 0;
+    attn::attend_begin(d, n_rows_all, s.blk);
+    for (int32_t r = 0; r < n_rows_all; ++r) s.ptr[r] = 0;
     for (;;) {
         int32_t c = m;  // smallest pending chunk below m
-        for (int32_t r = 0; r < n_g; ++r) c = std::min(c, s.sels[static_cast<int64_t>(r) * ms + s.ptr[r]]);
+        for (int32_t r = 0; r < n_rows_all; ++r) c = std::min(c, s.sels[static_cast<int64_t>(r) * ms + s.ptr[r]]);
         if (c == m) break;
         int32_t n_rows = 0;
-        for (int32_t r = 0; r < n_g; ++r) {
+        for (int32_t r = 0; r < n_rows_all; ++r) {
             const int32_t k = s.ptr[r];
             if (s.sels[static_cast<int64_t>(r) * ms + k] != c) continue;
-            const int32_t t = shared_lo + r, P = (s.n_sel[r] - 1) * w + (t - m * w + 1);
-            rotate_queries(qrow(b, t - b.pos0, h), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
+            const int32_t t = shared_lo + r / G, P = (s.n_sel[r] - 1) * w + (t - m * w + 1);
+            rotate_queries(query(r), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
             s.rows[n_rows++] = r;
             ++s.ptr[r];
         }
         const attn::Segment sg{c * w, w, s.qblk};
-        if (n_rows == n_g) {  // every row: work on the state in place
-            segment(kv, b.layer, kvh, d, n_g, sg, s.blk, 0);
+        if (n_rows == n_rows_all) {  // every row: work on the state in place
+            segment(kv, b.layer, kvh, d, n_rows, sg, s.blk, 0);
             continue;
         }
         for (int32_t x = 0; x < n_rows; ++x) {  // gather the rows' state
@@ -167,17 +172,23 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t h, 
         }
     }
 
-    // 3. Each token's own chunk m, tokens m*w .. t, query at its local offset (= P-1 - slot*w).
-    for (int32_t r = 0; r < n_g; ++r) {
-        const int32_t t = shared_lo + r;
-        float *qr = s.qblk + static_cast<int64_t>(r) * d;
-        rotate_queries(qrow(b, t - b.pos0, h), 1, t - m * w, qr);
+    // 3. Each token's own chunk m, tokens m*w .. t, its G queries at the local offset t - m*w
+    //    (= P-1 - slot*w), then its G output rows (contiguous heads h0..h0+G-1).
+    for (int32_t i = 0; i < n_g; ++i) {
+        const int32_t t = shared_lo + i;
+        float *qr = s.qblk + static_cast<int64_t>(i) * G * d;
+        rotate_queries(qrow(b, t - b.pos0, h0), G, t - m * w, qr);
         const attn::Segment sg{m * w, t - m * w + 1, qr};
-        segment(kv, b.layer, kvh, d, 1, sg, s.blk, r);
+        segment(kv, b.layer, kvh, d, G, sg, s.blk, i * G);
+        const attn::AttendBuffers rows_i{s.blk.scores, s.blk.m + i * G, s.blk.l + i * G,
+                                         s.blk.o + static_cast<int64_t>(i) * G * d};
+        attn::attend_end(d, G, rows_i, orow(b, t - b.pos0, h0), d);
     }
-    attn::attend_end(d, n_g, s.blk, orow(b, shared_lo - b.pos0, h), static_cast<int64_t>(cfg.n_head) * d);
     if (hi == end)
-        set_last_selection(b.layer, h, s.sels + static_cast<int64_t>(n_g - 1) * ms, s.n_sel[n_g - 1]);
+        for (int32_t gh = 0; gh < G; ++gh) {
+            const int32_t r = (n_g - 1) * G + gh;
+            set_last_selection(b.layer, h0 + gh, s.sels + static_cast<int64_t>(r) * ms, s.n_sel[r]);
+        }
 }
 
 void Attention::Impl::longheads_forward(const AttnBatch &b) {
@@ -185,7 +196,7 @@ void Attention::Impl::longheads_forward(const AttnBatch &b) {
     const int32_t w = cfg.chunk_size;
     const int32_t m0 = b.pos0 / w, m1 = (b.pos0 + b.n - 1) / w;
     const int32_t n_chunks = m1 - m0 + 1;
-    const int64_t items = static_cast<int64_t>(cfg.n_head) * n_chunks;
+    const int64_t items = static_cast<int64_t>(cfg.n_head_kv) * n_chunks;
     for_each_item(items, grain_for(items), [&](int64_t item, AttnScratch &s) {
         longheads_group(b, m0 + static_cast<int32_t>(item % n_chunks), static_cast<int32_t>(item / n_chunks), s);
     });
