@@ -185,7 +185,10 @@ def bytes_per_token(info, cell, kv_elem):
             m = n // w
             n_sel = min(K - 3, max(m - 2, 0)) + 2  # chunk 0, m-1 and the best, plus the partial chunk m
             tokens = n_sel * w + w / 2
-            kv = 2 * nl * nh * d * tokens * kv_elem  # each query head reads its own selection
+            # The query heads of a KV group are attended together and a chunk several of them
+            # chose is read once, so a KV head reads between one selection (all its heads agree)
+            # and one per query head. The lower bound is what any exact implementation must read.
+            kv = 2 * nl * nkv * d * tokens * kv_elem
             chunk = nl * nh * m * d * 4.0  # f32 chunk keys, one per chunk and query head
     return dict(weights=weights, kv=kv, chunk=chunk, total=weights + kv + chunk)
 
@@ -309,7 +312,13 @@ def run_matrix(args, results_path):
                         skip_reason, skip_at = f"{status} at {ctx_label(n)}", n
                         continue
                     res = median_record(reps)
+                    # The machine's bandwidth drifts by tens of % within minutes (other tenants):
+                    # measure it right after each cell for that cell's % of the limit.
+                    bw_after, _, bw_err, _ = runner.run(["bench", "--membw", "-t", args.threads, "--json"],
+                                                        timeout=600)
                     rec = dict(base, status="ok", cmd=cmd_str, loadavg=loadavg(), **res)
+                    if bw_after and not bw_err:
+                        rec["membw_after"] = bw_after["membw_bytes_per_s"]
                     rec["bytes"] = bytes_per_token(info, rec, kv_elem(args.kv_type, info["head_dim"]))
                     emit(rec)
                     done.append(rec)
@@ -429,9 +438,10 @@ class Report:
                        and (att is None or k[2] == att)})
 
     def bw_pct(self, c):
-        if not c or not self.bw or not c.get("decode_tok_s"):
+        bw = c and (c.get("membw_after") or self.bw)
+        if not c or not bw or not c.get("decode_tok_s"):
             return None
-        return 100.0 * c["bytes"]["total"] * c["decode_tok_s"] / self.bw
+        return 100.0 * c["bytes"]["total"] * c["decode_tok_s"] / bw
 
     def mem_ratio(self, c):
         if not c:
@@ -510,7 +520,8 @@ class Report:
              + (" (**busy: other jobs were running, figures are noisy**)" if max(la0[0], la1[0]) > 2.5 else "") + ".",
              f"- Read bandwidth (`longheads bench --membw -t {m.get('threads')}`): "
              f"{fmt(self.bw_start and self.bw_start / 1e9, 2)} GB/s at the start, "
-             f"{fmt(self.bw_end and self.bw_end / 1e9, 2)} GB/s at the end; the start figure is used below.",
+             f"{fmt(self.bw_end and self.bw_end / 1e9, 2)} GB/s at the end, and again right after each cell: a "
+             "cell's `% BW` uses the figure measured right after it (the start figure if that is missing).",
              f"- Time box: a cell predicted (from the smaller contexts of its series) to take more than "
              f"{m.get('time_limit_full_s', 0):.0f} s (full) / {m.get('time_limit_lh_s', 0):.0f} s (longheads) is "
              "skipped with the larger contexts of its series (listed at the end). Each cell is one process: "
@@ -554,8 +565,13 @@ class Report:
             d1, d32 = self.value(main, prec, "longheads", 1024, "decode_tok_s"), \
                 self.value(main, prec, "longheads", 32768, "decode_tok_s")
             r = d32 / d1 if d1 and d32 else None
+            c1, c32 = self.ok(main, prec, "longheads", 1024), self.ok(main, prec, "longheads", 32768)
+            b1, b32 = c1 and c1.get("membw_after"), c32 and c32.get("membw_after")
+            rn = r * b1 / b32 if r and b1 and b32 else None
+            note = (f" (per GB/s of the bandwidth measured after each cell, {b32 / 1e9:.1f} and {b1 / 1e9:.1f}: "
+                    f"{fmt(rn, 2)})" if rn else "")
             L.append(f"| longheads decode at 32K ≥ 0.8 × decode at 1K | {main} | {prec} | "
-                     f"{fmt(d32, 2)} / {fmt(d1, 2)} tok/s = **{fmt(r, 2)}** | {verdict(r, r and r >= 0.8)} |")
+                     f"{fmt(d32, 2)} / {fmt(d1, 2)} tok/s = **{fmt(r, 2)}**{note} | {verdict(r, r and r >= 0.8)} |")
         for prec in self.precisions:
             if not main:
                 break
@@ -668,7 +684,8 @@ class Report:
             L += [f"### {m}, precision {prec}", "",
                   "| context | full prefill s | full prefill tok/s | full decode tok/s | full % BW | "
                   "LH prefill s | LH prefill tok/s | LH decode tok/s | LH % BW | LH bytes/token MB | LH KV MB | "
-                  "LH peak RSS GiB (vs W+KV) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "LH peak RSS GiB (vs W+KV) | read GB/s after (full / LH) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
             for n in ctxs:
                 row = [ctx_label(n)]
                 for att in ("full", "longheads"):
@@ -684,6 +701,8 @@ class Report:
                     else:
                         why = "not run" if cell is None else cell["status"]
                         row += [why, "", "", ""] + (["", "", ""] if att == "longheads" else [])
+                bws = [self.ok(m, prec, att, n) for att in ("full", "longheads")]
+                row.append(" / ".join(fmt(c and c.get("membw_after") and c["membw_after"] / 1e9, 1) for c in bws))
                 L.append("| " + " | ".join(row) + " |")
             L.append("")
         # plots
@@ -716,9 +735,12 @@ class Report:
                 "quantized blocks kept as such, see README), less `token_embd` (one row of it is read per token);",
                 "- full: the whole KV cache at depth N, once per KV head (the kernel shares each load between the "
                 "query heads of a group): 2 × layers × KV heads × head dim × N × element size;",
-                "- longheads, N ≥ B: each query head's own selection, K − 1 whole chunks plus on average half of "
-                "the current one (counted once per query head, since heads of a group select independently), "
-                "plus all chunk keys (f32, one per chunk and query head); below B the full formula;",
+                "- longheads, N ≥ B: one selection per KV head, K − 1 whole chunks plus on average half of "
+                "the current one, plus all chunk keys (f32, one per chunk and query head); below B the full "
+                "formula. The query heads of a group select independently, but the engine attends them together "
+                "and reads a chunk that several of them chose once, so a KV head reads between one selection "
+                "(all its heads agree) and one per query head (all differ). The lower bound is the least any "
+                "exact implementation must read, so `% BW` here is conservative;",
                 "- KV element size 4 bytes (engine default f32), 2 with `--kv-type bf16`, 1 + 4/head dim with "
                 "`--kv-type q8`.", "",
                 "Activations, the RoPE table and the logits are left out (small). Peak RSS is `VmHWM` of the "
