@@ -80,21 +80,24 @@ def main():
          "KV bytes per cached token and head: f32 4·d, bf16 2·d, q8 d + 4 (int8 and one float scale), for "
          "keys and values each. Block-shared prefill (`--prefill block`): all tokens of a chunk share one "
          "selection (docs/ATTENTION.md); its quality against the faithful rule is in docs/RESULTS.md.", "",
-         f"| attention | context | variant | KV MiB | prefill s | prefill vs {base} | decode tok/s | decode vs {base} "
-         "| peak RSS GiB |",
-         "|---|---|---|---|---|---|---|---|---|"]
+         f"| attention | context | variant | KV MiB | KV bytes per token | prefill s | prefill vs {base} | decode tok/s "
+         f"| decode vs {base} | peak RSS GiB |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
     for attention, n, res in rows:
         b = res.get(base)
         for name, _ in variants:
             r = res.get(name)
             if not r:
-                L.append(f"| {attention} | {rb.ctx_label(n)} | {name} | failed | | | | | |")
+                L.append(f"| {attention} | {rb.ctx_label(n)} | {name} | failed | | | | | | |")
                 continue
             pr = f"{b['prefill_s'] / r['prefill_s']:.2f}x faster" if b and name != base else "—"
             dr = f"{r['decode_tok_s'] / b['decode_tok_s']:.2f}x" if b and name != base else "—"
-            L.append(f"| {attention} | {rb.ctx_label(n)} | {name} | {r['kv_bytes'] / 2**20:.0f} | {r['prefill_s']:.1f} | "
+            per_token = r['kv_bytes'] / (n + args.gen)  # the bench sizes the cache for ctx + gen tokens
+            L.append(f"| {attention} | {rb.ctx_label(n)} | {name} | {r['kv_bytes'] / 2**20:.0f} | {per_token:,.0f} | "
+                     f"{r['prefill_s']:.1f} | "
                      f"{pr} | {r['decode_tok_s']:.2f} | {dr} | {r['peak_rss_bytes'] / 2**30:.2f} |")
-    L += ["", "KV MiB is the engine's `kv_bytes` (cache, chunk keys and RoPE table); chunk keys stay f32.", ""]
+    L += ["", "KV MiB is the engine's `kv_bytes` (cache, chunk keys and RoPE table; chunk keys stay f32) for "
+          "context + decoded tokens; per token is that divided by their number.", ""]
     pathlib.Path(args.doc).write_text("\n".join(L) + "\n")
     rb.log(f"wrote {args.doc}")
 
