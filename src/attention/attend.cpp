@@ -1,5 +1,6 @@
 // Tiled score, value and online-softmax kernels (see kernels.h).
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "attention/kernels.h"
@@ -52,6 +53,74 @@ void tile_scores_gb(const T *kt, int32_t d, int64_t a, int64_t b, const float *q
     }
 }
 
+#if defined(__AVX512BF16__)
+constexpr int32_t kMaxBf16Dim = 256;  // query pairs kept on the stack
+
+// LONGHEADS_BF16_DOT=0 keeps bf16 keys on the f32 FMA path (side-by-side measurements, checks).
+bool bf16_dot_disabled() {
+    static const bool off = [] {
+        const char *e = std::getenv("LONGHEADS_BF16_DOT");
+        return e != nullptr && e[0] == '0';
+    }();
+    return off;
+}
+
+// bf16 keys with AVX512-BF16: dimensions x and x+1 of a tile's 16 tokens are two adjacent rows of
+// 16, so one 64-byte load and one permute put each token's pair side by side, and one vdpbf16ps
+// adds both products for 16 tokens (an f32 FMA path converts and multiplies one dimension at a
+// time). The queries are rounded to bf16 for this, as the keys already are; sums stay f32.
+template <int GB>
+void tile_scores_bf16(const uint16_t *kt, int32_t d, int64_t a, int64_t b, const float *q, float *s, int64_t stride) {
+    constexpr int S = GB >= 4 ? 1 : 4 / GB;
+    const int32_t pairs = d / 2;
+    alignas(64) uint32_t qp[GB][kMaxBf16Dim / 2];
+    #pragma GCC unroll 16
+    for (int g = 0; g < GB; ++g)
+        for (int32_t x = 0; x < d; x += 16)
+            _mm256_store_si256(reinterpret_cast<__m256i *>(&qp[g][x / 2]),
+                               (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(q + g * d + x)));
+    // Lane 2t takes token t of the first row, lane 2t+1 token t of the second.
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    for (int64_t base = a / kTile * kTile; base < b; base += kTile) {
+        const uint16_t *tile = kt + base * d;
+        __m512 acc[GB][S];
+        #pragma GCC unroll 16
+        for (int g = 0; g < GB; ++g)
+            #pragma GCC unroll 16
+            for (int u = 0; u < S; ++u) acc[g][u] = _mm512_setzero_ps();
+        int32_t p = 0;
+        for (; p + S <= pairs; p += S)
+            #pragma GCC unroll 16
+            for (int u = 0; u < S; ++u) {
+                const __m512i k = _mm512_permutexvar_epi16(
+                    interleave, _mm512_loadu_si512(tile + static_cast<int64_t>(2 * (p + u)) * kTile));
+                #pragma GCC unroll 16
+                for (int g = 0; g < GB; ++g)
+                    acc[g][u] = _mm512_dpbf16_ps(acc[g][u], (__m512bh)k,
+                                                 (__m512bh)_mm512_set1_epi32(static_cast<int>(qp[g][p + u])));
+            }
+        for (; p < pairs; ++p) {
+            const __m512i k = _mm512_permutexvar_epi16(interleave, _mm512_loadu_si512(tile + static_cast<int64_t>(2 * p) * kTile));
+            #pragma GCC unroll 16
+            for (int g = 0; g < GB; ++g)
+                acc[g][0] = _mm512_dpbf16_ps(acc[g][0], (__m512bh)k,
+                                             (__m512bh)_mm512_set1_epi32(static_cast<int>(qp[g][p])));
+        }
+        const int lo = static_cast<int>((a > base ? a : base) - base);
+        const int hi = static_cast<int>((b < base + kTile ? b : base + kTile) - base);
+        const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+        #pragma GCC unroll 16
+        for (int g = 0; g < GB; ++g) {
+            __m512 r = acc[g][0];
+            #pragma GCC unroll 16
+            for (int u = 1; u < S; ++u) r = _mm512_add_ps(r, acc[g][u]);
+            _mm512_mask_storeu_ps(s + g * stride + (base - a), mask, r);
+        }
+    }
+}
+#endif
+
 // v points at column c0 of the value rows (rows of row_elems<T>(d) elements).
 template <int GB, int CB, class T>
 void values_gc(const T *v, int32_t d, int32_t c0, int64_t a, int32_t n, const float *p, int64_t stride, float *o) {
@@ -98,6 +167,27 @@ template <class T> ValuesFn<T> values_fn(int gb, int cb) {
 template <class T>
 void tile_scores(const T *key_tiles, int32_t d, int64_t a, int64_t b, const float *q, int32_t G, float *s,
                  int64_t stride) {
+#if defined(__AVX512BF16__)
+    if constexpr (std::is_same<T, uint16_t>::value) {
+        if (d % 16 == 0 && d <= kMaxBf16Dim && !bf16_dot_disabled()) {
+            for (int32_t g0 = 0; g0 < G; g0 += 8) {
+                const float *qg = q + static_cast<int64_t>(g0) * d;
+                float *sg = s + g0 * stride;
+                switch (G - g0 < 8 ? G - g0 : 8) {
+                case 1: tile_scores_bf16<1>(key_tiles, d, a, b, qg, sg, stride); break;
+                case 2: tile_scores_bf16<2>(key_tiles, d, a, b, qg, sg, stride); break;
+                case 3: tile_scores_bf16<3>(key_tiles, d, a, b, qg, sg, stride); break;
+                case 4: tile_scores_bf16<4>(key_tiles, d, a, b, qg, sg, stride); break;
+                case 5: tile_scores_bf16<5>(key_tiles, d, a, b, qg, sg, stride); break;
+                case 6: tile_scores_bf16<6>(key_tiles, d, a, b, qg, sg, stride); break;
+                case 7: tile_scores_bf16<7>(key_tiles, d, a, b, qg, sg, stride); break;
+                default: tile_scores_bf16<8>(key_tiles, d, a, b, qg, sg, stride); break;
+                }
+            }
+            return;
+        }
+    }
+#endif
 #if defined(__AVX512F__)
     for (int32_t g0 = 0; g0 < G; g0 += 8) {
         const float *qg = q + static_cast<int64_t>(g0) * d;

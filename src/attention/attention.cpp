@@ -185,9 +185,11 @@ uint64_t Attention::Impl::carve(float *base, AttnScratch *s) const {
         x.rows = reinterpret_cast<int32_t *>(take(rows));
     }
     if (lh_mode && I.cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {
-        const uint64_t nb = std::max<uint64_t>(1, attn::kBlock / w);
-        x.key_scores = take(nb * w + 2 * attn::kTile) + attn::kTile;
-        x.qmax = take(dd);
+        const int32_t R = attn::kMaxKeyRows;
+        x.key_scores = take(static_cast<uint64_t>(attn::max_key_tmp_floats(static_cast<int32_t>(w), R)) + attn::kTile);
+        if (x.key_scores) x.key_scores += attn::kTile;
+        x.qmax = take(R * dd);
+        x.cand_rows = take(static_cast<uint64_t>(R) * static_cast<uint64_t>(I.max_chunks));
     }
     x.cand_scores = take(static_cast<uint64_t>(I.max_chunks) + 2 * attn::kTile);
     if (x.cand_scores) x.cand_scores += attn::kTile;

@@ -37,8 +37,9 @@ struct AttnScratch {
     float *qblk;              // rows * d rotated queries
     int32_t *sels;            // rows * max_selected selections
     int32_t *n_sel, *ptr, *rows;  // rows each
-    float *key_scores;            // LH_CHUNK_SCORE_MAX_KEY: kTile slack, max(1, kBlock/w) * w, kTile slack
-    float *qmax;                  // LH_CHUNK_SCORE_MAX_KEY: d, the query rotated at w-1
+    float *key_scores;            // LH_CHUNK_SCORE_MAX_KEY: kTile slack, attn::max_key_tmp_floats(w, kMaxKeyRows)
+    float *qmax;                  // LH_CHUNK_SCORE_MAX_KEY: kMaxKeyRows * d, queries rotated at w-1
+    float *cand_rows;             // LH_CHUNK_SCORE_MAX_KEY: kMaxKeyRows * max_chunks candidate scores
 };
 
 // One forward() call: the tensors of the batch for one layer.
@@ -133,6 +134,11 @@ struct Attention::Impl {
     void longheads_group(const AttnBatch &b, int32_t chunk, int32_t kvh, AttnScratch &s);
     // Chunks of query head h (query q before RoPE) for a token of chunk m, by cfg.chunk_score.
     int32_t select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s, int32_t *out) const;
+    // LH_CHUNK_SCORE_MAX_KEY for rows [r0, r0 + R) of longheads_group (R <= kMaxKeyRows), one pass
+    // over the KV head's keys for all of them: n_sel[r], sels[r * max_selected ..].
+    template <class Query>
+    void select_max_key_rows(int32_t layer, int32_t kvh, int32_t m, int32_t r0, int32_t R, const Query &query,
+                             AttnScratch &s) const;
 };
 
 }  // namespace lh

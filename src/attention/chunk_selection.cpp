@@ -33,18 +33,34 @@ int32_t select_from_scores(const float *scores, int32_t m, int32_t n_best, Score
     return n;
 }
 
+namespace {
+int32_t chunks_per_pass(int32_t w) { return std::max(1, kBlock / w); }
+}  // namespace
+
+int64_t max_key_tmp_floats(int32_t w, int32_t R) {
+    return static_cast<int64_t>(R) * chunks_per_pass(w) * w + kTile;
+}
+
 template <class T>
-void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const float *qr, float *tmp, float *scores) {
-    const int32_t nb = std::max(1, kBlock / w);
+void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const float *qr, int32_t R, float *tmp,
+                    float *scores, int64_t stride) {
+    const int32_t nb = chunks_per_pass(w);
+    const int64_t row = static_cast<int64_t>(nb) * w;  // tmp floats per query row
     for (int32_t j0 = 1; j0 <= m - 2; j0 += nb) {
         const int32_t j1 = std::min(m - 1, j0 + nb);  // chunks [j0, j1)
-        tile_scores(key_tiles, d, static_cast<int64_t>(j0) * w, static_cast<int64_t>(j1) * w, qr, 1, tmp, 0);
-        for (int32_t j = j0; j < j1; ++j) scores[j - 1] = max_of(tmp + static_cast<int64_t>(j - j0) * w, w);
+        tile_scores(key_tiles, d, static_cast<int64_t>(j0) * w, static_cast<int64_t>(j1) * w, qr, R, tmp, row);
+        for (int32_t r = 0; r < R; ++r)
+            for (int32_t j = j0; j < j1; ++j)
+                scores[r * stride + j - 1] = max_of(tmp + r * row + static_cast<int64_t>(j - j0) * w, w);
     }
 }
 
-template void max_key_scores<float>(const float *, int32_t, int32_t, int32_t, const float *, float *, float *);
-template void max_key_scores<uint16_t>(const uint16_t *, int32_t, int32_t, int32_t, const float *, float *, float *);
-template void max_key_scores<int8_t>(const int8_t *, int32_t, int32_t, int32_t, const float *, float *, float *);
+#define LH_INSTANTIATE(T)                                                                                   \
+    template void max_key_scores<T>(const T *, int32_t, int32_t, int32_t, const float *, int32_t, float *, \
+                                    float *, int64_t);
+LH_INSTANTIATE(float)
+LH_INSTANTIATE(uint16_t)
+LH_INSTANTIATE(int8_t)
+#undef LH_INSTANTIATE
 
 }  // namespace lh::attn

@@ -21,10 +21,14 @@ int32_t select_chunks(const float *q, const float *chunk_keys, int32_t d, int32_
 // The same selection from given candidate scores: scores[j - 1] is the score of chunk j, 1 <= j <= m-2.
 int32_t select_from_scores(const float *scores, int32_t m, int32_t n_best, ScoredChunk *scratch, int32_t *out);
 
-// Opt-in LH_CHUNK_SCORE_MAX_KEY scores: scores[j - 1] = max_i qr . k~_{jw+i} (i < w) for chunks
-// j = 1 .. m-2, keys as cached (tiled, rotated at their chunk-local offset), qr the query rotated
-// at w-1. tmp: kTile slack before, then nb * w + kTile floats, nb = max(1, kBlock / w).
+// Opt-in LH_CHUNK_SCORE_MAX_KEY scores of R <= 8 query rows at once (one pass over the keys for
+// all of them): scores[r * stride + j - 1] = max_i qr_r . k~_{jw+i} (i < w) for chunks
+// j = 1 .. m-2, keys as cached (tiled, rotated at their chunk-local offset), qr the R queries
+// rotated at w-1 (rows of d). tmp: kTile slack before, then max_key_tmp_floats(w, R) floats.
+constexpr int32_t kMaxKeyRows = 8;
+int64_t max_key_tmp_floats(int32_t w, int32_t R);
 template <class T>
-void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const float *qr, float *tmp, float *scores);
+void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t m, const float *qr, int32_t R, float *tmp,
+                    float *scores, int64_t stride);
 
 }  // namespace lh::attn

@@ -10,6 +10,7 @@
 #if defined(__AVX512F__)
 // GCC 12 warns about the intrinsics' own `__Y = __Y` idiom once they are inlined.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #endif
 

@@ -16,9 +16,11 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "attention/attention.h"
+#include "attention/kernels.h"
 #include "attention/rope.h"
 #include "kv/kv_cache.h"
 #include "common/error.h"
+#include "gguf/tensor_types.h"
 
 using lh::Attention;
 using lh::AttentionConfig;
@@ -205,10 +207,20 @@ struct Ref {
     }
     // Selection for a query vector (before RoPE) of a token in chunk m. `margin` receives the
     // score gap at the cut (to skip numerically ambiguous cases).
-    std::vector<int> select(const Vec &qv, int m, const std::vector<Vec> &ck, double *margin) const {
+    // Under LH_CHUNK_SCORE_MAX_KEY a candidate's score is its best key: max_i R(w-1)q . R(i)k_{jw+i}.
+    double max_key_score(const Vec &qv, int j, int h) const {
+        const int w = c.chunk_size;
+        std::vector<float> qf(qv.begin(), qv.end());
+        const Vec qr = rope(qf.data(), d(), c.n_rot, c.rope_freq_base, w - 1);
+        double best = -1e300;
+        for (int i = 0; i < w; ++i) best = std::max(best, dotd(qr, rk(j * w + i, h, i)));
+        return best;
+    }
+    std::vector<int> select(const Vec &qv, int m, int h, const std::vector<Vec> &ck, double *margin) const {
         const int K = c.attn_len / c.chunk_size;
         std::vector<std::pair<double, int>> cand;
-        for (int j = 1; j <= m - 2; ++j) cand.push_back({-dotd(qv, ck[j]), j});
+        for (int j = 1; j <= m - 2; ++j)
+            cand.push_back({c.chunk_score == LH_CHUNK_SCORE_MAX_KEY ? -max_key_score(qv, j, h) : -dotd(qv, ck[j]), j});
         std::sort(cand.begin(), cand.end());  // best first; ties: lower index
         const int take = std::min<int>(std::max(K - 3, 0), static_cast<int>(cand.size()));
         *margin = take > 0 && take < static_cast<int>(cand.size()) ? cand[take].first - cand[take - 1].first : 1e9;
@@ -269,7 +281,7 @@ RefResult ref_longheads(const AttentionConfig &c, const Inputs &in, int layer, c
                     for (auto &x : qv) x /= cnt;
                 }
                 double margin;
-                const auto sel = r.select(qv, m, ck, &margin);
+                const auto sel = r.select(qv, m, h, ck, &margin);
                 ++res.selective;
                 if (margin < 1e-4) ++res.ambiguous;
                 o = r.over_chunks(t, h, sel);
@@ -709,6 +721,75 @@ TEST_CASE("model-sized heads (d = 64 with 8 query heads per KV head, d = 128)", 
                 CHECK(ref.ambiguous == 0);
                 CHECK(max_abs_diff(got[0], ref.out) < 1e-4);
             }
+        }
+    }
+}
+
+TEST_CASE("best-key chunk score equals the direct rule, the heads of a KV group selecting together", "[attention]") {
+    struct P {
+        int n_head, n_head_kv, d;
+    };
+    // 8 and 12 rows per chunk pass: whole and partial batches of kMaxKeyRows query rows.
+    for (const P &p : {P{8, 1, 32}, P{12, 1, 16}, P{4, 2, 16}}) {
+        AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, p.n_head, p.n_head_kv, p.d, 180);
+        c.n_layer = 1;
+        c.chunk_size = 8;
+        c.attn_len = 48;
+        c.begin_len = 16;
+        c.chunk_score = LH_CHUNK_SCORE_MAX_KEY;
+        const Inputs in = random_inputs(c, 180, 5400 + p.n_head * 7 + p.d);
+        const RefResult ref = ref_longheads(c, in, 0);
+        CHECK(ref.selective > 0);
+        CHECK(ref.ambiguous == 0);
+        tbb::task_arena arena(2);
+        for (const auto &batches : {random_batches(180, 8, 40), token_by_token(180)}) {
+            INFO("n_head=" << p.n_head << " n_head_kv=" << p.n_head_kv << " d=" << p.d << " batches=" << batches.size());
+            const Out got = run_engine(c, in, batches, &arena);
+            CHECK(max_abs_diff(got[0], ref.out) < 1e-4);
+        }
+    }
+}
+
+TEST_CASE("scores against a bf16 key cache stay within bf16 rounding of the exact products", "[attention]") {
+    // With AVX512-BF16 the kernel rounds the queries to bf16 too and adds pairs of products;
+    // every path must stay within |q|.|k| * 2^-8 of the double-precision products of the same
+    // bf16 keys (query rounding is at most 2^-9 relative, f32 sums far below that).
+    std::mt19937 rng(77);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int d : {16, 48, 64, 128}) {
+        for (int G : {1, 3, 8, 11}) {
+            const int n = 70, a = 5, b = 67;  // a range that starts and ends inside tiles
+            std::vector<uint16_t> tiles(static_cast<size_t>((n + 15) / 16 * 16) * d, 0);
+            std::vector<float> kf(static_cast<size_t>(n) * d), q(static_cast<size_t>(G) * d);
+            for (int t = 0; t < n; ++t)
+                for (int x = 0; x < d; ++x) {
+                    const uint16_t v = lh::float_to_bf16(nd(rng));
+                    tiles[static_cast<size_t>(lh::attn::tile_offset<uint16_t>(t, x, d))] = v;
+                    kf[static_cast<size_t>(t) * d + x] = lh::bf16_to_float(v);
+                }
+            for (auto &x : q) x = nd(rng);
+            const int64_t stride = 80;
+            std::vector<float> buf(16 + static_cast<size_t>(G) * stride + 16, -1.0f);
+            float *s = buf.data() + 16;
+            lh::attn::tile_scores(tiles.data(), d, a, b, q.data(), G, s, stride);
+            double worst = 0;
+            for (int g = 0; g < G; ++g)
+                for (int t = a; t < b; ++t) {
+                    double exact = 0, mag = 0;
+                    for (int x = 0; x < d; ++x) {
+                        exact += double(q[static_cast<size_t>(g) * d + x]) * kf[static_cast<size_t>(t) * d + x];
+                        mag += std::abs(double(q[static_cast<size_t>(g) * d + x]) * kf[static_cast<size_t>(t) * d + x]);
+                    }
+                    worst = std::max(worst, std::abs(s[g * stride + (t - a)] - exact) / (mag * std::ldexp(1.0, -8)));
+                }
+            INFO("d=" << d << " G=" << G);
+            CHECK(worst <= 1.0);
+            // Nothing written outside [a, b) of each row.
+            bool untouched = true;
+            for (int i = 0; i < 16; ++i) untouched = untouched && buf[static_cast<size_t>(i)] == -1.0f;
+            for (int g = 0; g < G; ++g)
+                for (int64_t t = b - a; t < stride; ++t) untouched = untouched && s[g * stride + t] == -1.0f;
+            CHECK(untouched);
         }
     }
 }
