@@ -115,7 +115,7 @@ def main():
                                  f"{i['head_dim']})" for m, i in infos.items()) + ".", "",
           "Variants: " + "; ".join(f"**{n}** = `{' '.join(f + [f'{k}={v}' for k, v in e.items()])}`"
                                    for n, f, e in variants) + ".", "",
-          f"| model | attention | context | variant | KV MiB | KV bytes per token | prefill s | prefill vs {base} | "
+          f"| model | attention | context | variant | KV MiB | KV bytes per token | prefill s | prefill speed vs {base} | "
           f"decode tok/s | decode vs {base} | read GB/s after | peak RSS GiB |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, attention, n, res in rows:
@@ -126,7 +126,7 @@ def main():
                 L.append(f"| {model} | {attention} | {rb.ctx_label(n)} | {name} | failed | | | | | | | |")
                 continue
             per_token = r["kv_bytes"] / (n + args.gen)  # the bench sizes the cache for ctx + gen tokens
-            pr = f"{b['prefill_s'] / r['prefill_s']:.2f}x faster" if b and name != base else "—"
+            pr = f"{b['prefill_s'] / r['prefill_s']:.2f}x" if b and name != base else "—"
             dr = f"{r['decode_tok_s'] / b['decode_tok_s']:.2f}x" if b and name != base else "—"
             L.append(f"| {model} | {attention} | {rb.ctx_label(n)} | {name} | {r['kv_bytes'] / 2**20:.0f} | "
                      f"{per_token:,.0f} | {r['prefill_s']:.1f} | {pr} | {r['decode_tok_s']:.2f} | {dr} | "
