@@ -186,7 +186,8 @@ def main():
         print(f"wrote {out}")
         return 0
     lines = ["# Results", "", f"Made by `/usr/bin/python3 bench/make_results.py` on {datetime.date.today()} "
-             "on this project's 2-core machine. Numbers are what that run printed.", ""]
+             "on this project's 2-core machine. Numbers are what that run printed. Block-shared prefill "
+             "against the faithful per-token rule: [RESULTS-BLOCK.md](RESULTS-BLOCK.md) (`--block`).", ""]
     if not args.skip_ppl:
         lines += ppl_section([512, 2048, 4096] if args.quick else [512, 2048, 4096, 8192, 16384])
     if not args.skip_sweep:
