@@ -103,7 +103,7 @@ def block_section(trials):
     lines = ["## Block-shared prefill against the faithful per-token rule", "",
              "`--prefill block`: all tokens of a chunk (within one evaluation call) share the selection of their "
              "mean query (docs/ATTENTION.md); decoding (one token per call) is unchanged. Same texts, prompts and "
-             "defaults as the sections above.", "",
+             "defaults as docs/RESULTS.md.", "",
              "| measure | faithful `--prefill token` | `--prefill block` |", "|---|---|---|"]
     for n in (4096, 16384):
         cells = []
