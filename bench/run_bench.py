@@ -437,9 +437,12 @@ class Report:
         return sorted({k[3] for k in self.cells if k[0] == model and (prec is None or k[1] == prec)
                        and (att is None or k[2] == att)})
 
+    def cell_bandwidths(self):
+        """The bandwidths measured after the cells, ascending."""
+        return sorted(c["membw_after"] for c in self.cells.values() if c.get("membw_after"))
+
     def median_bw(self):
-        """Median of the bandwidths measured after the cells (None if there are none)."""
-        bws = sorted(c["membw_after"] for c in self.cells.values() if c.get("membw_after"))
+        bws = self.cell_bandwidths()
         return bws[len(bws) // 2] if bws else None
 
     def bw_pct(self, c, bw=None):
@@ -626,7 +629,7 @@ class Report:
                 self.value(tl, prec, "longheads", 512, "decode_tok_s")
             L.append(f"| decode at 512 ≥ llama.cpp (11.8 tok/s, F16, another day) | {tl} | {prec} | "
                      f"**{fmt(dc, 2)}** tok/s | {verdict(dc, dc and dc >= LLAMACPP['decode'])} |")
-        bws = sorted(c["membw_after"] for c in self.cells.values() if c.get("membw_after"))
+        bws = self.cell_bandwidths()
         if len(bws) >= 4:
             L += ["", f"Reading the decode figures: the machine is shared, and the read bandwidth measured right "
                   f"after the {len(bws)} cells ranged from {bws[0] / 1e9:.1f} to {bws[-1] / 1e9:.1f} GB/s "

@@ -164,45 +164,43 @@ template <class T> ValuesFn<T> values_fn(int gb, int cb) {
 
 }  // namespace
 
+#if defined(__AVX512F__)
+namespace {
+
+// A kernel for a fixed number of query rows (1..8), and the loop that covers G rows with them.
+template <class T>
+using ScoresFn = void (*)(const T *, int32_t, int64_t, int64_t, const float *, float *, int64_t);
+
+template <class T>
+void scores_by_8_rows(const ScoresFn<T> (&kernels)[8], const T *key_tiles, int32_t d, int64_t a, int64_t b,
+                      const float *q, int32_t G, float *s, int64_t stride) {
+    for (int32_t g0 = 0; g0 < G; g0 += 8)
+        kernels[(G - g0 < 8 ? G - g0 : 8) - 1](key_tiles, d, a, b, q + static_cast<int64_t>(g0) * d, s + g0 * stride,
+                                                stride);
+}
+
+}  // namespace
+#endif
+
 template <class T>
 void tile_scores(const T *key_tiles, int32_t d, int64_t a, int64_t b, const float *q, int32_t G, float *s,
                  int64_t stride) {
 #if defined(__AVX512BF16__)
     if constexpr (std::is_same<T, uint16_t>::value) {
         if (d % 16 == 0 && d <= kMaxBf16Dim && !bf16_dot_disabled()) {
-            for (int32_t g0 = 0; g0 < G; g0 += 8) {
-                const float *qg = q + static_cast<int64_t>(g0) * d;
-                float *sg = s + g0 * stride;
-                switch (G - g0 < 8 ? G - g0 : 8) {
-                case 1: tile_scores_bf16<1>(key_tiles, d, a, b, qg, sg, stride); break;
-                case 2: tile_scores_bf16<2>(key_tiles, d, a, b, qg, sg, stride); break;
-                case 3: tile_scores_bf16<3>(key_tiles, d, a, b, qg, sg, stride); break;
-                case 4: tile_scores_bf16<4>(key_tiles, d, a, b, qg, sg, stride); break;
-                case 5: tile_scores_bf16<5>(key_tiles, d, a, b, qg, sg, stride); break;
-                case 6: tile_scores_bf16<6>(key_tiles, d, a, b, qg, sg, stride); break;
-                case 7: tile_scores_bf16<7>(key_tiles, d, a, b, qg, sg, stride); break;
-                default: tile_scores_bf16<8>(key_tiles, d, a, b, qg, sg, stride); break;
-                }
-            }
+            static const ScoresFn<uint16_t> bf16[8] = {tile_scores_bf16<1>, tile_scores_bf16<2>, tile_scores_bf16<3>,
+                                                       tile_scores_bf16<4>, tile_scores_bf16<5>, tile_scores_bf16<6>,
+                                                       tile_scores_bf16<7>, tile_scores_bf16<8>};
+            scores_by_8_rows(bf16, key_tiles, d, a, b, q, G, s, stride);
             return;
         }
     }
 #endif
 #if defined(__AVX512F__)
-    for (int32_t g0 = 0; g0 < G; g0 += 8) {
-        const float *qg = q + static_cast<int64_t>(g0) * d;
-        float *sg = s + g0 * stride;
-        switch (G - g0 < 8 ? G - g0 : 8) {
-        case 1: tile_scores_gb<1>(key_tiles, d, a, b, qg, sg, stride); break;
-        case 2: tile_scores_gb<2>(key_tiles, d, a, b, qg, sg, stride); break;
-        case 3: tile_scores_gb<3>(key_tiles, d, a, b, qg, sg, stride); break;
-        case 4: tile_scores_gb<4>(key_tiles, d, a, b, qg, sg, stride); break;
-        case 5: tile_scores_gb<5>(key_tiles, d, a, b, qg, sg, stride); break;
-        case 6: tile_scores_gb<6>(key_tiles, d, a, b, qg, sg, stride); break;
-        case 7: tile_scores_gb<7>(key_tiles, d, a, b, qg, sg, stride); break;
-        default: tile_scores_gb<8>(key_tiles, d, a, b, qg, sg, stride); break;
-        }
-    }
+    static const ScoresFn<T> fma[8] = {tile_scores_gb<1, T>, tile_scores_gb<2, T>, tile_scores_gb<3, T>,
+                                       tile_scores_gb<4, T>, tile_scores_gb<5, T>, tile_scores_gb<6, T>,
+                                       tile_scores_gb<7, T>, tile_scores_gb<8, T>};
+    scores_by_8_rows(fma, key_tiles, d, a, b, q, G, s, stride);
 #else
     for (int32_t g = 0; g < G; ++g)
         for (int64_t j = a; j < b; ++j) {

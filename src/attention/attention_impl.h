@@ -134,11 +134,12 @@ struct Attention::Impl {
     void longheads_group(const AttnBatch &b, int32_t chunk, int32_t kvh, AttnScratch &s);
     // Chunks of query head h (query q before RoPE) for a token of chunk m, by cfg.chunk_score.
     int32_t select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s, int32_t *out) const;
-    // LH_CHUNK_SCORE_MAX_KEY for rows [r0, r0 + R) of longheads_group (R <= kMaxKeyRows), one pass
-    // over the KV head's keys for all of them: n_sel[r], sels[r * max_selected ..].
+    // LH_CHUNK_SCORE_MAX_KEY candidate scores of R <= kMaxKeyRows queries query(0..R-1) (before
+    // RoPE) of KV head kvh, one pass over its keys for all of them: s.cand_rows, row x at
+    // x * max_chunks (the layout select_from_scores reads).
     template <class Query>
-    void select_max_key_rows(int32_t layer, int32_t kvh, int32_t m, int32_t r0, int32_t R, const Query &query,
-                             AttnScratch &s) const;
+    void max_key_candidates(int32_t layer, int32_t kvh, int32_t m, int32_t R, const Query &query,
+                            AttnScratch &s) const;
 };
 
 }  // namespace lh

@@ -49,34 +49,22 @@ int32_t Attention::Impl::select(int32_t layer, int32_t h, int32_t m, const float
                                 int32_t *out) const {
     if (cfg.chunk_score != LH_CHUNK_SCORE_MAX_KEY)
         return attn::select_chunks(q, chunks.chunk_keys(layer, h), d, m, n_best, s.cand_scores, s.cand, out);
-    // Opt-in: score_j = max_i R(w-1)q . k~_{jw+i}; the cached keys are already at their local offset i.
-    if (m >= 3 && n_best > 0) {
-        attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, q, s.qmax);
-        const int32_t g = h / group;
-        with_kv_type([&](auto type) {
-            using T = decltype(type);
-            attn::max_key_scores(kv.keys<T>(layer, g), d, cfg.chunk_size, m, s.qmax, 1, s.key_scores, s.cand_scores, 0);
-        });
-    }
-    return attn::select_from_scores(s.cand_scores, m, n_best, s.cand, out);
+    max_key_candidates(layer, h / group, m, 1, [q](int32_t) { return q; }, s);
+    return attn::select_from_scores(s.cand_rows, m, n_best, s.cand, out);
 }
 
+// Opt-in: score_j = max_i R(w-1)q . k~_{jw+i}; the cached keys are already at their local offset i.
 template <class Query>
-void Attention::Impl::select_max_key_rows(int32_t layer, int32_t kvh, int32_t m, int32_t r0, int32_t R,
-                                          const Query &query, AttnScratch &s) const {
-    const int32_t ms = max_selected;
-    if (m >= 3 && n_best > 0) {
-        for (int32_t x = 0; x < R; ++x)
-            attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, query(r0 + x), s.qmax + static_cast<int64_t>(x) * d);
-        with_kv_type([&](auto type) {
-            using T = decltype(type);
-            attn::max_key_scores(kv.keys<T>(layer, kvh), d, cfg.chunk_size, m, s.qmax, R, s.key_scores, s.cand_rows,
-                                 max_chunks);
-        });
-    }
+void Attention::Impl::max_key_candidates(int32_t layer, int32_t kvh, int32_t m, int32_t R, const Query &query,
+                                         AttnScratch &s) const {
+    if (m < 3 || n_best <= 0) return;  // no candidates: select_from_scores reads none
     for (int32_t x = 0; x < R; ++x)
-        s.n_sel[r0 + x] = attn::select_from_scores(s.cand_rows + static_cast<int64_t>(x) * max_chunks, m, n_best,
-                                                   s.cand, s.sels + static_cast<int64_t>(r0 + x) * ms);
+        attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, query(x), s.qmax + static_cast<int64_t>(x) * d);
+    with_kv_type([&](auto type) {
+        using T = decltype(type);
+        attn::max_key_scores(kv.keys<T>(layer, kvh), d, cfg.chunk_size, m, s.qmax, R, s.key_scores, s.cand_rows,
+                             max_chunks);
+    });
 }
 
 // Token t < B, all G query heads of KV group g: every chunk 0..m at true positions.
@@ -147,9 +135,14 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t kvh
                 s.n_sel[r] = n;
             }
         }
-    } else if (cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {
-        for (int32_t r0 = 0; r0 < n_rows_all; r0 += attn::kMaxKeyRows)
-            select_max_key_rows(b.layer, kvh, m, r0, std::min(attn::kMaxKeyRows, n_rows_all - r0), query, s);
+    } else if (cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {  // up to 8 rows per pass over the keys
+        for (int32_t r0 = 0; r0 < n_rows_all; r0 += attn::kMaxKeyRows) {
+            const int32_t R = std::min(attn::kMaxKeyRows, n_rows_all - r0);
+            max_key_candidates(b.layer, kvh, m, R, [&](int32_t x) { return query(r0 + x); }, s);
+            for (int32_t x = 0; x < R; ++x)
+                s.n_sel[r0 + x] = attn::select_from_scores(s.cand_rows + static_cast<int64_t>(x) * max_chunks, m,
+                                                           n_best, s.cand, s.sels + static_cast<int64_t>(r0 + x) * ms);
+        }
     } else {
         for (int32_t r = 0; r < n_rows_all; ++r)
             s.n_sel[r] = select(b.layer, h0 + r % G, m, query(r), s, s.sels + static_cast<int64_t>(r) * ms);
