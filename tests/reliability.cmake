@@ -5,7 +5,7 @@
 # replayed through the targets without libFuzzer), fuzz (libFuzzer runs for a bounded time).
 #
 # Fuzzing needs clang. In an ordinary (g++) build the test `fuzz` runs tools/run-fuzz.sh, which
-# configures a clang build with LONGHEADS_FUZZ=ON in ${CMAKE_BINARY_DIR}/fuzz-build and runs
+# configures a clang build with LONGHEADS_FUZZ=ON in ${PROJECT_BINARY_DIR}/fuzz-build and runs
 # each target for LONGHEADS_CI_FUZZ_SECONDS. In that clang build (LONGHEADS_FUZZ=ON) the tests
 # fuzz_<target> run the libFuzzer binaries for LONGHEADS_FUZZ_SECONDS each.
 
@@ -15,7 +15,7 @@ set(LONGHEADS_CI_FUZZ_SECONDS 20 CACHE STRING "Seconds per target for the `fuzz`
 option(LONGHEADS_FUZZ_IN_CTEST "Register the `fuzz` test (builds a clang tree) in ordinary builds" ON)
 
 set(LH_REL_DIR ${CMAKE_CURRENT_SOURCE_DIR})
-set(LH_REL_MODEL ${CMAKE_SOURCE_DIR}/models/stories260K.gguf)
+set(LH_REL_MODEL ${PROJECT_SOURCE_DIR}/models/stories260K.gguf)
 set(LH_FUZZ_TARGETS gguf gguf_header model tokenize detokenize)
 
 # Sanitizer runtime options for every test below (the options only matter in sanitizer builds).
@@ -61,7 +61,7 @@ add_test(NAME fuzz_seeds COMMAND ${LONGHEADS_TEST_PYTHON} ${LH_REL_DIR}/fuzz/mak
 set_tests_properties(fuzz_seeds PROPERTIES LABELS "fuzz;fuzz_replay" FIXTURES_SETUP lh_fuzz_seeds TIMEOUT 300)
 
 add_library(lh_fuzz_common OBJECT ${LH_REL_DIR}/fuzz/fuzz_common.cpp)
-target_compile_definitions(lh_fuzz_common PRIVATE LH_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+target_compile_definitions(lh_fuzz_common PRIVATE LH_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   LH_SHARED_DIR="${LONGHEADS_SHARED_DIR}")
 
 if(LONGHEADS_FUZZ)
@@ -73,7 +73,7 @@ if(LONGHEADS_FUZZ)
   add_library(longheads_fuzz_core STATIC ${LH_FUZZ_CORE_SOURCES})
   target_compile_options(longheads_fuzz_core PUBLIC -fsanitize=fuzzer-no-link)
   target_compile_definitions(longheads_fuzz_core PUBLIC LH_BUILDING_LIBRARY)
-  target_include_directories(longheads_fuzz_core PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src)
+  target_include_directories(longheads_fuzz_core PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(longheads_fuzz_core PUBLIC DNNL::dnnl TBB::tbb OpenMP::OpenMP_CXX Threads::Threads)
   target_link_libraries(lh_fuzz_common PUBLIC longheads_fuzz_core)
   add_custom_target(fuzz_targets)
@@ -83,13 +83,13 @@ if(LONGHEADS_FUZZ)
     target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
     add_dependencies(fuzz_targets fuzz_${t})
     set(LH_FUZZ_FLAGS -max_total_time=${LONGHEADS_FUZZ_SECONDS} -max_len=65536 -rss_limit_mb=2048
-      -timeout=20 -print_final_stats=1 -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-artifacts/${t}-)
+      -timeout=20 -print_final_stats=1 -artifact_prefix=${PROJECT_BINARY_DIR}/fuzz-artifacts/${t}-)
     if(t MATCHES "^(gguf|gguf_header|model)$")
       list(APPEND LH_FUZZ_FLAGS -dict=${LH_REL_DIR}/fuzz/gguf.dict)
     endif()
     # The first directory collects what the fuzzer finds (kept between runs); the others seed it.
     add_test(NAME fuzz_${t} COMMAND bash ${LH_REL_DIR}/fuzz/run_target.sh $<TARGET_FILE:fuzz_${t}> ${t}
-      ${CMAKE_BINARY_DIR} ${LH_FUZZ_FLAGS} ${CMAKE_BINARY_DIR}/fuzz-corpus/${t}
+      ${PROJECT_BINARY_DIR} ${LH_FUZZ_FLAGS} ${PROJECT_BINARY_DIR}/fuzz-corpus/${t}
       ${CMAKE_CURRENT_BINARY_DIR}/fuzz-seeds/${t} ${LH_REL_DIR}/fuzz/regressions/${t})
     math(EXPR LH_FUZZ_TIMEOUT "${LONGHEADS_FUZZ_SECONDS} * 3 + 300")
     set_tests_properties(fuzz_${t} PROPERTIES LABELS "fuzz" FIXTURES_REQUIRED lh_fuzz_seeds
@@ -111,9 +111,9 @@ else()
   # Bounded libFuzzer runs in a separate clang tree (ordinary builds only).
   find_program(LH_CLANGXX clang++)
   if(LONGHEADS_FUZZ_IN_CTEST AND LONGHEADS_SANITIZE STREQUAL "" AND LH_CLANGXX)
-    add_test(NAME fuzz COMMAND bash ${CMAKE_SOURCE_DIR}/tools/run-fuzz.sh)
+    add_test(NAME fuzz COMMAND bash ${PROJECT_SOURCE_DIR}/tools/run-fuzz.sh)
     math(EXPR LH_FUZZ_TIMEOUT "${LONGHEADS_CI_FUZZ_SECONDS} * 15 + 1800")
     set_tests_properties(fuzz PROPERTIES LABELS "fuzz" TIMEOUT ${LH_FUZZ_TIMEOUT} RUN_SERIAL TRUE
-      ENVIRONMENT "LONGHEADS_FUZZ_SECONDS=${LONGHEADS_CI_FUZZ_SECONDS};LONGHEADS_FUZZ_BUILD_DIR=${CMAKE_BINARY_DIR}/fuzz-build;LONGHEADS_SHARED_DIR=${LONGHEADS_SHARED_DIR}")
+      ENVIRONMENT "LONGHEADS_FUZZ_SECONDS=${LONGHEADS_CI_FUZZ_SECONDS};LONGHEADS_FUZZ_BUILD_DIR=${PROJECT_BINARY_DIR}/fuzz-build;LONGHEADS_SHARED_DIR=${LONGHEADS_SHARED_DIR}")
   endif()
 endif()

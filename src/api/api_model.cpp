@@ -4,7 +4,7 @@
 
 #include "api/api_internal.h"
 #include "gguf/gguf_file.h"
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "tokenizer/vocab.h"
 
 using namespace lh;

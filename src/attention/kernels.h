@@ -8,13 +8,10 @@
 #include <type_traits>
 
 #if defined(__AVX512F__)
-// GCC 12 warns about the intrinsics' own `__Y = __Y` idiom once they are inlined.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
+#include "common/simd.h"
 #endif
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 namespace lh::attn {
 

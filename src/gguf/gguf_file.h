@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 namespace lh {
 

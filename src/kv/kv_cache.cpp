@@ -5,7 +5,7 @@
 #include <cstring>
 #include <new>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 namespace lh::kv {
 

@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 #include "gguf/gguf_file.h"
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "ops/ops.h"
 #include "ops/qblocks.h"
 #include "tokenizer/vocab.h"

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 namespace lh {
 namespace ops {

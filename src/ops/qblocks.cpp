@@ -5,7 +5,7 @@
 #include <cstring>
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-#include <immintrin.h>
+#include "common/simd.h"
 #define LH_QBLOCKS_VNNI 1
 #endif
 

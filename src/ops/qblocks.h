@@ -21,7 +21,7 @@
 
 #include <cstdint>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 namespace lh {
 namespace qblocks {

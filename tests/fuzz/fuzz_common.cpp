@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "model/model.h"
 #include "runtime/context.h"
 #include "tokenizer/stream_decoder.h"

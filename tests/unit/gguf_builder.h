@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "gguf/gguf_file.h"
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 namespace lh_test {
 

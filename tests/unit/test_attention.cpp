@@ -20,7 +20,7 @@
 #include "attention/rope.h"
 #include "kv/kv_cache.h"
 #include "common/error.h"
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 using lh::Attention;
 using lh::AttentionConfig;

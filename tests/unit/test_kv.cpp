@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "kv/chunk_store.h"
 #include "kv/kv_cache.h"
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "ops/matmul.h"
 
 using namespace lh;

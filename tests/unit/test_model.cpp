@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 #include "gguf/gguf_file.h"
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "gguf_builder.h"
 #include "model/model.h"
 #include "ops/qblocks.h"

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 #include "ops/matmul.h"
 #include "ops/qblocks.h"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 using lh::TensorType;
 

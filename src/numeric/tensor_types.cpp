@@ -3,7 +3,7 @@
 // Block layouts follow ggml (ggml-common.h). All blocks are read byte-wise (memcpy for the
 // 16-bit fields) so a row may start at any address. Loops over a block's elements have fixed
 // trip counts and no cross-iteration dependencies so that the compiler can vectorise them.
-#include "gguf/tensor_types.h"
+#include "numeric/tensor_types.h"
 
 #include <cstring>
 #include <map>
@@ -11,7 +11,7 @@
 #include <string>
 
 #if defined(__F16C__) && defined(__AVX__)
-#include <immintrin.h>
+#include "common/simd.h"
 #endif
 
 #include "common/error.h"
