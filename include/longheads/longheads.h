@@ -313,8 +313,10 @@ typedef enum lh_stop_reason {
     LH_STOP_EOG = 2,
     LH_STOP_STRING = 3,     /* a stop string appeared; it is not part of the output */
     LH_STOP_CONTEXT_FULL = 4,
-    LH_STOP_CALLBACK = 5
+    LH_STOP_CANCELLED = 5   /* lh_context_cancel(), or lh_generate's callback returned non-zero */
 } lh_stop_reason;
+/* The 0.1 name of LH_STOP_CANCELLED (which was never produced then). */
+#define LH_STOP_CALLBACK LH_STOP_CANCELLED
 
 /* Evaluate the prompt (appended to what the context holds) and prepare to generate. */
 LH_API lh_status lh_generation_start(lh_context *context, const char *prompt, size_t prompt_len,
@@ -339,6 +341,37 @@ typedef int32_t (*lh_piece_callback)(const char *piece, size_t len, int32_t toke
 LH_API lh_status lh_generate(lh_context *context, const char *prompt, size_t prompt_len,
                              const lh_generate_params *params, lh_piece_callback callback, void *user_data,
                              char *buf, size_t capacity, size_t *out_len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Names of enum values                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One pair of functions per enum, used by the CLI flags and the bindings so every tool spells
+ * the values alike. Canonical names are the lower-case value names without the prefix:
+ * "longheads" (LH_ATTENTION_LONGHEADS), "per_token", "max_key", "bf16", "context_full", ...
+ *
+ * lh_<enum>_name(value): the canonical name (static storage), or NULL if `value` is not a member.
+ * An enum's values are consecutive from 0, so lh_<enum>_name(v) for v = 0, 1, ... until NULL
+ * lists them all.
+ *
+ * lh_<enum>_from_name(name, &value): the value of a canonical name, ASCII case-insensitive,
+ * '-' and '_' alike ("LongHeads", "per-token"). Also accepted: "token" for LH_PREFILL_PER_TOKEN
+ * and "max" for LH_CHUNK_SCORE_MAX_KEY. An unknown name or a NULL pointer:
+ * LH_ERROR_INVALID_ARGUMENT, with the valid names in lh_last_error(). */
+LH_API const char *lh_status_name(lh_status value);
+LH_API lh_status lh_status_from_name(const char *name, lh_status *out_value);
+LH_API const char *lh_precision_name(lh_precision value);
+LH_API lh_status lh_precision_from_name(const char *name, lh_precision *out_value);
+LH_API const char *lh_attention_name(lh_attention value);
+LH_API lh_status lh_attention_from_name(const char *name, lh_attention *out_value);
+LH_API const char *lh_prefill_mode_name(lh_prefill_mode value);
+LH_API lh_status lh_prefill_mode_from_name(const char *name, lh_prefill_mode *out_value);
+LH_API const char *lh_kv_type_name(lh_kv_type value);
+LH_API lh_status lh_kv_type_from_name(const char *name, lh_kv_type *out_value);
+LH_API const char *lh_chunk_score_name(lh_chunk_score value);
+LH_API lh_status lh_chunk_score_from_name(const char *name, lh_chunk_score *out_value);
+LH_API const char *lh_stop_reason_name(lh_stop_reason value);
+LH_API lh_status lh_stop_reason_from_name(const char *name, lh_stop_reason *out_value);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 // C entry points: contexts (KV cache + attention configuration), evaluation and logits.
 #include "api/api_internal.h"
+#include "common/enum_names.h"
 
 using namespace lh;
 using namespace lh::api;
@@ -7,29 +8,20 @@ using namespace lh::api;
 namespace {
 
 ContextOptions to_options(const lh_context_params &p) {
-    int32_t attention = enum_value(p.attention), prefill = enum_value(p.prefill_mode), kv = enum_value(p.kv_type);
-    require_arg(attention == LH_ATTENTION_FULL || attention == LH_ATTENTION_WINDOW || attention == LH_ATTENTION_LONGHEADS,
-                "attention must be LH_ATTENTION_FULL, LH_ATTENTION_WINDOW or LH_ATTENTION_LONGHEADS");
-    require_arg(prefill == LH_PREFILL_PER_TOKEN || prefill == LH_PREFILL_BLOCK,
-                "prefill_mode must be LH_PREFILL_PER_TOKEN or LH_PREFILL_BLOCK");
-    require_arg(kv == LH_KV_F32 || kv == LH_KV_BF16 || kv == LH_KV_Q8, "kv_type must be LH_KV_F32, LH_KV_BF16 or LH_KV_Q8");
-    int32_t score = enum_value(p.chunk_score);
-    require_arg(score == LH_CHUNK_SCORE_FAITHFUL || score == LH_CHUNK_SCORE_MAX_KEY,
-                "chunk_score must be LH_CHUNK_SCORE_FAITHFUL or LH_CHUNK_SCORE_MAX_KEY");
     ContextOptions o;
     o.n_ctx = p.n_ctx;
     o.n_threads = p.n_threads;
     o.n_batch = p.n_batch;
-    o.attention = p.attention;
+    o.attention = checked_enum(p.attention, "attention");
     o.chunk_size = p.chunk_size;
     o.attn_len = p.attn_len;
     o.begin_len = p.begin_len;
     o.n_sinks = p.n_sinks;
     o.allow_attn_len_over_trained = p.allow_attn_len_over_trained != 0;
-    o.prefill_mode = p.prefill_mode;
-    o.kv_type = p.kv_type;
+    o.prefill_mode = checked_enum(p.prefill_mode, "prefill_mode");
+    o.kv_type = checked_enum(p.kv_type, "kv_type");
     o.memory_budget_bytes = p.memory_budget_bytes;
-    o.chunk_score = p.chunk_score;
+    o.chunk_score = checked_enum(p.chunk_score, "chunk_score");
     return o;
 }
 

@@ -79,16 +79,6 @@ private:
     lh_context *ctx_;
 };
 
-// The integer a caller stored in an enum field, read without loading an out-of-range enum value
-// (undefined in C++; C callers can store anything there).
-template <typename Enum>
-int32_t enum_value(const Enum &field) {
-    static_assert(sizeof(Enum) == sizeof(int32_t), "C enums are int-sized");
-    int32_t raw;
-    std::memcpy(&raw, &field, sizeof raw);
-    return raw;
-}
-
 // Copies bytes to a caller buffer with the size-query convention of the header.
 void copy_out(const std::string &bytes, char *buf, size_t capacity, size_t *out_len, bool nul_terminate);
 

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "api/api_internal.h"
+#include "common/enum_names.h"
 #include "gguf/gguf_file.h"
 #include "numeric/tensor_types.h"
 #include "tokenizer/vocab.h"
@@ -37,12 +38,9 @@ LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, 
         lh_model_params defaults;
         lh_model_params_init(&defaults);
         lh_model_params p = read_params(params, defaults);
-        int32_t precision = enum_value(p.precision);
-        require_arg(precision == LH_PRECISION_F32 || precision == LH_PRECISION_BF16,
-                    "precision must be LH_PRECISION_F32 or LH_PRECISION_BF16");
         require_arg(p.n_threads >= 0 && p.n_threads <= 1024, "n_threads must be between 0 and 1024");
         ModelOptions options;
-        options.precision = p.precision;
+        options.precision = checked_enum(p.precision, "precision");
         options.n_threads = p.n_threads;
         auto handle = std::make_unique<lh_model>();
         handle->model = Model::load(path, options);

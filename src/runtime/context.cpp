@@ -36,6 +36,7 @@
 #include <thread>
 
 #include "attention/attention.h"
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "model/forward.h"
 #include "model/model.h"
@@ -77,18 +78,10 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.n_batch == 0) o.n_batch = kDefaultBatch;
     o.n_batch = std::min(o.n_batch, o.n_ctx);  // a batch never holds more than the context
 
-    if (o.attention != LH_ATTENTION_FULL && o.attention != LH_ATTENTION_WINDOW && o.attention != LH_ATTENTION_LONGHEADS) {
-        invalid("attention mode " + str(o.attention) + " is not a valid lh_attention");
-    }
-    if (o.prefill_mode != LH_PREFILL_PER_TOKEN && o.prefill_mode != LH_PREFILL_BLOCK) {
-        invalid("prefill_mode " + str(o.prefill_mode) + " is not a valid lh_prefill_mode");
-    }
-    if (o.kv_type != LH_KV_F32 && o.kv_type != LH_KV_BF16 && o.kv_type != LH_KV_Q8) {
-        invalid("kv_type " + str(o.kv_type) + " is not a valid lh_kv_type");
-    }
-    if (o.chunk_score != LH_CHUNK_SCORE_FAITHFUL && o.chunk_score != LH_CHUNK_SCORE_MAX_KEY) {
-        invalid("chunk_score " + str(o.chunk_score) + " is not a valid lh_chunk_score");
-    }
+    o.attention = checked_enum(o.attention, "attention");
+    o.prefill_mode = checked_enum(o.prefill_mode, "prefill_mode");
+    o.kv_type = checked_enum(o.kv_type, "kv_type");
+    o.chunk_score = checked_enum(o.chunk_score, "chunk_score");
     if (o.chunk_size < 0) invalid("chunk_size " + str(o.chunk_size) + " is negative");
     if (o.attn_len < 0) invalid("attn_len " + str(o.attn_len) + " is negative");
     if (o.begin_len < 0) invalid("begin_len " + str(o.begin_len) + " is negative");

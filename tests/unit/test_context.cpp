@@ -351,7 +351,7 @@ TEST_CASE("context options: every bad value is refused with its name", "[context
         {"threads max", [](ContextOptions &o) { o.n_threads = 5000; }, "n_threads 5000"},
         {"batch", [](ContextOptions &o) { o.n_batch = -1; }, "n_batch -1"},
         // (3 is inside lh_attention's value range, so the cast is defined behaviour.)
-        {"mode", [](ContextOptions &o) { o.attention = static_cast<lh_attention>(3); }, "attention mode 3"},
+        {"mode", [](ContextOptions &o) { o.attention = static_cast<lh_attention>(3); }, "attention 3 is not a valid lh_attention"},
         {"chunk", [](ContextOptions &o) { o.chunk_size = -32; }, "chunk_size -32"},
         {"sinks", [](ContextOptions &o) { o.n_sinks = -1; }, "n_sinks -1"},
         {"begin", [](ContextOptions &o) { o.begin_len = -1; }, "begin_len -1"},
