@@ -16,7 +16,7 @@ Generation::Generation(Context &context, std::string_view prompt, const Generati
         require(!s.empty(), LH_ERROR_INVALID_ARGUMENT, "stop strings must not be empty");
     const Vocab &vocab = context_.model().vocab();
     bool want_bos = options_.add_bos && context_.n_past() == 0;
-    prompt_tokens_ = vocab.tokenize(prompt, want_bos, false);
+    prompt_tokens_ = vocab.tokenize(prompt, want_bos, false, cancel_);
     require(!prompt_tokens_.empty() || context_.n_past() > 0, LH_ERROR_INVALID_ARGUMENT,
             "the prompt is empty and the context holds no tokens to continue from");
     if (!prompt_tokens_.empty()) {

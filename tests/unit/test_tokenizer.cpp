@@ -601,11 +601,19 @@ TEST_CASE("tokenizer: from_gguf reads and validates tokenizer metadata", "[token
     }
     {
         GgufBuilder g;
-        g.str("tokenizer.ggml.model", "gpt2");
+        g.str("tokenizer.ggml.model", "bert");
         add_small_vocab(g, d);
-        std::string msg;
         CHECK(status_of([&] { Vocab::from_gguf(*g.build()); }) == LH_ERROR_UNSUPPORTED);
-        CHECK(message_of([&] { Vocab::from_gguf(*g.build()); }).find("gpt2") != std::string::npos);
+        CHECK(message_of([&] { Vocab::from_gguf(*g.build()); }).find("'bert'") != std::string::npos);
+    }
+    {
+        GgufBuilder g;  // BPE with a pre-tokenizer we do not know: named in the error
+        g.str("tokenizer.ggml.model", "gpt2");
+        g.str("tokenizer.ggml.pre", "made-up-pre");
+        g.str_array("tokenizer.ggml.merges", {"a b"});
+        add_small_vocab(g, d);
+        CHECK(status_of([&] { Vocab::from_gguf(*g.build()); }) == LH_ERROR_UNSUPPORTED);
+        CHECK(message_of([&] { Vocab::from_gguf(*g.build()); }).find("'made-up-pre'") != std::string::npos);
     }
     {
         GgufBuilder g;  // no model key
