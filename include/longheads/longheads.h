@@ -87,6 +87,10 @@ typedef struct lh_model_params {
     uint32_t struct_size;
     lh_precision precision; /* default LH_PRECISION_F32 */
     int32_t n_threads;      /* threads used while converting weights at load; 0 = all cores */
+    int32_t vocab_only;     /* default 0; 1: read only the vocabulary (as llama.cpp's vocab_only),
+                               for tokenizing with vocabulary-only GGUF files; such a model has no
+                               weights (lh_model_info gives 0 dimensions) and lh_context_create
+                               refuses it with LH_ERROR_INVALID_ARGUMENT */
 } lh_model_params;
 
 LH_API void lh_model_params_init(lh_model_params *params);

@@ -49,6 +49,8 @@ LH_API lh_status lh_context_create(const lh_model *model, const lh_context_param
     return guarded([&] {
         require_arg(model != nullptr, "model is NULL");
         require_arg(out_context != nullptr, "out_context is NULL");
+        require_arg(!model->model->vocab_only(),
+                    "the model was loaded with vocab_only: it has no weights to evaluate (load it without vocab_only)");
         lh_context_params p = read_params(params, defaults());
         auto handle = std::make_unique<lh_context>();
         handle->owner = model;

@@ -42,6 +42,8 @@ LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, 
         ModelOptions options;
         options.precision = checked_enum(p.precision, "precision");
         options.n_threads = p.n_threads;
+        require_arg(p.vocab_only == 0 || p.vocab_only == 1, "vocab_only must be 0 or 1");
+        options.vocab_only = p.vocab_only != 0;
         auto handle = std::make_unique<lh_model>();
         handle->model = Model::load(path, options);
         *out_model = handle.release();

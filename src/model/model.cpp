@@ -211,6 +211,13 @@ std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const Mo
     std::unique_ptr<Model> m(new Model());
     m->file_ = std::move(file);
     m->precision_ = opts.precision;
+    if (opts.vocab_only) {
+        m->vocab_only_ = true;
+        m->vocab_.reset(new Vocab(Vocab::from_gguf(*m->file_)));
+        m->hparams_.architecture = m->file_->get_string("general.architecture", "");
+        m->hparams_.n_vocab = m->vocab_->size();
+        return m;
+    }
     m->hparams_ = HParams::from_gguf(*m->file_);
     m->vocab_.reset(new Vocab(Vocab::from_gguf(*m->file_)));
     const HParams &hp = m->hparams_;

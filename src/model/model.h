@@ -20,6 +20,7 @@ struct GgufTensorInfo;
 struct ModelOptions {
     lh_precision precision = LH_PRECISION_F32;
     int32_t n_threads = 0;  // threads converting weights at load; 0 = all cores
+    bool vocab_only = false;  // read the vocabulary only: no hyper-parameters beyond n_vocab, no weights
 };
 
 struct LayerWeights {
@@ -48,6 +49,7 @@ public:
     const Vocab &vocab() const { return *vocab_; }
     const GgufFile &file() const { return *file_; }
     lh_precision precision() const { return precision_; }
+    bool vocab_only() const { return vocab_only_; }
     // Bytes of weights as held in memory (converted copies plus tensors used in place from the
     // mapped file).
     uint64_t weight_bytes() const { return weight_bytes_; }
@@ -69,6 +71,7 @@ private:
     HParams hparams_;
     std::unique_ptr<Vocab> vocab_;
     lh_precision precision_ = LH_PRECISION_F32;
+    bool vocab_only_ = false;
     std::vector<LayerWeights> layers_;
     const float *output_norm_ = nullptr;
     WeightMatrix output_;
