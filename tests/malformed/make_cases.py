@@ -247,8 +247,13 @@ def cases():
         "metadata key 'general.architecture' is not a string")
 
     # ---- tokenizer ----
-    add("unsupported_tokenizer_model", base().set("tokenizer.ggml.model", STRING, "gpt2").to_bytes(), UNSUP,
-        "unsupported tokenizer model 'gpt2'")
+    add("unsupported_tokenizer_model", base().set("tokenizer.ggml.model", STRING, "bert").to_bytes(), UNSUP,
+        "unsupported tokenizer model 'bert'")
+    add("bpe_without_pre", base().set("tokenizer.ggml.model", STRING, "gpt2").to_bytes(), UNSUP,
+        "without 'tokenizer.ggml.pre'")
+    add("bpe_unknown_pre", base().set("tokenizer.ggml.model", STRING, "gpt2")
+        .set("tokenizer.ggml.pre", STRING, "made-up").to_bytes(), UNSUP,
+        "unsupported BPE pre-tokenizer 'made-up'")
     add("tokens_not_strings", base().set("tokenizer.ggml.tokens", ARRAY, (U32, list(range(276)))).to_bytes(), BAD,
         "metadata key 'tokenizer.ggml.tokens' is not an array of strings")
     add("tokens_empty", base().set("tokenizer.ggml.tokens", ARRAY, (STRING, [])).to_bytes(), BAD,
