@@ -8,7 +8,9 @@
 
 #include "commands.h"
 #include "common.h"
-#include "json_out.h"
+#include "enum_names.h"
+#include "flags.h"
+#include "json.h"
 
 namespace cli {
 
@@ -63,67 +65,82 @@ int run_membw(const Args &args) {
         if (std::accumulate(partial.begin(), partial.end(), 0.0) != static_cast<double>(n)) throw Failure("membw sum is wrong");
         best = std::max(best, static_cast<double>(n * sizeof(double)) / s);
     }
-    if (args.json) std::printf("{\"membw_bytes_per_s\": %s, \"threads\": %d}\n", json_number(best).c_str(), threads);
+    if (args.json) print_json(Json{{"membw_bytes_per_s", best}, {"threads", threads}});
     else std::printf("read bandwidth %.2f GB/s with %d threads\n", best / 1e9, threads);
     return 0;
 }
 
-}  // namespace
-
-int run_bench(const Args &args) {
-    if (args.membw) return run_membw(args);
-    if (args.n_ctx <= 0) throw Failure("bench needs --ctx N (tokens to prefill)");
-    ModelPtr model = load_model(args);
-    lh_model_info info = model_info(model.get());
-    int gen = args.prefill_only ? 0 : args.n_gen;
-    Args cargs = args;
-    cargs.n_ctx = args.n_ctx + gen + 1;
-    ContextPtr ctx = make_context(model.get(), cargs);
-
-    // Deterministic pseudo-random prompt (content does not change the cost).
-    std::vector<int32_t> ids(static_cast<size_t>(args.n_ctx));
-    uint64_t state = args.seed;
+// Deterministic pseudo-random prompt (content does not change the cost), BOS first.
+std::vector<int32_t> bench_prompt(const lh_model_info &info, size_t n) {
+    std::vector<int32_t> ids(n);
+    uint64_t state = 0xC0FFEE;
     for (auto &id : ids) {
         state = state * 6364136223846793005ull + 1442695040888963407ull;
         id = static_cast<int32_t>((state >> 33) % static_cast<uint64_t>(info.n_vocab));
     }
-    if (info.bos_token >= 0) ids[0] = info.bos_token;
+    if (info.bos_token >= 0 && n > 0) ids[0] = info.bos_token;
+    return ids;
+}
+
+// Seconds for `gen` greedy single-token steps after the prefill.
+double decode_seconds(lh_context *ctx, int32_t n_vocab, int gen) {
+    auto t0 = Clock::now();
+    for (int i = 0; i < gen; ++i) {
+        const float *logits = nullptr;
+        check(lh_context_logits(ctx, -1, &logits), "cannot read logits");
+        int32_t t = static_cast<int32_t>(std::max_element(logits, logits + n_vocab) - logits);
+        check(lh_context_eval(ctx, &t, 1, 0), "decode failed");
+    }
+    return seconds_since(t0);
+}
+
+}  // namespace
+
+void add_bench_flags(CLI::App &cmd, Args &args) {
+    cmd.add_option("-m,--model", args.model_path, "GGUF model file")->type_name("FILE");
+    add_enum_flag(cmd, "--precision", args.model.precision, precision_names(),
+                  "weights and products: f32 exact, bf16 fast (quantized weights stay quantized)");
+    add_int_flag(cmd, "-t,--threads", args.n_threads, 0, 1024, "threads (0 = all cores)");
+    add_int_flag(cmd, "--gen", args.n_gen, 0, 1 << 20, "tokens to decode after the prefill", "G");
+    cmd.add_flag("--prefill-only", args.prefill_only, "measure the prefill only (--gen 0)");
+    cmd.add_flag("--membw", args.membw, "measure this machine's read bandwidth instead (no model)");
+    add_context_flags(cmd, args);
+    add_output_flags(cmd, args);
+    cmd.footer("Prefills --ctx tokens (required) of a fixed pseudo-random prompt, then decodes --gen tokens "
+               "greedily; reports tokens/s, KV bytes and peak RSS.");
+}
+
+int run_bench(const Args &args) {
+    if (args.membw) return run_membw(args);
+    const int32_t n_prefill = args.context.n_ctx;
+    if (n_prefill <= 0) throw Failure("bench needs --ctx N (tokens to prefill)");
+    ModelPtr model = load_model(args);
+    lh_model_info info = model_info(model.get());
+    const int gen = args.prefill_only ? 0 : args.n_gen;
+    ContextPtr ctx = make_context(model.get(), args, n_prefill + gen + 1);
+    std::vector<int32_t> ids = bench_prompt(info, static_cast<size_t>(n_prefill));
 
     auto t0 = Clock::now();
     const size_t slice = 4096;
     for (size_t done = 0; done < ids.size(); done += slice)
         check(lh_context_eval(ctx.get(), ids.data() + done, std::min(slice, ids.size() - done), 0), "prefill failed");
-    double prefill_s = seconds_since(t0);
+    const double prefill_s = seconds_since(t0);
+    const double decode_s = gen > 0 ? decode_seconds(ctx.get(), info.n_vocab, gen) : 0.0;
 
-    double decode_s = 0;
-    if (gen > 0) {
-        auto t1 = Clock::now();
-        for (int i = 0; i < gen; ++i) {
-            const float *logits = nullptr;
-            check(lh_context_logits(ctx.get(), -1, &logits), "cannot read logits");
-            int32_t t = static_cast<int32_t>(std::max_element(logits, logits + info.n_vocab) - logits);
-            check(lh_context_eval(ctx.get(), &t, 1, 0), "decode failed");
-        }
-        decode_s = seconds_since(t1);
-    }
-    lh_context_params cp;
-    std::string error;
-    if (!make_context_params(cargs, cp, error)) throw Failure(error);
+    lh_context_params cp = effective_params(ctx.get());
     uint64_t kv_bytes = 0;
-    check(lh_context_estimate_kv_bytes(model.get(), &cp, args.n_ctx + gen, &kv_bytes), "cannot estimate the KV cache");
-    double prefill_tok_s = args.n_ctx / prefill_s;
-    double decode_tok_s = gen > 0 ? gen / decode_s : 0;
+    check(lh_context_estimate_kv_bytes(model.get(), &cp, n_prefill + gen, &kv_bytes), "cannot estimate the KV cache");
+    const double prefill_tok_s = n_prefill / prefill_s;
+    const double decode_tok_s = gen > 0 ? gen / decode_s : 0;
     if (args.json) {
-        std::printf("{\"ctx\": %d, \"gen\": %d, \"attention\": %s, \"precision\": %s, \"prefill_s\": %s, "
-                    "\"prefill_tok_s\": %s, \"decode_tok_s\": %s, \"kv_bytes\": %llu, \"weight_bytes\": %llu, "
-                    "\"peak_rss_bytes\": %llu, \"threads\": %d}\n",
-                    args.n_ctx, gen, json_string(args.attention).c_str(), json_string(args.precision).c_str(),
-                    json_number(prefill_s).c_str(), json_number(prefill_tok_s).c_str(), json_number(decode_tok_s).c_str(),
-                    (unsigned long long)kv_bytes, (unsigned long long)info.weight_bytes,
-                    (unsigned long long)peak_rss_bytes(), thread_count(args));
+        print_json(Json{{"ctx", n_prefill}, {"gen", gen}, {"attention", name_of(attention_names(), cp.attention)},
+                        {"precision", name_of(precision_names(), args.model.precision)}, {"prefill_s", prefill_s},
+                        {"prefill_tok_s", prefill_tok_s}, {"decode_tok_s", decode_tok_s}, {"kv_bytes", kv_bytes},
+                        {"weight_bytes", info.weight_bytes}, {"peak_rss_bytes", peak_rss_bytes()},
+                        {"threads", thread_count(args)}});
     } else {
-        std::printf("prefill %d tokens: %.3f s (%.1f tok/s)\n", args.n_ctx, prefill_s, prefill_tok_s);
-        if (gen > 0) std::printf("decode %d tokens at depth %d: %.1f tok/s\n", gen, args.n_ctx, decode_tok_s);
+        std::printf("prefill %d tokens: %.3f s (%.1f tok/s)\n", n_prefill, prefill_s, prefill_tok_s);
+        if (gen > 0) std::printf("decode %d tokens at depth %d: %.1f tok/s\n", gen, n_prefill, decode_tok_s);
         std::printf("KV cache %llu bytes, peak RSS %llu bytes, %d threads\n", (unsigned long long)kv_bytes,
                     (unsigned long long)peak_rss_bytes(), thread_count(args));
     }

@@ -1,7 +1,10 @@
 #include "common.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+
+#include "progress.h"
 
 namespace cli {
 
@@ -12,23 +15,26 @@ void check(lh_status status, const std::string &what) {
 }
 
 ModelPtr load_model(const Args &args) {
-    if (args.model.empty()) throw Failure("no model given (-m FILE)");
-    lh_model_params p;
-    std::string error;
-    if (!make_model_params(args, p, error)) throw Failure(error);
+    if (args.model_path.empty()) throw Failure("--model is required (-m FILE)");
+    lh_model_params p = model_params(args);
     lh_model *m = nullptr;
-    check(lh_model_load(args.model.c_str(), &p, &m), "cannot load model");
+    check(lh_model_load(args.model_path.c_str(), &p, &m), "cannot load model");
     return ModelPtr(m);
 }
 
 ContextPtr make_context(const lh_model *model, const Args &args, int32_t n_ctx_override) {
-    lh_context_params p;
-    std::string error;
-    if (!make_context_params(args, p, error)) throw Failure(error);
+    lh_context_params p = context_params(args);
     if (n_ctx_override > 0 && p.n_ctx < n_ctx_override) p.n_ctx = n_ctx_override;
     lh_context *c = nullptr;
     check(lh_context_create(model, &p, &c), "cannot create context");
     return ContextPtr(c);
+}
+
+lh_context_params effective_params(const lh_context *context) {
+    lh_context_params p{};
+    p.struct_size = sizeof p;
+    check(lh_context_get_params(context, &p), "cannot read the context's parameters");
+    return p;
 }
 
 lh_model_info model_info(const lh_model *model) {
@@ -57,6 +63,15 @@ std::string detokenize(const lh_model *model, const std::vector<int32_t> &ids) {
           "cannot detokenize");
     text.resize(n);
     return text;
+}
+
+void eval_in_slices(lh_context *context, const std::vector<int32_t> &ids, Progress &progress, size_t done_before) {
+    const size_t slice = static_cast<size_t>(std::max(1, effective_params(context).n_batch));
+    for (size_t done = 0; done < ids.size(); done += slice) {
+        size_t n = std::min(slice, ids.size() - done);
+        check(lh_context_eval(context, ids.data() + done, n, 0), "evaluation failed");
+        progress.update(done_before + done + n);
+    }
 }
 
 std::string read_file(const std::string &path) {

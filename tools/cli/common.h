@@ -27,11 +27,19 @@ using ContextPtr = std::unique_ptr<lh_context, ContextDeleter>;
 using SamplerPtr = std::unique_ptr<lh_sampler, SamplerDeleter>;
 
 ModelPtr load_model(const Args &args);
+// A context from the flags, at least n_ctx_override tokens large when that is > 0.
 ContextPtr make_context(const lh_model *model, const Args &args, int32_t n_ctx_override = 0);
+// The context's parameters with the defaults resolved.
+lh_context_params effective_params(const lh_context *context);
 lh_model_info model_info(const lh_model *model);
 std::vector<int32_t> tokenize(const lh_model *model, const std::string &text, bool add_bos);
 std::string detokenize(const lh_model *model, const std::vector<int32_t> &ids);
 std::string read_file(const std::string &path);
+
+class Progress;
+// Evaluates `ids` in slices of the context's batch size (the same batches as one call), showing
+// `progress` between slices; done_before = tokens already counted by `progress`.
+void eval_in_slices(lh_context *context, const std::vector<int32_t> &ids, Progress &progress, size_t done_before = 0);
 
 // The prompt from -p, or the file from -f.
 std::string prompt_text(const Args &args);

@@ -1,38 +1,22 @@
-// longheads: command-line front end over the C API.
+// longheads: command-line front end over the C API. Parsing with CLI11: one subcommand per
+// entry of commands(), each with its own flags and --help.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "args.h"
 #include "commands.h"
 #include "common.h"
 
 namespace {
-
-const char *kUsage =
-    "usage: longheads COMMAND [flags]\n"
-    "\n"
-    "commands:\n"
-    "  info        -m MODEL [-c N] [attention flags] [--json]   hyper-parameters, tensors, KV bytes at N tokens\n"
-    "  tokenize    -m MODEL -p TEXT [--no-bos] [--json]\n"
-    "  logits      -m MODEL (-p TEXT | --tokens-file F.json) [--all] [--json]   logits after the prompt\n"
-    "  generate    -m MODEL -p TEXT -n N [sampling flags] [--stop S] [--json]\n"
-    "  passkey     -m MODEL --length N --trials K [--seed S] [--depth D] [attention flags] [--json]\n"
-    "  perplexity  -m MODEL -f FILE --ctx N [--sequences K] [attention flags] [--json]\n"
-    "  bench       -m MODEL --ctx N [--gen G] [--prefill-only] [attention flags] [--json] | bench --membw\n"
-    "\n"
-    "common flags:\n"
-    "  -c, --ctx N            context size in tokens (default: the model's trained context)\n"
-    "  -t, --threads N        threads (default: all cores)\n"
-    "  -b, --batch-size N     tokens per forward step (default 512)\n"
-    "  --precision f32|bf16   weights and products: f32 exact (default), bf16 fast\n"
-    "sampling: --temp T (0 = greedy) --top-k K --top-p P --min-p P --repeat-penalty R --repeat-last-n N --seed S\n"
-    "attention: --attention full|window|longheads --chunk-size W --attn-len L --begin B --sinks S\n"
-    "           --allow-long-attn --prefill token|block --kv-type f32|bf16|q8 --memory-budget BYTES\n"
-    "           --chunk-score faithful|max\n";
 
 // oneDNN runs on libgomp, whose idle threads spin for a while after each product and steal the
 // cores from the attention's TBB workers (measured 10-100x slower on 2 busy cores). libgomp reads
@@ -46,46 +30,87 @@ void ensure_passive_openmp(char **argv) {
     // exec failed: carry on with the default policy.
 }
 
+std::string command_list() {
+    std::string out;
+    for (const cli::Command &c : cli::commands()) out += (out.empty() ? "" : ", ") + std::string(c.name);
+    return out;
+}
+
+// The whole command line, one subcommand per entry of commands().
+void build(CLI::App &app, cli::Args &args) {
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last one wins, as in llama.cpp
+    app.set_version_flag("--version", std::string("longheads ") + lh_version());
+    app.get_formatter()->column_width(36);
+    app.allow_extras();  // an unknown command is reported by check_leftovers
+    app.footer("Run 'longheads COMMAND --help' for the flags of a command.");
+    for (const cli::Command &c : cli::commands()) {
+        CLI::App *sub = app.add_subcommand(c.name, c.summary);
+        sub->allow_extras();  // unknown flags are reported by check_leftovers, in one line
+        c.add_flags(*sub, args);
+    }
+}
+
+// One line on stderr, exit status 1.
+int usage_error(const std::string &where, const std::string &message) {
+    std::fprintf(stderr, "%s: %s\n", where.c_str(), message.c_str());
+    return 1;
+}
+
+// The chosen subcommand, or nullptr after reporting what is wrong with the command line.
+const cli::Command *chosen_command(const CLI::App &app) {
+    for (const cli::Command &c : cli::commands()) {
+        const CLI::App *sub = app.get_subcommand(c.name);
+        if (!sub->parsed()) continue;
+        std::vector<std::string> left = sub->remaining();
+        if (left.empty()) return &c;
+        const std::string where = std::string("longheads ") + c.name;
+        if (left[0].size() > 1 && left[0][0] == '-')
+            usage_error(where, "unknown flag '" + left[0] + "' (see 'longheads " + c.name + " --help')");
+        else
+            usage_error(where, "unexpected argument '" + left[0] + "'");
+        return nullptr;
+    }
+    std::vector<std::string> left = app.remaining();
+    if (left.empty()) usage_error("longheads", "missing command: one of " + command_list() + " (see 'longheads --help')");
+    else usage_error("longheads", "unknown command '" + left[0] + "': one of " + command_list());
+    return nullptr;
+}
+
+int run(const cli::Command &command, const cli::Args &args) {
+    const std::string where = std::string("longheads ") + command.name;
+    try {
+        return command.run(args);
+    } catch (const std::exception &e) {
+        return usage_error(where, e.what());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
     ensure_passive_openmp(argv);
-    if (argc >= 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0 ||
-                      std::strcmp(argv[1], "help") == 0)) {
-        std::fputs(kUsage, stdout);
-        return 0;
-    }
-    for (int i = 2; i < argc; ++i) {
-        if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-            std::fputs(kUsage, stdout);
-            return 0;
-        }
-    }
-    if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
-        std::printf("longheads %s\n", lh_version());
-        return 0;
-    }
     cli::Args args;
-    std::string error;
-    if (!cli::parse_args(argc, argv, args, error)) {
-        std::fprintf(stderr, "longheads: %s\n%s", error.c_str(), argc < 2 ? kUsage : "");
-        return 1;
+    CLI::App app("longheads: Llama-family GGUF models on the CPU, with LongHeads attention for contexts far beyond "
+                 "the trained window.",
+                 "longheads");
+    build(app, args);
+    // `longheads help [COMMAND]` is `longheads [COMMAND] --help`.
+    std::vector<std::string> words(argv + 1, argv + argc);
+    if (!words.empty() && words[0] == "help") {
+        words.erase(words.begin());
+        words.push_back("--help");
     }
+    std::reverse(words.begin(), words.end());  // CLI11 takes the arguments in reverse order
     try {
-        if (args.command == "info") return cli::run_info(args);
-        if (args.command == "tokenize") return cli::run_tokenize(args);
-        if (args.command == "logits") return cli::run_logits(args);
-        if (args.command == "generate") return cli::run_generate(args);
-        if (args.command == "passkey") return cli::run_passkey(args);
-        if (args.command == "perplexity") return cli::run_perplexity(args);
-        if (args.command == "bench") return cli::run_bench(args);
-        std::fprintf(stderr, "longheads: unknown command '%s' (try --help)\n", args.command.c_str());
-        return 1;
-    } catch (const cli::Failure &f) {
-        std::fprintf(stderr, "longheads %s: %s\n", args.command.c_str(), f.what());
-        return 1;
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "longheads %s: %s\n", args.command.c_str(), e.what());
-        return 1;
+        app.parse(words);
+    } catch (const CLI::ParseError &e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version: on stdout
+        std::string where = "longheads";
+        for (const CLI::App *sub : app.get_subcommands()) where += " " + sub->get_name();
+        return usage_error(where, e.what());
     }
+    const cli::Command *command = chosen_command(app);
+    if (!command) return 1;
+    args.command = command->name;
+    return run(*command, args);
 }

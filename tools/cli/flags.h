@@ -1,0 +1,45 @@
+// Groups of flags a subcommand picks from (llama.cpp's names where they overlap). Each writes
+// into Args; a subcommand's own flags are added next to its run function (cmd_*.cpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "args.h"
+#include "enum_names.h"
+
+namespace cli {
+
+void add_model_flags(CLI::App &cmd, Args &args);     // -m --precision -t
+void add_prompt_flags(CLI::App &cmd, Args &args);    // -p -f --no-bos
+void add_context_flags(CLI::App &cmd, Args &args);   // -c -b, the attention flags, --memory-budget
+void add_sampling_flags(CLI::App &cmd, Args &args);  // --temp --top-k --top-p --min-p --repeat-*
+void add_seed_flag(CLI::App &cmd, Args &args, const std::string &what);  // -s/--seed
+void add_output_flags(CLI::App &cmd, Args &args);    // --json --no-progress
+
+// An integer flag refused outside [lo, hi].
+CLI::Option *add_int_flag(CLI::App &cmd, const std::string &flag, int32_t &target, int32_t lo, int32_t hi,
+                          const std::string &help, const std::string &value_name = "N");
+
+// A flag whose value is one of `names`; any other value is refused with the list.
+template <typename E>
+CLI::Option *add_enum_flag(CLI::App &cmd, const std::string &flag, E &target, const std::vector<EnumName<E>> &names,
+                           const std::string &help) {
+    std::string choices;
+    for (const EnumName<E> &n : names) choices += (choices.empty() ? "" : "|") + std::string(n.name);
+    CLI::Validator one_of(
+        [&names](std::string &value) -> std::string {
+            for (const EnumName<E> &n : names)
+                if (value == n.name) return "";
+            return "'" + value + "' is not one of " + joined_names(names);
+        },
+        "", "");
+    auto set = [&target, &names](const std::string &value) {
+        for (const EnumName<E> &n : names)
+            if (value == n.name) target = n.value;
+    };
+    return cmd.add_option_function<std::string>(flag, set, help + " (default " + name_of(names, target) + ")")
+        ->check(one_of)
+        ->type_name(choices);
+}
+
+}  // namespace cli
