@@ -52,8 +52,8 @@ def test_every_subcommand_has_its_own_help():
 @pytest.mark.parametrize("flag,bad,valid", [
     ("--kv-type", "q4", ["f32", "bf16", "q8"]),
     ("--attention", "max", ["full", "window", "longheads"]),
-    ("--prefill", "chunk", ["token", "block"]),
-    ("--chunk-score", "max_key", ["faithful", "max"]),
+    ("--prefill", "chunk", ["per_token", "block"]),
+    ("--chunk-score", "best", ["faithful", "max_key"]),
     ("--precision", "f16", ["f32", "bf16"]),
 ])
 def test_bad_enum_value_names_the_valid_ones(stories, flag, bad, valid):
@@ -92,6 +92,10 @@ def test_enum_names_reach_the_library(stories):
     assert kv["f32"] > kv["bf16"] > kv["q8"] > 0
     for mode in ("full", "window", "longheads"):
         assert run_json("info", "-m", stories, "--attention", mode)["attention"] == mode
+    # The library's spellings: any case, '-' for '_', and the older short names.
+    assert run_json("info", "-m", stories, "--attention", "LongHeads")["attention"] == "longheads"
+    for flag, name in (("--prefill", "per-token"), ("--prefill", "token"), ("--chunk-score", "max")):
+        run_json("info", "-m", stories, flag, name)
 
 
 def test_seed_is_random_unless_given_and_reported(stories):
@@ -117,7 +121,7 @@ def test_generate_json_has_the_stop_reason(stories):
     assert out["stop_reason"] == "max_tokens" and len(out["tokens"]) == 6
     text = run_json(*base, "-n", 40)["text"]
     cut = run_json(*base, "-n", 40, "--stop", text[12:16])
-    assert cut["stop_reason"] == "stop_string" and cut["text"] == text[:text.find(text[12:16])]
+    assert cut["stop_reason"] == "string" and cut["text"] == text[:text.find(text[12:16])]
     full = run_json(*base, "-n", 100, "-c", 16)
     # The last token is sampled from the full context's logits; it is not evaluated.
     assert full["stop_reason"] == "context_full" and full["prompt_tokens"] + len(full["tokens"]) == 16 + 1

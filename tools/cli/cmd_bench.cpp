@@ -98,7 +98,7 @@ double decode_seconds(lh_context *ctx, int32_t n_vocab, int gen) {
 
 void add_bench_flags(CLI::App &cmd, Args &args) {
     cmd.add_option("-m,--model", args.model_path, "GGUF model file")->type_name("FILE");
-    add_enum_flag(cmd, "--precision", args.model.precision, precision_names(),
+    add_enum_flag(cmd, "--precision", args.model.precision, kPrecisionNames,
                   "weights and products: f32 exact, bf16 fast (quantized weights stay quantized)");
     add_int_flag(cmd, "-t,--threads", args.n_threads, 0, 1024, "threads (0 = all cores)");
     add_int_flag(cmd, "--gen", args.n_gen, 0, 1 << 20, "tokens to decode after the prefill", "G");
@@ -133,8 +133,8 @@ int run_bench(const Args &args) {
     const double prefill_tok_s = n_prefill / prefill_s;
     const double decode_tok_s = gen > 0 ? gen / decode_s : 0;
     if (args.json) {
-        print_json(Json{{"ctx", n_prefill}, {"gen", gen}, {"attention", name_of(attention_names(), cp.attention)},
-                        {"precision", name_of(precision_names(), args.model.precision)}, {"prefill_s", prefill_s},
+        print_json(Json{{"ctx", n_prefill}, {"gen", gen}, {"attention", name_of(kAttentionNames, cp.attention)},
+                        {"precision", name_of(kPrecisionNames, args.model.precision)}, {"prefill_s", prefill_s},
                         {"prefill_tok_s", prefill_tok_s}, {"decode_tok_s", decode_tok_s}, {"kv_bytes", kv_bytes},
                         {"weight_bytes", info.weight_bytes}, {"peak_rss_bytes", peak_rss_bytes()},
                         {"threads", thread_count(args)}});

@@ -105,7 +105,7 @@ void print_verbose(const lh_context *ctx, uint64_t seed, const Timings &t) {
     lh_context_params p = effective_params(ctx);
     std::fprintf(stderr, "longheads generate: seed = %llu\n", (unsigned long long)seed);
     std::fprintf(stderr, "longheads generate: n_ctx = %d, n_batch = %d, attention = %s, prompt = %zu tokens\n",
-                 p.n_ctx, p.n_batch, name_of(attention_names(), p.attention), t.prompt_tokens);
+                 p.n_ctx, p.n_batch, name_of(kAttentionNames, p.attention), t.prompt_tokens);
 }
 
 }  // namespace
@@ -159,7 +159,7 @@ int run_generate(const Args &args) {
     if (args.json) {
         print_json(Json{{"tokens", r.tokens},
                         {"text", r.text},
-                        {"stop_reason", name_of(stop_reason_names(), r.stop_reason)},
+                        {"stop_reason", name_of(kStopReasonNames, r.stop_reason)},
                         {"seed", gp.sampling.seed},
                         {"prompt_tokens", timings.prompt_tokens},
                         {"timings", timings_json(timings)}});

@@ -67,7 +67,7 @@ int run_info(const Args &args) {
     int64_t n_tokens = cp.n_ctx > 0 ? cp.n_ctx : info.n_ctx_train;
     uint64_t kv_bytes = 0;
     check(lh_context_estimate_kv_bytes(model.get(), &cp, n_tokens, &kv_bytes), "cannot estimate the KV cache");
-    const char *attention = name_of(attention_names(), cp.attention);
+    const char *attention = name_of(kAttentionNames, cp.attention);
     if (args.json) {
         Json out = info_json(info);
         out["tensor_types"] = types;

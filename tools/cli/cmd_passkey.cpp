@@ -131,7 +131,7 @@ int run_passkey(const Args &args) {
                         json_quoted(t.expected).c_str(), json_quoted(t.answer).c_str(), t.ok ? "ok" : "WRONG");
     }
     double accuracy = static_cast<double>(correct) / args.trials;
-    const char *attention = name_of(attention_names(), effective_params(ctx.get()).attention);
+    const char *attention = name_of(kAttentionNames, effective_params(ctx.get()).attention);
     if (args.json) {
         print_json(Json{{"accuracy", accuracy}, {"trials", args.trials}, {"mean_tokens", total_tokens / args.trials},
                         {"seed", seed}, {"attention", attention}, {"results", results}});

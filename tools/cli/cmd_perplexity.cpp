@@ -90,7 +90,7 @@ int run_perplexity(const Args &args) {
     progress.erase();
 
     const size_t n_pred = n - 1, window = static_cast<size_t>(info.n_ctx_train);
-    const char *attention = name_of(attention_names(), args.context.attention);
+    const char *attention = name_of(kAttentionNames, args.context.attention);
     Json by_window = Json::array();
     for (size_t start = 0; start < n_pred; start += window) {
         size_t end = std::min(n_pred, start + window);

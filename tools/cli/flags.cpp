@@ -48,7 +48,7 @@ CLI::Option *add_int_flag(CLI::App &cmd, const std::string &flag, int32_t &targe
 void add_model_flags(CLI::App &cmd, Args &args) {
     // Required, but checked when the command runs, so that an unknown flag is reported first.
     cmd.add_option("-m,--model", args.model_path, "GGUF model file (required)")->type_name("FILE");
-    add_enum_flag(cmd, "--precision", args.model.precision, precision_names(),
+    add_enum_flag(cmd, "--precision", args.model.precision, kPrecisionNames,
                   "weights and products: f32 exact, bf16 fast (quantized weights stay quantized)");
     add_int_flag(cmd, "-t,--threads", args.n_threads, 0, 1024, "threads (0 = all cores)");
 }
@@ -75,7 +75,7 @@ void add_context_flags(CLI::App &cmd, Args &args) {
         ->capture_default_str();
 
     const std::string group = "Attention";
-    add_enum_flag(cmd, "--attention", c.attention, attention_names(), "attention mode")->group(group);
+    add_enum_flag(cmd, "--attention", c.attention, kAttentionNames, "attention mode")->group(group);
     add_int_flag(cmd, "--chunk-size", c.chunk_size, 0, 1 << 20, "LongHeads chunk size w (0 = from the trained context)")
         ->group(group);
     add_int_flag(cmd, "--attn-len", c.attn_len, 0, kMaxTokens, "tokens one head attends to, L (0 = default)")->group(group);
@@ -86,11 +86,11 @@ void add_context_flags(CLI::App &cmd, Args &args) {
            "--allow-long-attn", [&c](int64_t) { c.allow_attn_len_over_trained = 1; },
            "permit L above the trained context (out of distribution)")
         ->group(group);
-    add_enum_flag(cmd, "--prefill", c.prefill_mode, prefill_names(),
+    add_enum_flag(cmd, "--prefill", c.prefill_mode, kPrefillNames,
                   "LongHeads prefill: each token selects its chunks, or a chunk's queries share one selection")
         ->group(group);
-    add_enum_flag(cmd, "--kv-type", c.kv_type, kv_type_names(), "KV cache element type")->group(group);
-    add_enum_flag(cmd, "--chunk-score", c.chunk_score, chunk_score_names(),
+    add_enum_flag(cmd, "--kv-type", c.kv_type, kKvTypeNames, "KV cache element type")->group(group);
+    add_enum_flag(cmd, "--chunk-score", c.chunk_score, kChunkScoreNames,
                   "LongHeads chunk score: the paper's q.c_j, or the best key of the chunk")
         ->group(group);
 }

@@ -22,21 +22,18 @@ CLI::Option *add_int_flag(CLI::App &cmd, const std::string &flag, int32_t &targe
 
 // A flag whose value is one of `names`; any other value is refused with the list.
 template <typename E>
-CLI::Option *add_enum_flag(CLI::App &cmd, const std::string &flag, E &target, const std::vector<EnumName<E>> &names,
+CLI::Option *add_enum_flag(CLI::App &cmd, const std::string &flag, E &target, EnumNames<E> names,
                            const std::string &help) {
     std::string choices;
-    for (const EnumName<E> &n : names) choices += (choices.empty() ? "" : "|") + std::string(n.name);
+    for (const std::string &n : all_names(names)) choices += (choices.empty() ? "" : "|") + n;
     CLI::Validator one_of(
-        [&names](std::string &value) -> std::string {
-            for (const EnumName<E> &n : names)
-                if (value == n.name) return "";
+        [names](std::string &value) -> std::string {
+            E parsed;
+            if (names.from_name(value.c_str(), &parsed) == LH_OK) return "";
             return "'" + value + "' is not one of " + joined_names(names);
         },
         "", "");
-    auto set = [&target, &names](const std::string &value) {
-        for (const EnumName<E> &n : names)
-            if (value == n.name) target = n.value;
-    };
+    auto set = [&target, names](const std::string &value) { names.from_name(value.c_str(), &target); };
     return cmd.add_option_function<std::string>(flag, set, help + " (default " + name_of(names, target) + ")")
         ->check(one_of)
         ->type_name(choices);
