@@ -37,6 +37,11 @@ void validate(const AttentionConfig &c) {
         bad("n_rot (" + std::to_string(c.n_rot) + ") must be even and in 1..head_dim");
     if (c.n_ctx <= 0) bad("n_ctx must be positive");
     if (!(c.rope_freq_base > 0.0f)) bad("rope_freq_base must be positive");
+    if (!(c.rope_freq_scale > 0.0f) || !std::isfinite(c.rope_freq_scale)) bad("rope_freq_scale must be positive");
+    if (!c.rope_freq_factors.empty() && c.rope_freq_factors.size() != static_cast<size_t>(c.n_rot / 2))
+        bad("rope_freq_factors must hold n_rot/2 values");
+    for (float f : c.rope_freq_factors)
+        if (!(f > 0.0f) || !std::isfinite(f)) bad("rope_freq_factors must be positive");
     if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16 && c.kv_type != LH_KV_Q8) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
     if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY) bad("unknown chunk_score");
@@ -91,7 +96,8 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
     try {
         I.kv.init(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.n_ctx);
         if (lh_mode) I.chunks.init(cfg.n_layer, cfg.n_head, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
-        I.rope.init(cfg.n_rot, cfg.rope_freq_base, rope_positions(cfg, cfg.n_ctx));
+        I.rope.init(cfg.n_rot, cfg.rope_freq_base, rope_positions(cfg, cfg.n_ctx), cfg.rope_freq_scale,
+                    cfg.rope_freq_factors);
         if (lh_mode) I.rope.ensure(I.rope.max_pos());
         I.scratch_mem = kv::aligned_alloc_bytes(I.scratch_bytes);
         I.n_cached.assign(static_cast<size_t>(cfg.n_layer), 0);
@@ -225,7 +231,7 @@ void Attention::Impl::store_keys_values(const AttnBatch &b, const float *k, cons
         const float *cs = rope.at(local ? t % cfg.chunk_size : t);
         for (int32_t g = 0; g < nkv; ++g) {
             const int64_t off = (static_cast<int64_t>(i) * nkv + g) * d;
-            attn::rope_apply(cs, cfg.n_rot, d, k + off, key_tmp.data());
+            attn::rope_apply(cs, cfg.n_rot, d, k + off, key_tmp.data(), cfg.rope_neox);
             kv.put(b.layer, g, t, key_tmp.data(), v + off);
         }
     }

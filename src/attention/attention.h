@@ -29,6 +29,9 @@ struct AttentionConfig {
     int32_t head_dim = 0;
     int32_t n_rot = 0;
     float rope_freq_base = 10000.0f;
+    float rope_freq_scale = 1.0f;          // 1/factor of linear RoPE scaling
+    std::vector<float> rope_freq_factors;  // empty, or n_rot/2 factors (Llama-3.1 rope_freqs)
+    bool rope_neox = false;                // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
     int32_t n_ctx = 0;        // capacity in tokens
 };
 

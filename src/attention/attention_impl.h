@@ -80,7 +80,7 @@ struct Attention::Impl {
         const float *cs = rope.at(pos);
         for (int32_t g = 0; g < n_q; ++g) {
             float *y = dst + static_cast<int64_t>(g) * d;
-            attn::rope_apply(cs, cfg.n_rot, d, q + static_cast<int64_t>(g) * d, y);
+            attn::rope_apply(cs, cfg.n_rot, d, q + static_cast<int64_t>(g) * d, y, cfg.rope_neox);
             for (int32_t x = 0; x < d; ++x) y[x] *= scale;
         }
     }

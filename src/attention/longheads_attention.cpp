@@ -59,7 +59,8 @@ void Attention::Impl::max_key_candidates(int32_t layer, int32_t kvh, int32_t m, 
                                          AttnScratch &s) const {
     if (m < 3 || n_best <= 0) return;  // no candidates: select_from_scores reads none
     for (int32_t x = 0; x < R; ++x)
-        attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, query(x), s.qmax + static_cast<int64_t>(x) * d);
+        attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, query(x), s.qmax + static_cast<int64_t>(x) * d,
+                         cfg.rope_neox);
     with_kv_type([&](auto type) {
         using T = decltype(type);
         attn::max_key_scores(kv.keys<T>(layer, kvh), d, cfg.chunk_size, m, s.qmax, R, s.key_scores, s.cand_rows,

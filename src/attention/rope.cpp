@@ -4,7 +4,8 @@
 
 namespace lh::attn {
 
-void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos) {
+void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale,
+                     const std::vector<float> &freq_factors) {
     n_rot_ = n_rot;
     max_pos_ = max_pos;
     filled_ = 0;
@@ -12,7 +13,10 @@ void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos) {
     // Left uninitialised on purpose: pages are only touched as positions are filled.
     table_.reset(new float[static_cast<size_t>(max_pos) * static_cast<size_t>(n_rot)]);
     inv_freq_.resize(static_cast<size_t>(n_rot / 2));
-    for (int32_t i = 0; i < n_rot / 2; ++i) inv_freq_[i] = std::pow(freq_base_, -2.0 * i / n_rot);
+    for (int32_t i = 0; i < n_rot / 2; ++i) {
+        const double factor = freq_factors.empty() ? 1.0 : static_cast<double>(freq_factors[i]);
+        inv_freq_[i] = static_cast<double>(freq_scale) * std::pow(freq_base_, -2.0 * i / n_rot) / factor;
+    }
 }
 
 void RopeTable::ensure(int32_t upto) {
@@ -29,13 +33,21 @@ void RopeTable::ensure(int32_t upto) {
     if (upto > filled_) filled_ = upto;
 }
 
-void rope_apply(const float *cs, int32_t n_rot, int32_t d, const float *x, float *y) {
+void rope_apply(const float *cs, int32_t n_rot, int32_t d, const float *x, float *y, bool neox) {
     const int32_t half = n_rot / 2;
     const float *sn = cs + half;
-    for (int32_t i = 0; i < half; ++i) {
-        const float x0 = x[2 * i], x1 = x[2 * i + 1];
-        y[2 * i] = x0 * cs[i] - x1 * sn[i];
-        y[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+    if (neox) {
+        for (int32_t i = 0; i < half; ++i) {
+            const float x0 = x[i], x1 = x[i + half];
+            y[i] = x0 * cs[i] - x1 * sn[i];
+            y[i + half] = x0 * sn[i] + x1 * cs[i];
+        }
+    } else {
+        for (int32_t i = 0; i < half; ++i) {
+            const float x0 = x[2 * i], x1 = x[2 * i + 1];
+            y[2 * i] = x0 * cs[i] - x1 * sn[i];
+            y[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+        }
     }
     if (y != x)
         for (int32_t j = n_rot; j < d; ++j) y[j] = x[j];

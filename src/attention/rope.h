@@ -1,5 +1,8 @@
-// RoPE as llama.cpp's `llama` arch applies it: adjacent pairs (x[2i], x[2i+1]) rotated by
-// pos * theta^(-2i/n_rot), i < n_rot/2; dims >= n_rot are left alone.
+// RoPE as llama.cpp (ggml_rope_ext) applies it: pair i < n_rot/2 is rotated by the angle
+// pos * freq_scale * theta^(-2i/n_rot) / freq_factor[i]; dims >= n_rot are left alone.
+// The pairs are adjacent, (x[2i], x[2i+1]), for the `llama` arch (ggml's "normal" rope), and
+// (x[i], x[i + n_rot/2]) for NEOX-style archs (qwen2, phi3). freq_scale is 1/factor of linear
+// scaling; freq_factor is Llama-3.1's rope_freqs tensor (1 when absent).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +16,9 @@ namespace lh::attn {
 class RopeTable {
 public:
     RopeTable() = default;
-    void init(int32_t n_rot, float freq_base, int32_t max_pos);
+    // freq_factors: empty, or n_rot/2 positive factors.
+    void init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale = 1.0f,
+              const std::vector<float> &freq_factors = {});
     static uint64_t bytes_for(int32_t n_rot, int32_t max_pos) {
         return static_cast<uint64_t>(max_pos) * static_cast<uint64_t>(n_rot) * sizeof(float) +
                static_cast<uint64_t>(n_rot / 2) * sizeof(double);
@@ -37,6 +42,6 @@ private:
 };
 
 // y = R(pos) x for one head of d values; cs = RopeTable::at(pos). x and y may alias.
-void rope_apply(const float *cs, int32_t n_rot, int32_t d, const float *x, float *y);
+void rope_apply(const float *cs, int32_t n_rot, int32_t d, const float *x, float *y, bool neox);
 
 }  // namespace lh::attn

@@ -331,21 +331,55 @@ TEST_CASE("RoPE table matches the formula and the rotation identity holds", "[at
     for (auto &x : q) x = u(rng);
     for (auto &x : k) x = u(rng);
     for (int pos : {0, 1, 7, 100, 1000, 4095}) {
-        lh::attn::rope_apply(t.at(pos), n_rot, d, q.data(), y.data());
+        lh::attn::rope_apply(t.at(pos), n_rot, d, q.data(), y.data(), false);
         const Vec r = rope(q.data(), d, n_rot, 10000.0, pos);
         for (int i = 0; i < d; ++i) CHECK(y[i] == Approx(r[i]).margin(1e-6));
     }
-    // R(a)q . R(b)k == R(a-b)q . k: what lets the cache keep keys at chunk-local offsets.
-    for (auto ab : {std::pair<int, int>{5, 2}, {300, 17}, {4000, 3999}, {63, 0}}) {
-        lh::attn::rope_apply(t.at(ab.first), n_rot, d, q.data(), qa.data());
-        lh::attn::rope_apply(t.at(ab.second), n_rot, d, k.data(), kb.data());
-        lh::attn::rope_apply(t.at(ab.first - ab.second), n_rot, d, q.data(), qab.data());
-        double lhs = 0, rhs = 0;
-        for (int i = 0; i < d; ++i) {
-            lhs += double(qa[i]) * kb[i];
-            rhs += double(qab[i]) * k[i];
+    // R(a)q . R(b)k == R(a-b)q . k: what lets the cache keep keys at chunk-local offsets. It holds
+    // for both pairings and any per-pair frequencies (scaling, Llama-3.1 factors).
+    lh::attn::RopeTable scaled;
+    std::vector<float> factors(n_rot / 2);
+    for (int i = 0; i < n_rot / 2; ++i) factors[i] = 1.0f + 0.5f * i;
+    scaled.init(n_rot, 500000.0f, 4096, 0.25f, factors);
+    scaled.ensure(4096);
+    for (const lh::attn::RopeTable *table : {&t, &scaled}) {
+        for (bool neox : {false, true}) {
+            for (auto ab : {std::pair<int, int>{5, 2}, {300, 17}, {4000, 3999}, {63, 0}}) {
+                lh::attn::rope_apply(table->at(ab.first), n_rot, d, q.data(), qa.data(), neox);
+                lh::attn::rope_apply(table->at(ab.second), n_rot, d, k.data(), kb.data(), neox);
+                lh::attn::rope_apply(table->at(ab.first - ab.second), n_rot, d, q.data(), qab.data(), neox);
+                double lhs = 0, rhs = 0;
+                for (int i = 0; i < d; ++i) {
+                    lhs += double(qa[i]) * kb[i];
+                    rhs += double(qab[i]) * k[i];
+                }
+                CHECK(lhs == Approx(rhs).margin(1e-5));
+            }
         }
-        CHECK(lhs == Approx(rhs).margin(1e-5));
+    }
+}
+
+TEST_CASE("RoPE: NEOX pairs (i, i + n_rot/2), linear scale and frequency factors as ggml_rope_ext", "[attention]") {
+    const int d = 16, n_rot = 12, half = n_rot / 2;
+    const double base = 1000000.0, scale = 0.125;
+    std::vector<float> factors(half);
+    for (int i = 0; i < half; ++i) factors[i] = i < 2 ? 1.0f : 4.0f + i;
+    lh::attn::RopeTable t;
+    t.init(n_rot, static_cast<float>(base), 2048, static_cast<float>(scale), factors);
+    t.ensure(2048);
+    std::mt19937 rng(2);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::vector<float> x(d), y(d);
+    for (auto &v : x) v = u(rng);
+    for (int pos : {0, 3, 77, 2047}) {
+        lh::attn::rope_apply(t.at(pos), n_rot, d, x.data(), y.data(), true);
+        for (int i = 0; i < half; ++i) {
+            const double theta = pos * scale * std::pow(base, -2.0 * i / n_rot) / factors[i];
+            const double c = std::cos(theta), s = std::sin(theta);
+            CHECK(y[i] == Approx(x[i] * c - x[i + half] * s).margin(1e-5));
+            CHECK(y[i + half] == Approx(x[i] * s + x[i + half] * c).margin(1e-5));
+        }
+        for (int j = n_rot; j < d; ++j) CHECK(y[j] == x[j]);
     }
 }
 
