@@ -16,6 +16,15 @@ namespace {
 // Row-wise work below this many elements is not worth waking the OpenMP team for.
 constexpr int64_t kParallelElems = 1 << 15;
 
+// y[i] += b for each of n rows of `width` (no bias: nothing).
+void add_bias(const float *b, float *y, int32_t n, int64_t width) {
+    if (!b) return;
+    for (int32_t i = 0; i < n; ++i) {
+        float *row = y + i * width;
+        for (int64_t j = 0; j < width; ++j) row[j] += b[j];
+    }
+}
+
 }  // namespace
 
 Forward::Forward(const Model &model, int32_t max_batch) : model_(model), max_batch_(max_batch) {
@@ -61,6 +70,9 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
             const WeightMatrix *ws[3] = {&L.wq, &L.wk, &L.wv};
             float *ys[3] = {q_.data(), k_.data(), v_.data()};
             mm.run_group(h, n, ws, ys, 3);
+            add_bias(L.bq, q_.data(), n, hp.q_dim());
+            add_bias(L.bk, k_.data(), n, hp.kv_dim());
+            add_bias(L.bv, v_.data(), n, hp.kv_dim());
         }
         attn.forward(il, pos0, n, q_.data(), k_.data(), v_.data(), att_.data());
         mm.run(att_.data(), n, L.wo, h);

@@ -5,6 +5,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -195,6 +196,78 @@ struct Model::Loader {
     WeightMatrix matrix(const std::string &name, int64_t cols, int64_t rows) {
         return matrix(find(name), cols, rows, false);
     }
+
+    // Rows [first, first + n) of a converted matrix, as a matrix of its own (no copy).
+    static WeightMatrix rows_of(const WeightMatrix &w, int64_t first, int64_t n) {
+        WeightMatrix v = w;
+        v.rows = n;
+        const auto *base = static_cast<const uint8_t *>(w.data);
+        switch (w.type) {
+            case WeightType::F32: v.data = base + first * w.cols * 4; break;
+            case WeightType::BF16: v.data = base + first * w.cols * 2; break;
+            case WeightType::U8_BLOCKS: {
+                const int64_t nb = w.cols / qblocks::kBlock;
+                v.data = base + first * qblocks::row_bytes_for(w.cols, w.block_bits);
+                v.block_scale = w.block_scale + first * nb;
+                v.block_offset = w.block_offset + first * nb;
+                break;
+            }
+        }
+        return v;
+    }
+
+    // Q, K, V: three matrices (llama, qwen2), or one fused attn_qkv (phi3) cut into row views;
+    // optional biases (qwen2's attn_q/k/v.bias, or a fused attn_qkv.bias).
+    void attention(const std::string &p, LayerWeights &l) {
+        const HParams &hp = m.hparams_;
+        const int64_t d = hp.n_embd, q = hp.q_dim(), kv = hp.kv_dim();
+        if (m.file_->find_tensor(p + "attn_qkv.weight")) {
+            const WeightMatrix qkv = matrix(p + "attn_qkv.weight", d, q + 2 * kv);
+            l.wq = rows_of(qkv, 0, q);
+            l.wk = rows_of(qkv, q, kv);
+            l.wv = rows_of(qkv, q + kv, kv);
+            if (m.file_->find_tensor(p + "attn_qkv.bias")) {
+                const float *b = vector(p + "attn_qkv.bias", q + 2 * kv);
+                l.bq = b, l.bk = b + q, l.bv = b + q + kv;
+            }
+            return;
+        }
+        l.wq = matrix(p + "attn_q.weight", d, q);
+        l.wk = matrix(p + "attn_k.weight", d, kv);
+        l.wv = matrix(p + "attn_v.weight", d, kv);
+        if (m.file_->find_tensor(p + "attn_q.bias")) l.bq = vector(p + "attn_q.bias", q);
+        if (m.file_->find_tensor(p + "attn_k.bias")) l.bk = vector(p + "attn_k.bias", kv);
+        if (m.file_->find_tensor(p + "attn_v.bias")) l.bv = vector(p + "attn_v.bias", kv);
+    }
+
+    // Gate and up: two matrices, or (phi3) one ffn_up of 2 * n_ff rows, gate first as ggml_swiglu
+    // splits it.
+    void feed_forward(const std::string &p, LayerWeights &l) {
+        const HParams &hp = m.hparams_;
+        if (m.file_->find_tensor(p + "ffn_gate.weight")) {
+            l.w_gate = matrix(p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
+            l.w_up = matrix(p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+            return;
+        }
+        const WeightMatrix up = matrix(p + "ffn_up.weight", hp.n_embd, 2 * static_cast<int64_t>(hp.n_ff));
+        l.w_gate = rows_of(up, 0, hp.n_ff);
+        l.w_up = rows_of(up, hp.n_ff, hp.n_ff);
+    }
+
+    // Llama-3.1's RoPE frequency factors (rope_freqs.weight, n_rot/2 values); Phi-3's LongRoPE
+    // factor pairs are refused rather than ignored.
+    void rope_factors() {
+        const HParams &hp = m.hparams_;
+        require(m.file_->find_tensor("rope_factors_long.weight") == nullptr &&
+                    m.file_->find_tensor("blk.0.rope_factors_long.weight") == nullptr,
+                LH_ERROR_UNSUPPORTED, "LongRoPE (tensor 'rope_factors_long', Phi-3 128k models) is not supported");
+        if (!m.file_->find_tensor("rope_freqs.weight")) return;
+        const float *f = vector("rope_freqs.weight", hp.n_rot / 2);
+        m.hparams_.rope_freq_factors.assign(f, f + hp.n_rot / 2);
+        for (float v : m.hparams_.rope_freq_factors)
+            require(std::isfinite(v) && v > 0.0f, LH_ERROR_BAD_FORMAT,
+                    "tensor 'rope_freqs.weight' holds " + std::to_string(v) + ", factors must be > 0");
+    }
 };
 
 Model::~Model() = default;
@@ -241,15 +314,13 @@ std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const Mo
             const std::string p = "blk." + std::to_string(i) + ".";
             LayerWeights &l = m->layers_[static_cast<size_t>(i)];
             l.attn_norm = ld.vector(p + "attn_norm.weight", hp.n_embd);
-            l.wq = ld.matrix(p + "attn_q.weight", hp.n_embd, hp.q_dim());
-            l.wk = ld.matrix(p + "attn_k.weight", hp.n_embd, hp.kv_dim());
-            l.wv = ld.matrix(p + "attn_v.weight", hp.n_embd, hp.kv_dim());
+            ld.attention(p, l);
             l.wo = ld.matrix(p + "attn_output.weight", hp.q_dim(), hp.n_embd);
             l.ffn_norm = ld.vector(p + "ffn_norm.weight", hp.n_embd);
-            l.w_gate = ld.matrix(p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
-            l.w_up = ld.matrix(p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+            ld.feed_forward(p, l);
             l.w_down = ld.matrix(p + "ffn_down.weight", hp.n_ff, hp.n_embd);
         }
+        ld.rope_factors();
         m->output_norm_ = ld.vector("output_norm.weight", hp.n_embd);
         if (const GgufTensorInfo *out = m->file_->find_tensor("output.weight")) {
             m->output_ = ld.matrix(*out, hp.n_embd, hp.n_vocab, false);

@@ -28,6 +28,9 @@ struct LayerWeights {
     const float *ffn_norm = nullptr;   // [n_embd]
     WeightMatrix wq;                   // [q_dim][n_embd]
     WeightMatrix wk, wv;               // [kv_dim][n_embd]
+    const float *bq = nullptr;         // optional biases (qwen2): [q_dim], [kv_dim], [kv_dim]
+    const float *bk = nullptr;
+    const float *bv = nullptr;
     WeightMatrix wo;                   // [n_embd][q_dim]
     WeightMatrix w_gate, w_up;         // [n_ff][n_embd]
     WeightMatrix w_down;               // [n_embd][n_ff]

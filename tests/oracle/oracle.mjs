@@ -37,12 +37,19 @@ if (cmd === "tokenize") {
         const last = res[res.length - 1].next;
         const probs = new Array(nVocab).fill(0);
         for (const [tok, p] of last.probabilities) probs[tok] = p;
+        // Greedy: the most probable token (lowest id on ties), fed back one at a time.
+        const argmax = (m) => {
+            let best = -1, bp = -1;
+            for (const [t, p] of m) if (p > bp || (p === bp && t < best)) { best = t; bp = p; }
+            return best;
+        };
         const greedy = [];
-        let tok = last.token;
+        let tok = argmax(last.probabilities);
         for (let i = 0; i < (input.greedy ?? 0); ++i) {
             greedy.push(tok);
-            const r = await seq.controlledEvaluate([[tok, {generateNext: {token: true}}]]);
-            tok = r[0].next.token;
+            if (i + 1 === input.greedy) break;
+            const r = await seq.controlledEvaluate([[tok, {generateNext: {probabilities: true}}]]);
+            tok = argmax(r[0].next.probabilities);
         }
         out.push({probs, greedy});
         await context.dispose();

@@ -215,7 +215,7 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
          {"llama.rope.dimension_count"}},
         {"bad freq base", [](GgufBuilder &b) { b.f32("llama.rope.freq_base", -1.0f); }, LH_ERROR_BAD_FORMAT,
          {"llama.rope.freq_base"}},
-        {"rope scaling", [](GgufBuilder &b) { b.str("llama.rope.scaling.type", "linear").f32("llama.rope.scaling.factor", 4); },
+        {"rope scaling", [](GgufBuilder &b) { b.str("llama.rope.scaling.type", "yarn").f32("llama.rope.scaling.factor", 4); },
          LH_ERROR_UNSUPPORTED, {"llama.rope.scaling.type"}},
         {"wrong key type", [](GgufBuilder &b) { b.str("llama.context_length", "many"); }, LH_ERROR_BAD_FORMAT,
          {"llama.context_length"}},

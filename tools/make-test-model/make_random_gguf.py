@@ -2,13 +2,23 @@
 """Writes a random-weight Llama GGUF (v3, alignment 32) of a real model's shape, for speed and memory
 measurements without downloading a model.
 
-  /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha]
-        [--type f16|bf16|q8_0|q4_0] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
+  /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
+        [--type f16|bf16|q8_0|q4_0|f32] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
+        [--arch llama|qwen2|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
+        [--freq-base B] [--std S]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
   tinyllama  TinyLlama-1.1B: n_embd 2048, 22 layers, 32 query / 4 KV heads (head 64), FFN 5632, T 2048
   small      n_embd 512, 4 layers, 8 query / 4 KV heads (head 64), FFN 1408, T 2048
   mha        Llama-2-7B's layer (n_embd 4096, 32 query = 32 KV heads of 128, FFN 11008), 4 layers, T 4096
+  tiny       n_embd 64, 2 layers, 4 query / 2 KV heads (head 16), FFN 128, T 128: oracle tests
+
+Architectures (llama.cpp's tensor layouts):
+  llama      attn_q/k/v, ffn_gate/up; adjacent-pair RoPE. --rope-freqs adds Llama-3.1's rope_freqs.weight
+             (factors from its formula: factor 8, low/high frequency factors 1/4, original context = T).
+  qwen2      llama's tensors plus attn_q/k/v.bias; NEOX RoPE.
+  phi3       fused attn_qkv (Q, K, V rows) and ffn_up of 2 x FFN rows (gate, then up), no ffn_gate; NEOX RoPE.
+--rope-linear F writes <arch>.rope.scaling.type = linear with factor F.
 
 Vocabulary: every tokenizer.* key is copied from ../shared/models/llama-2-tiny-random.gguf (the Llama-2
 SentencePiece vocabulary, 32000 tokens; `--vocab-from` to use another donor). Weights: normal with
@@ -44,6 +54,8 @@ SHAPES = {
                   n_ff=1408, ctx=2048),
     "mha": dict(name="Llama-2-7B layer shape (random weights)", n_embd=4096, n_layer=4, n_head=32,
                 n_head_kv=32, n_ff=11008, ctx=4096),
+    "tiny": dict(name="tiny shape (random weights)", n_embd=64, n_layer=2, n_head=4, n_head_kv=2,
+                 n_ff=128, ctx=128),
 }
 # llama_ftype values for general.file_type
 FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "bf16": 32}
@@ -104,23 +116,48 @@ ENCODERS = {"f32": lambda x: x.astype("<f4").tobytes(), "f16": encode_f16, "bf16
 
 
 # ------------------------------------------------------------------------------------------------
-def tensor_list(hp, n_vocab):
-    """(name, dims in GGUF order (fastest first), is_norm) in llama.cpp's order."""
+def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False):
+    """(name, dims in GGUF order (fastest first), kind) in llama.cpp's order; kind is "matrix",
+    "norm" (ones), "bias" (random f32) or "rope_freqs" (Llama-3.1 factors)."""
     e, ff, kv = hp["n_embd"], hp["n_ff"], hp["n_head_kv"] * (hp["n_embd"] // hp["n_head"])
-    out = [("token_embd.weight", [e, n_vocab], False)]
+    out = [("token_embd.weight", [e, n_vocab], "matrix")]
+    if rope_freqs:
+        out.append(("rope_freqs.weight", [(hp["n_embd"] // hp["n_head"]) // 2], "rope_freqs"))
     for i in range(hp["n_layer"]):
         p = f"blk.{i}."
-        out += [(p + "attn_norm.weight", [e], True),
-                (p + "attn_q.weight", [e, e], False),
-                (p + "attn_k.weight", [e, kv], False),
-                (p + "attn_v.weight", [e, kv], False),
-                (p + "attn_output.weight", [e, e], False),
-                (p + "ffn_norm.weight", [e], True),
-                (p + "ffn_gate.weight", [e, ff], False),
-                (p + "ffn_up.weight", [e, ff], False),
-                (p + "ffn_down.weight", [ff, e], False)]
-    out += [("output_norm.weight", [e], True), ("output.weight", [e, n_vocab], False)]
+        out.append((p + "attn_norm.weight", [e], "norm"))
+        if arch == "phi3":
+            out.append((p + "attn_qkv.weight", [e, e + 2 * kv], "matrix"))
+        else:
+            out += [(p + "attn_q.weight", [e, e], "matrix"), (p + "attn_k.weight", [e, kv], "matrix"),
+                    (p + "attn_v.weight", [e, kv], "matrix")]
+        if arch == "qwen2":
+            out += [(p + "attn_q.bias", [e], "bias"), (p + "attn_k.bias", [kv], "bias"),
+                    (p + "attn_v.bias", [kv], "bias")]
+        out += [(p + "attn_output.weight", [e, e], "matrix"), (p + "ffn_norm.weight", [e], "norm")]
+        if arch == "phi3":
+            out.append((p + "ffn_up.weight", [e, 2 * ff], "matrix"))
+        else:
+            out += [(p + "ffn_gate.weight", [e, ff], "matrix"), (p + "ffn_up.weight", [e, ff], "matrix")]
+        out.append((p + "ffn_down.weight", [ff, e], "matrix"))
+    out += [("output_norm.weight", [e], "norm"), ("output.weight", [e, n_vocab], "matrix")]
     return out
+
+
+def llama31_rope_factors(head_dim, base, original_ctx, factor=8.0, low=1.0, high=4.0):
+    """Llama-3.1's frequency divisors (what its GGUF files store in rope_freqs.weight)."""
+    out = []
+    for i in range(0, head_dim, 2):
+        freq = 1.0 / base ** (i / head_dim)
+        wavelen = 2 * np.pi / freq
+        if wavelen < original_ctx / high:
+            out.append(1.0)
+        elif wavelen > original_ctx / low:
+            out.append(factor)
+        else:
+            smooth = (original_ctx / wavelen - low) / (high - low)
+            out.append(1.0 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype="<f4")
 
 
 def main():
@@ -134,6 +171,10 @@ def main():
     ap.add_argument("--layers", type=int, help="override the layer count")
     ap.add_argument("--ctx", type=int, help="override the trained context length")
     ap.add_argument("--vocab-from", default=str(DEFAULT_VOCAB))
+    ap.add_argument("--arch", choices=["llama", "qwen2", "phi3"], default="llama")
+    ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
+    ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
+    ap.add_argument("--freq-base", type=float, default=10000.0)
     ap.add_argument("--force", action="store_true", help="rewrite the file even if it exists")
     args = ap.parse_args()
 
@@ -146,7 +187,7 @@ def main():
     if out.suffix != ".gguf":
         out.mkdir(parents=True, exist_ok=True)
         suffix = f"-l{hp['n_layer']}" if args.layers else ""
-        out = out / f"random-{args.shape}{suffix}-{args.type}.gguf"
+        out = out / f"random-{args.arch}-{args.shape}{suffix}-{args.type}.gguf"
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists() and not args.force:
@@ -165,36 +206,45 @@ def main():
     tmp = out.with_name(out.name + ".part")
     w = g.StreamWriter(str(tmp), alignment=32)
     U32, F32, S = g.T_UINT32, g.T_FLOAT32, g.T_STRING
-    w.kv["general.architecture"] = g.Value(S, "llama")
+    a = args.arch
+    w.kv["general.architecture"] = g.Value(S, a)
     w.kv["general.name"] = g.Value(S, f"{hp['name']}, {hp['n_layer']} layers, {args.type}")
     w.kv["general.alignment"] = g.Value(U32, 32)
     w.kv["general.file_type"] = g.Value(U32, FILE_TYPE[args.type])
-    w.kv["llama.vocab_size"] = g.Value(U32, n_vocab)
-    w.kv["llama.context_length"] = g.Value(U32, hp["ctx"])
-    w.kv["llama.embedding_length"] = g.Value(U32, hp["n_embd"])
-    w.kv["llama.block_count"] = g.Value(U32, hp["n_layer"])
-    w.kv["llama.feed_forward_length"] = g.Value(U32, hp["n_ff"])
-    w.kv["llama.rope.dimension_count"] = g.Value(U32, head_dim)
-    w.kv["llama.attention.head_count"] = g.Value(U32, hp["n_head"])
-    w.kv["llama.attention.head_count_kv"] = g.Value(U32, hp["n_head_kv"])
-    w.kv["llama.attention.layer_norm_rms_epsilon"] = g.Value(F32, 1e-5)
-    w.kv["llama.rope.freq_base"] = g.Value(F32, 10000.0)
+    w.kv[f"{a}.vocab_size"] = g.Value(U32, n_vocab)
+    w.kv[f"{a}.context_length"] = g.Value(U32, hp["ctx"])
+    w.kv[f"{a}.embedding_length"] = g.Value(U32, hp["n_embd"])
+    w.kv[f"{a}.block_count"] = g.Value(U32, hp["n_layer"])
+    w.kv[f"{a}.feed_forward_length"] = g.Value(U32, hp["n_ff"])
+    w.kv[f"{a}.rope.dimension_count"] = g.Value(U32, head_dim)
+    w.kv[f"{a}.attention.head_count"] = g.Value(U32, hp["n_head"])
+    w.kv[f"{a}.attention.head_count_kv"] = g.Value(U32, hp["n_head_kv"])
+    w.kv[f"{a}.attention.layer_norm_rms_epsilon"] = g.Value(F32, 1e-5)
+    w.kv[f"{a}.rope.freq_base"] = g.Value(F32, args.freq_base)
+    if args.rope_linear:
+        w.kv[f"{a}.rope.scaling.type"] = g.Value(S, "linear")
+        w.kv[f"{a}.rope.scaling.factor"] = g.Value(F32, args.rope_linear)
     w.kv.update(tok)
 
-    tensors = tensor_list(hp, n_vocab)
+    tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs)
     wtype = g.GGML_TYPE_ID[args.type]
-    for name, dims, is_norm in tensors:
-        w.add_tensor_info(name, dims, 0 if is_norm else wtype)
+    for name, dims, kind in tensors:
+        w.add_tensor_info(name, dims, wtype if kind == "matrix" else 0)
     w.write_header()
 
     encode = ENCODERS[args.type]
     t0 = time.time()
     total = 0
     slice_elems = 8 << 20  # ~32 MB of f32 per slice
-    for ti, (name, dims, is_norm) in enumerate(tensors):
+    for ti, (name, dims, kind) in enumerate(tensors):
         w.begin_tensor(name)
-        if is_norm:
+        if kind == "norm":
             w.write(np.ones(dims[0], dtype="<f4").tobytes())
+        elif kind == "bias":
+            rng = np.random.default_rng([args.seed, ti])
+            w.write((rng.standard_normal(dims[0], dtype=np.float32) * np.float32(args.std)).astype("<f4").tobytes())
+        elif kind == "rope_freqs":
+            w.write(llama31_rope_factors(head_dim, args.freq_base, hp["ctx"]).tobytes())
         else:
             cols, rows = dims
             rng = np.random.default_rng([args.seed, ti])
