@@ -236,8 +236,10 @@ def cases():
         "metadata key 'llama.attention.layer_norm_rms_epsilon' is")
     add("rope_freq_base_negative", base().set("llama.rope.freq_base", F32, -1.0).to_bytes(), BAD,
         "metadata key 'llama.rope.freq_base' is")
-    add("rope_scaling_linear", base().set("llama.rope.scaling.type", STRING, "linear")
-        .set("llama.rope.scaling.factor", F32, 4.0).to_bytes(), UNSUP, "RoPE scaling is not supported")
+    add("rope_scaling_yarn", base().set("llama.rope.scaling.type", STRING, "yarn")
+        .set("llama.rope.scaling.factor", F32, 4.0).to_bytes(), UNSUP, "only 'linear' RoPE scaling is supported")
+    add("rope_scaling_negative", base().set("llama.rope.scaling.type", STRING, "linear")
+        .set("llama.rope.scaling.factor", F32, -4.0).to_bytes(), BAD, "'llama.rope.scaling.factor' is -4")
     add("value_length_differs", base().set("llama.attention.value_length", U32, 8)
         .set("llama.attention.key_length", U32, 4).to_bytes(), UNSUP,
         "'llama.attention.value_length' (8) differs from the key length (4)")
@@ -305,7 +307,7 @@ def cases():
     add("no_tensors", gg.to_bytes(), BAD, "missing tensor 'token_embd.weight'")
     gg = base()
     gg.tensor("rope_freqs.weight", [2], T_F32)
-    add("rope_freqs_tensor", gg.to_bytes(), UNSUP, "tensor 'rope_freqs.weight'", "is not supported")
+    add("rope_freqs_zero", gg.to_bytes(), BAD, "tensor 'rope_freqs.weight' holds 0", "factors must be > 0")
     return out
 
 
