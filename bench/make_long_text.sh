@@ -8,7 +8,7 @@ mkdir -p bench/data
 : > "$out"
 for seed in $(seq 1 80); do
   build/bin/longheads generate -m models/stories260K.gguf -p "Once upon a time" -n 400 \
-    --temp 1.0 --top-k 0 --top-p 1.0 --min-p 0 --seed "$seed" --json |
+    --temp 1.0 --top-k 0 --top-p 1.0 --min-p 0 --seed "$seed" --json --no-perf |
     /usr/bin/python3 -c 'import json,sys; print("Once upon a time" + json.load(sys.stdin)["text"].strip())' >> "$out"
   echo >> "$out"
 done

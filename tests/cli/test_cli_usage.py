@@ -2,6 +2,7 @@
 values, a random seed that is reported, the stop reason, the timing summary and the progress line."""
 import json
 import os
+import pathlib
 import pty
 import re
 import select
@@ -194,3 +195,30 @@ def test_prefill_progress_only_on_a_terminal(stories):
     proc = subprocess.run([cli_path(), *map(str, args)], capture_output=True, text=True,
                           env=dict(os.environ, LONGHEADS_PROGRESS_AFTER="0"))
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+@pytest.mark.parametrize("content", ["[1, 2", "{\"ids\": [1]}", "[1, \"a\"]", "[1.5]", "[4294967297]",
+                                     "[18446744073709551615]"])
+def test_bad_tokens_file_is_refused(stories, tmp_path, content):
+    path = tmp_path / "ids.json"
+    path.write_text(content)
+    proc = run_cli("logits", "-m", stories, "--tokens-file", path, expect_ok=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "is not a JSON array of token ids" in proc.stderr, proc.stderr
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert re.fullmatch(r"longheads \d+\.\d+\.\d+\S*\n", proc.stdout), proc.stdout
+
+
+def test_passkey_and_perplexity_progress_on_a_terminal(stories):
+    text = pathlib.Path(__file__).resolve().parents[2] / "bench" / "data" / "stories_long.txt"
+    code, out, term = run_on_terminal(["perplexity", "-m", stories, "-f", text, "--ctx", 256, "--sequences", 2],
+                                      {"LONGHEADS_PROGRESS_AFTER": "0"})
+    assert code == 0 and "perplexity" in out
+    assert "perplexity, sequence 1/2: 256/512 tokens" in term and "sequence 2/2: 512/512 tokens" in term, term
+    code, out, term = run_on_terminal(["passkey", "-m", stories, "--length", 200, "--trials", 2, "-b", 64],
+                                      {"LONGHEADS_PROGRESS_AFTER": "0"})
+    assert code == 0 and "accuracy" in out
+    assert re.search(r"trial 2/2 prefill: 64/\d+ tokens", term), term
