@@ -117,3 +117,16 @@ def test_stop_string_ends_generation(stories):
 def test_prompt_longer_than_context_is_refused(stories):
     proc = run_cli("generate", "-m", stories, "-p", "Once upon a time " * 200, "-c", 64, "-n", 4, expect_ok=False)
     assert proc.returncode == 1 and "context" in proc.stderr
+
+
+@pytest.mark.parametrize("vocab", ["llama-bpe", "qwen2", "gpt-2", "deepseek-llm", "phi-3"])
+def test_tokenize_vocab_only_files_like_llama_tokenize(reference_dir, vocab):
+    """`longheads tokenize` reads vocabulary-only GGUFs; with --parse-special its ids are
+    llama-tokenize's (shared/reference/llamacpp/tokenize-bpe.json), with and without --no-bos."""
+    ref = json.loads((reference_dir / "tokenize-bpe.json").read_text(encoding="utf-8"))["vocabs"][vocab]
+    path = SHARED / "models" / "vocab" / ref["file"]
+    for case in ref["cases"][:3]:
+        got = run_json("tokenize", "-m", path, "-p", case["text"], "--parse-special")["tokens"]
+        assert got == case["default_bos"], case["text"]
+        got = run_json("tokenize", "-m", path, "-p", case["text"], "--parse-special", "--no-bos")["tokens"]
+        assert got == case["no_bos"], case["text"]

@@ -22,6 +22,7 @@ struct Args {
     std::string file;               // -f
     std::string tokens_file;        // --tokens-file (JSON list of ids)
     bool no_bos = false;
+    bool parse_special = false;  // tokenize: control-token texts become their ids
 
     // Library parameters (-t goes to both the model and the context).
     int32_t n_threads = 0;          // -t

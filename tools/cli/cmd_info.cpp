@@ -87,11 +87,20 @@ void add_tokenize_flags(CLI::App &cmd, Args &args) {
     add_model_flags(cmd, args);
     add_prompt_flags(cmd, args);
     add_output_flags(cmd, args);
+    cmd.add_flag("--parse-special", args.parse_special,
+                 "texts of control tokens (\"<|eot_id|>\", \"<s>\") become their ids, as llama-tokenize does by default");
 }
 
 int run_tokenize(const Args &args) {
-    ModelPtr model = load_model(args);
-    std::vector<int32_t> ids = tokenize(model.get(), prompt_text(args), !args.no_bos);
+    ModelPtr model = load_vocab(args);  // like llama-tokenize: vocabulary-only files work too
+    const std::string text = prompt_text(args);
+    const int32_t bos = args.no_bos ? 0 : 1, special = args.parse_special ? 1 : 0;
+    size_t n = 0;
+    lh_status s = lh_tokenize(model.get(), text.data(), text.size(), bos, special, nullptr, 0, &n);
+    if (s != LH_OK && s != LH_ERROR_BUFFER_TOO_SMALL) check(s, "cannot tokenize");
+    std::vector<int32_t> ids(n);
+    check(lh_tokenize(model.get(), text.data(), text.size(), bos, special, ids.data(), ids.size(), &n), "cannot tokenize");
+    ids.resize(n);
     if (args.json) {
         print_json(Json{{"tokens", ids}});
         return 0;

@@ -22,6 +22,15 @@ ModelPtr load_model(const Args &args) {
     return ModelPtr(m);
 }
 
+ModelPtr load_vocab(const Args &args) {
+    if (args.model_path.empty()) throw Failure("--model is required (-m FILE)");
+    lh_model_params p = model_params(args);
+    p.vocab_only = 1;
+    lh_model *m = nullptr;
+    check(lh_model_load(args.model_path.c_str(), &p, &m), "cannot load the vocabulary");
+    return ModelPtr(m);
+}
+
 ContextPtr make_context(const lh_model *model, const Args &args, int32_t n_ctx_override) {
     lh_context_params p = context_params(args);
     if (n_ctx_override > 0 && p.n_ctx < n_ctx_override) p.n_ctx = n_ctx_override;

@@ -27,6 +27,8 @@ using ContextPtr = std::unique_ptr<lh_context, ContextDeleter>;
 using SamplerPtr = std::unique_ptr<lh_sampler, SamplerDeleter>;
 
 ModelPtr load_model(const Args &args);
+// The vocabulary only (lh_model_params.vocab_only): enough to tokenize, works on vocabulary-only files.
+ModelPtr load_vocab(const Args &args);
 // A context from the flags, at least n_ctx_override tokens large when that is > 0.
 ContextPtr make_context(const lh_model *model, const Args &args, int32_t n_ctx_override = 0);
 // The context's parameters with the defaults resolved.
