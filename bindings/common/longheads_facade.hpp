@@ -214,8 +214,8 @@ private:
 // One step of the generation pull loop, as the C API returns it. Keeps its context alive.
 class Generation {
 public:
-    // Advances one step. Returns false once the generation has ended (then piece() is empty,
-    // token() is -1 and stop_reason() says why).
+    // Advances one step. Returns false once the generation has ended (then token() is -1 and
+    // stop_reason() says why); piece() may then still hold text held back until the end.
     bool next() {
         std::shared_ptr<lh_generation> g = get();
         const char *piece = nullptr;

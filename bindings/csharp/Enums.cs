@@ -72,6 +72,7 @@ namespace LongHeads
         /// <summary>A stop string appeared (it is not part of the text).</summary>
         StopString = 3,
         ContextFull = 4,
-        Callback = 5,
+        /// <summary>Context.Cancel(), or a callback asked to stop.</summary>
+        Cancelled = 5,
     }
 }

@@ -79,9 +79,14 @@ namespace LongHeads
                     if (g == null) return null;
                     if (!g.Next())
                     {
+                        // The last call may still carry text held back until the end.
+                        byte[] tail = g.Piece();
                         StopReason = (StopReason)g.StopReason();
                         Release();
-                        return null;
+                        if (tail.Length == 0) return null;
+                        string last = Encoding.UTF8.GetString(tail);
+                        text.Append(last);
+                        return last;
                     }
                     tokens.Add(g.Token());
                     byte[] bytes = g.Piece();

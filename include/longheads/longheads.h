@@ -60,8 +60,9 @@ typedef enum lh_status {
 /* Short fixed description of a status ("invalid argument"); never NULL. Static storage. */
 LH_API const char *lh_status_string(lh_status status);
 
-/* Message of the last failed call on this thread; "" once a later call on this thread has
- * succeeded (every call clears it first). The pointer stays valid until the next call on this
+/* Message of the last failed call on this thread; "" after a call that succeeded (every call
+ * that returns an lh_status sets or clears it when it returns, so a failure inside a callback of
+ * a call that then succeeds leaves ""). The pointer stays valid until the next call on this
  * thread. */
 LH_API const char *lh_last_error(void);
 
@@ -242,7 +243,8 @@ LH_API lh_status lh_context_get_params(const lh_context *context, lh_context_par
 LH_API lh_status lh_context_estimate_kv_bytes(const lh_model *model, const lh_context_params *params,
                                               int64_t n_tokens, uint64_t *out_bytes);
 
-/* Forget all tokens (the KV cache is kept allocated). */
+/* Forget all tokens (the KV cache is kept allocated). Ends a live generation's hold on the
+ * context (see lh_generation_next). */
 LH_API lh_status lh_context_reset(lh_context *context);
 
 /* Tokens currently in the context. */
@@ -251,7 +253,10 @@ LH_API lh_status lh_context_n_past(const lh_context *context, int32_t *out_n_pas
 /* Append tokens and run the model over them in batches of n_batch. Afterwards the logits of the
  * last token are available; with all_logits != 0, those of every token of this call.
  * Errors: out-of-range ids (LH_ERROR_INVALID_ARGUMENT, nothing evaluated), more tokens than fit
- * (LH_ERROR_CONTEXT_FULL, nothing evaluated), LH_ERROR_CANCELLED. */
+ * (LH_ERROR_CONTEXT_FULL, nothing evaluated), LH_ERROR_CANCELLED (batches evaluated before the
+ * cancel stay in the context; a batch interrupted half-way cannot be rolled back, so the
+ * context is then reset to 0 tokens — lh_context_n_past tells which happened). Ends a live
+ * generation's hold on the context (see lh_generation_next). */
 LH_API lh_status lh_context_eval(lh_context *context, const int32_t *tokens, size_t n_tokens,
                                  int32_t all_logits);
 
@@ -262,8 +267,17 @@ LH_API lh_status lh_context_logits(const lh_context *context, int32_t index, con
 /* Same, copied into the caller's buffer of `capacity` floats (>= n_vocab). */
 LH_API lh_status lh_context_copy_logits(const lh_context *context, int32_t index, float *dst, size_t capacity);
 
-/* Ask a running eval/generation on this context to stop soon (it returns LH_ERROR_CANCELLED).
- * Safe from any thread. The flag clears when the next call starts. */
+/* Ask what runs on this context to stop soon. Safe from any thread (and from a signal handler:
+ * it only sets an atomic flag).
+ * - A running lh_context_eval, or the prompt of lh_generation_start / lh_generate, returns
+ *   LH_ERROR_CANCELLED.
+ * - A live generation (from lh_generation_start until it ends, including between two
+ *   lh_generation_next calls) ends at its next step: that call returns LH_OK, done = 1, the
+ *   text held back so far as its final piece, and stop reason LH_STOP_CANCELLED. The context
+ *   keeps the prompt and the generated tokens (whole tokens only: a token's evaluation is never
+ *   cut). lh_generate then returns LH_ERROR_CANCELLED with the text generated so far in buf.
+ * The request is spent when it has stopped something; a cancel while nothing runs is forgotten
+ * when the next lh_context_eval, lh_generation_start or lh_generate begins. */
 LH_API void lh_context_cancel(lh_context *context);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -322,14 +336,35 @@ typedef enum lh_stop_reason {
 /* The 0.1 name of LH_STOP_CANCELLED (which was never produced then). */
 #define LH_STOP_CALLBACK LH_STOP_CANCELLED
 
-/* Evaluate the prompt (appended to what the context holds) and prepare to generate. */
+/* Evaluate the prompt (appended to what the context holds) and prepare to generate. The new
+ * generation holds the context until it ends or is freed; a generation that held it before
+ * loses it (its next lh_generation_next fails). LH_ERROR_CANCELLED if cancelled during the
+ * prompt (no generation is made). */
 LH_API lh_status lh_generation_start(lh_context *context, const char *prompt, size_t prompt_len,
                                      const lh_generate_params *params, lh_generation **out_generation);
 
 /* Produce the next piece of text. *out_piece (borrowed, valid until the next call on this
- * generation) holds *out_len bytes of complete UTF-8 (possibly 0 bytes while a multi-byte
- * character or a possible stop string is held back); *out_token is the sampled token, or -1 when
- * the generation has ended: then *out_done = 1 and lh_generation_stop_reason says why. */
+ * generation) holds *out_len bytes of valid UTF-8: possibly 0 bytes while a multi-byte
+ * character or a possible stop string is held back. *out_token is the sampled token, or -1
+ * once the generation has ended: then *out_done = 1 and lh_generation_stop_reason says why.
+ *
+ * The call that reports *out_done = 1 may still return text (*out_len > 0): what was held back
+ * until the end. Every consumer must use the piece before looking at done:
+ *     do { lh_generation_next(g, &piece, &len, &token, &done); fwrite(piece, 1, len, out); }
+ *     while (!done);
+ * Later calls return done = 1 and no text.
+ *
+ * Text: the concatenation of the pieces equals what lh_generate returns for the same inputs.
+ * Bytes that do not form valid UTF-8 (byte-fallback tokens such as <0x80> alone) appear as
+ * U+FFFD, one per maximal invalid sequence (as Python's errors="replace" decodes them);
+ * lh_token_piece gives a token's raw bytes.
+ *
+ * The context: each step evaluates the previous step's token, then samples; when the
+ * generation ends, the context holds the prompt and every generated token except the last
+ * one. Any lh_context_eval, lh_context_reset, lh_generation_start or lh_generate on the context
+ * while the generation is live takes the context over: this generation's next call then fails
+ * with LH_ERROR_INVALID_ARGUMENT (naming the call) instead of mixing tokens. After the end,
+ * calls return done = 1 whatever happened to the context. */
 LH_API lh_status lh_generation_next(lh_generation *generation, const char **out_piece, size_t *out_len,
                                     int32_t *out_token, int32_t *out_done);
 
@@ -339,9 +374,13 @@ LH_API void lh_generation_free(lh_generation *generation);
 /* Callback for lh_generate: return 0 to go on, non-zero to stop. */
 typedef int32_t (*lh_piece_callback)(const char *piece, size_t len, int32_t token, void *user_data);
 
-/* Run a whole generation, calling `callback` (may be NULL) with each non-empty piece. The text
- * is also written to buf (up to capacity bytes, NUL-terminated when it fits) and *out_len set to
- * its full length; pass buf=NULL/capacity=0 to only stream. out_len may be NULL. */
+/* Run a whole generation, calling `callback` (may be NULL) with each non-empty piece, the final
+ * flush included. A callback returning non-zero ends the generation at once (LH_OK; text
+ * still held back is dropped, so buf holds exactly what the callback received). The text is
+ * also written to buf (up to capacity bytes, NUL-terminated when it fits) and *out_len set to
+ * its full length; pass buf=NULL/capacity=0 to only stream. out_len may be NULL.
+ * LH_ERROR_BUFFER_TOO_SMALL: buf holds the truncated text. LH_ERROR_CANCELLED (lh_context_cancel
+ * during the generation): buf and *out_len hold the text generated until then. */
 LH_API lh_status lh_generate(lh_context *context, const char *prompt, size_t prompt_len,
                              const lh_generate_params *params, lh_piece_callback callback, void *user_data,
                              char *buf, size_t capacity, size_t *out_len);

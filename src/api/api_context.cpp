@@ -102,6 +102,7 @@ LH_API lh_status lh_context_reset(lh_context *context) {
     return guarded([&] {
         require_arg(context != nullptr, "context is NULL");
         BusyGuard busy(context);
+        context->take_over("lh_context_reset");
         context->context->reset();
     });
 }
@@ -121,6 +122,7 @@ LH_API lh_status lh_context_eval(lh_context *context, const int32_t *tokens, siz
         require_arg(n_tokens > 0, "no tokens to evaluate");
         BusyGuard busy(context);
         context->cancel.store(false);
+        context->take_over("lh_context_eval");
         context->context->eval(tokens, n_tokens, all_logits != 0, &context->cancel);
     });
 }

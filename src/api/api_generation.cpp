@@ -11,6 +11,7 @@ SamplerOptions to_sampler_options(const lh_sampler_params &p);
 
 struct lh_generation {
     lh_context *context = nullptr;
+    uint64_t id = 0;  // matches context->live_generation while this generation holds the context
     std::unique_ptr<lh::Generation> generation;
     std::string piece;  // what the last lh_generation_next returned
     bool done = false;
@@ -63,13 +64,36 @@ LH_API lh_status lh_generation_start(lh_context *context, const char *prompt, si
         GenerationOptions options = to_generation_options(params);
         BusyGuard busy(context);
         context->cancel.store(false);
+        context->take_over("lh_generation_start");
         auto handle = std::make_unique<lh_generation>();
         handle->context = context;
         handle->generation = std::make_unique<Generation>(*context->context, std::string_view(prompt ? prompt : "", prompt_len),
                                                           options, &context->cancel);
+        handle->id = ++context->last_generation;
+        context->live_generation = handle->id;
         *out_generation = handle.release();
     });
 }
+
+namespace {
+
+// One lh_generation_next step on a generation that has not ended yet.
+void step(lh_generation &g, int32_t &token) {
+    lh_context &ctx = *g.context;
+    BusyGuard busy(&ctx);
+    if (ctx.live_generation != g.id) {
+        fail(LH_ERROR_INVALID_ARGUMENT, std::string("this generation can no longer continue: ") + ctx.taken_over_by +
+                                            " changed its context since; start a new generation");
+    }
+    bool more = g.generation->next(g.piece, token);
+    if (!more) {
+        g.done = true;
+        ctx.live_generation = 0;
+        if (g.generation->stop_reason() == LH_STOP_CANCELLED) ctx.cancel.store(false);  // the cancel is spent
+    }
+}
+
+}  // namespace
 
 LH_API lh_status lh_generation_next(lh_generation *generation, const char **out_piece, size_t *out_len,
                                     int32_t *out_token, int32_t *out_done) {
@@ -78,11 +102,7 @@ LH_API lh_status lh_generation_next(lh_generation *generation, const char **out_
         require_arg(out_piece && out_len && out_token && out_done, "an out-pointer is NULL");
         int32_t token = -1;
         generation->piece.clear();
-        if (!generation->done) {
-            BusyGuard busy(generation->context);
-            bool more = generation->generation->next(generation->piece, token);
-            generation->done = !more;
-        }
+        if (!generation->done) step(*generation, token);
         *out_piece = generation->piece.c_str();
         *out_len = generation->piece.size();
         *out_token = token;
@@ -94,7 +114,10 @@ LH_API lh_stop_reason lh_generation_stop_reason(const lh_generation *generation)
     return generation ? generation->generation->stop_reason() : LH_STOP_NONE;
 }
 
-LH_API void lh_generation_free(lh_generation *generation) { delete generation; }
+LH_API void lh_generation_free(lh_generation *generation) {
+    if (generation && generation->context->live_generation == generation->id) generation->context->live_generation = 0;
+    delete generation;
+}
 
 LH_API lh_status lh_generate(lh_context *context, const char *prompt, size_t prompt_len,
                              const lh_generate_params *params, lh_piece_callback callback, void *user_data,
@@ -106,27 +129,36 @@ LH_API lh_status lh_generate(lh_context *context, const char *prompt, size_t pro
         GenerationOptions options = to_generation_options(params);
         BusyGuard busy(context);
         context->cancel.store(false);
+        context->take_over("lh_generate");
         Generation gen(*context->context, std::string_view(prompt ? prompt : "", prompt_len), options, &context->cancel);
         std::string text, piece;
         int32_t token = -1;
-        bool more = true;
+        bool more = true, stopped_by_callback = false;
         while (more) {
             more = gen.next(piece, token);
+            if (piece.empty()) continue;
             text += piece;
-            if (callback && !piece.empty()) {
-                if (callback(piece.data(), piece.size(), token, user_data) != 0) break;
+            if (callback && callback(piece.data(), piece.size(), token, user_data) != 0) {
+                gen.end(LH_STOP_CANCELLED);  // the caller asked to stop: not an error
+                stopped_by_callback = true;
+                break;
             }
         }
+        const bool cancelled = gen.stop_reason() == LH_STOP_CANCELLED && !stopped_by_callback;
+        if (cancelled) context->cancel.store(false);
         if (out_len) *out_len = text.size();
         if (capacity > 0) {
             size_t n = std::min(text.size(), capacity - 1);
             std::memcpy(buf, text.data(), n);
             buf[n] = '\0';
-            if (text.size() + 1 > capacity)
-                fail(LH_ERROR_BUFFER_TOO_SMALL, "output buffer of " + std::to_string(capacity) +
-                                                    " bytes is too small: " + std::to_string(text.size() + 1) +
-                                                    " needed (the text was truncated)");
         }
+        if (cancelled) {
+            fail(LH_ERROR_CANCELLED, "generation cancelled after " + std::to_string(gen.tokens().size()) +
+                                         " tokens; buf holds the text generated until then");
+        }
+        if (capacity > 0 && text.size() + 1 > capacity)
+            fail(LH_ERROR_BUFFER_TOO_SMALL, "output buffer of " + std::to_string(capacity) + " bytes is too small: " +
+                                                std::to_string(text.size() + 1) + " needed (the text was truncated)");
     });
 }
 

@@ -25,6 +25,18 @@ struct lh_context {
     std::unique_ptr<lh::Context> context;
     std::atomic<bool> cancel{false};
     std::atomic<bool> busy{false};
+    // The generation that may still add tokens (0: none). Any other call that changes the
+    // tokens takes the context over; that generation's next call then fails instead of mixing
+    // its tokens with the newcomer's. Read and written only under BusyGuard.
+    uint64_t live_generation = 0;
+    uint64_t last_generation = 0;
+    const char *taken_over_by = "";
+
+    // A call that changes the tokens starts: the live generation (if any) loses the context.
+    void take_over(const char *call) {
+        if (live_generation != 0) taken_over_by = call;
+        live_generation = 0;
+    }
 };
 
 struct lh_sampler {
@@ -43,6 +55,7 @@ lh_status guarded(Body &&body) noexcept {
     try {
         clear_last_error();
         body();
+        clear_last_error();  // a call that failed inside a callback of `body` is not this call's error
         return LH_OK;
     } catch (const Error &e) {
         set_last_error(e.what());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "generation/utf8.h"
 #include "model/model.h"
 #include "tokenizer/vocab.h"
 
@@ -32,13 +33,18 @@ bool Generation::finish(lh_stop_reason reason, std::string &piece, int32_t &toke
     if (reason_ == LH_STOP_NONE) {
         reason_ = reason;
         if (reason != LH_STOP_STRING) {
-            held_ += decoder_.flush();
+            held_ += valid_utf8(decoder_.flush());
             piece = held_;
         }
         held_.clear();
     }
     token = -1;
     return false;
+}
+
+void Generation::end(lh_stop_reason reason) {
+    if (reason_ == LH_STOP_NONE) reason_ = reason;
+    held_.clear();
 }
 
 bool Generation::release_text(std::string &out) {
@@ -69,11 +75,12 @@ bool Generation::next(std::string &piece, int32_t &token) {
     piece.clear();
     token = -1;
     if (reason_ != LH_STOP_NONE) return false;
+    if (cancel_ && cancel_->load()) return finish(LH_STOP_CANCELLED, piece, token);
     if (static_cast<int32_t>(generated_.size()) >= options_.max_tokens)
         return finish(LH_STOP_MAX_TOKENS, piece, token);
     if (to_eval_ >= 0) {
         if (context_.n_past() >= context_.options().n_ctx) return finish(LH_STOP_CONTEXT_FULL, piece, token);
-        context_.eval(&to_eval_, 1, false, cancel_);
+        context_.eval(&to_eval_, 1, false, nullptr);  // one token: not worth a reset on cancel
         to_eval_ = -1;
     }
     const Vocab &vocab = context_.model().vocab();
@@ -82,7 +89,7 @@ bool Generation::next(std::string &piece, int32_t &token) {
 
     generated_.push_back(next_token);
     to_eval_ = next_token;
-    held_ += decoder_.push(vocab, next_token);
+    held_ += valid_utf8(decoder_.push(vocab, next_token));
     if (release_text(piece)) {
         std::string tail;
         finish(LH_STOP_STRING, tail, token);

@@ -178,6 +178,20 @@ public static class BindingTests
             }
         });
 
+        Test("stop string whose prefix ends the text", () =>
+        {
+            // The text's last character starts the stop string: the library holds it back
+            // until the end and returns it with done; the stream must not lose it.
+            string full = model.Generate(Prompt, new GenerateOptions { MaxTokens = 24, Temperature = 0 });
+            var withStop = new GenerateOptions { MaxTokens = 24, Temperature = 0, Stop = { full.Substring(full.Length - 1) + "\u0001" } };
+            using (var s = model.Stream(Prompt, withStop))
+            {
+                CheckEq(full, Join(s), "stream text");
+                CheckEq(StopReason.MaxTokens, s.StopReason, "StopReason");
+            }
+            CheckEq(full, model.Generate(Prompt, withStop), "Generate text");
+        });
+
         Test("early stop", () =>
         {
             int nPrompt = model.Tokenize(Prompt).Length;

@@ -190,6 +190,22 @@ public final class BindingTest {
             }
         });
 
+        test("stop string whose prefix ends the text", () -> {
+            // The text's last character starts the stop string: the library holds it back
+            // until the end and returns it with done; the stream must not lose it.
+            GenerateOptions greedy = new GenerateOptions().maxTokens(24).temperature(0f);
+            String full = model.generate(PROMPT, greedy);
+            GenerateOptions withStop = new GenerateOptions().maxTokens(24).temperature(0f)
+                    .stop(full.substring(full.length() - 1) + "\u0001");
+            StringBuilder text = new StringBuilder();
+            try (GenerationStream stream = model.stream(PROMPT, withStop)) {
+                for (String piece : stream) text.append(piece);
+                checkEq(StopReason.MAX_TOKENS, stream.stopReason(), "stop reason");
+            }
+            checkEq(full, text.toString(), "stream text");
+            checkEq(full, model.generate(PROMPT, withStop), "generate text");
+        });
+
         test("early stop", () -> {
             int nPrompt = model.tokenize(PROMPT).length;
             try (Context ctx = model.newContext()) {

@@ -70,6 +70,18 @@ def test_stop_strings(model):
     assert model.generate(PROMPT, max_tokens=40, temperature=0, stop=".") == text
 
 
+def test_stop_string_whose_prefix_ends_the_text(model):
+    """The text's last character starts a stop string, so the library holds it back until the
+    end and returns it together with done: the stream must not lose it."""
+    full = model.generate(PROMPT, max_tokens=24, temperature=0)
+    stop = full[-1] + "\x01"
+    stream = model.stream(PROMPT, max_tokens=24, temperature=0, stop=[stop])
+    assert "".join(stream) == full
+    assert stream.text == full
+    assert stream.stop_reason == longheads.StopReason.MAX_TOKENS
+    assert model.generate(PROMPT, max_tokens=24, temperature=0, stop=[stop]) == full
+
+
 def test_context_low_level(model, cli, model_path):
     expected = cli("generate", "-m", model_path, "-p", PROMPT, "-n", 8, "--temp", 0)["tokens"]
     ref_logits = cli("logits", "-m", model_path, "-p", PROMPT)["logits"]

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "generation/utf8.h"
 #include "longheads/longheads.h"
 
 namespace {
@@ -165,4 +166,24 @@ TEST_CASE("tokenize and detokenize through the C API use the size-query conventi
     int32_t bad[] = {1, 512};
     CHECK(lh_detokenize(f.model, bad, 2, 0, &text[0], text.size(), &len) == LH_ERROR_INVALID_ARGUMENT);
     CHECK(std::string(lh_last_error()).find("512") != std::string::npos);
+}
+
+TEST_CASE("invalid UTF-8 becomes one U+FFFD per maximal invalid subpart", "[generation]") {
+    const std::string R = "\xEF\xBF\xBD";
+    // Valid text, including 2-, 3- and 4-byte characters, passes unchanged.
+    CHECK(lh::valid_utf8("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\xA6\x99z") == "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\xA6\x99z");
+    CHECK(lh::valid_utf8("") == "");
+    // The Unicode standard's example (chapter 3, "U+FFFD Substitution of Maximal Subparts").
+    CHECK(lh::valid_utf8("\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64") ==
+          "a" + R + R + R + "b" + R + "c" + R + R + "d");
+    // Lone bytes of byte-fallback tokens; overlongs, surrogates and > U+10FFFF.
+    CHECK(lh::valid_utf8("\x80") == R);
+    CHECK(lh::valid_utf8("\xFF\xFE") == R + R);
+    CHECK(lh::valid_utf8("\xF0") == R);
+    CHECK(lh::valid_utf8("\xF0\x9F\xA6") == R);  // truncated at the end: one replacement
+    CHECK(lh::valid_utf8("\xC0\xAF") == R + R);
+    CHECK(lh::valid_utf8("\xE0\x80\xAF") == R + R + R);
+    CHECK(lh::valid_utf8("\xED\xA0\x80") == R + R + R);
+    CHECK(lh::valid_utf8("\xF4\x90\x80\x80") == R + R + R + R);
+    CHECK(lh::valid_utf8("\xE2\x82x") == R + "x");
 }

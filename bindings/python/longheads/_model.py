@@ -396,7 +396,8 @@ class Stream:
                     raise StopIteration
                 if not gen.next():
                     self._stop_reason = _opt.StopReason(gen.stop_reason())
-                    tail = self._decoder.decode(b"", final=True)
+                    # The last call may still carry text held back until the end.
+                    tail = self._decoder.decode(gen.piece(), final=True)
                     self._release()
                     if tail:
                         self._parts.append(tail)

@@ -77,7 +77,7 @@ class StopReason(enum.IntEnum):
     EOG = 2
     STRING = 3
     CONTEXT_FULL = 4
-    CALLBACK = 5
+    CANCELLED = 5
 
 
 def _int(name, value, minimum=None):

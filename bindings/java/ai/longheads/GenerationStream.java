@@ -39,9 +39,13 @@ public final class GenerationStream implements Iterable<String>, Iterator<String
             ai.longheads.internal.Generation g = generation;
             if (g == null) return false;
             if (!g.next()) {
+                // The last call may still carry text held back until the end.
+                byte[] tail = g.piece();
                 stopReason = StopReason.fromCode(g.stopReason());
                 release();
-                return false;
+                if (tail.length == 0) return false;
+                pending = new String(tail, StandardCharsets.UTF_8);
+                return true;
             }
             if (nTokens == tokens.length) tokens = Arrays.copyOf(tokens, nTokens * 2);
             tokens[nTokens++] = g.token();

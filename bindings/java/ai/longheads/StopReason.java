@@ -10,7 +10,7 @@ public enum StopReason {
     /** A stop string appeared (it is not part of the text). */
     STRING(3),
     CONTEXT_FULL(4),
-    CALLBACK(5);
+    CANCELLED(5);
 
     final int code;
 
