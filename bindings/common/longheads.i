@@ -73,6 +73,7 @@ LH_BIND(ContextParams::prefill_mode)
 LH_BIND(ContextParams::kv_type)
 LH_BIND(ContextParams::memory_budget_bytes)
 LH_BIND(ContextParams::chunk_score)
+LH_BIND(ContextParams::local_chunks)
 %rename("%s") longheads::ContextParams::ContextParams;
 %rename("%s") longheads::ContextParams::~ContextParams;
 LH_BIND_CLASS(SamplerParams)

@@ -95,6 +95,7 @@ struct ContextParams {
     int32_t kv_type;       // lh_kv_type
     int64_t memory_budget_bytes;
     int32_t chunk_score;  // lh_chunk_score
+    int32_t local_chunks;
     ContextParams() {
         lh_context_params p;
         lh_context_params_init(&p);
@@ -115,6 +116,7 @@ struct ContextParams {
         kv_type = static_cast<int32_t>(p.kv_type);
         memory_budget_bytes = static_cast<int64_t>(p.memory_budget_bytes);
         chunk_score = static_cast<int32_t>(p.chunk_score);
+        local_chunks = p.local_chunks;
     }
 #endif
 #ifndef SWIG
@@ -135,6 +137,7 @@ struct ContextParams {
         p.kv_type = static_cast<lh_kv_type>(kv_type);
         p.memory_budget_bytes = static_cast<uint64_t>(memory_budget_bytes);
         p.chunk_score = static_cast<lh_chunk_score>(chunk_score);
+        p.local_chunks = local_chunks;
         return p;
     }
 #endif

@@ -48,8 +48,10 @@ namespace LongHeads
     {
         /// <summary>The paper's rule: q (before RoPE) . c_j (the default).</summary>
         Faithful = 0,
-        /// <summary>Opt-in: max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk.</summary>
+        /// <summary>Max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk.</summary>
         MaxKey = 1,
+        /// <summary>Channel-wise key bounds of the chunk (Quest); O(1) per chunk.</summary>
+        Bound = 2,
     }
 
     /// <summary>Element type of the KV cache (<c>lh_kv_type</c>).</summary>

@@ -52,6 +52,8 @@ namespace LongHeads
         public PrefillMode PrefillMode { get; set; } = PrefillMode.PerToken;
         /// <summary>How LongHeads scores candidate chunks (default <see cref="LongHeads.ChunkScore.Faithful"/>).</summary>
         public ChunkScore ChunkScore { get; set; } = ChunkScore.Faithful;
+        /// <summary>LongHeads: the most recent chunks every token attends (1..K-1); 0 = default (2).</summary>
+        public int LocalChunks { get; set; }
         /// <summary>KV cache element type.</summary>
         public KvType KvType { get; set; } = KvType.F32;
         /// <summary>Refuse a KV cache larger than this; 0 = no budget.</summary>
@@ -66,6 +68,7 @@ namespace LongHeads
             Check(nameof(AttnLen), AttnLen);
             Check(nameof(BeginLen), BeginLen);
             Check(nameof(Sinks), Sinks);
+            Check(nameof(LocalChunks), LocalChunks);
             if (MemoryBudgetBytes < 0) throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), "must be >= 0");
             var p = new Native.ContextParams();
             p.NCtx = NCtx;
@@ -81,6 +84,7 @@ namespace LongHeads
             p.KvType = (int)KvType;
             p.MemoryBudgetBytes = MemoryBudgetBytes;
             p.ChunkScore = (int)ChunkScore;
+            p.LocalChunks = LocalChunks;
             return p;
         }
 
@@ -92,7 +96,7 @@ namespace LongHeads
                 ChunkSize = p.ChunkSize, AttnLen = p.AttnLen, BeginLen = p.BeginLen, Sinks = p.NSinks,
                 AllowAttnLenOverTrained = p.AllowAttnLenOverTrained, PrefillMode = (PrefillMode)p.PrefillMode,
                 KvType = (KvType)p.KvType, MemoryBudgetBytes = p.MemoryBudgetBytes,
-                ChunkScore = (ChunkScore)p.ChunkScore,
+                ChunkScore = (ChunkScore)p.ChunkScore, LocalChunks = p.LocalChunks,
             };
         }
 

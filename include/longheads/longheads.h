@@ -204,8 +204,11 @@ typedef enum lh_kv_type {
 /* How a LongHeads query head scores candidate chunks (docs/ATTENTION.md). */
 typedef enum lh_chunk_score {
     LH_CHUNK_SCORE_FAITHFUL = 0, /* the paper's rule: q (before RoPE) . c_j */
-    LH_CHUNK_SCORE_MAX_KEY = 1   /* opt-in: max over the chunk's tokens of R(w-1)q . k~_i
+    LH_CHUNK_SCORE_MAX_KEY = 1,  /* opt-in: max over the chunk's tokens of R(w-1)q . k~_i
                                     (keys rotated at their local offset i); O(w) per chunk */
+    LH_CHUNK_SCORE_BOUND = 2     /* sum_i max(q~_i min_i, q~_i max_i), q~ = R(w-1)q, with the
+                                    channel-wise min/max of the chunk's keys at their local
+                                    offsets (Quest); O(1) per chunk, 2/w of the key cache */
 } lh_chunk_score;
 
 typedef struct lh_context_params {
@@ -223,6 +226,9 @@ typedef struct lh_context_params {
     lh_kv_type kv_type;                  /* default LH_KV_F32 */
     uint64_t memory_budget_bytes;        /* 0 = no budget beyond what allocation allows */
     lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_FAITHFUL */
+    int32_t local_chunks;   /* LongHeads: the most recent chunks every token attends besides the
+                               sink (its own and the n-1 before it), 1..K-1 with K = L/w;
+                               0 = default (2: the previous and the current chunk) */
 } lh_context_params;
 
 LH_API void lh_context_params_init(lh_context_params *params);

@@ -22,6 +22,7 @@ ContextOptions to_options(const lh_context_params &p) {
     o.kv_type = checked_enum(p.kv_type, "kv_type");
     o.memory_budget_bytes = p.memory_budget_bytes;
     o.chunk_score = checked_enum(p.chunk_score, "chunk_score");
+    o.local_chunks = p.local_chunks;
     return o;
 }
 
@@ -80,6 +81,7 @@ LH_API lh_status lh_context_get_params(const lh_context *context, lh_context_par
         p.kv_type = o.kv_type;
         p.memory_budget_bytes = o.memory_budget_bytes;
         p.chunk_score = o.chunk_score;
+        p.local_chunks = o.local_chunks;
         uint32_t size = out_params->struct_size;
         if (size == 0 || size > sizeof p) size = sizeof p;
         std::memcpy(out_params, &p, size);

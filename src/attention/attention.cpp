@@ -16,8 +16,12 @@ namespace lh {
 namespace {
 
 bool is_longheads(const AttentionConfig &c) { return c.mode == LH_ATTENTION_LONGHEADS; }
+bool uses_chunk_keys(const AttentionConfig &c) { return is_longheads(c) && c.chunk_score == LH_CHUNK_SCORE_FAITHFUL; }
+bool uses_bounds(const AttentionConfig &c) { return is_longheads(c) && c.chunk_score == LH_CHUNK_SCORE_BOUND; }
 
-int32_t n_chunks_attended(const AttentionConfig &c) { return std::max(c.attn_len / c.chunk_size, 3); }
+// Candidates a token keeps besides the sink and its local chunks: K - 1 - local_chunks.
+int32_t n_best_of(const AttentionConfig &c) { return std::max(c.attn_len / c.chunk_size - 1 - c.local_chunks, 0); }
+int32_t n_chunks_attended(const AttentionConfig &c) { return n_best_of(c) + 1 + c.local_chunks; }
 
 // Highest position + 1 any rotation needs (keys, queries) for a context of n tokens.
 int32_t rope_positions(const AttentionConfig &c, int64_t n) {
@@ -44,7 +48,9 @@ void validate(const AttentionConfig &c) {
         if (!(f > 0.0f) || !std::isfinite(f)) bad("rope_freq_factors must be positive");
     if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16 && c.kv_type != LH_KV_Q8) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
-    if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY) bad("unknown chunk_score");
+    if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY &&
+        c.chunk_score != LH_CHUNK_SCORE_BOUND)
+        bad("unknown chunk_score");
     switch (c.mode) {
     case LH_ATTENTION_FULL: break;
     case LH_ATTENTION_WINDOW:
@@ -58,6 +64,10 @@ void validate(const AttentionConfig &c) {
             bad("attn_len (" + std::to_string(c.attn_len) + ") must be a multiple of chunk_size (" +
                 std::to_string(c.chunk_size) + ")");
         if (c.begin_len < 0) bad("begin_len (B) must be >= 0");
+        // The sink and the local chunks fit in K (K < 3 keeps the historical 0, m-1, m).
+        if (c.local_chunks < 1 || c.local_chunks > std::max(c.attn_len / c.chunk_size - 1, 2))
+            bad("local_chunks (" + std::to_string(c.local_chunks) + ") must be in 1..K-1 (K = L/w = " +
+                std::to_string(c.attn_len / c.chunk_size) + ")");
         break;
     default: bad("unknown attention mode");
     }
@@ -69,8 +79,11 @@ uint64_t Attention::estimate_bytes(const AttentionConfig &cfg, int64_t n_tokens)
     validate(cfg);
     require(n_tokens >= 0, LH_ERROR_INVALID_ARGUMENT, "attention: negative token count");
     uint64_t bytes = kv::KvCache::bytes_for(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, n_tokens);
-    if (is_longheads(cfg))
+    if (uses_chunk_keys(cfg))
         bytes += kv::ChunkStore::bytes_for(cfg.n_layer, cfg.n_head, cfg.head_dim, cfg.chunk_size, n_tokens);
+    if (uses_bounds(cfg))
+        bytes += kv::ChunkBounds::bytes_for(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.chunk_size,
+                                            n_tokens);
     bytes += attn::RopeTable::bytes_for(cfg.n_rot, rope_positions(cfg, n_tokens));
     return bytes;
 }
@@ -85,17 +98,19 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
     I.scale = 1.0f / std::sqrt(static_cast<float>(cfg.head_dim));
     const bool lh_mode = is_longheads(cfg);
     const int32_t w = lh_mode ? cfg.chunk_size : 1;
-    I.n_best = lh_mode ? std::max(cfg.attn_len / cfg.chunk_size - 3, 0) : 0;
+    I.n_best = lh_mode ? n_best_of(cfg) : 0;
     I.max_segments = cfg.mode == LH_ATTENTION_WINDOW ? 2 : 1;
     if (lh_mode)
         I.max_segments = std::max((std::min(cfg.begin_len, cfg.n_ctx) + w - 1) / w + 1, n_chunks_attended(cfg));
     I.max_chunks = lh_mode ? cfg.n_ctx / w + 1 : 1;
-    I.max_selected = lh_mode ? I.n_best + 3 : 1;
+    I.max_selected = lh_mode ? n_chunks_attended(cfg) : 1;
     I.n_slots = arena ? std::max(arena->max_concurrency(), 1) : 1;
     I.layout_scratch();
     try {
         I.kv.init(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.n_ctx);
-        if (lh_mode) I.chunks.init(cfg.n_layer, cfg.n_head, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
+        if (uses_chunk_keys(cfg)) I.chunks.init(cfg.n_layer, cfg.n_head, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
+        if (uses_bounds(cfg))
+            I.bounds.init(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
         I.rope.init(cfg.n_rot, cfg.rope_freq_base, rope_positions(cfg, cfg.n_ctx), cfg.rope_freq_scale,
                     cfg.rope_freq_factors);
         if (lh_mode) I.rope.ensure(I.rope.max_pos());
@@ -137,7 +152,8 @@ const std::vector<int32_t> &Attention::last_selection(int32_t layer, int32_t hea
 
 std::vector<float> Attention::chunk_key(int32_t layer, int32_t head, int32_t chunk) const {
     const Impl &I = *impl_;
-    require(is_longheads(I.cfg), LH_ERROR_INVALID_ARGUMENT, "attention: chunk keys exist in longheads mode only");
+    require(uses_chunk_keys(I.cfg), LH_ERROR_INVALID_ARGUMENT,
+            "attention: chunk keys exist in longheads mode with the faithful chunk score only");
     require(layer >= 0 && layer < I.cfg.n_layer && head >= 0 && head < I.cfg.n_head, LH_ERROR_INVALID_ARGUMENT,
             "attention: layer/head out of range");
     require(chunk >= 0 && chunk < I.n_cached[static_cast<size_t>(layer)] / I.cfg.chunk_size,
@@ -145,6 +161,19 @@ std::vector<float> Attention::chunk_key(int32_t layer, int32_t head, int32_t chu
     std::vector<float> c(static_cast<size_t>(I.d));
     for (int32_t i = 0; i < I.d; ++i) c[static_cast<size_t>(i)] = I.chunks.chunk_key_at(layer, head, chunk, i);
     return c;
+}
+
+std::vector<float> Attention::chunk_bound(int32_t layer, int32_t kvh, int32_t chunk) const {
+    const Impl &I = *impl_;
+    require(uses_bounds(I.cfg), LH_ERROR_INVALID_ARGUMENT,
+            "attention: chunk bounds exist in longheads mode with the bound chunk score only");
+    require(layer >= 0 && layer < I.cfg.n_layer && kvh >= 0 && kvh < I.cfg.n_head_kv, LH_ERROR_INVALID_ARGUMENT,
+            "attention: layer/KV head out of range");
+    require(chunk >= 0 && chunk < I.n_cached[static_cast<size_t>(layer)] / I.cfg.chunk_size,
+            LH_ERROR_INVALID_ARGUMENT, "attention: chunk " + std::to_string(chunk) + " is not complete");
+    std::vector<float> b(static_cast<size_t>(2 * I.d));
+    for (int32_t i = 0; i < 2 * I.d; ++i) b[static_cast<size_t>(i)] = I.bounds.at(layer, kvh, chunk, i);
+    return b;
 }
 
 namespace {
@@ -170,7 +199,7 @@ uint64_t Attention::Impl::carve(float *base, AttnScratch *s) const {
     x.att.o = take(G * dd);
     x.qrot = take(static_cast<uint64_t>(I.max_segments) * G * dd);
     x.qtmp = take(dd);
-    if (lh_mode) {
+    if (uses_chunk_keys(I.cfg)) {
         x.chunk_q = take(w * dd);
         x.chunk_tmp = take(static_cast<uint64_t>(attn::chunk_key_scratch(static_cast<int32_t>(w), I.d)));
         x.chunk_out = take(dd);
@@ -190,12 +219,17 @@ uint64_t Attention::Impl::carve(float *base, AttnScratch *s) const {
         x.ptr = reinterpret_cast<int32_t *>(take(rows));
         x.rows = reinterpret_cast<int32_t *>(take(rows));
     }
-    if (lh_mode && I.cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {
+    if (lh_mode && I.cfg.chunk_score != LH_CHUNK_SCORE_FAITHFUL) {
         const int32_t R = attn::kMaxKeyRows;
-        x.key_scores = take(static_cast<uint64_t>(attn::max_key_tmp_floats(static_cast<int32_t>(w), R)) + attn::kTile);
-        if (x.key_scores) x.key_scores += attn::kTile;
-        x.qmax = take(R * dd);
-        x.cand_rows = take(static_cast<uint64_t>(R) * static_cast<uint64_t>(I.max_chunks));
+        if (I.cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {
+            x.key_scores = take(static_cast<uint64_t>(attn::max_key_tmp_floats(static_cast<int32_t>(w), R)) + attn::kTile);
+            if (x.key_scores) x.key_scores += attn::kTile;
+        } else {
+            x.bound_row = take(4 * dd);
+        }
+        x.qkey = take(R * 2 * dd);
+        x.cand_rows = take(static_cast<uint64_t>(R) * static_cast<uint64_t>(I.max_chunks) + attn::kTile);
+        if (x.cand_rows) x.cand_rows += attn::kTile;
     }
     x.cand_scores = take(static_cast<uint64_t>(I.max_chunks) + 2 * attn::kTile);
     if (x.cand_scores) x.cand_scores += attn::kTile;

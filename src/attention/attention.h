@@ -22,6 +22,7 @@ struct AttentionConfig {
     lh_prefill_mode prefill_mode = LH_PREFILL_PER_TOKEN;
     lh_kv_type kv_type = LH_KV_F32;
     lh_chunk_score chunk_score = LH_CHUNK_SCORE_FAITHFUL;  // longheads candidate scoring
+    int32_t local_chunks = 2;  // longheads: the most recent chunks always attended (m-n+1 .. m)
     // Model geometry.
     int32_t n_layer = 0;
     int32_t n_head = 0;
@@ -42,7 +43,8 @@ public:
     Attention(const AttentionConfig &cfg, tbb::task_arena *arena);
     ~Attention();
 
-    // Bytes the cache (keys, values, chunk keys, pending queries) needs for n_tokens tokens.
+    // Bytes the cache (keys, values; chunk keys and pending queries for the faithful score,
+    // chunk bounds for the bound score) needs for n_tokens tokens.
     static uint64_t estimate_bytes(const AttentionConfig &cfg, int64_t n_tokens);
     uint64_t allocated_bytes() const;
 
@@ -62,8 +64,12 @@ public:
 
     // More diagnostics. Tokens cached for `layer`.
     int32_t n_cached(int32_t layer) const;
-    // Chunk key c_j of (layer, query head) (longheads mode, chunk complete), head_dim floats.
+    // Chunk key c_j of (layer, query head) (longheads mode, faithful score, chunk complete),
+    // head_dim floats.
     std::vector<float> chunk_key(int32_t layer, int32_t head, int32_t chunk) const;
+    // Bound of chunk `chunk` of (layer, KV head) (longheads mode, bound score, chunk complete):
+    // 2 * head_dim floats, the channel-wise max of its cached keys, then the min.
+    std::vector<float> chunk_bound(int32_t layer, int32_t kvh, int32_t chunk) const;
     // Per-thread work buffers (one set per arena slot), included in allocated_bytes() but not in
     // estimate_bytes(), which counts what grows with the context.
     uint64_t scratch_bytes() const;

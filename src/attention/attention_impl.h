@@ -14,6 +14,7 @@
 #include "attention/chunk_selection.h"
 #include "attention/kernels.h"
 #include "attention/rope.h"
+#include "kv/chunk_bounds.h"
 #include "kv/chunk_store.h"
 #include "kv/kv_cache.h"
 
@@ -37,9 +38,11 @@ struct AttnScratch {
     float *qblk;              // rows * d rotated queries
     int32_t *sels;            // rows * max_selected selections
     int32_t *n_sel, *ptr, *rows;  // rows each
-    float *key_scores;            // LH_CHUNK_SCORE_MAX_KEY: kTile slack, attn::max_key_tmp_floats(w, kMaxKeyRows)
-    float *qmax;                  // LH_CHUNK_SCORE_MAX_KEY: kMaxKeyRows * d, queries rotated at w-1
-    float *cand_rows;             // LH_CHUNK_SCORE_MAX_KEY: kMaxKeyRows * max_chunks candidate scores
+    // Key-based chunk scores (max, bound): up to kMaxKeyRows query rows scored in one pass.
+    float *key_scores;  // max: kTile slack, attn::max_key_tmp_floats(w, kMaxKeyRows)
+    float *qkey;        // kMaxKeyRows * 2d: queries rotated at w-1 (bound: [max(q,0) | min(q,0)])
+    float *cand_rows;   // kTile slack, kMaxKeyRows * max_chunks candidate scores
+    float *bound_row;   // bound: 4d (max, min, the row handed to the store)
 };
 
 // One forward() call: the tensors of the batch for one layer.
@@ -49,15 +52,23 @@ struct AttnBatch {
     float *out;      // n x n_head * d
 };
 
+// The tokens t >= B of chunk m in one batch, with the G query heads of KV head kvh: one row per
+// (token, head), token-major (row r = token index i * G + head gh), first token t0.
+struct GroupRows {
+    int32_t m, kvh, h0;  // chunk, KV head, its first query head
+    int32_t t0, n_tokens;
+};
+
 struct Attention::Impl {
     AttentionConfig cfg;
     tbb::task_arena *arena = nullptr;
     kv::KvCache kv;
-    kv::ChunkStore chunks;  // longheads only
+    kv::ChunkStore chunks;   // longheads, faithful score only
+    kv::ChunkBounds bounds;  // longheads, bound score only
     attn::RopeTable rope;
     std::vector<int32_t> n_cached;               // per layer
     std::vector<std::vector<int32_t>> last_sel;  // per (layer, query head)
-    int32_t d = 0, group = 1, n_best = 0;        // head_dim, n_head / n_head_kv, K - 3
+    int32_t d = 0, group = 1, n_best = 0;        // head_dim, n_head / n_head_kv, K - 1 - local_chunks
     float scale = 1.0f;
     int32_t max_segments = 0, max_chunks = 0, max_selected = 0;
     int32_t n_slots = 1;
@@ -130,16 +141,24 @@ struct Attention::Impl {
     void window_forward(const AttnBatch &b);
     void longheads_forward(const AttnBatch &b);
     void build_chunk_keys(const AttnBatch &b);
+    void build_chunk_bounds(const AttnBatch &b);
     void longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s);
     void longheads_group(const AttnBatch &b, int32_t chunk, int32_t kvh, AttnScratch &s);
+    // Its phases: select_rows (longheads_select.cpp), then the whole selected chunks, then each
+    // token's own chunk and the outputs.
+    const float *row_query(const AttnBatch &b, const GroupRows &g, int32_t r) const {
+        return qrow(b, g.t0 + r / group - b.pos0, g.h0 + r % group);
+    }
+    void select_rows(const AttnBatch &b, const GroupRows &g, AttnScratch &s) const;
+    void attend_selected_chunks(const AttnBatch &b, const GroupRows &g, AttnScratch &s) const;
+    void attend_own_chunk(const AttnBatch &b, const GroupRows &g, AttnScratch &s) const;
     // Chunks of query head h (query q before RoPE) for a token of chunk m, by cfg.chunk_score.
     int32_t select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s, int32_t *out) const;
-    // LH_CHUNK_SCORE_MAX_KEY candidate scores of R <= kMaxKeyRows queries query(0..R-1) (before
-    // RoPE) of KV head kvh, one pass over its keys for all of them: s.cand_rows, row x at
-    // x * max_chunks (the layout select_from_scores reads).
+    // Key-based (max, bound) candidate scores of R <= kMaxKeyRows queries query(0..R-1) (before
+    // RoPE) of KV head kvh, one pass over its keys or bounds for all of them: s.cand_rows, row x
+    // at x * max_chunks (the layout select_from_scores reads).
     template <class Query>
-    void max_key_candidates(int32_t layer, int32_t kvh, int32_t m, int32_t R, const Query &query,
-                            AttnScratch &s) const;
+    void key_candidates(int32_t layer, int32_t kvh, int32_t m, int32_t R, const Query &query, AttnScratch &s) const;
 };
 
 }  // namespace lh

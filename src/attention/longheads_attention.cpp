@@ -5,68 +5,8 @@
 #include <algorithm>
 
 #include "attention/attention_impl.h"
-#include "attention/chunk_keys.h"
 
 namespace lh {
-
-void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
-    const int32_t w = cfg.chunk_size, nh = cfg.n_head;
-    const int32_t j_first = b.pos0 / w, j_end = (b.pos0 + b.n) / w;  // chunks completed by this batch
-    const int32_t n_done = j_end - j_first;
-    if (n_done > 0) {
-        const int64_t items = static_cast<int64_t>(nh) * n_done;
-        for_each_item(items, 1, [&](int64_t item, AttnScratch &s) {
-            const int32_t h = static_cast<int32_t>(item / n_done), j = j_first + static_cast<int32_t>(item % n_done);
-            const float *pend = chunks.pending(b.layer, h);
-            for (int32_t r = 0; r < w; ++r) {
-                const int32_t t = j * w + r;
-                float *dst = s.chunk_q + static_cast<int64_t>(r) * d;
-                if (t < b.pos0)
-                    std::copy(pend + static_cast<int64_t>(r) * d, pend + static_cast<int64_t>(r + 1) * d, dst);
-                else
-                    rotate_queries(qrow(b, t - b.pos0, h), 1, r, dst);
-            }
-            const int32_t g = h / group;
-            const int64_t start = static_cast<int64_t>(j) * w;
-            float *ck = s.chunk_out;
-            with_kv_type([&](auto type) {
-                using T = decltype(type);
-                attn::build_chunk_key(kv.keys<T>(b.layer, g), kv.values<T>(b.layer, g), start, s.chunk_q, w, d,
-                                      scale, s.chunk_tmp, ck);
-            });
-            chunks.put_chunk_key(b.layer, h, j, ck);
-        });
-    }
-    // Keep the queries of the (incomplete) last chunk for when it completes.
-    const int32_t tail = std::max(j_end * w, b.pos0);
-    for (int32_t t = tail; t < b.pos0 + b.n; ++t)
-        for (int32_t h = 0; h < nh; ++h)
-            rotate_queries(qrow(b, t - b.pos0, h), 1, t % w,
-                           chunks.pending(b.layer, h) + static_cast<int64_t>(t % w) * d);
-}
-
-int32_t Attention::Impl::select(int32_t layer, int32_t h, int32_t m, const float *q, AttnScratch &s,
-                                int32_t *out) const {
-    if (cfg.chunk_score != LH_CHUNK_SCORE_MAX_KEY)
-        return attn::select_chunks(q, chunks.chunk_keys(layer, h), d, m, n_best, s.cand_scores, s.cand, out);
-    max_key_candidates(layer, h / group, m, 1, [q](int32_t) { return q; }, s);
-    return attn::select_from_scores(s.cand_rows, m, n_best, s.cand, out);
-}
-
-// Opt-in: score_j = max_i R(w-1)q . k~_{jw+i}; the cached keys are already at their local offset i.
-template <class Query>
-void Attention::Impl::max_key_candidates(int32_t layer, int32_t kvh, int32_t m, int32_t R, const Query &query,
-                                         AttnScratch &s) const {
-    if (m < 3 || n_best <= 0) return;  // no candidates: select_from_scores reads none
-    for (int32_t x = 0; x < R; ++x)
-        attn::rope_apply(rope.at(cfg.chunk_size - 1), cfg.n_rot, d, query(x), s.qmax + static_cast<int64_t>(x) * d,
-                         cfg.rope_neox);
-    with_kv_type([&](auto type) {
-        using T = decltype(type);
-        attn::max_key_scores(kv.keys<T>(layer, kvh), d, cfg.chunk_size, m, s.qmax, R, s.key_scores, s.cand_rows,
-                             max_chunks);
-    });
-}
 
 // Token t < B, all G query heads of KV group g: every chunk 0..m at true positions.
 void Attention::Impl::longheads_full_group(const AttnBatch &b, int32_t i, int32_t g, AttnScratch &s) {
@@ -100,114 +40,90 @@ void segment(const kv::KvCache &kv, int32_t layer, int32_t kvh, int32_t d, int32
     }
 }
 
+// Online-softmax state of rows[0..n) of `from` copied to rows 0..n-1 of `to` (or back).
+void copy_rows(const attn::AttendBuffers &from, const int32_t *rows, int32_t n, int32_t d,
+               const attn::AttendBuffers &to, bool gather) {
+    for (int32_t x = 0; x < n; ++x) {
+        const int32_t src = gather ? rows[x] : x, dst = gather ? x : rows[x];
+        to.m[dst] = from.m[src];
+        to.l[dst] = from.l[src];
+        std::copy(from.o + static_cast<int64_t>(src) * d, from.o + static_cast<int64_t>(src + 1) * d,
+                  to.o + static_cast<int64_t>(dst) * d);
+    }
+}
+
 }  // namespace
 
-// The tokens t >= B of chunk m in this batch, all G query heads of KV head kvh: one row per
-// (token, head), token-major (row r = i * G + gh). Each row selects its chunks (or, block-shared,
-// each head uses the selection of its mean query); then every selected chunk is scored once for
-// all the rows that selected it (each query rotated for its own P), so a chunk that several heads
-// of the group chose (always chunks 0 and m-1) is read once, not once per head. Each token's own
-// chunk prefix comes last, for its G heads at once (same positions for all of them). Per row
-// this is exactly docs/ATTENTION.md: its chunks in ascending order, positions 0..P-1.
-void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t kvh, AttnScratch &s) {
-    const int32_t w = cfg.chunk_size, end = b.pos0 + b.n, G = group;
-    const int32_t lo = std::max(m * w, b.pos0), hi = std::min((m + 1) * w, end);
-    const int32_t shared_lo = std::max(lo, cfg.begin_len);
-    for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, kvh, s);
-    if (shared_lo >= hi) return;
-    const int32_t n_g = hi - shared_lo, n_rows_all = n_g * G, ms = max_selected, h0 = kvh * G;
-    auto query = [&](int32_t r) { return qrow(b, shared_lo + r / G - b.pos0, h0 + r % G); };
-
-    // 1. Selections: sels[r * ms ..] with n_sel[r] entries, ascending, last = m.
-    if (cfg.prefill_mode == LH_PREFILL_BLOCK) {
-        for (int32_t gh = 0; gh < G; ++gh) {
-            float *qbar = s.qtmp;
-            std::fill(qbar, qbar + d, 0.0f);
-            for (int32_t i = 0; i < n_g; ++i) {
-                const float *q = query(i * G + gh);
-                for (int32_t x = 0; x < d; ++x) qbar[x] += q[x];
-            }
-            const float inv = 1.0f / static_cast<float>(n_g);
-            for (int32_t x = 0; x < d; ++x) qbar[x] *= inv;
-            const int32_t n = select(b.layer, h0 + gh, m, qbar, s, s.sel);
-            for (int32_t i = 0; i < n_g; ++i) {
-                const int32_t r = i * G + gh;
-                std::copy(s.sel, s.sel + n, s.sels + static_cast<int64_t>(r) * ms);
-                s.n_sel[r] = n;
-            }
-        }
-    } else if (cfg.chunk_score == LH_CHUNK_SCORE_MAX_KEY) {  // up to 8 rows per pass over the keys
-        for (int32_t r0 = 0; r0 < n_rows_all; r0 += attn::kMaxKeyRows) {
-            const int32_t R = std::min(attn::kMaxKeyRows, n_rows_all - r0);
-            max_key_candidates(b.layer, kvh, m, R, [&](int32_t x) { return query(r0 + x); }, s);
-            for (int32_t x = 0; x < R; ++x)
-                s.n_sel[r0 + x] = attn::select_from_scores(s.cand_rows + static_cast<int64_t>(x) * max_chunks, m,
-                                                           n_best, s.cand, s.sels + static_cast<int64_t>(r0 + x) * ms);
-        }
-    } else {
-        for (int32_t r = 0; r < n_rows_all; ++r)
-            s.n_sel[r] = select(b.layer, h0 + r % G, m, query(r), s, s.sels + static_cast<int64_t>(r) * ms);
-    }
-
-    // 2. Whole chunks, in ascending order, each for the rows that selected it.
-    attn::attend_begin(d, n_rows_all, s.blk);
-    for (int32_t r = 0; r < n_rows_all; ++r) s.ptr[r] = 0;
+// Phase 2: every selected whole chunk, in ascending order, scored once for all the rows that
+// selected it (each query rotated for its own P), so a chunk several heads chose (always the
+// sink and the local chunks) is read once, not once per head.
+void Attention::Impl::attend_selected_chunks(const AttnBatch &b, const GroupRows &g, AttnScratch &s) const {
+    const int32_t w = cfg.chunk_size, G = group, ms = max_selected, n_all = g.n_tokens * G;
+    attn::attend_begin(d, n_all, s.blk);
+    std::fill(s.ptr, s.ptr + n_all, 0);
     for (;;) {
-        int32_t c = m;  // smallest pending chunk below m
-        for (int32_t r = 0; r < n_rows_all; ++r) c = std::min(c, s.sels[static_cast<int64_t>(r) * ms + s.ptr[r]]);
-        if (c == m) break;
+        int32_t c = g.m;  // smallest pending chunk below m
+        for (int32_t r = 0; r < n_all; ++r) c = std::min(c, s.sels[static_cast<int64_t>(r) * ms + s.ptr[r]]);
+        if (c == g.m) break;
         int32_t n_rows = 0;
-        for (int32_t r = 0; r < n_rows_all; ++r) {
+        for (int32_t r = 0; r < n_all; ++r) {
             const int32_t k = s.ptr[r];
             if (s.sels[static_cast<int64_t>(r) * ms + k] != c) continue;
-            const int32_t t = shared_lo + r / G, P = (s.n_sel[r] - 1) * w + (t - m * w + 1);
-            rotate_queries(query(r), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
+            const int32_t t = g.t0 + r / G, P = (s.n_sel[r] - 1) * w + (t - g.m * w + 1);
+            rotate_queries(row_query(b, g, r), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
             s.rows[n_rows++] = r;
             ++s.ptr[r];
         }
         const attn::Segment sg{c * w, w, s.qblk};
-        if (n_rows == n_rows_all) {  // every row: work on the state in place
-            segment(kv, b.layer, kvh, d, n_rows, sg, s.blk, 0);
+        if (n_rows == n_all) {  // every row: work on the state in place
+            segment(kv, b.layer, g.kvh, d, n_rows, sg, s.blk, 0);
             continue;
         }
-        for (int32_t x = 0; x < n_rows; ++x) {  // gather the rows' state
-            const int32_t r = s.rows[x];
-            s.sub.m[x] = s.blk.m[r];
-            s.sub.l[x] = s.blk.l[r];
-            std::copy(s.blk.o + static_cast<int64_t>(r) * d, s.blk.o + static_cast<int64_t>(r + 1) * d,
-                      s.sub.o + static_cast<int64_t>(x) * d);
-        }
-        segment(kv, b.layer, kvh, d, n_rows, sg, s.sub, 0);
-        for (int32_t x = 0; x < n_rows; ++x) {  // and scatter it back
-            const int32_t r = s.rows[x];
-            s.blk.m[r] = s.sub.m[x];
-            s.blk.l[r] = s.sub.l[x];
-            std::copy(s.sub.o + static_cast<int64_t>(x) * d, s.sub.o + static_cast<int64_t>(x + 1) * d,
-                      s.blk.o + static_cast<int64_t>(r) * d);
-        }
+        copy_rows(s.blk, s.rows, n_rows, d, s.sub, true);
+        segment(kv, b.layer, g.kvh, d, n_rows, sg, s.sub, 0);
+        copy_rows(s.sub, s.rows, n_rows, d, s.blk, false);
     }
+}
 
-    // 3. Each token's own chunk m, tokens m*w .. t, its G queries at the local offset t - m*w
-    //    (= P-1 - slot*w), then its G output rows (contiguous heads h0..h0+G-1).
-    for (int32_t i = 0; i < n_g; ++i) {
-        const int32_t t = shared_lo + i;
+// Phase 3: each token's own chunk m, tokens m*w .. t, its G queries at the local offset t - m*w
+// (= P-1 - slot*w), then its G output rows (contiguous heads h0..h0+G-1).
+void Attention::Impl::attend_own_chunk(const AttnBatch &b, const GroupRows &g, AttnScratch &s) const {
+    const int32_t w = cfg.chunk_size, G = group;
+    for (int32_t i = 0; i < g.n_tokens; ++i) {
+        const int32_t t = g.t0 + i;
         float *qr = s.qblk + static_cast<int64_t>(i) * G * d;
-        rotate_queries(qrow(b, t - b.pos0, h0), G, t - m * w, qr);
-        const attn::Segment sg{m * w, t - m * w + 1, qr};
-        segment(kv, b.layer, kvh, d, G, sg, s.blk, i * G);
+        rotate_queries(qrow(b, t - b.pos0, g.h0), G, t - g.m * w, qr);
+        const attn::Segment sg{g.m * w, t - g.m * w + 1, qr};
+        segment(kv, b.layer, g.kvh, d, G, sg, s.blk, i * G);
         const attn::AttendBuffers rows_i{s.blk.scores, s.blk.m + i * G, s.blk.l + i * G,
                                          s.blk.o + static_cast<int64_t>(i) * G * d};
-        attn::attend_end(d, G, rows_i, orow(b, t - b.pos0, h0), d);
+        attn::attend_end(d, G, rows_i, orow(b, t - b.pos0, g.h0), d);
     }
+}
+
+// The tokens of chunk m in this batch with the G query heads of KV head kvh: tokens below B
+// attend fully; the rest select their chunks (per row, or block-shared per head) and attend them.
+// Per row this is exactly docs/ATTENTION.md: its chunks in ascending order, positions 0..P-1.
+void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t kvh, AttnScratch &s) {
+    const int32_t w = cfg.chunk_size, end = b.pos0 + b.n;
+    const int32_t lo = std::max(m * w, b.pos0), hi = std::min((m + 1) * w, end);
+    const int32_t shared_lo = std::max(lo, cfg.begin_len);
+    for (int32_t t = lo; t < std::min(hi, shared_lo); ++t) longheads_full_group(b, t - b.pos0, kvh, s);
+    if (shared_lo >= hi) return;
+    const GroupRows g{m, kvh, kvh * group, shared_lo, hi - shared_lo};
+    select_rows(b, g, s);
+    attend_selected_chunks(b, g, s);
+    attend_own_chunk(b, g, s);
     if (hi == end)
-        for (int32_t gh = 0; gh < G; ++gh) {
-            const int32_t r = (n_g - 1) * G + gh;
-            set_last_selection(b.layer, h0 + gh, s.sels + static_cast<int64_t>(r) * ms, s.n_sel[r]);
+        for (int32_t gh = 0; gh < group; ++gh) {
+            const int32_t r = (g.n_tokens - 1) * group + gh;
+            set_last_selection(b.layer, g.h0 + gh, s.sels + static_cast<int64_t>(r) * max_selected, s.n_sel[r]);
         }
 }
 
 void Attention::Impl::longheads_forward(const AttnBatch &b) {
-    build_chunk_keys(b);
+    if (cfg.chunk_score == LH_CHUNK_SCORE_FAITHFUL) build_chunk_keys(b);
+    if (cfg.chunk_score == LH_CHUNK_SCORE_BOUND) build_chunk_bounds(b);
     const int32_t w = cfg.chunk_size;
     const int32_t m0 = b.pos0 / w, m1 = (b.pos0 + b.n - 1) / w;
     const int32_t n_chunks = m1 - m0 + 1;

@@ -52,45 +52,56 @@ float quantize_q8(const float *x, int32_t n, int8_t *q, int64_t q_step) {
 
 }  // namespace
 
-void KvCache::put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v) {
-    if (type_ == LH_KV_Q8) {
-        // Key tile: [d][16] int8, then the 16 tokens' scales; value row: d int8, then its scale.
-        const int64_t stride = static_cast<int64_t>(head_dim_) + 4;
-        int8_t *tile = keys<int8_t>(layer, kvh) + static_cast<int64_t>(pos / kKeyTile) * kKeyTile * stride;
-        const float ks = quantize_q8(k, head_dim_, tile + pos % kKeyTile, kKeyTile);
-        std::memcpy(tile + static_cast<int64_t>(kKeyTile) * head_dim_ + 4 * (pos % kKeyTile), &ks, sizeof ks);
-        int8_t *row = values<int8_t>(layer, kvh) + static_cast<int64_t>(pos) * stride;
-        const float vs = quantize_q8(v, head_dim_, row, 1);
-        std::memcpy(row + head_dim_, &vs, sizeof vs);
+void put_tiled_row(lh_kv_type type, void *tiles, int32_t d, int32_t pos, const float *x) {
+    if (type == LH_KV_Q8) {
+        // Tile: [d][16] int8, then the 16 rows' scales.
+        const int64_t stride = static_cast<int64_t>(d) + 4;
+        int8_t *tile = static_cast<int8_t *>(tiles) + static_cast<int64_t>(pos / kKeyTile) * kKeyTile * stride;
+        const float s = quantize_q8(x, d, tile + pos % kKeyTile, kKeyTile);
+        std::memcpy(tile + static_cast<int64_t>(kKeyTile) * d + 4 * (pos % kKeyTile), &s, sizeof s);
         return;
     }
-    const int64_t at = static_cast<int64_t>(pos) * head_dim_;
-    const int64_t kt = static_cast<int64_t>(pos / kKeyTile) * kKeyTile * head_dim_ + pos % kKeyTile;
-    if (type_ == LH_KV_BF16) {
-        uint16_t *kd = keys<uint16_t>(layer, kvh) + kt;
-        uint16_t *vd = values<uint16_t>(layer, kvh) + at;
-        for (int32_t i = 0; i < head_dim_; ++i) {
-            kd[static_cast<int64_t>(i) * kKeyTile] = float_to_bf16(k[i]);
-            vd[i] = float_to_bf16(v[i]);
-        }
+    const int64_t kt = static_cast<int64_t>(pos / kKeyTile) * kKeyTile * d + pos % kKeyTile;
+    if (type == LH_KV_BF16) {
+        uint16_t *dst = static_cast<uint16_t *>(tiles) + kt;
+        for (int32_t i = 0; i < d; ++i) dst[static_cast<int64_t>(i) * kKeyTile] = float_to_bf16(x[i]);
     } else {
-        float *kd = keys<float>(layer, kvh) + kt;
-        for (int32_t i = 0; i < head_dim_; ++i) kd[static_cast<int64_t>(i) * kKeyTile] = k[i];
-        std::memcpy(values<float>(layer, kvh) + at, v, sizeof(float) * head_dim_);
+        float *dst = static_cast<float *>(tiles) + kt;
+        for (int32_t i = 0; i < d; ++i) dst[static_cast<int64_t>(i) * kKeyTile] = x[i];
+    }
+}
+
+float tiled_row_at(lh_kv_type type, const void *tiles, int32_t d, int32_t pos, int32_t i) {
+    if (type == LH_KV_Q8) {
+        const int64_t stride = static_cast<int64_t>(d) + 4;
+        const int8_t *tile =
+            static_cast<const int8_t *>(tiles) + static_cast<int64_t>(pos / kKeyTile) * kKeyTile * stride;
+        float s;
+        std::memcpy(&s, tile + static_cast<int64_t>(kKeyTile) * d + 4 * (pos % kKeyTile), sizeof s);
+        return s * static_cast<float>(tile[static_cast<int64_t>(i) * kKeyTile + pos % kKeyTile]);
+    }
+    const int64_t kt =
+        static_cast<int64_t>(pos / kKeyTile) * kKeyTile * d + static_cast<int64_t>(i) * kKeyTile + pos % kKeyTile;
+    return type == LH_KV_BF16 ? bf16_to_float(static_cast<const uint16_t *>(tiles)[kt])
+                              : static_cast<const float *>(tiles)[kt];
+}
+
+void KvCache::put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v) {
+    put_tiled_row(type_, key_block(layer, kvh), head_dim_, pos, k);
+    if (type_ == LH_KV_Q8) {  // value row: d int8, then its scale
+        int8_t *row = values<int8_t>(layer, kvh) + static_cast<int64_t>(pos) * (head_dim_ + 4);
+        const float vs = quantize_q8(v, head_dim_, row, 1);
+        std::memcpy(row + head_dim_, &vs, sizeof vs);
+    } else if (type_ == LH_KV_BF16) {
+        uint16_t *vd = values<uint16_t>(layer, kvh) + static_cast<int64_t>(pos) * head_dim_;
+        for (int32_t i = 0; i < head_dim_; ++i) vd[i] = float_to_bf16(v[i]);
+    } else {
+        std::memcpy(values<float>(layer, kvh) + static_cast<int64_t>(pos) * head_dim_, v, sizeof(float) * head_dim_);
     }
 }
 
 float KvCache::key_at(int32_t layer, int32_t kvh, int32_t pos, int32_t i) const {
-    if (type_ == LH_KV_Q8) {
-        const int64_t stride = static_cast<int64_t>(head_dim_) + 4;
-        const int8_t *tile = keys<int8_t>(layer, kvh) + static_cast<int64_t>(pos / kKeyTile) * kKeyTile * stride;
-        float s;
-        std::memcpy(&s, tile + static_cast<int64_t>(kKeyTile) * head_dim_ + 4 * (pos % kKeyTile), sizeof s);
-        return s * static_cast<float>(tile[static_cast<int64_t>(i) * kKeyTile + pos % kKeyTile]);
-    }
-    const int64_t kt = static_cast<int64_t>(pos / kKeyTile) * kKeyTile * head_dim_ + static_cast<int64_t>(i) * kKeyTile +
-                       pos % kKeyTile;
-    return type_ == LH_KV_BF16 ? bf16_to_float(keys<uint16_t>(layer, kvh)[kt]) : keys<float>(layer, kvh)[kt];
+    return tiled_row_at(type_, key_block(layer, kvh), head_dim_, pos, i);
 }
 
 }  // namespace lh::kv

@@ -23,6 +23,12 @@ struct AlignedFree {
 using AlignedBuffer = std::unique_ptr<unsigned char[], AlignedFree>;
 AlignedBuffer aligned_alloc_bytes(uint64_t bytes);  // throws std::bad_alloc
 
+// One row of d floats stored as row `pos` of a tiled block of the given element type (the keys'
+// layout below: [tile][d][kKeyTile], int8 tiles followed by their 16 rows' scales), converting
+// (bf16: nearest even; int8: one scale per row, max|x| / 127); and element i read back.
+void put_tiled_row(lh_kv_type type, void *tiles, int32_t d, int32_t pos, const float *x);
+float tiled_row_at(lh_kv_type type, const void *tiles, int32_t d, int32_t pos, int32_t i);
+
 class KvCache {
 public:
     void init(lh_kv_type type, int32_t n_layer, int32_t n_head_kv, int32_t head_dim, int32_t n_ctx);
@@ -46,6 +52,11 @@ public:
     }
     template <class T> T *values(int32_t layer, int32_t kvh) const {
         return reinterpret_cast<T *>(values_.get()) + offset(layer, kvh);
+    }
+
+    // Untyped base of the key tiles of (layer, kv head).
+    void *key_block(int32_t layer, int32_t kvh) const {
+        return keys_.get() + offset(layer, kvh) * static_cast<int64_t>(type_ == LH_KV_F32 ? 4 : type_ == LH_KV_BF16 ? 2 : 1);
     }
 
     // Store one token's key (already rotated) and value for (layer, kv head), converting.

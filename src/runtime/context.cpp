@@ -86,12 +86,14 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.attn_len < 0) invalid("attn_len " + str(o.attn_len) + " is negative");
     if (o.begin_len < 0) invalid("begin_len " + str(o.begin_len) + " is negative");
     if (o.n_sinks < 0) invalid("n_sinks " + str(o.n_sinks) + " is negative");
+    if (o.local_chunks < 0) invalid("local_chunks " + str(o.local_chunks) + " is negative");
 
     // Defaults from T (docs/ATTENTION.md).
     if (o.chunk_size == 0) o.chunk_size = floor_pow2(std::max(16, T / 16));
     if (o.attn_len == 0) o.attn_len = std::max(o.chunk_size, T / 2 / o.chunk_size * o.chunk_size);
     if (o.begin_len == 0) o.begin_len = o.attn_len;
     if (o.n_sinks == 0) o.n_sinks = 4;
+    if (o.local_chunks == 0) o.local_chunks = 2;
 
     const std::string over_t = "attn_len " + str(o.attn_len) + " is more than the model's trained context " + str(T) +
                                " (set allow_attn_len_over_trained to permit it)";
@@ -104,6 +106,10 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
         if (k < 3) {
             invalid("attn_len / chunk_size = " + str(o.attn_len) + " / " + str(o.chunk_size) + " = " + str(k) +
                     " chunks; LongHeads needs at least 3 (sink, previous and current chunk)");
+        }
+        if (o.local_chunks > k - 1) {
+            invalid("local_chunks " + str(o.local_chunks) + " leaves no room for the sink: at most K - 1 = " +
+                    str(k - 1) + " (K = attn_len / chunk_size)");
         }
     } else if (o.attention == LH_ATTENTION_WINDOW) {
         if (o.attn_len > T && !o.allow_attn_len_over_trained) invalid(over_t);
@@ -124,6 +130,7 @@ AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
     c.prefill_mode = o.prefill_mode;
     c.kv_type = o.kv_type;
     c.chunk_score = o.chunk_score;
+    c.local_chunks = o.local_chunks;
     c.n_layer = hp.n_layer;
     c.n_head = hp.n_head;
     c.n_head_kv = hp.n_head_kv;

@@ -34,6 +34,7 @@ struct ContextOptions {
     lh_kv_type kv_type = LH_KV_F32;
     uint64_t memory_budget_bytes = 0;  // 0 = none
     lh_chunk_score chunk_score = LH_CHUNK_SCORE_FAITHFUL;
+    int32_t local_chunks = 0;  // 0 = default (2)
 };
 
 // Fills defaults (docs/ATTENTION.md "Defaults": w = max(16, T/16) rounded down to a power of

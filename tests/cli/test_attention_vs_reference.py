@@ -3,8 +3,10 @@ stories260K (T = 512) at 4*T tokens, for prefill, token-by-token decoding and a 
 
 A chunk selection whose K-3'th and K-2'th scores nearly tie can flip between float32 (engine)
 and float64 (reference), and the flip then changes later tokens through the KV cache. The text
-used here has no tie closer than 1e-6 (asserted below, so a changed text cannot silently make
-the comparison meaningless); ppl_text.txt, for instance, has one at 3e-7 at token 1163."""
+used here (2,048 tokens from token 12,001 of stories_long.txt) has no tie closer than 1e-6 for
+any chunk score (asserted below, so a changed text cannot silently make the comparison
+meaningless); the file's first 2,048 tokens, for instance, have one at 2e-7 under the faithful
+score, ppl_text.txt one at 3e-7 at token 1163."""
 import json
 
 import numpy as np
@@ -14,6 +16,7 @@ import longheads_ref
 from conftest import REPO, SHARED, run_json
 
 N_TOKENS = 2048          # 4 x the trained context
+OFFSET = 12001           # first text token used (see above)
 W, L, B, S = 32, 256, 256, 4
 TEXT = REPO / "bench" / "data" / "stories_long.txt"
 
@@ -21,10 +24,11 @@ TEXT = REPO / "bench" / "data" / "stories_long.txt"
 @pytest.fixture(scope="module")
 def tokens(stories, tmp_path_factory):
     ids = run_json("tokenize", "-m", stories, "-f", TEXT)["tokens"]
-    assert len(ids) >= N_TOKENS
+    assert len(ids) >= OFFSET + N_TOKENS
+    seq = [ids[0]] + ids[OFFSET:OFFSET + N_TOKENS - 1]  # BOS, then the text
     path = tmp_path_factory.mktemp("ids") / "ids.json"
-    path.write_text(json.dumps(ids[:N_TOKENS]))
-    return ids[:N_TOKENS], path
+    path.write_text(json.dumps(seq))
+    return seq, path
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +41,12 @@ def ref_longheads(ref_model, tokens, monkeypatch_module):
     gaps = []
     select = longheads_ref.select_chunks
 
-    def recording_select(q, ckeys, m, K):
+    def recording_select(q, ckeys, m, K, local=2):
         cand = np.arange(1, m - 1)
         if len(cand) > K - 3:
             scores = np.sort(ckeys[cand] @ q)[::-1]
             gaps.append(scores[K - 4] - scores[K - 3])
-        return select(q, ckeys, m, K)
+        return select(q, ckeys, m, K, local)
 
     monkeypatch_module.setattr(longheads_ref, "select_chunks", recording_select)
     logits = longheads_ref.forward(ref_model, tokens[0], mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S)
@@ -101,40 +105,57 @@ def test_full_matches_reference_beyond_trained_context(stories, tokens, ref_mode
     assert np.abs(got - ref[-1]).max() <= 1e-3
 
 
-def test_perplexity_command_agrees_with_reference(stories, tokens, ref_longheads):
+def test_perplexity_command_agrees_with_reference(stories, ref_model):
+    # The command scores the file from its start: the reference does the same (a near-tie flip
+    # there would move the perplexity far less than the tolerance).
     out = run_json("perplexity", "-m", stories, "-f", TEXT, "--ctx", N_TOKENS, "--attention", "longheads",
                    "--chunk-size", W, "--attn-len", L, "--begin", B)
-    ref_ppl, _ = longheads_ref.perplexity(ref_longheads, tokens[0])
+    head = run_json("tokenize", "-m", stories, "-f", TEXT)["tokens"][:N_TOKENS]
+    ref_ppl, _ = longheads_ref.perplexity(
+        longheads_ref.forward(ref_model, head, mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S), head)
     assert out["tokens"] == N_TOKENS
     assert abs(out["ppl"] - ref_ppl) / ref_ppl < 1e-3
     starts = [w[0] for w in out["ppl_by_window"]]
     assert starts == [0, 512, 1024, 1536]
 
 
-def test_longheads_max_key_chunk_score_matches_reference(stories, tokens, ref_model, monkeypatch):
-    """Opt-in chunk scoring "max" (docs/ATTENTION.md, "Chunk-scoring variants"), prefill and a
-    mixed batch split, against the reference's chunk_score="max"."""
+@pytest.mark.parametrize("score", ["max", "bound"])
+def test_longheads_key_chunk_scores_match_reference(stories, tokens, ref_model, monkeypatch, score):
+    """The key-based chunk scores "max" and "bound" (docs/ATTENTION.md, "Chunk-scoring
+    variants"), prefill and a mixed batch split, against the reference's chunk_score=score."""
     gaps = []
     select = longheads_ref.select_by_scores
 
-    def recording_select(scores, m, K):
-        if len(scores) > K - 3:
+    def recording_select(scores, m, K, local=2):
+        if len(scores) > K - 1 - local:
             s = np.sort(scores)[::-1]
-            gaps.append(s[K - 4] - s[K - 3])
-        return select(scores, m, K)
+            gaps.append(s[K - 2 - local] - s[K - 1 - local])
+        return select(scores, m, K, local)
 
     monkeypatch.setattr(longheads_ref, "select_by_scores", recording_select)
     ref = longheads_ref.forward(ref_model, tokens[0], mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S,
-                                chunk_score="max")
+                                chunk_score=score)
     # Exact ties occur (in layer 0 a token at the same local offset of two chunks has the same
     # key) and resolve alike in both (lower index); only near-ties could flip.
     gaps = [g for g in gaps if g != 0.0]
     assert gaps and min(gaps) > 1e-6, f"near-tie in the reference's selection ({min(gaps):.1e}): pick another text"
-    got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True, extra=("--chunk-score", "max"))
+    got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True, extra=("--chunk-score", score))
     diff = np.abs(got - ref).max(axis=1)
-    print(f"longheads chunk-score max: max |diff| {diff.max():.2e} (worst position {int(diff.argmax())})")
+    print(f"longheads chunk-score {score}: max |diff| {diff.max():.2e} (worst position {int(diff.argmax())})")
     assert diff.max() <= 1e-3
-    got77 = engine_logits(stories, tokens[1], "longheads", 77, extra=("--chunk-score", "max"))
+    got77 = engine_logits(stories, tokens[1], "longheads", 77, extra=("--chunk-score", score))
     assert np.abs(got77 - ref[-1]).max() <= 1e-3
     faithful = engine_logits(stories, tokens[1], "longheads", 512)
     assert np.abs(faithful - ref[-1]).max() > 1e-3  # the variant changes the result
+
+
+def test_longheads_local_chunks_match_reference(stories, tokens, ref_model):
+    """--local-chunks 4 (the most recent 4 chunks always kept) with the bound score, against the
+    reference at every position."""
+    ref = longheads_ref.forward(ref_model, tokens[0], mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S,
+                                chunk_score="bound", local_chunks=4)
+    got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True,
+                        extra=("--chunk-score", "bound", "--local-chunks", 4))
+    assert np.abs(got - ref).max() <= 1e-3
+    two = engine_logits(stories, tokens[1], "longheads", 512, extra=("--chunk-score", "bound"))
+    assert np.abs(two - ref[-1]).max() > 1e-3  # the parameter changes the result

@@ -290,6 +290,25 @@ public static class BindingTests
             CheckEq(Status.InvalidArgument, e.Status, "invalid ChunkScore status");
         });
 
+        Test("bound chunk score and local chunks", () =>
+        {
+            CheckEq(0, new ContextOptions().LocalChunks, "default LocalChunks (library default)");
+            var o = new ContextOptions { Attention = Attention.LongHeads, NCtx = 512, ChunkSize = 8, AttnLen = 32, ChunkScore = ChunkScore.Bound, LocalChunks = 3 };
+            using (var ctx = model.CreateContext(o))
+            {
+                CheckEq(ChunkScore.Bound, ctx.Options.ChunkScore, "Bound reported");
+                CheckEq(3, ctx.Options.LocalChunks, "LocalChunks reported");
+                // 48 tokens past L = 32: the bound chunk selection runs.
+                Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Temperature = 0 })), "bound generate returns text");
+            }
+            using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads }))
+                CheckEq(2, ctx.Options.LocalChunks, "default resolved by the library");
+            o.LocalChunks = 4;  // K = 4: at most 3
+            var e = ExpectError(() => model.CreateContext(o));
+            CheckEq(Status.InvalidArgument, e.Status, "LocalChunks 4 of K = 4 refused");
+            Check(e.Message.Contains("local_chunks"), "message names local_chunks");
+        });
+
         Test("cancel from another thread", () =>
         {
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 8192 }))

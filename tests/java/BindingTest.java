@@ -306,6 +306,25 @@ public final class BindingTest {
             }
         });
 
+        test("bound chunk score and local chunks", () -> {
+            checkEq(0, new ContextOptions().getLocalChunks(), "default local chunks (library default)");
+            ContextOptions o = new ContextOptions().attention(Attention.LONGHEADS).nCtx(512).chunkSize(8).attnLen(32)
+                    .chunkScore(ChunkScore.BOUND).localChunks(3);
+            try (Context ctx = model.newContext(o)) {
+                checkEq(ChunkScore.BOUND, ctx.options().getChunkScore(), "bound reported");
+                checkEq(3, ctx.options().getLocalChunks(), "local chunks reported");
+                // 48 tokens past L = 32: the bound chunk selection runs.
+                String text = ctx.generate(PROMPT, new GenerateOptions().maxTokens(48).temperature(0f));
+                check(text != null && !text.isEmpty(), "bound generate returns text");
+            }
+            try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS))) {
+                checkEq(2, ctx.options().getLocalChunks(), "default resolved by the library");
+            }
+            LongHeadsException e = expectError(() -> model.newContext(o.localChunks(4)));  // K = 4: at most 3
+            checkEq(Status.INVALID_ARGUMENT, e.getStatus(), "local chunks 4 of K = 4 refused");
+            check(e.getMessage().contains("local_chunks"), "message names local_chunks");
+        });
+
         test("cancel from another thread", () -> {
             try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(8192))) {
                 LongHeadsException[] error = new LongHeadsException[1];

@@ -194,6 +194,22 @@ def test_chunk_score(model):
         model.context(chunk_score=7)
 
 
+def test_bound_chunk_score_and_local_chunks(model):
+    lh = dict(attention="longheads", n_ctx=512, chunk_size=8, attn_len=32)
+    with model.context(**lh, chunk_score="bound", local_chunks=3) as ctx:
+        assert ctx.params["chunk_score"] == longheads.ChunkScore.BOUND
+        assert ctx.params["local_chunks"] == 3
+        bound = ctx.generate(PROMPT, max_tokens=48, temperature=0)  # past L = 32: bound selection runs
+        assert isinstance(bound, str) and bound
+    with model.context(**lh) as ctx:
+        assert ctx.params["local_chunks"] == 2  # the default, resolved by the library
+    # The library checks the value it receives: K = 32 / 8 = 4 leaves room for at most 3.
+    with pytest.raises(longheads.Error, match="local_chunks"):
+        model.context(**lh, local_chunks=4)
+    with pytest.raises(ValueError):
+        model.context(**lh, local_chunks=-1)
+
+
 def test_kv_types(model):
     np = pytest.importorskip("numpy")
     ids = model.tokenize(PROMPT)

@@ -59,6 +59,9 @@ class Model:
         self.rope_base = float(hp("rope.freq_base", 10000.0))
         self.eps = float(hp("attention.layer_norm_rms_epsilon"))
         self.n_ctx_train = int(hp("context_length"))
+        # llama.cpp's `llama` arch rotates adjacent pairs; its GGUF Q/K rows are the converter's
+        # permutation of the HF rows, so the faithful pooling logit reads keys in HF order.
+        self.hf_key_order = True
         if self.n_head % self.n_head_kv != 0:
             raise ValueError("n_head %d not a multiple of n_head_kv %d" % (self.n_head, self.n_head_kv))
 
@@ -148,10 +151,19 @@ def attend(q, k, v):
 # LongHeads pieces (exported for tests)
 # --------------------------------------------------------------------------------------------
 
-def chunk_keys(q, k, v, w, n_rot, base):
+def hf_channels(d):
+    """Index array: HF key channel x is GGUF (llama) channel hf_channels(d)[x]. The GGUF converter
+    permutes each head's Q/K rows so that HF's rotary pairs (i, i + d/2) become adjacent (2i, 2i+1)."""
+    half = d // 2
+    return np.concatenate([2 * np.arange(half), 2 * np.arange(half) + 1])
+
+
+def chunk_keys(q, k, v, w, n_rot, base, hf_order=False):
     """Chunk keys c_j of every complete chunk (ATTENTION.md, "Chunk key").
 
     q, k, v: (n, H, d) un-rotated, k/v already expanded to query heads.
+    hf_order: the pooling logit s . k~ reads the key channels in Hugging Face order (llama GGUFs,
+    ATTENTION.md "Key channel order"); the pooled key itself stays in the cache's order.
     Returns (n // w, H, d).
     """
     n, H, d = q.shape
@@ -172,44 +184,63 @@ def chunk_keys(q, k, v, w, n_rot, base):
     # 2. mean output of the chunk
     s = o.mean(axis=2)  # (nc, H, d)
     # 3. attention-pool the rotated keys with s as the query
-    a = softmax(np.einsum("chd,chid->chi", s, kt) * scale)
+    kt_logit = kt[..., hf_channels(d)] if hf_order else kt
+    a = softmax(np.einsum("chd,chid->chi", s, kt_logit) * scale)
     return np.einsum("chi,chid->chd", a, kt)
 
 
-def select_chunks(q, ckeys, m, K):
+def n_candidates(m, local):
+    """Candidates of a token in chunk m: chunks 1 .. m-local (ATTENTION.md step 1)."""
+    return max(0, m - local)
+
+
+def select_chunks(q, ckeys, m, K, local=2):
     """Chunks one query head attends to when its token is in chunk m (ATTENTION.md step 1-2).
 
     q: (d,) the head's query BEFORE RoPE; ckeys: (>= m-1, d) this head's chunk keys c_0, c_1, ...
-    Returns the selected chunk indices, ascending.
+    local: the most recent chunks always kept (m-local+1 .. m). Returns the selected chunk
+    indices, ascending.
     """
-    forced = {0, m - 1, m} if m >= 1 else {0}
-    n_best = max(0, K - 3)
-    cand = np.arange(1, m - 1)  # chunks 1 .. m-2 (empty if m < 3)
+    cand = np.arange(1, 1 + n_candidates(m, local))
     scores = ckeys[cand] @ q if len(cand) else np.zeros(0)
-    # Stable sort on -score: equal scores keep ascending index order -> lower index wins.
-    order = np.argsort(-scores, kind="stable")
-    best = cand[order[:n_best]]
-    return sorted(forced | set(int(j) for j in best))
+    return select_by_scores(scores, m, K, local)
 
 
-def max_key_scores(q, k_local, m, w, n_rot, base):
-    """Opt-in chunk scoring "max" (ATTENTION.md, "Chunk-scoring variants"): for candidates
-    j = 1 .. m-2, score_j = max_i R(w-1)q . k~_{jw+i}, k~ the key rotated at its local offset i.
+def max_key_scores(q, k_local, m, w, n_rot, base, local=2):
+    """Chunk score "max" (ATTENTION.md, "Chunk-scoring variants"): for candidates
+    j = 1 .. m-local, score_j = max_i R(w-1)q . k~_{jw+i}, k~ the key rotated at its local offset i.
 
     q: (d,) one head's query before RoPE; k_local: (n, d) that head's keys rotated at t mod w.
-    Returns the candidates' scores (m-2 values, empty if m < 3)."""
-    if m < 3:
+    Returns the candidates' scores (one per candidate, empty if there is none)."""
+    nc = n_candidates(m, local)
+    if nc == 0:
         return np.zeros(0)
     qr = rope(q, w - 1, n_rot, base)
-    return (k_local[w:(m - 1) * w] @ qr).reshape(m - 2, w).max(axis=1)
+    return (k_local[w:(nc + 1) * w] @ qr).reshape(nc, w).max(axis=1)
 
 
-def select_by_scores(scores, m, K):
-    """select_chunks with given candidate scores (scores[j-1] for chunk j = 1 .. m-2)."""
-    forced = {0, m - 1, m} if m >= 1 else {0}
-    cand = np.arange(1, m - 1)
+def bound_scores(q, k_local, m, w, n_rot, base, local=2):
+    """Chunk score "bound" (ATTENTION.md, "Chunk-scoring variants"): per candidate j, the
+    channel-wise min and max of its keys rotated at their local offsets, and
+    score_j = sum_i max(q~_i * min_ji, q~_i * max_ji) with q~ = R(w-1)q: an upper bound of every
+    q~ . k~ in the chunk, i.e. of its "max" score. Arguments as max_key_scores."""
+    nc = n_candidates(m, local)
+    if nc == 0:
+        return np.zeros(0)
+    qr = rope(q, w - 1, n_rot, base)
+    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, -1)
+    lo, hi = chunks.min(axis=1), chunks.max(axis=1)
+    return np.maximum(lo * qr, hi * qr).sum(axis=1)
+
+
+def select_by_scores(scores, m, K, local=2):
+    """select_chunks with given candidate scores (scores[j-1] for chunk j = 1 .. m-local):
+    the sink 0, the local chunks m-local+1 .. m and the K-1-local best candidates."""
+    forced = {0} | set(range(max(0, m - local + 1), m + 1))
+    cand = np.arange(1, 1 + n_candidates(m, local))
+    # Stable sort on -score: equal scores keep ascending index order -> lower index wins.
     order = np.argsort(-np.asarray(scores), kind="stable")
-    best = cand[order[:max(0, K - 3)]]
+    best = cand[order[:max(0, K - 1 - local)]]
     return sorted(forced | set(int(j) for j in best))
 
 
@@ -230,10 +261,15 @@ def _full_token(qh_rot, kh_rot, vh, t):
     return attend(qh_rot[:, t], kh_rot[:, :t + 1], vh[:, :t + 1])
 
 
-def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful"):
+CHUNK_SCORES = ("faithful", "max", "bound")
+
+
+def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful", local=2, hf_order=None):
     """One layer's attention for all tokens.
 
-    q, k, v: (n, H, d) un-rotated; k/v expanded to query heads.
+    q, k, v: (n, H, d) un-rotated; k/v expanded to query heads. hf_order (faithful score): read
+    the key channels in HF order in the pooling logit; None = as the model's rope needs it
+    (llama's adjacent pairs: yes).
     Returns (out (n, H, d), selections) where selections[t] is None (full attention used)
     or a list of H ascending chunk lists (longheads).
     """
@@ -268,20 +304,24 @@ def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful"):
 
     if mode == "longheads":
         K = L // w
-        ck = chunk_keys(q, k, v, w, n_rot, base)  # (n // w, H, d)
-        heads = np.arange(H)[:, None]
-        if chunk_score == "max":
+        if hf_order is None:
+            hf_order = getattr(model, "hf_key_order", True)
+        if chunk_score == "faithful":
+            ck = chunk_keys(q, k, v, w, n_rot, base, hf_order)  # (n // w, H, d)
+        else:
             kh_local = rope(kh, (np.arange(n) % w)[None, :], n_rot, base)
+            score_fn = max_key_scores if chunk_score == "max" else bound_scores
+        heads = np.arange(H)[:, None]
         for t in range(n):
             if t < B:
                 out[t] = _full_token(qh_rot, kh_rot, vh, t)
                 continue
             m = t // w
-            if chunk_score == "max":
-                sel = [select_by_scores(max_key_scores(qh[h, t], kh_local[h], m, w, n_rot, base), m, K)
-                       for h in range(H)]
+            if chunk_score == "faithful":
+                sel = [select_chunks(qh[h, t], ck[:, h], m, K, local) for h in range(H)]
             else:
-                sel = [select_chunks(qh[h, t], ck[:, h], m, K) for h in range(H)]
+                sel = [select_by_scores(score_fn(qh[h, t], kh_local[h], m, w, n_rot, base, local), m, K, local)
+                       for h in range(H)]
             idx = [gather_indices(s, m, w, t) for s in sel]
             P = len(idx[0])
             assert all(len(i) == P for i in idx), "heads gathered different token counts"
@@ -319,18 +359,22 @@ def resolve_params(model, mode, chunk_size=None, attn_len=None, begin=None, sink
 
 
 def forward(model, tokens, mode="full", chunk_size=None, attn_len=None, begin=None, sinks=None,
-            return_selections=False, chunk_score="faithful"):
+            return_selections=False, chunk_score="faithful", local_chunks=2, hf_order=None):
     """Logits for every position, shape (n_tokens, n_vocab).
 
-    chunk_score: "faithful" (the paper's q . c_j, default) or the opt-in "max" (longheads mode).
+    chunk_score (longheads mode): "faithful" (the paper's q . c_j), "max" or "bound".
+    local_chunks: the most recent chunks every token keeps (m-local+1 .. m; default 2).
+    hf_order: faithful pooling logit over HF-ordered key channels (None: as the model needs).
 
     With return_selections=True also returns selections[layer][t] (see attention_layer).
     """
     if mode not in ("full", "window", "longheads"):
         raise ValueError("unknown attention mode %r" % mode)
-    if chunk_score not in ("faithful", "max"):
+    if chunk_score not in CHUNK_SCORES:
         raise ValueError("unknown chunk_score %r" % chunk_score)
     w, L, B, S = resolve_params(model, mode, chunk_size, attn_len, begin, sinks)
+    if mode == "longheads" and not 1 <= local_chunks <= max(L // w - 1, 2):
+        raise ValueError("local_chunks must be in 1..K-1 (K = %d), got %d" % (L // w, local_chunks))
     tokens = np.asarray(tokens, dtype=np.int64)
     if tokens.ndim != 1 or len(tokens) == 0:
         raise ValueError("tokens must be a non-empty 1-D sequence")
@@ -347,7 +391,7 @@ def forward(model, tokens, mode="full", chunk_size=None, attn_len=None, begin=No
         q = (h @ layer["wq"].T).reshape(n, H, hd)
         k = (h @ layer["wk"].T).reshape(n, Hkv, hd)[:, kv_of_head]
         v = (h @ layer["wv"].T).reshape(n, Hkv, hd)[:, kv_of_head]
-        a, sel = attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score)
+        a, sel = attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score, local_chunks, hf_order)
         x = x + a.reshape(n, H * hd) @ layer["wo"].T
         h = rms_norm(x, layer["ffn_norm"], model.eps)
         x = x + (silu(h @ layer["w_gate"].T) * (h @ layer["w_up"].T)) @ layer["w_down"].T
@@ -390,8 +434,10 @@ def main(argv=None):
     ap.add_argument("--attn-len", type=int, default=None, help="L (default T/2)")
     ap.add_argument("--begin", type=int, default=None, help="B (default L)")
     ap.add_argument("--sinks", type=int, default=None, help="S (default 4)")
-    ap.add_argument("--chunk-score", choices=["faithful", "max"], default="faithful",
-                    help="longheads candidate scoring (default faithful; max is opt-in)")
+    ap.add_argument("--chunk-score", choices=CHUNK_SCORES, default="faithful",
+                    help="longheads candidate scoring (default faithful)")
+    ap.add_argument("--local-chunks", type=int, default=2,
+                    help="longheads: most recent chunks always attended (default 2)")
     ap.add_argument("--positions", choices=["all", "last"], default="last")
     ap.add_argument("--ppl", action="store_true", help="print perplexity and per-token NLL instead")
     ap.add_argument("--selections", action="store_true",
@@ -403,7 +449,8 @@ def main(argv=None):
         tokens = json.load(f)
     model = Model(args.model)
     logits, sel = forward(model, tokens, args.attention, args.chunk_size, args.attn_len,
-                          args.begin, args.sinks, return_selections=True, chunk_score=args.chunk_score)
+                          args.begin, args.sinks, return_selections=True, chunk_score=args.chunk_score,
+                          local_chunks=args.local_chunks)
     if args.ppl:
         ppl, nll = perplexity(logits, tokens)
         result = {"tokens": len(tokens), "ppl": ppl, "nll": [float(x) for x in nll]}

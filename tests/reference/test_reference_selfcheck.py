@@ -26,6 +26,7 @@ SHARED = REPO_ROOT.parent / "shared"
 STORIES = SHARED / "models" / "stories260K.gguf"
 STORIES_V1 = SHARED / "models" / "stories260K-gguf-v1.gguf"
 TINY = SHARED / "models" / "llama-2-tiny-random.gguf"
+DEMO = REPO_ROOT / "models" / "longheads-demo.gguf"
 LOGITS_JSON = SHARED / "reference" / "llamacpp" / "logits.json"
 
 
@@ -44,6 +45,34 @@ def stories():
 def tiny():
     _need(TINY)
     return ref.Model(str(TINY))
+
+
+@pytest.fixture(scope="module")
+def demo():
+    assert DEMO.exists(), "shipped demo model missing: %s" % DEMO
+    return ref.Model(str(DEMO))
+
+
+@pytest.fixture(scope="module")
+def demo_layer0(demo):
+    """Layer-0 queries, keys and values (before RoPE, keys/values expanded to query heads) of
+    1,024 tokens of held-out text (Acts) on the demo model."""
+    sys.path.insert(0, str(REPO_ROOT / "tools" / "train-demo-model"))
+    from spm_tokenizer import SPMTokenizer  # the demo model's tokenizer, checked against the engine's
+    md = GGUFFile(str(DEMO)).metadata
+    tok = SPMTokenizer(md["tokenizer.ggml.tokens"], md["tokenizer.ggml.scores"], md["tokenizer.ggml.token_type"])
+    text = (REPO_ROOT / "bench" / "data" / "kjv_acts.txt").read_text()[:6000]
+    ids = tok.encode(text, bos=True)[:1024]
+    assert len(ids) == 1024
+    x = demo.tok_embd[np.array(ids)]
+    layer = demo.layers[0]
+    h = ref.rms_norm(x, layer["attn_norm"], demo.eps)
+    n, H, Hkv, d = len(ids), demo.n_head, demo.n_head_kv, demo.head_dim
+    kv_of_head = np.arange(H) // (H // Hkv)
+    q = (h @ layer["wq"].T).reshape(n, H, d)
+    k = (h @ layer["wk"].T).reshape(n, Hkv, d)[:, kv_of_head]
+    v = (h @ layer["wv"].T).reshape(n, Hkv, d)[:, kv_of_head]
+    return q, k, v
 
 
 @pytest.fixture(scope="module")
@@ -251,6 +280,121 @@ def test_chunk_keys_against_naive_loops():
             p = _naive_softmax([s @ kt[i] / math.sqrt(d) for i in range(w)])
             c = sum(p[i] * kt[i] for i in range(w))
             assert np.abs(ck[j, h] - c).max() < 1e-12
+
+
+def test_chunk_keys_hf_order_against_naive_loops():
+    # hf_order: the pooling logit reads the key channels in HF order (GGUF 2i, 2i+1 = HF i, i+d/2).
+    rng = np.random.default_rng(13)
+    n, H, d, w = 16, 2, 6, 8
+    q, k, v = (rng.normal(size=(n, H, d)) for _ in range(3))
+    ck = ref.chunk_keys(q, k, v, w, 6, 10000.0, hf_order=True)
+    assert list(ref.hf_channels(6)) == [0, 2, 4, 1, 3, 5]
+    for j in range(2):
+        for h in range(H):
+            qt = [_naive_rope(q[j * w + i, h], i, 6, 10000.0) for i in range(w)]
+            kt = [_naive_rope(k[j * w + i, h], i, 6, 10000.0) for i in range(w)]
+            o = []
+            for i in range(w):
+                p = _naive_softmax([qt[i] @ kt[l] / math.sqrt(d) for l in range(w)])
+                o.append(sum(p[l] * v[j * w + l, h] for l in range(w)))
+            s = sum(o) / w
+            k_hf = [np.array([kt[i][0], kt[i][2], kt[i][4], kt[i][1], kt[i][3], kt[i][5]]) for i in range(w)]
+            p = _naive_softmax([s @ k_hf[i] / math.sqrt(d) for i in range(w)])
+            c = sum(p[i] * kt[i] for i in range(w))
+            assert np.abs(ck[j, h] - c).max() < 1e-12
+    assert np.abs(ck - ref.chunk_keys(q, k, v, w, 6, 10000.0)).max() > 1e-3
+
+
+def _rope_half(x, positions, base):
+    """Hugging Face's rotary embedding (rotate_half): pairs (i, i + d/2), frequency index i."""
+    d = x.shape[-1]
+    inv_freq = base ** (-np.arange(0, d, 2, dtype=np.float64) / d)
+    ang = np.asarray(positions, dtype=np.float64)[..., None] * inv_freq
+    x1, x2 = x[..., :d // 2], x[..., d // 2:]
+    return np.concatenate([x1 * np.cos(ang) - x2 * np.sin(ang), x2 * np.cos(ang) + x1 * np.sin(ang)], axis=-1)
+
+
+def test_faithful_selection_equals_the_authors_layout(demo, demo_layer0):
+    """The authors' code ran on HF weights: Q/K rows in HF order, rotate_half rope. Recomputed in
+    that layout, literally (chunk keys pooled with s . k~ over HF-ordered channels, scores q . c),
+    layer 0 of the demo model selects exactly what the reference selects with hf_order=True; with
+    the GGUF channel order in the pooling logit, selections differ."""
+    q, k, v = demo_layer0
+    n, H, d = q.shape
+    w, K = 16, 8
+    hf = ref.hf_channels(d)
+    q_hf, k_hf = q[..., hf], k[..., hf]  # what the HF checkpoint's projections give
+    nc = n // w
+    local = np.arange(w)[None, :, None]
+
+    def split(x):
+        return x[:nc * w].reshape(nc, w, H, d)
+
+    qt, kt, vt = _rope_half(split(q_hf), local, demo.rope_base), _rope_half(split(k_hf), local, demo.rope_base), split(v)
+    att = ref.softmax(np.einsum("cihd,clhd->chil", qt, kt) / math.sqrt(d))
+    s = np.einsum("chil,clhd->chd", att, vt) / w
+    pool = ref.softmax(np.einsum("chd,cihd->chi", s, kt) / math.sqrt(d))
+    ck_authors = np.einsum("chi,cihd->chd", pool, kt)
+    ck_hf = ref.chunk_keys(q, k, v, w, demo.n_rot, demo.rope_base, hf_order=True)
+    ck_gguf = ref.chunk_keys(q, k, v, w, demo.n_rot, demo.rope_base, hf_order=False)
+    assert np.abs(ck_hf[..., hf] - ck_authors).max() < 1e-9
+    same_hf = same_gguf = total = 0
+    for t in range(K * w, n):
+        m = t // w
+        for h in range(H):
+            authors = ref.select_chunks(q_hf[t, h], ck_authors[:, h], m, K)
+            same_hf += ref.select_chunks(q[t, h], ck_hf[:, h], m, K) == authors
+            same_gguf += ref.select_chunks(q[t, h], ck_gguf[:, h], m, K) == authors
+            total += 1
+    print(f"layer-0 selections equal to the authors' layout: HF order {same_hf}/{total}, GGUF order {same_gguf}/{total}")
+    assert same_hf == total
+    assert same_gguf < 0.95 * total
+
+
+def test_bound_scores_against_naive_loops():
+    rng = np.random.default_rng(14)
+    n, d, w, m = 64, 6, 8, 7
+    q, k = rng.normal(size=d), rng.normal(size=(n, d))
+    k_local = ref.rope(k, np.arange(n) % w, 4, 10000.0)
+    got = ref.bound_scores(q, k_local, m, w, 4, 10000.0)
+    mx = ref.max_key_scores(q, k_local, m, w, 4, 10000.0)
+    qr = _naive_rope(q, w - 1, 4, 10000.0)
+    assert len(got) == m - 2
+    for j in range(1, m - 1):
+        keys = [_naive_rope(k[j * w + i], i, 4, 10000.0) for i in range(w)]
+        lo = [min(kk[x] for kk in keys) for x in range(d)]
+        hi = [max(kk[x] for kk in keys) for x in range(d)]
+        want = sum(max(qr[x] * lo[x], qr[x] * hi[x]) for x in range(d))
+        assert abs(got[j - 1] - want) < 1e-12
+        assert got[j - 1] >= mx[j - 1] - 1e-12  # an upper bound of the chunk's best key
+    # local chunks: candidates 1 .. m-local
+    assert len(ref.bound_scores(q, k_local, m, w, 4, 10000.0, local=4)) == m - 4
+    assert len(ref.bound_scores(q, k_local, 2, w, 4, 10000.0)) == 0
+
+
+def test_select_by_scores_with_local_chunks():
+    scores = np.array([0.5, 3.0, 1.0, 2.0, 0.1, 0.2, 0.3])  # chunks 1..7
+    assert ref.select_by_scores(scores, 9, 6) == [0, 2, 3, 4, 8, 9]              # local 2: K-3 = 3 best
+    assert ref.select_by_scores(scores[:5], 9, 6, local=4) == [0, 2, 6, 7, 8, 9]  # K-1-4 = 1 best of 1..5
+    assert ref.select_by_scores(np.append(scores, 0.6), 9, 6, local=1) == [0, 2, 3, 4, 8, 9]  # 4 best of 1..8
+    assert ref.select_by_scores([], 1, 6, local=3) == [0, 1]
+    assert ref.select_by_scores([], 0, 6, local=1) == [0]
+
+
+def test_longheads_local_chunks_selections(stories, llamacpp):
+    toks = story_tokens(llamacpp, 400)
+    w, L, B = 16, 96, 96  # K = 6
+    for local in (1, 3, 5):
+        for score in ("faithful", "bound"):
+            _, sel = ref.forward(stories, toks, "longheads", chunk_size=w, attn_len=L, begin=B,
+                                 return_selections=True, chunk_score=score, local_chunks=local)
+            for t in (100, 250, 399):
+                m = t // w
+                for chunks in sel[3][t]:
+                    assert len(chunks) == 6 and chunks[0] == 0
+                    assert chunks[-local:] == list(range(m - local + 1, m + 1))
+    with pytest.raises(ValueError, match="local_chunks"):
+        ref.forward(stories, toks[:10], "longheads", chunk_size=w, attn_len=L, local_chunks=6)
 
 
 def _constructed_case():

@@ -18,6 +18,7 @@
 #include "attention/attention.h"
 #include "attention/kernels.h"
 #include "attention/rope.h"
+#include "kv/chunk_store.h"
 #include "kv/kv_cache.h"
 #include "common/error.h"
 #include "numeric/tensor_types.h"
@@ -116,13 +117,15 @@ double max_abs_diff(const Out &a, const Out &b) {
 
 using Vec = std::vector<double>;
 
-Vec rope(const float *x, int d, int n_rot, double base, int pos) {
+// Pairs (2i, 2i+1) (llama), or (i, i + n_rot/2) with neox.
+Vec rope(const float *x, int d, int n_rot, double base, int pos, bool neox = false) {
     Vec y(x, x + d);
     for (int i = 0; i < n_rot / 2; ++i) {
         const double a = pos * std::pow(base, -2.0 * i / n_rot);
-        const double x0 = x[2 * i], x1 = x[2 * i + 1];
-        y[2 * i] = x0 * std::cos(a) - x1 * std::sin(a);
-        y[2 * i + 1] = x0 * std::sin(a) + x1 * std::cos(a);
+        const int i0 = neox ? i : 2 * i, i1 = neox ? i + n_rot / 2 : 2 * i + 1;
+        const double x0 = x[i0], x1 = x[i1];
+        y[i0] = x0 * std::cos(a) - x1 * std::sin(a);
+        y[i1] = x0 * std::sin(a) + x1 * std::cos(a);
     }
     return y;
 }
@@ -152,8 +155,8 @@ struct Ref {
     const float *v(int t, int h) const {
         return in.v[layer].data() + (static_cast<size_t>(t) * c.n_head_kv + h / (c.n_head / c.n_head_kv)) * d();
     }
-    Vec rq(int t, int h, int pos) const { return rope(q(t, h), d(), c.n_rot, c.rope_freq_base, pos); }
-    Vec rk(int t, int h, int pos) const { return rope(k(t, h), d(), c.n_rot, c.rope_freq_base, pos); }
+    Vec rq(int t, int h, int pos) const { return rope(q(t, h), d(), c.n_rot, c.rope_freq_base, pos, c.rope_neox); }
+    Vec rk(int t, int h, int pos) const { return rope(k(t, h), d(), c.n_rot, c.rope_freq_base, pos, c.rope_neox); }
 
     // Attention of query (token t, head h) rotated at qpos over tokens idx[i] rotated at pos[i].
     Vec attend(int t, int h, int qpos, const std::vector<int> &idx, const std::vector<int> &pos) const {
@@ -180,8 +183,10 @@ struct Ref {
         for (size_t p = 0; p < idx.size(); ++p) pos.push_back(static_cast<int>(p));
         return attend(t, h, L - 1, idx, pos);
     }
-    // Chunk key c_j of head h, exactly as docs/ATTENTION.md states it.
-    Vec chunk_key(int j, int h) const {
+    // Chunk key c_j of head h, exactly as docs/ATTENTION.md states it. The pooling logit reads
+    // the key channels in HF order (channel x of HF = channel hf(x) here) unless told otherwise.
+    int hf(int x) const { return x < d() / 2 ? 2 * x : 2 * (x - d() / 2) + 1; }
+    Vec chunk_key(int j, int h, bool hf_order) const {
         const int w = c.chunk_size;
         const double sc = 1.0 / std::sqrt(double(d()));
         std::vector<Vec> qt, kt;
@@ -198,36 +203,73 @@ struct Ref {
                 for (int x = 0; x < d(); ++x) s[x] += p[l] * v(j * w + l, h)[x] / w;
         }
         Vec p(w);
-        for (int i = 0; i < w; ++i) p[i] = dotd(s, kt[i]) * sc;
+        for (int i = 0; i < w; ++i) {
+            double logit = 0;
+            for (int x = 0; x < d(); ++x) logit += s[x] * kt[i][hf_order ? hf(x) : x];
+            p[i] = logit * sc;
+        }
         softmax(p);
         Vec ck(d(), 0.0);
         for (int i = 0; i < w; ++i)
             for (int x = 0; x < d(); ++x) ck[x] += p[i] * kt[i][x];
         return ck;
     }
-    // Selection for a query vector (before RoPE) of a token in chunk m. `margin` receives the
-    // score gap at the cut (to skip numerically ambiguous cases).
+    Vec chunk_key(int j, int h) const { return chunk_key(j, h, !c.rope_neox); }
     // Under LH_CHUNK_SCORE_MAX_KEY a candidate's score is its best key: max_i R(w-1)q . R(i)k_{jw+i}.
     double max_key_score(const Vec &qv, int j, int h) const {
         const int w = c.chunk_size;
         std::vector<float> qf(qv.begin(), qv.end());
-        const Vec qr = rope(qf.data(), d(), c.n_rot, c.rope_freq_base, w - 1);
+        const Vec qr = rope(qf.data(), d(), c.n_rot, c.rope_freq_base, w - 1, c.rope_neox);
         double best = -1e300;
         for (int i = 0; i < w; ++i) best = std::max(best, dotd(qr, rk(j * w + i, h, i)));
         return best;
     }
+    // The channel-wise max, then min, of chunk j's keys rotated at their local offsets.
+    Vec bound(int j, int h) const {
+        const int w = c.chunk_size;
+        Vec b(2 * d(), 0.0);
+        for (int x = 0; x < d(); ++x) {
+            b[x] = -1e300;
+            b[d() + x] = 1e300;
+        }
+        for (int i = 0; i < w; ++i) {
+            const Vec k = rk(j * w + i, h, i);
+            for (int x = 0; x < d(); ++x) {
+                b[x] = std::max(b[x], k[x]);
+                b[d() + x] = std::min(b[d() + x], k[x]);
+            }
+        }
+        return b;
+    }
+    // Under LH_CHUNK_SCORE_BOUND: sum_x max(q~_x min_x, q~_x max_x), q~ = R(w-1)q.
+    double bound_score(const Vec &qv, int j, int h) const {
+        std::vector<float> qf(qv.begin(), qv.end());
+        const Vec qr = rope(qf.data(), d(), c.n_rot, c.rope_freq_base, c.chunk_size - 1, c.rope_neox);
+        const Vec b = bound(j, h);
+        double sum = 0;
+        for (int x = 0; x < d(); ++x) sum += std::max(qr[x] * b[x], qr[x] * b[d() + x]);
+        return sum;
+    }
+    double score(const Vec &qv, int j, int h, const std::vector<Vec> &ck) const {
+        switch (c.chunk_score) {
+            case LH_CHUNK_SCORE_MAX_KEY: return max_key_score(qv, j, h);
+            case LH_CHUNK_SCORE_BOUND: return bound_score(qv, j, h);
+            default: return dotd(qv, ck[j]);
+        }
+    }
+    // Selection for a query vector (before RoPE) of a token in chunk m: the sink, the local
+    // chunks m-local+1 .. m and the K-1-local best of 1 .. m-local. `margin` receives the score
+    // gap at the cut (to skip numerically ambiguous cases).
     std::vector<int> select(const Vec &qv, int m, int h, const std::vector<Vec> &ck, double *margin) const {
-        const int K = c.attn_len / c.chunk_size;
+        const int K = c.attn_len / c.chunk_size, local = c.local_chunks;
         std::vector<std::pair<double, int>> cand;
-        for (int j = 1; j <= m - 2; ++j)
-            cand.push_back({c.chunk_score == LH_CHUNK_SCORE_MAX_KEY ? -max_key_score(qv, j, h) : -dotd(qv, ck[j]), j});
+        for (int j = 1; j <= m - local; ++j) cand.push_back({-score(qv, j, h, ck), j});
         std::sort(cand.begin(), cand.end());  // best first; ties: lower index
-        const int take = std::min<int>(std::max(K - 3, 0), static_cast<int>(cand.size()));
+        const int take = std::min<int>(std::max(K - 1 - local, 0), static_cast<int>(cand.size()));
         *margin = take > 0 && take < static_cast<int>(cand.size()) ? cand[take].first - cand[take - 1].first : 1e9;
         std::vector<int> sel = {0};
         for (int i = 0; i < take; ++i) sel.push_back(cand[i].second);
-        if (m - 1 > 0) sel.push_back(m - 1);
-        if (m > 0) sel.push_back(m);
+        for (int j = std::max(m - local + 1, 1); j <= m; ++j) sel.push_back(j);
         std::sort(sel.begin(), sel.end());
         sel.erase(std::unique(sel.begin(), sel.end()), sel.end());
         return sel;
@@ -262,7 +304,8 @@ RefResult ref_longheads(const AttentionConfig &c, const Inputs &in, int layer, c
     }
     for (int h = 0; h < c.n_head; ++h) {
         std::vector<Vec> ck;
-        for (int j = 0; j < in.n / w; ++j) ck.push_back(r.chunk_key(j, h));
+        if (c.chunk_score == LH_CHUNK_SCORE_FAITHFUL)
+            for (int j = 0; j < in.n / w; ++j) ck.push_back(r.chunk_key(j, h));
         for (int t = 0; t < in.n; ++t) {
             Vec o;
             if (t < c.begin_len) {
@@ -417,7 +460,7 @@ TEST_CASE("longheads equals the direct per-token LongHeads", "[attention]") {
         c.chunk_size = p.w;
         c.attn_len = p.L;
         c.begin_len = p.B;
-        const Inputs in = random_inputs(c, p.n, 1000 + p.w * 31 + p.L + p.B);
+        const Inputs in = random_inputs(c, p.n, 1001 + p.w * 31 + p.L + p.B);
         Attention a(c, nullptr);
         const Out got = run_engine(a, c, in, random_batches(p.n, 3, 13));
         for (int l = 0; l < c.n_layer; ++l) {
@@ -458,14 +501,24 @@ TEST_CASE("longheads equals full while the context is shorter than B", "[attenti
 }
 
 TEST_CASE("decoding token by token equals prefill and random batch splits", "[attention]") {
-    for (lh_attention mode : {LH_ATTENTION_FULL, LH_ATTENTION_WINDOW, LH_ATTENTION_LONGHEADS}) {
+    struct Variant {
+        lh_attention mode;
+        lh_chunk_score score;
+    };
+    const Variant variants[] = {{LH_ATTENTION_FULL, LH_CHUNK_SCORE_FAITHFUL},
+                                {LH_ATTENTION_WINDOW, LH_CHUNK_SCORE_FAITHFUL},
+                                {LH_ATTENTION_LONGHEADS, LH_CHUNK_SCORE_FAITHFUL},
+                                {LH_ATTENTION_LONGHEADS, LH_CHUNK_SCORE_MAX_KEY},
+                                {LH_ATTENTION_LONGHEADS, LH_CHUNK_SCORE_BOUND}};
+    for (const Variant &var : variants) {
         for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16, LH_KV_Q8}) {
-            AttentionConfig c = make_config(mode, 8, 2, 16, 200);
+            AttentionConfig c = make_config(var.mode, 8, 2, 16, 200);
             c.chunk_size = 8;
             c.attn_len = 40;
             c.begin_len = 40;
             c.n_sinks = 4;
             c.kv_type = kt;
+            c.chunk_score = var.score;
             const int n = 200;
             const Inputs in = random_inputs(c, n, 77);
             tbb::task_arena arena(2);
@@ -473,7 +526,7 @@ TEST_CASE("decoding token by token equals prefill and random batch splits", "[at
             const Out dec = run_engine(c, in, token_by_token(n), &arena);
             const Out mix = run_engine(c, in, random_batches(n, 21, 37), &arena);
             const Out serial = run_engine(c, in, random_batches(n, 22, 50), nullptr);
-            INFO("mode=" << mode << " kv=" << kt);
+            INFO("mode=" << var.mode << " kv=" << kt << " chunk_score=" << var.score);
             CHECK(max_abs_diff(pre, dec) < 1e-5);
             CHECK(max_abs_diff(pre, mix) < 1e-5);
             CHECK(max_abs_diff(pre, serial) < 1e-5);
@@ -669,6 +722,32 @@ TEST_CASE("memory accounting", "[attention][kv]") {
     }
 }
 
+TEST_CASE("memory accounting of the chunk scores: bounds take 2/w of the key cache", "[attention][kv]") {
+    for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16, LH_KV_Q8}) {
+        AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, 8, 2, 16, 2048);
+        c.chunk_size = 16;
+        c.attn_len = 64;
+        c.begin_len = 64;
+        c.kv_type = kt;
+        const int64_t n = 1024;  // 64 chunks: whole tiles of 16 chunks
+        auto bytes = [&](lh_chunk_score cs) {
+            AttentionConfig x = c;
+            x.chunk_score = cs;
+            Attention a(x, nullptr);
+            CHECK(a.allocated_bytes() == Attention::estimate_bytes(x, x.n_ctx) + a.scratch_bytes());
+            return Attention::estimate_bytes(x, n);
+        };
+        const uint64_t max_key = bytes(LH_CHUNK_SCORE_MAX_KEY), bound = bytes(LH_CHUNK_SCORE_BOUND),
+                       faithful = bytes(LH_CHUNK_SCORE_FAITHFUL);
+        const uint64_t key_bytes = lh::kv::KvCache::bytes_for(kt, c.n_layer, c.n_head_kv, c.head_dim, n) / 2;
+        INFO("kv=" << kt);
+        // max keeps nothing besides the cache; bound one [max | min] row per chunk and KV head.
+        CHECK(bound - max_key == 2ull * c.n_head_kv * 64 * lh::kv::KvCache::row_bytes(kt, 2 * c.head_dim));
+        if (kt != LH_KV_Q8) CHECK(bound - max_key == key_bytes * 2 / c.chunk_size);
+        CHECK(faithful - max_key == lh::kv::ChunkStore::bytes_for(c.n_layer, c.n_head, c.head_dim, c.chunk_size, n));
+    }
+}
+
 TEST_CASE("invalid calls and configurations are rejected", "[attention]") {
     AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, 4, 2, 8, 32);
     c.chunk_size = 4;
@@ -709,6 +788,11 @@ TEST_CASE("invalid calls and configurations are rejected", "[attention]") {
     CHECK(bad_config([](AttentionConfig &b) { b.n_rot = 10; }) == LH_ERROR_INVALID_ARGUMENT);
     CHECK(bad_config([](AttentionConfig &b) { b.n_ctx = 0; }) == LH_ERROR_INVALID_ARGUMENT);
     CHECK(bad_config([](AttentionConfig &b) { b.begin_len = -1; }) == LH_ERROR_INVALID_ARGUMENT);
+    CHECK(bad_config([](AttentionConfig &b) { b.local_chunks = 0; }) == LH_ERROR_INVALID_ARGUMENT);
+    CHECK(bad_config([](AttentionConfig &b) { b.local_chunks = 4; }) == LH_ERROR_INVALID_ARGUMENT);  // K = 4
+    CHECK(bad_config([](AttentionConfig &b) { b.local_chunks = 3; }) == LH_OK);
+    CHECK(bad_config([](AttentionConfig &b) { b.chunk_score = static_cast<lh_chunk_score>(3); }) ==
+          LH_ERROR_INVALID_ARGUMENT);
     CHECK(bad_config([](AttentionConfig &b) {
               b.mode = LH_ATTENTION_WINDOW;
               b.n_sinks = 16;
@@ -825,5 +909,158 @@ TEST_CASE("scores against a bf16 key cache stay within bf16 rounding of the exac
                 for (int64_t t = b - a; t < stride; ++t) untouched = untouched && s[g * stride + t] == -1.0f;
             CHECK(untouched);
         }
+    }
+}
+
+TEST_CASE("bound chunk score equals the direct rule, the heads of a KV group sharing the bounds", "[attention]") {
+    struct P {
+        int n_head, n_head_kv, d;
+    };
+    // 8 and 12 rows per pass (whole and partial batches of kMaxKeyRows), and d = 12: rows of
+    // 2d = 24 values, off the 16-wide kernels.
+    for (const P &p : {P{8, 1, 32}, P{12, 1, 16}, P{4, 2, 16}, P{4, 4, 12}}) {
+        for (lh_prefill_mode pm : {LH_PREFILL_PER_TOKEN, LH_PREFILL_BLOCK}) {
+            AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, p.n_head, p.n_head_kv, p.d, 180);
+            c.n_layer = 1;
+            c.chunk_size = 8;
+            c.attn_len = 48;
+            c.begin_len = 16;
+            c.chunk_score = LH_CHUNK_SCORE_BOUND;
+            c.prefill_mode = pm;
+            const Inputs in = random_inputs(c, 180, 6109 + p.n_head * 7 + p.d);
+            tbb::task_arena arena(2);
+            for (const auto &batches : {random_batches(180, 8, 40), token_by_token(180)}) {
+                INFO("n_head=" << p.n_head << " n_head_kv=" << p.n_head_kv << " d=" << p.d << " prefill=" << pm
+                               << " batches=" << batches.size());
+                const RefResult ref = ref_longheads(c, in, 0, pm == LH_PREFILL_BLOCK ? &batches : nullptr);
+                CHECK(ref.selective > 0);
+                CHECK(ref.ambiguous == 0);
+                Attention a(c, &arena);
+                const Out got = run_engine(a, c, in, batches);
+                CHECK(max_abs_diff(got[0], ref.out) < 1e-4);
+                // The stored bounds: max then min of each chunk's keys at their local offsets.
+                Ref r{c, in, 0};
+                double err = 0;
+                for (int g = 0; g < c.n_head_kv; ++g)
+                    for (int j = 0; j < 180 / c.chunk_size; ++j) {
+                        const auto got_b = a.chunk_bound(0, g, j);
+                        const Vec want = r.bound(j, g * (c.n_head / c.n_head_kv));
+                        for (int i = 0; i < 2 * p.d; ++i) err = std::max(err, std::abs(got_b[i] - want[i]));
+                    }
+                CHECK(err < 1e-5);
+            }
+        }
+    }
+}
+
+TEST_CASE("bounds in a bf16 or int8 cache bound the cached keys in the cache's own precision", "[attention][kv]") {
+    for (lh_kv_type kt : {LH_KV_BF16, LH_KV_Q8}) {
+        AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, 4, 2, 16, 128);
+        c.n_layer = 1;
+        c.chunk_size = 8;
+        c.attn_len = 32;
+        c.begin_len = 32;
+        c.chunk_score = LH_CHUNK_SCORE_BOUND;
+        c.kv_type = kt;
+        const Inputs in = random_inputs(c, 128, 61);
+        Attention a(c, nullptr);
+        run_engine(a, c, in, random_batches(128, 3, 30));
+        // Re-read the keys as the engine cached them (rotated at t mod w, in the cache's type).
+        lh::kv::KvCache kv;
+        kv.init(kt, 1, 2, 16, 128);
+        lh::attn::RopeTable rope;
+        rope.init(16, 10000.0f, 8);
+        rope.ensure(8);
+        std::vector<float> k(16);
+        for (int t = 0; t < 128; ++t)
+            for (int g = 0; g < 2; ++g) {
+                lh::attn::rope_apply(rope.at(t % 8), 16, 16, in.k[0].data() + (t * 2 + g) * 16, k.data(), false);
+                kv.put(0, g, t, k.data(), k.data());
+            }
+        double worst = 0;
+        for (int g = 0; g < 2; ++g)
+            for (int j = 0; j < 16; ++j) {
+                const auto b = a.chunk_bound(0, g, j);
+                float amax = 0;  // the row's int8 step is max|bound| / 127
+                for (float x : b) amax = std::max(amax, std::fabs(x));
+                for (int x = 0; x < 16; ++x) {
+                    float hi = -1e30f, lo = 1e30f;
+                    for (int t = j * 8; t < j * 8 + 8; ++t) {
+                        hi = std::max(hi, kv.key_at(0, g, t, x));
+                        lo = std::min(lo, kv.key_at(0, g, t, x));
+                    }
+                    if (kt == LH_KV_BF16) {  // min/max of bf16 values are bf16 values: exact
+                        CHECK(b[x] == hi);
+                        CHECK(b[16 + x] == lo);
+                    } else {
+                        worst = std::max(worst, std::max(std::fabs(b[x] - hi), std::fabs(b[16 + x] - lo)) / (amax / 127.0));
+                    }
+                }
+            }
+        if (kt == LH_KV_Q8) CHECK(worst <= 0.5 + 1e-4);  // rounded to the nearest step of the row's scale
+    }
+}
+
+TEST_CASE("local_chunks keeps the most recent chunks and selects the rest", "[attention]") {
+    for (lh_chunk_score cs : {LH_CHUNK_SCORE_FAITHFUL, LH_CHUNK_SCORE_MAX_KEY, LH_CHUNK_SCORE_BOUND}) {
+        for (int local : {1, 3, 6}) {  // K = 7: 6 leaves only the sink to choose besides
+            AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, 4, 2, 16, 170);
+            c.n_layer = 1;
+            c.chunk_size = 8;
+            c.attn_len = 56;
+            c.begin_len = 24;
+            c.chunk_score = cs;
+            c.local_chunks = local;
+            const Inputs in = random_inputs(c, 170, 7000 + local * 3 + cs);
+            INFO("chunk_score=" << cs << " local_chunks=" << local);
+            const RefResult ref = ref_longheads(c, in, 0);
+            CHECK(ref.ambiguous == 0);
+            Attention a(c, nullptr);
+            const Out got = run_engine(a, c, in, random_batches(170, 4, 33));
+            CHECK(max_abs_diff(got[0], ref.out) < 1e-4);
+            const int m = 169 / 8;
+            for (int h = 0; h < 4; ++h) {
+                const auto &sel = a.last_selection(0, h);
+                CHECK(static_cast<int>(sel.size()) == 7);  // K chunks: the sink, `local` recent, the best
+                CHECK(sel.front() == 0);
+                for (int j = m - local + 1; j <= m; ++j) CHECK(std::count(sel.begin(), sel.end(), j) == 1);
+            }
+        }
+    }
+}
+
+TEST_CASE("the faithful pooling logit reads the key channels in HF order", "[attention]") {
+    // llama GGUFs store Q/K rows permuted from the HF order (HF channels i, i + d/2 -> 2i, 2i+1);
+    // the authors' s . k~ ran on HF-ordered keys. The two orders pick different chunks here. A
+    // NEOX-rope model (qwen2, phi3) is stored in HF order already: no permutation there.
+    AttentionConfig c = make_config(LH_ATTENTION_LONGHEADS, 4, 2, 16, 160);
+    c.n_layer = 1;
+    c.chunk_size = 8;
+    c.attn_len = 32;
+    c.begin_len = 16;
+    const Inputs in = random_inputs(c, 160, 808);
+    Ref r{c, in, 0};
+    int differ = 0, total = 0;
+    for (int h = 0; h < 4; ++h) {
+        std::vector<Vec> hf, gguf;
+        for (int j = 0; j < 20; ++j) {
+            hf.push_back(r.chunk_key(j, h, true));
+            gguf.push_back(r.chunk_key(j, h, false));
+        }
+        for (int t = 16; t < 160; ++t) {
+            const Vec qv(r.q(t, h), r.q(t, h) + 16);
+            double margin;
+            differ += r.select(qv, t / 8, h, hf, &margin) != r.select(qv, t / 8, h, gguf, &margin);
+            ++total;
+        }
+    }
+    INFO(differ << " of " << total << " selections differ between the two orders");
+    CHECK(differ > total / 10);
+    for (bool neox : {false, true}) {  // the reference rotates NEOX pairs and skips the permutation then
+        c.rope_neox = neox;
+        const RefResult ref = ref_longheads(c, in, 0);
+        CHECK(ref.ambiguous == 0);
+        const Out got = run_engine(c, in, random_batches(160, 5, 40));
+        CHECK(max_abs_diff(got[0], ref.out) < 1e-4);
     }
 }

@@ -1,10 +1,12 @@
 // Tests for src/kv: the key/value cache layout, bf16 storage and the LongHeads chunk store.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "numeric/tensor_types.h"
+#include "kv/chunk_bounds.h"
 #include "kv/chunk_store.h"
 #include "kv/kv_cache.h"
 
@@ -80,4 +82,36 @@ TEST_CASE("chunk store keeps chunk keys and pending queries per (layer, query he
             CHECK(s.chunk_key_at(1, 2, j, i) == static_cast<float>(j * 100 + i));
             CHECK(s.chunk_keys(1, 2)[i * 16 + j] == static_cast<float>(j * 100 + i));
         }
+}
+
+TEST_CASE("chunk bounds keep one tiled [max | min] row per chunk and (layer, KV head)", "[kv]") {
+    for (lh_kv_type kt : {LH_KV_F32, LH_KV_BF16, LH_KV_Q8}) {
+        lh::kv::ChunkBounds b;
+        b.init(kt, 2, 3, 8, 4, 70);  // 17 complete chunks of 4 tokens: 2 tiles of 16 chunks
+        CHECK(b.bytes() == 2ull * 3 * 32 * lh::kv::KvCache::row_bytes(kt, 16));
+        CHECK(b.bytes() == lh::kv::ChunkBounds::bytes_for(kt, 2, 3, 8, 4, 70));
+        float hi[8], lo[8], tmp[16];
+        for (int l = 0; l < 2; ++l)
+            for (int g = 0; g < 3; ++g)
+                for (int j = 0; j < 17; ++j) {
+                    for (int i = 0; i < 8; ++i) {
+                        hi[i] = static_cast<float>(l * 100 + g * 10 + j) + 0.25f * i;
+                        lo[i] = -hi[i] / 2;
+                    }
+                    b.put(l, g, j, hi, lo, tmp);
+                }
+        for (int l = 0; l < 2; ++l)
+            for (int g = 0; g < 3; ++g)
+                for (int j = 0; j < 17; ++j)
+                    for (int i = 0; i < 8; ++i) {
+                        const float want = static_cast<float>(l * 100 + g * 10 + j) + 0.25f * i;
+                        // f32 exact; bf16 to 8 bits; int8 to half a step of the row's max / 127.
+                        const float tol = kt == LH_KV_F32 ? 0.0f : kt == LH_KV_BF16 ? want / 256 : (want + 1.75f) / 254 + 1e-5f;
+                        INFO("kv=" << kt << " l=" << l << " g=" << g << " j=" << j << " i=" << i);
+                        CHECK(std::fabs(b.at(l, g, j, i) - want) <= tol);
+                        CHECK(std::fabs(b.at(l, g, j, 8 + i) + want / 2) <= tol);
+                    }
+        if (kt == LH_KV_F32)  // [tile][2d][16]: chunk 17 is lane 0 of the second tile
+            CHECK(b.rows<float>(1, 2)[16 * 16 + 3 * 16 + 0] == 136.75f);
+    }
 }

@@ -198,7 +198,7 @@ class Model(_NativeHandle):
         ends the text, excluded), ``add_bos`` (True), ``stop_at_eog`` (True).
         Context keywords (see :class:`Context`): ``attention`` ("full", "window",
         "longheads"), ``n_ctx``, ``chunk_size``, ``attn_len``, ``begin_len``, ``n_threads``,
-        ``prefill_mode``, ``chunk_score`` ("faithful", "max_key"), ...
+        ``prefill_mode``, ``chunk_score`` ("faithful", "max_key", "bound"), ``local_chunks``, ...
         """
         ctx_kw, gen_kw = _opt.split_kwargs(kwargs, "generate")
         with Context(self, **ctx_kw) as ctx:
@@ -222,11 +222,13 @@ class Context(_NativeHandle):
 
     ``Context(model, n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size=0,
     attn_len=0, begin_len=0, n_sinks=0, allow_attn_len_over_trained=False,
-    prefill_mode="per_token", kv_type="f32", memory_budget_bytes=0, chunk_score="faithful")``;
+    prefill_mode="per_token", kv_type="f32", memory_budget_bytes=0, chunk_score="faithful",
+    local_chunks=0)``;
     zeros mean the library's defaults (``n_ctx=0``: the model's trained context).
     ``attention="longheads"`` lets each head attend to ``attn_len`` tokens in chunks of
     ``chunk_size``, so contexts longer than the trained window work; ``chunk_score``
-    ("faithful" or "max_key", see :class:`ChunkScore`) chooses how a head scores chunks.
+    ("faithful", "max_key" or "bound", see :class:`ChunkScore`) chooses how a head scores chunks
+    and ``local_chunks`` how many of the most recent chunks it always keeps (0: 2).
 
     A context is used by one thread at a time (another thread gets ``Status.BUSY``);
     :meth:`cancel` may be called from any thread. It keeps its model alive.

@@ -66,7 +66,9 @@ class ChunkScore(_NamedEnum):
     """How a LongHeads query head scores candidate chunks (``lh_chunk_score``)."""
 
     FAITHFUL = 0  #: the paper's rule: q (before RoPE) . c_j
-    MAX_KEY = 1   #: opt-in: max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk
+    MAX_KEY = 1   #: max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk
+    MAX = 1       # alias, as the CLI spells it
+    BOUND = 2     #: channel-wise key bounds of the chunk (Quest); O(1) per chunk
 
 
 class StopReason(enum.IntEnum):
@@ -111,7 +113,8 @@ def _bool(name, value):
 
 MODEL_KEYS = ("precision", "n_threads")
 CONTEXT_KEYS = ("n_ctx", "n_threads", "n_batch", "attention", "chunk_size", "attn_len", "begin_len", "n_sinks",
-                "allow_attn_len_over_trained", "prefill_mode", "kv_type", "memory_budget_bytes", "chunk_score")
+                "allow_attn_len_over_trained", "prefill_mode", "kv_type", "memory_budget_bytes", "chunk_score",
+                "local_chunks")
 SAMPLER_KEYS = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "repeat_last_n", "seed")
 GENERATE_KEYS = ("max_tokens", "stop", "add_bos", "stop_at_eog") + SAMPLER_KEYS
 
@@ -131,7 +134,7 @@ def model_params(precision="f32", n_threads=0):
 
 def context_params(n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size=0, attn_len=0, begin_len=0,
                    n_sinks=0, allow_attn_len_over_trained=False, prefill_mode="per_token", kv_type="f32",
-                   memory_budget_bytes=0, chunk_score="faithful"):
+                   memory_budget_bytes=0, chunk_score="faithful", local_chunks=0):
     p = _native.ContextParams()
     p.n_ctx = _int("n_ctx", n_ctx, 0)
     p.n_threads = _int("n_threads", n_threads, 0)
@@ -145,6 +148,7 @@ def context_params(n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size
     p.prefill_mode = int(PrefillMode.coerce(prefill_mode, "prefill_mode"))
     p.kv_type = int(KVType.coerce(kv_type, "kv_type"))
     p.chunk_score = int(ChunkScore.coerce(chunk_score, "chunk_score"))
+    p.local_chunks = _int("local_chunks", local_chunks, 0)
     budget = operator.index(memory_budget_bytes) if not isinstance(memory_budget_bytes, bool) else None
     if budget is None or budget < 0 or budget >= 2**63:
         raise ValueError("memory_budget_bytes must be an int in [0, 2**63)")
@@ -160,6 +164,7 @@ def context_params_dict(p):
         "allow_attn_len_over_trained": bool(p.allow_attn_len_over_trained),
         "prefill_mode": PrefillMode(p.prefill_mode), "kv_type": KVType(p.kv_type),
         "memory_budget_bytes": p.memory_budget_bytes, "chunk_score": ChunkScore(p.chunk_score),
+        "local_chunks": p.local_chunks,
     }
 
 

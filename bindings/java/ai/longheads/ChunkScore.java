@@ -4,8 +4,10 @@ package ai.longheads;
 public enum ChunkScore {
     /** The paper's rule: q (before RoPE) . c_j (the default). */
     FAITHFUL(0),
-    /** Opt-in: max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk. */
-    MAX_KEY(1);
+    /** Max over the chunk's tokens of R(w-1)q . k~_i; O(w) per chunk. */
+    MAX_KEY(1),
+    /** Channel-wise key bounds of the chunk (Quest); O(1) per chunk. */
+    BOUND(2);
 
     final int code;
 
@@ -14,6 +16,6 @@ public enum ChunkScore {
     }
 
     static ChunkScore fromCode(int code) {
-        return code == 1 ? MAX_KEY : FAITHFUL;
+        return code == 2 ? BOUND : code == 1 ? MAX_KEY : FAITHFUL;
     }
 }

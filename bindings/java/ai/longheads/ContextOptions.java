@@ -7,7 +7,7 @@ package ai.longheads;
  * the trained window work.
  */
 public final class ContextOptions {
-    private int nCtx, threads, batch, chunkSize, attnLen, beginLen, sinks;
+    private int nCtx, threads, batch, chunkSize, attnLen, beginLen, sinks, localChunks;
     private Attention attention = Attention.FULL;
     private boolean allowAttnLenOverTrained;
     private PrefillMode prefillMode = PrefillMode.PER_TOKEN;
@@ -54,6 +54,11 @@ public final class ContextOptions {
         this.chunkScore = score;
         return this;
     }
+    /** LongHeads: the most recent chunks every token attends (1..K-1); 0 = default (2). */
+    public ContextOptions localChunks(int localChunks) {
+        this.localChunks = nonNegative("localChunks", localChunks);
+        return this;
+    }
     /** KV cache element type (default {@link KvType#F32}). */
     public ContextOptions kvType(KvType kvType) {
         if (kvType == null) throw new NullPointerException("kvType");
@@ -78,6 +83,7 @@ public final class ContextOptions {
     public boolean getAllowAttnLenOverTrained() { return allowAttnLenOverTrained; }
     public PrefillMode getPrefillMode() { return prefillMode; }
     public ChunkScore getChunkScore() { return chunkScore; }
+    public int getLocalChunks() { return localChunks; }
     public KvType getKvType() { return kvType; }
     public long getMemoryBudgetBytes() { return memoryBudgetBytes; }
 
@@ -96,6 +102,7 @@ public final class ContextOptions {
         p.setKvType(kvType.code);
         p.setMemoryBudgetBytes(memoryBudgetBytes);
         p.setChunkScore(chunkScore.code);
+        p.setLocalChunks(localChunks);
         return p;
     }
 
@@ -114,6 +121,7 @@ public final class ContextOptions {
         o.kvType = KvType.fromCode(p.getKvType());
         o.memoryBudgetBytes = p.getMemoryBudgetBytes();
         o.chunkScore = ChunkScore.fromCode(p.getChunkScore());
+        o.localChunks = p.getLocalChunks();
         return o;
     }
 
