@@ -392,6 +392,101 @@ LH_API lh_status lh_generate(lh_context *context, const char *prompt, size_t pro
                              char *buf, size_t capacity, size_t *out_len);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Chat templates                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One message of a conversation. This struct will not grow (messages are passed as arrays). */
+typedef struct lh_chat_message {
+    const char *role;    /* "system", "user" or "assistant" */
+    const char *content; /* UTF-8, NUL-terminated; inserted verbatim (special-token texts such
+                            as "<|im_end|>" in it are not escaped, as with the Jinja templates) */
+} lh_chat_message;
+
+/* Chat templates are not run as Jinja: the template's family is recognised by its distinctive
+ * markers (as llama.cpp's llama_chat_apply_template does) and each family's formatting is built
+ * in, written to produce what the real template renders with python3-jinja2 for system, user and
+ * assistant messages (tests/chat compares them byte for byte). Families and their names:
+ *   "chatml"            <|im_start|>role\n...<|im_end|>\n (no default system message)
+ *   "qwen2.5"           ChatML plus Qwen2.5's default system message when none is given
+ *   "llama3"            Llama-3.0: <|start_header_id|>role<|end_header_id|>\n\n...<|eot_id|>
+ *   "llama3.1"          Llama-3.1/3.2/3.3: plus the system block "Cutting Knowledge Date: ...\n
+ *                       Today Date: ..." with the template's own default date ("26 Jul 2024";
+ *                       llama.cpp's server passes today's date instead)
+ *   "phi3"              Phi-3.5: <|user|>\n...<|end|>\n; the EOS text ends a conversation
+ *                       formatted without the assistant prefix
+ *   "mistral-v3-tekken" Mistral-Nemo: [INST]...[/INST]reply</s>; the system message is put into
+ *                       the last user turn (and dropped when the last message is not a user's)
+ *   "llama2"            Llama-2-chat: <s>[INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] reply </s>
+ *   "gemma"             <start_of_turn>user\n...<end_of_turn>\n, assistant is "model"; the real
+ *                       template refuses a system message: it is folded into the first user turn
+ *                       ("system\n\nuser"), as llama.cpp does
+ *   "deepseek-r1"       DeepSeek-R1 distills: <｜User｜>...<｜Assistant｜>...; reasoning before
+ *                       "</think>" in earlier replies dropped; the prefix opens "<think>\n"
+ *                       (enable_thinking = true, llama.cpp's default)
+ * Not reproduced (refused with LH_ERROR_UNSUPPORTED naming what was seen): tools and tool calls,
+ * SmolLM3's generated system header, the older Phi-3 form, Mistral v1/v3/v7 and DeepSeek-V3.
+ * bos_token / eos_token stand for the model's BOS / EOS token texts ("" when it has none).
+ * Tokenize the result with parse_special = 1, and add BOS only if the text does not already
+ * start with it (llama.cpp's rule: BOS once, from the template or from the vocabulary). */
+
+/* Format `n_messages` messages with `tmpl`: NULL = the model's own tokenizer.chat_template, else
+ * a family name from the list above (ASCII case-insensitive) or a Jinja template's text.
+ * add_assistant != 0 appends the assistant's prefix (generation prompt) so the model replies.
+ * Writes the text and a NUL (capacity >= length + 1); if it does not fit:
+ * LH_ERROR_BUFFER_TOO_SMALL and *out_len = the length needed (without the NUL).
+ * Errors: LH_ERROR_UNSUPPORTED (unrecognised template or name; the message names what was seen),
+ * LH_ERROR_INVALID_ARGUMENT (the model has no chat template and tmpl is NULL; no messages; a
+ * role other than system/user/assistant; roles not alternating where the family requires it;
+ * NULL pointers). */
+LH_API lh_status lh_chat_format(const lh_model *model, const char *tmpl, const lh_chat_message *messages,
+                                size_t n_messages, int32_t add_assistant, char *buf, size_t capacity,
+                                size_t *out_len);
+
+/* The canonical family name ("chatml", "llama3.1", ...; static storage) that lh_chat_format would
+ * use for `tmpl` (NULL = the model's own template). Same errors as lh_chat_format. */
+LH_API lh_status lh_chat_template_family(const lh_model *model, const char *tmpl, const char **out_name);
+
+/* A conversation on a context: the messages so far (an optional system message, then user and
+ * assistant turns) and what the context's KV cache holds, so each turn evaluates only the text
+ * it adds: the conversation is formatted again with the new user message and, when that text
+ * extends the text already evaluated, only the rest is tokenized (parse_special, no BOS) and
+ * evaluated. Otherwise (a template that trims or rewrites earlier turns, e.g. Llama-3's `trim`
+ * of a reply that began with a space, Mistral-Nemo's system message moving to the last user
+ * turn, DeepSeek-R1 dropping reasoning) the context is reset and the whole conversation is
+ * evaluated again. The chat uses the context exclusively: do not evaluate on it meanwhile (if
+ * you do, the next turn starts over). The context must outlive the chat; one thread at a time. */
+typedef struct lh_chat lh_chat;
+
+/* tmpl: as for lh_chat_format (NULL = the model's own). system: NULL or "" for none. */
+LH_API lh_status lh_chat_create(lh_context *context, const char *tmpl, const char *system, lh_chat **out_chat);
+LH_API void lh_chat_free(lh_chat *chat);
+
+/* Append a user message and start the assistant's reply (params as for lh_generation_start;
+ * add_bos is ignored: BOS comes once, from the template or the vocabulary). A reply still being
+ * pulled is first recorded as it stands. Errors: LH_ERROR_CONTEXT_FULL (the conversation no
+ * longer fits; it is left without the new message), LH_ERROR_CANCELLED, template errors. */
+LH_API lh_status lh_chat_send(lh_chat *chat, const char *user_text, const lh_generate_params *params);
+
+/* The reply's next piece, as lh_generation_next (piece borrowed until the next call on the
+ * chat). When *out_done = 1 the reply has joined the conversation as an assistant message. */
+LH_API lh_status lh_chat_next(lh_chat *chat, const char **out_piece, size_t *out_len, int32_t *out_token,
+                              int32_t *out_done);
+
+/* Why the last reply ended (LH_STOP_NONE while it runs or before the first). */
+LH_API lh_stop_reason lh_chat_stop_reason(const lh_chat *chat);
+
+/* Messages in the conversation (the system message counts). */
+LH_API lh_status lh_chat_n_messages(const lh_chat *chat, size_t *out_n);
+
+/* Message `index`: role and content, borrowed until the next lh_chat_send/next/free. */
+LH_API lh_status lh_chat_message_at(const lh_chat *chat, size_t index, const char **out_role,
+                                    const char **out_content);
+
+/* Tokens the last lh_chat_send evaluated, and tokens it kept from the cache (0 when it started
+ * over). */
+LH_API lh_status lh_chat_last_prompt(const lh_chat *chat, int32_t *out_n_evaluated, int32_t *out_n_reused);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Names of enum values                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -17,8 +17,9 @@ struct lh_generation {
     bool done = false;
 };
 
-namespace {
+namespace lh::api {
 
+// Shared with lh_chat_send (api_chat.cpp).
 GenerationOptions to_generation_options(const lh_generate_params *given) {
     lh_generate_params d;
     lh_generate_params_init(&d);
@@ -39,7 +40,7 @@ GenerationOptions to_generation_options(const lh_generate_params *given) {
     return o;
 }
 
-}  // namespace
+}  // namespace lh::api
 
 extern "C" {
 

@@ -38,6 +38,11 @@ struct Args {
     bool perf = true;               // the timing summary on stderr (--no-perf turns it off)
     bool verbose = false;           // -v
 
+    // chat
+    std::string system;             // --system
+    std::string chat_template;      // --chat-template (a family name or a template's text)
+    std::string chat_template_file; // --chat-template-file
+
     // Output.
     bool json = false;
     bool progress = true;           // progress lines on a terminal (--no-progress)

@@ -30,6 +30,8 @@ void add_logits_flags(CLI::App &cmd, Args &args);
 int run_logits(const Args &args);
 void add_generate_flags(CLI::App &cmd, Args &args);
 int run_generate(const Args &args);
+void add_chat_flags(CLI::App &cmd, Args &args);
+int run_chat(const Args &args);
 void add_passkey_flags(CLI::App &cmd, Args &args);
 int run_passkey(const Args &args);
 void add_perplexity_flags(CLI::App &cmd, Args &args);
