@@ -5,7 +5,7 @@ measurements without downloading a model.
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
         [--type f16|bf16|q8_0|q4_0|f32] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
         [--arch llama|qwen2|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
-        [--freq-base B] [--std S]
+        [--freq-base B] [--std S] [--chat-template FILE]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
   tinyllama  TinyLlama-1.1B: n_embd 2048, 22 layers, 32 query / 4 KV heads (head 64), FFN 5632, T 2048
@@ -21,7 +21,8 @@ Architectures (llama.cpp's tensor layouts):
 --rope-linear F writes <arch>.rope.scaling.type = linear with factor F.
 
 Vocabulary: every tokenizer.* key is copied from ../shared/models/llama-2-tiny-random.gguf (the Llama-2
-SentencePiece vocabulary, 32000 tokens; `--vocab-from` to use another donor). Weights: normal with
+SentencePiece vocabulary, 32000 tokens; `--vocab-from` to use another donor); `--chat-template FILE`
+sets tokenizer.chat_template to the file's text. Weights: normal with
 std 0.02 (so activations stay in a sane range), norms 1; each tensor has its own generator seeded from
 (seed, tensor index), so the four types of a shape hold the same weights up to rounding. Norms are F32;
 every matrix (token_embd and output included) is in --type. Tensors are generated and written in slices
@@ -175,6 +176,8 @@ def main():
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
     ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
     ap.add_argument("--freq-base", type=float, default=10000.0)
+    ap.add_argument("--chat-template", metavar="FILE",
+                    help="store this file's text as tokenizer.chat_template (replacing the donor's)")
     ap.add_argument("--force", action="store_true", help="rewrite the file even if it exists")
     args = ap.parse_args()
 
@@ -201,6 +204,8 @@ def main():
     n_vocab = len(tok["tokenizer.ggml.tokens"].value)
     tok.setdefault("tokenizer.ggml.add_bos_token", g.Value(g.T_BOOL, True))
     tok.setdefault("tokenizer.ggml.add_eos_token", g.Value(g.T_BOOL, False))
+    if args.chat_template:
+        tok["tokenizer.chat_template"] = g.Value(g.T_STRING, pathlib.Path(args.chat_template).read_text(encoding="utf-8"))
 
     head_dim = hp["n_embd"] // hp["n_head"]
     tmp = out.with_name(out.name + ".part")
