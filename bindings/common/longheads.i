@@ -137,6 +137,32 @@ LH_BIND(Model::tensor_name)
 LH_BIND(Model::tensor_type)
 LH_BIND(Model::tensor_dims)
 LH_BIND(Model::estimate_kv_bytes)
+LH_BIND(Model::chat_format)
+LH_BIND(Model::chat_template_family)
+
+LH_BIND_CLASS(ChatMessages)
+%rename("%s") longheads::ChatMessages::ChatMessages;
+%rename("%s") longheads::ChatMessages::~ChatMessages;
+LH_BIND(ChatMessages::add)
+LH_BIND(ChatMessages::size)
+LH_BIND(ChatMessages::clear)
+
+LH_BIND_CLASS(Chat)
+%rename("%s") longheads::Chat::Chat;
+%rename("%s") longheads::Chat::~Chat;
+LH_BIND(Chat::close)
+LH_BIND(Chat::closed)
+LH_BIND(Chat::send)
+LH_BIND(Chat::next)
+LH_BIND(Chat::piece)
+LH_BIND(Chat::token)
+LH_BIND(Chat::stop_reason)
+LH_BIND(Chat::cancel)
+LH_BIND(Chat::n_messages)
+LH_BIND(Chat::message_role)
+LH_BIND(Chat::message_content)
+LH_BIND(Chat::last_evaluated)
+LH_BIND(Chat::last_reused)
 
 LH_BIND_CLASS(Context)
 %rename("%s") longheads::Context::Context;

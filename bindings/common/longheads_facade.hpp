@@ -63,6 +63,33 @@ private:
 
 }  // namespace detail
 
+// A conversation to format: (role, content) byte strings in order.
+class ChatMessages {
+public:
+    void add(const std::string &role, const std::string &content) {
+        if (role.find('\0') != std::string::npos || content.find('\0') != std::string::npos)
+            detail::invalid("a chat message contains a NUL byte");
+        roles_.push_back(role);
+        contents_.push_back(content);
+    }
+    int32_t size() const { return static_cast<int32_t>(roles_.size()); }
+    void clear() {
+        roles_.clear();
+        contents_.clear();
+    }
+
+#ifndef SWIG
+    std::vector<lh_chat_message> to_c() const {
+        std::vector<lh_chat_message> out(roles_.size());
+        for (size_t i = 0; i < out.size(); ++i) out[i] = {roles_[i].c_str(), contents_[i].c_str()};
+        return out;
+    }
+#endif
+
+private:
+    std::vector<std::string> roles_, contents_;
+};
+
 // A loaded GGUF model: immutable, shareable between threads.
 class Model {
 public:
@@ -167,6 +194,38 @@ public:
         out.resize(len);
         return out;
     }
+
+    // The conversation formatted with a chat template: `tmpl` "" = the model's own, else a
+    // family name or a Jinja template's text (lh_chat_format).
+    std::string chat_format(const ChatMessages &messages, bool add_assistant = true, const std::string &tmpl = "") const {
+        std::shared_ptr<lh_model> m = get();
+        std::vector<lh_chat_message> msgs = messages.to_c();
+        const char *t = template_arg(tmpl);
+        std::string out(256, '\0');
+        size_t len = 0;
+        lh_status st = lh_chat_format(m.get(), t, msgs.data(), msgs.size(), add_assistant, &out[0], out.size(), &len);
+        if (st == LH_ERROR_BUFFER_TOO_SMALL) {
+            out.assign(len + 1, '\0');
+            st = lh_chat_format(m.get(), t, msgs.data(), msgs.size(), add_assistant, &out[0], out.size(), &len);
+        }
+        detail::check(st);
+        out.resize(len);
+        return out;
+    }
+    // The family name ("chatml", "llama3.1", ...) a template (or the model's own: "") selects.
+    std::string chat_template_family(const std::string &tmpl = "") const {
+        std::shared_ptr<lh_model> m = get();
+        const char *name = nullptr;
+        detail::check(lh_chat_template_family(m.get(), template_arg(tmpl), &name));
+        return name;
+    }
+
+#ifndef SWIG
+    static const char *template_arg(const std::string &tmpl) {
+        if (tmpl.find('\0') != std::string::npos) detail::invalid("the chat template contains a NUL byte");
+        return tmpl.empty() ? nullptr : tmpl.c_str();
+    }
+#endif
 
     int32_t tensor_count() const {
         int32_t n = 0;
@@ -348,6 +407,79 @@ private:
     }
     detail::Handle<lh_context> ctx_;
     int32_t n_vocab_ = 0;
+};
+
+// A multi-turn conversation on a context (lh_chat_*): send() a user message, then pull the
+// reply with next()/piece(); the KV cache is kept across turns. Keeps its context alive.
+class Chat {
+public:
+    Chat(const Context &context, const std::string &tmpl = "", const std::string &system = "") {
+        std::shared_ptr<lh_context> c = context.get();
+        if (system.find('\0') != std::string::npos) detail::invalid("the system message contains a NUL byte");
+        lh_chat *raw = nullptr;
+        detail::check(lh_chat_create(c.get(), Model::template_arg(tmpl), system.c_str(), &raw));
+        chat_.reset(raw, [c](lh_chat *h) { lh_chat_free(h); });
+        ctx_.set(std::move(c));
+    }
+    void close() {
+        chat_.reset();
+        ctx_.reset();
+    }
+    bool closed() const { return !chat_.load(); }
+
+    void send(const std::string &user_text, const GenerateParams &params = GenerateParams()) {
+        std::shared_ptr<lh_chat> h = get();
+        if (user_text.find('\0') != std::string::npos) detail::invalid("the message contains a NUL byte");
+        std::vector<const char *> stops;
+        lh_generate_params p = params.to_c(stops);
+        detail::check(lh_chat_send(h.get(), user_text.c_str(), &p));
+    }
+    // One step of the reply; false once it has ended (and joined the conversation).
+    bool next() {
+        std::shared_ptr<lh_chat> h = get();
+        const char *piece = nullptr;
+        size_t len = 0;
+        int32_t token = -1, done = 0;
+        detail::check(lh_chat_next(h.get(), &piece, &len, &token, &done));
+        piece_.assign(piece ? piece : "", piece ? len : 0);
+        token_ = token;
+        return done == 0;
+    }
+    std::string piece() const { return piece_; }
+    int32_t token() const { return token_; }
+    int32_t stop_reason() const { return static_cast<int32_t>(lh_chat_stop_reason(get().get())); }
+    void cancel() {
+        std::shared_ptr<lh_context> c = ctx_.load();
+        if (c) lh_context_cancel(c.get());
+    }
+
+    int32_t n_messages() const {
+        size_t n = 0;
+        detail::check(lh_chat_n_messages(get().get(), &n));
+        return static_cast<int32_t>(n);
+    }
+    std::string message_role(int32_t index) const { return message(index, true); }
+    std::string message_content(int32_t index) const { return message(index, false); }
+    int32_t last_evaluated() const { return last_prompt(true); }
+    int32_t last_reused() const { return last_prompt(false); }
+
+private:
+    std::shared_ptr<lh_chat> get() const { return chat_.get("chat"); }
+    std::string message(int32_t index, bool role) const {
+        if (index < 0) detail::invalid("message index is negative");
+        const char *r = nullptr, *c = nullptr;
+        detail::check(lh_chat_message_at(get().get(), static_cast<size_t>(index), &r, &c));
+        return role ? r : c;
+    }
+    int32_t last_prompt(bool evaluated) const {
+        int32_t e = 0, k = 0;
+        detail::check(lh_chat_last_prompt(get().get(), &e, &k));
+        return evaluated ? e : k;
+    }
+    detail::Handle<lh_context> ctx_;
+    detail::Handle<lh_chat> chat_;
+    std::string piece_;
+    int32_t token_ = -1;
 };
 
 // Chooses tokens from logits (temperature, top-k, top-p, min-p, repetition penalty).

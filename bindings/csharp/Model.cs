@@ -174,6 +174,46 @@ namespace LongHeads
             return list;
         }
 
+        /// <summary>The prompt text of <paramref name="messages"/> formatted with a chat template.
+        /// <paramref name="template"/> null: the model's own tokenizer.chat_template; else a family
+        /// name ("chatml", "llama3.1", ...) or a Jinja template's text.</summary>
+        /// <exception cref="LongHeadsException">Status Unsupported for an unrecognised template,
+        /// InvalidArgument for bad roles or no template.</exception>
+        public string ChatFormat(IEnumerable<ChatMessage> messages, bool addAssistant = true, string template = null)
+        {
+            if (messages == null) throw new ArgumentNullException(nameof(messages));
+            using (var native = new Native.ChatMessages())
+            {
+                foreach (ChatMessage m in messages)
+                {
+                    if (m == null) throw new ArgumentNullException(nameof(messages), "a message is null");
+                    native.Add(Utf8.Bytes(m.Role, "role"), Utf8.Bytes(m.Content, "content"));
+                }
+                return Utf8.Text(Handle.ChatFormat(native, addAssistant, TemplateBytes(template)));
+            }
+        }
+
+        /// <summary>The template family ("llama3.1", "chatml", ...) of <paramref name="template"/>
+        /// (null: the model's own).</summary>
+        public string ChatTemplateFamily(string template = null) => Utf8.Text(Handle.ChatTemplateFamily(TemplateBytes(template)));
+
+        /// <summary>A <see cref="LongHeads.Chat"/> in a context of its own, freed with the chat.</summary>
+        public Chat Chat(string template = null, string system = null, ContextOptions options = null)
+        {
+            var ctx = new Context(this, options);
+            try
+            {
+                return new Chat(ctx, template, system, true);
+            }
+            catch
+            {
+                ctx.Dispose();
+                throw;
+            }
+        }
+
+        internal static byte[] TemplateBytes(string template) => template == null ? new byte[0] : Utf8.Bytes(template, nameof(template));
+
         /// <summary>Token ids of <paramref name="text"/>; <paramref name="addBos"/> puts BOS first,
         /// <paramref name="parseSpecial"/> turns texts such as "&lt;s&gt;" into their ids.</summary>
         public int[] Tokenize(string text, bool addBos = true, bool parseSpecial = false)

@@ -453,8 +453,11 @@ LH_API lh_status lh_chat_template_family(const lh_model *model, const char *tmpl
  * evaluated. Otherwise (a template that trims or rewrites earlier turns, e.g. Llama-3's `trim`
  * of a reply that began with a space, Mistral-Nemo's system message moving to the last user
  * turn, DeepSeek-R1 dropping reasoning) the context is reset and the whole conversation is
- * evaluated again. The chat uses the context exclusively: do not evaluate on it meanwhile (if
- * you do, the next turn starts over). The context must outlive the chat; one thread at a time. */
+ * evaluated again. From its first lh_chat_send on, the chat holds the context like a live
+ * generation: another call that changes its tokens (lh_context_eval/reset, a generation, another
+ * chat) takes it over; a reply in progress then fails with LH_ERROR_INVALID_ARGUMENT and the next
+ * lh_chat_send evaluates the whole conversation again. The context must outlive the chat; one
+ * thread at a time. */
 typedef struct lh_chat lh_chat;
 
 /* tmpl: as for lh_chat_format (NULL = the model's own). system: NULL or "" for none. */

@@ -11,6 +11,10 @@ struct lh_chat {
     lh_context *context = nullptr;
     std::unique_ptr<lh::ChatSession> session;
     std::string piece;  // what the last lh_chat_next returned
+    // The chat holds the context (lh_context::live_generation) from its first send on; a call
+    // that changes the context's tokens takes it over (see api_internal.h).
+    uint64_t id = 0;
+    bool replying = false;
 };
 
 namespace lh::api {
@@ -85,16 +89,26 @@ LH_API lh_status lh_chat_create(lh_context *context, const char *tmpl, const cha
     });
 }
 
-LH_API void lh_chat_free(lh_chat *chat) { delete chat; }
+LH_API void lh_chat_free(lh_chat *chat) {
+    if (chat && chat->id != 0 && chat->context->live_generation == chat->id) chat->context->live_generation = 0;
+    delete chat;
+}
 
 LH_API lh_status lh_chat_send(lh_chat *chat, const char *user_text, const lh_generate_params *params) {
     return guarded([&] {
         require_arg(chat != nullptr, "chat is NULL");
         require_arg(user_text != nullptr, "user_text is NULL");
         GenerationOptions options = to_generation_options(params);
-        BusyGuard busy(chat->context);
-        chat->context->cancel.store(false);
-        chat->session->send(user_text, options, &chat->context->cancel);
+        lh_context &ctx = *chat->context;
+        BusyGuard busy(&ctx);
+        ctx.cancel.store(false);
+        if (chat->id != 0 && ctx.live_generation != chat->id) chat->session->context_lost();
+        ctx.take_over("lh_chat_send");
+        chat->id = ++ctx.last_generation;
+        ctx.live_generation = chat->id;
+        chat->replying = false;
+        chat->session->send(user_text, options, &ctx.cancel);
+        chat->replying = true;
     });
 }
 
@@ -103,9 +117,22 @@ LH_API lh_status lh_chat_next(lh_chat *chat, const char **out_piece, size_t *out
     return guarded([&] {
         require_arg(chat != nullptr, "chat is NULL");
         require_arg(out_piece && out_len && out_token && out_done, "an out-pointer is NULL");
-        BusyGuard busy(chat->context);
+        lh_context &ctx = *chat->context;
+        BusyGuard busy(&ctx);
         int32_t token = -1;
+        chat->piece.clear();
+        if (chat->replying && ctx.live_generation != chat->id) {
+            chat->replying = false;
+            chat->session->context_lost();
+            fail(LH_ERROR_INVALID_ARGUMENT, std::string("this reply can no longer continue: ") + ctx.taken_over_by +
+                                                " changed the chat's context; the next lh_chat_send evaluates the "
+                                                "conversation again");
+        }
         bool more = chat->session->next(chat->piece, token);
+        if (!more) {
+            chat->replying = false;
+            if (chat->session->stop_reason() == LH_STOP_CANCELLED) ctx.cancel.store(false);  // the cancel is spent
+        }
         *out_piece = chat->piece.c_str();
         *out_len = chat->piece.size();
         *out_token = token;

@@ -38,7 +38,7 @@ void ChatSession::send(const std::string &user_text, const GenerationOptions &op
     next.push_back({"user", user_text});
     std::string text = format_chat(template_, next, true, special_);
     const Vocab &vocab = context_.model().vocab();
-    bool extends = cached_tokens_ >= 0 && cached_tokens_ == context_.n_past() &&
+    bool extends = cached_tokens_ > 0 && cached_tokens_ == context_.n_past() &&
                    text.compare(0, cached_text_.size(), cached_text_) == 0;
     std::vector<int32_t> tokens;
     if (extends) {

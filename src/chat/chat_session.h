@@ -27,6 +27,13 @@ public:
     // One step of the reply (as Generation::next); the finished reply joins the conversation.
     bool next(std::string &piece, int32_t &token);
 
+    // Another call changed the context: record the reply as it stands and evaluate the whole
+    // conversation again next turn.
+    void context_lost() {
+        finish_reply();
+        cached_tokens_ = -1;
+    }
+
     lh_stop_reason stop_reason() const { return generation_ ? generation_->stop_reason() : stopped_; }
     const std::vector<ChatMessage> &messages() const { return messages_; }
     // Tokens the last send evaluated, and tokens it found in the cache and kept.

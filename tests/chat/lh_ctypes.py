@@ -31,6 +31,8 @@ def load_library():
     lib.lh_chat_template_family.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p)]
     lib.lh_token_piece.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p, ctypes.c_size_t,
                                    ctypes.POINTER(ctypes.c_size_t)]
+    lib.lh_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int32, ctypes.c_int32,
+                                ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
     lib.lh_model_meta_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t,
                                       ctypes.POINTER(ctypes.c_size_t)]
     return lib
@@ -57,6 +59,14 @@ class Model:
         if self.lib.lh_model_meta_get(self.handle, key.encode(), buf, 64, ctypes.byref(n)) != LH_OK:
             return None
         return int(buf.value.decode())
+
+    def tokenize(self, text, add_bos, parse_special=True):
+        data = text.encode()
+        ids = (ctypes.c_int32 * (len(data) + 8))()
+        n = ctypes.c_size_t()
+        assert self.lib.lh_tokenize(self.handle, data, len(data), int(add_bos), int(parse_special), ids, len(ids),
+                                    ctypes.byref(n)) == LH_OK, self.lib.lh_last_error()
+        return list(ids[:n.value])
 
     def token_text(self, token_id):
         if token_id is None or token_id < 0:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import jinja_reference as ref
+from lh_ctypes import LH_OK, Model, load_library
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SHARED = pathlib.Path(ref.TEMPLATE_DIR).parents[1]
@@ -37,6 +38,12 @@ def make_model(tmp_dir, template_file, donor):
 @pytest.fixture(scope="module")
 def qwen_model(tmp_path_factory):
     return make_model(tmp_path_factory.mktemp("chat"), "Qwen-Qwen2.5-7B-Instruct.jinja", "ggml-vocab-qwen2.gguf")
+
+
+@pytest.fixture(scope="module")
+def llama31_model(tmp_path_factory):
+    return make_model(tmp_path_factory.mktemp("chat"), "meta-llama-Llama-3.1-8B-Instruct.jinja",
+                      "ggml-vocab-llama-bpe.gguf")
 
 
 def chat(model, stdin, *extra):
@@ -86,3 +93,26 @@ def test_template_by_name_and_refusal(qwen_model, tmp_path):
     proc = subprocess.run([cli(), "chat", "-m", str(qwen_model), "--chat-template-file", str(smol)], input="hi\n",
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "Reasoning Mode" in proc.stderr
+
+
+def test_first_turn_is_the_formatted_conversation_with_one_bos(llama31_model):
+    """Llama-3.1's template writes <|begin_of_text|> itself and the vocabulary asks for BOS too:
+    the first turn evaluates exactly the formatted text's tokens (BOS once, specials parsed), and
+    a later turn either extends the cache or, when the template's trim of the reply changed the
+    earlier text, evaluates the whole conversation again."""
+    model = Model(load_library(), str(llama31_model), vocab_only=True)
+    try:
+        msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
+        status, text = model.format(None, msgs, True)
+        assert status == LH_OK and text.startswith("<|begin_of_text|>")
+        want = model.tokenize(text, add_bos=False)
+        bos = model.meta_int("tokenizer.ggml.bos_token_id")
+        assert want[0] == bos and want.count(bos) == 1
+        proc, turns = chat(llama31_model, "Hello there\nAgain\n", "--system", "Be brief.")
+        assert turns[0][1] == len(want) and turns[0][2] == 0
+        second = turns[1]
+        assert second[2] in (0, turns[0][3])
+        if second[2] == 0:  # started over: the whole conversation, BOS once
+            assert second[1] > turns[0][1]
+    finally:
+        model.close()

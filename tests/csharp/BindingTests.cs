@@ -338,6 +338,53 @@ public static class BindingTests
             }
         });
 
+        Test("chat: format with a template name, errors", () =>
+        {
+            using (var chatModel = new Model(modelPath))
+            {
+                var msgs = new[] { ChatMessage.System("Be brief."), ChatMessage.User("Hello") };
+                string chatml = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n";
+                CheckEq(chatml, chatModel.ChatFormat(msgs, true, "chatml"), "chatml");
+                CheckEq("gemma", chatModel.ChatTemplateFamily("<start_of_turn>"), "family");
+                CheckEq(Status.InvalidArgument, ExpectError(() => chatModel.ChatFormat(msgs)).Status, "no template");
+                var e = ExpectError(() => chatModel.ChatFormat(msgs, true, "vicuna"));
+                CheckEq(Status.Unsupported, e.Status, "unknown name");
+                Check(e.Message.Contains("vicuna"), "message names it: " + e.Message);
+                e = ExpectError(() => chatModel.ChatFormat(new[] { new ChatMessage("tool", "{}") }, true, "chatml"));
+                Check(e.Message.Contains("'tool'"), "bad role: " + e.Message);
+            }
+        });
+
+        Test("chat: turns keep the KV cache", () =>
+        {
+            using (var chatModel = new Model(modelPath))
+            using (var chat = chatModel.Chat("chatml", "Be brief.", new ContextOptions { NCtx = 256 }))
+            {
+                var greedy = new GenerateOptions { MaxTokens = 8, Temperature = 0 };
+                string first = chat.Send("Hello", greedy);
+                CheckEq(0, chat.LastReused, "first turn reuses nothing");
+                string prompt = chatModel.ChatFormat(new[] { ChatMessage.System("Be brief."), ChatMessage.User("Hello") }, true, "chatml");
+                using (var ctx = new Context(model, new ContextOptions { NCtx = 256 }))
+                    CheckEq(ctx.Generate(prompt, greedy), first, "turn 1 = generation from the formatted prompt");
+                int nAfterFirst = chat.Context.NPast;
+                int firstEvaluated = chat.LastEvaluated;
+                var second = new StringBuilder();
+                foreach (string piece in chat.Stream("Tell me more", greedy))
+                {
+                    Check(piece.Length > 0, "non-empty piece");
+                    second.Append(piece);
+                }
+                CheckEq(nAfterFirst, chat.LastReused, "turn 2 keeps the cache");
+                Check(chat.LastEvaluated > 0 && chat.LastEvaluated < firstEvaluated + 10, "turn 2 evaluated " + chat.LastEvaluated);
+                var m = chat.Messages;
+                CheckEq(5, m.Count, "messages");
+                CheckEq(first, m[2].Content, "reply 1 recorded");
+                CheckEq(second.ToString(), m[4].Content, "reply 2 recorded");
+                CheckEq("assistant", m[4].Role, "role");
+                CheckEq(StopReason.MaxTokens, chat.StopReason, "stop reason");
+            }
+        });
+
         Test("errors: missing file", () =>
         {
             var e = ExpectError(() => new Model("/nonexistent/missing.gguf"));

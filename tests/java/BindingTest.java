@@ -2,6 +2,8 @@
 // exits non-zero on a failure. Run by CTest (label java) with LONGHEADS_MODEL and
 // LONGHEADS_CLI (the C CLI, whose --json output gives the C API's expected values).
 import ai.longheads.Attention;
+import ai.longheads.Chat;
+import ai.longheads.ChatMessage;
 import ai.longheads.ChunkScore;
 import ai.longheads.Context;
 import ai.longheads.ContextOptions;
@@ -346,6 +348,47 @@ public final class BindingTest {
                 check(System.nanoTime() - start < 20_000_000_000L, "cancelled early");
                 ctx.reset();
                 check(!ctx.generate(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f)).isEmpty(), "usable after cancel");
+            }
+        });
+
+        test("chat: format with a template name, errors", () -> {
+            {
+                java.util.List<ChatMessage> msgs = java.util.List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hello"));
+                String chatml = "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n";
+                checkEq(chatml, model.chatFormat(msgs, true, "chatml"), "chatml");
+                checkEq("llama3.1", model.chatTemplateFamily("Cutting Knowledge Date <|start_header_id|>"), "family");
+                checkEq(Status.INVALID_ARGUMENT, expectError(() -> model.chatFormat(msgs, true, null)).getStatus(), "no template");
+                LongHeadsException e = expectError(() -> model.chatFormat(msgs, true, "vicuna"));
+                checkEq(Status.UNSUPPORTED, e.getStatus(), "unknown name");
+                check(e.getMessage().contains("vicuna"), "message names it: " + e.getMessage());
+                e = expectError(() -> model.chatFormat(java.util.List.of(new ChatMessage("tool", "{}")), true, "chatml"));
+                check(e.getMessage().contains("'tool'"), "bad role: " + e.getMessage());
+            }
+        });
+
+        test("chat: turns keep the KV cache", () -> {
+            try (Chat chat = model.chat("chatml", "Be brief.", new ContextOptions().nCtx(256))) {
+                GenerateOptions greedy = new GenerateOptions().maxTokens(8).temperature(0f);
+                String first = chat.send("Hello", greedy);
+                checkEq(0, chat.lastReused(), "first turn reuses nothing");
+                String prompt = model.chatFormat(java.util.List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hello")), true, "chatml");
+                try (Context ctx = new Context(model, new ContextOptions().nCtx(256))) {
+                    checkEq(ctx.generate(prompt, greedy), first, "turn 1 = generation from the formatted prompt");
+                }
+                int nAfterFirst = chat.getContext().nPast();
+                int firstEvaluated = chat.lastEvaluated();
+                StringBuilder second = new StringBuilder();
+                for (String piece : chat.stream("Tell me more", greedy)) {
+                    check(!piece.isEmpty(), "non-empty piece");
+                    second.append(piece);
+                }
+                checkEq(nAfterFirst, chat.lastReused(), "turn 2 keeps the cache");
+                check(chat.lastEvaluated() > 0 && chat.lastEvaluated() < firstEvaluated + 10, "turn 2 evaluated " + chat.lastEvaluated());
+                java.util.List<ChatMessage> m = chat.messages();
+                checkEq(5, m.size(), "messages");
+                checkEq(ChatMessage.assistant(first), m.get(2), "reply 1 recorded");
+                checkEq(ChatMessage.assistant(second.toString()), m.get(4), "reply 2 recorded");
+                checkEq(StopReason.MAX_TOKENS, chat.stopReason(), "stop reason");
             }
         });
 

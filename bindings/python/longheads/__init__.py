@@ -8,7 +8,7 @@ longer than a model was trained on.
         for piece in model.stream("Once upon a time", max_tokens=32):
             print(piece, end="", flush=True)
 
-Public names: :class:`Model`, :class:`Context`, :class:`Sampler`, :class:`Stream`,
+Public names: :class:`Model`, :class:`Context`, :class:`Sampler`, :class:`Stream`, :class:`Chat`,
 :class:`Error` (and :class:`InvalidArgumentError`), :class:`Status`, the enums
 :class:`Attention`, :class:`Precision`, :class:`PrefillMode`, :class:`KVType`,
 :class:`ChunkScore`, :class:`StopReason`, and :func:`version`.
@@ -29,6 +29,7 @@ from . import longheads_native as _native  # noqa: E402
 from ._errors import Error, InvalidArgumentError, Status
 from ._options import Attention, ChunkScore, KVType, Precision, PrefillMode, StopReason
 from ._model import Context, Model, ModelInfo, Sampler, Stream, TensorInfo
+from ._chat import Chat
 
 _native._set_error_classes(Error, InvalidArgumentError)
 
@@ -41,7 +42,7 @@ def version():
 __version__ = version()
 
 __all__ = [
-    "Model", "Context", "Sampler", "Stream", "ModelInfo", "TensorInfo",
+    "Model", "Context", "Sampler", "Stream", "Chat", "ModelInfo", "TensorInfo",
     "Error", "InvalidArgumentError", "Status",
     "Attention", "Precision", "PrefillMode", "KVType", "ChunkScore", "StopReason",
     "version",

@@ -184,6 +184,31 @@ class Model(_NativeHandle):
         """A new :class:`Context` over this model; see :class:`Context` for the parameters."""
         return Context(self, **params)
 
+    def chat_format(self, messages, add_assistant=True, template=None):
+        """The prompt text of ``messages`` (dicts with "role" and "content", or (role, content)
+        pairs; roles "system", "user", "assistant") with the model's chat template, or
+        ``template`` (a family name such as "chatml" or a Jinja template's text).
+        ``add_assistant`` appends the assistant's prefix so the model replies."""
+        from ._chat import format_messages
+        return format_messages(self._native, messages, add_assistant, template)
+
+    def chat_template_family(self, template=None):
+        """The template family ("llama3.1", "chatml", ...) of the model's (or ``template``'s) template."""
+        from ._chat import _template
+        return _decode(self._native.chat_template_family(_template(template)))
+
+    def chat(self, *, system=None, template=None, **params):
+        """A :class:`Chat` in a context of its own (context keywords as in :class:`Context`),
+        freed with the chat."""
+        from ._chat import Chat
+        _opt.check_keys(params, _opt.CONTEXT_KEYS, "chat")
+        ctx = Context(self, **params)
+        try:
+            return Chat(ctx, system=system, template=template, owns_context=True)
+        except BaseException:
+            ctx.close()
+            raise
+
     def estimate_kv_bytes(self, n_tokens, **params):
         """Bytes the KV cache of a context with these parameters would take at ``n_tokens``."""
         _opt.check_keys(params, _opt.CONTEXT_KEYS, "estimate_kv_bytes")

@@ -146,6 +146,49 @@ public final class Model implements AutoCloseable {
         return handle().tokenIsEog(token);
     }
 
+    /**
+     * The prompt text of {@code messages} formatted with a chat template.
+     *
+     * @param template null for the model's own tokenizer.chat_template, else a family name
+     *     ("chatml", "llama3.1", ...) or a Jinja template's text
+     * @param addAssistant append the assistant's prefix so the model replies
+     * @throws LongHeadsException {@link Status#UNSUPPORTED} for an unrecognised template,
+     *     {@link Status#INVALID_ARGUMENT} for bad roles or no template
+     */
+    public String chatFormat(List<ChatMessage> messages, boolean addAssistant, String template) {
+        if (messages == null) throw new NullPointerException("messages");
+        ai.longheads.internal.ChatMessages native_ = new ai.longheads.internal.ChatMessages();
+        try {
+            for (ChatMessage m : messages) {
+                if (m == null) throw new NullPointerException("message");
+                native_.add(LongHeads.utf8(m.role(), "role"), LongHeads.utf8(m.content(), "content"));
+            }
+            return LongHeads.text(handle().chatFormat(native_, addAssistant, templateBytes(template)));
+        } finally {
+            native_.delete();
+        }
+    }
+
+    /** The template family ("llama3.1", "chatml", ...) of {@code template} (null: the model's own). */
+    public String chatTemplateFamily(String template) {
+        return LongHeads.text(handle().chatTemplateFamily(templateBytes(template)));
+    }
+
+    /** A {@link Chat} in a context of its own ({@code options} may be null), freed with the chat. */
+    public Chat chat(String template, String system, ContextOptions options) {
+        Context ctx = new Context(this, options);
+        try {
+            return new Chat(ctx, template, system, true);
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
+    }
+
+    private static byte[] templateBytes(String template) {
+        return template == null ? new byte[0] : LongHeads.utf8(template, "template");
+    }
+
     /** Bytes the KV cache of a context with these options would take at {@code nTokens}. */
     public long estimateKvBytes(ContextOptions options, long nTokens) {
         return handle().estimateKvBytes((options == null ? new ContextOptions() : options).toNative(), nTokens);
