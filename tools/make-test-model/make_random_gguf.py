@@ -3,7 +3,7 @@
 measurements without downloading a model.
 
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
-        [--type f16|bf16|q8_0|q4_0|f32] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
+        [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|f32] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
         [--arch llama|qwen2|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
         [--freq-base B] [--std S] [--chat-template FILE]
 
@@ -24,15 +24,21 @@ Vocabulary: every tokenizer.* key is copied from ../shared/models/llama-2-tiny-r
 SentencePiece vocabulary, 32000 tokens; `--vocab-from` to use another donor); `--chat-template FILE`
 sets tokenizer.chat_template to the file's text. Weights: normal with
 std 0.02 (so activations stay in a sane range), norms 1; each tensor has its own generator seeded from
-(seed, tensor index), so the four types of a shape hold the same weights up to rounding. Norms are F32;
-every matrix (token_embd and output included) is in --type. Tensors are generated and written in slices
-of rows, so memory stays around a hundred MB whatever the model size.
+(seed, tensor index), so the types of a shape hold the same weights up to rounding. Norms are F32;
+every matrix (token_embd and output included) is in --type, except for q4_K_M / q5_K_M, which are
+llama.cpp's mixes of those names (q4_K or q5_K for most matrices, q6_K for the output and for attn_v
+and ffn_down in the layers llama.cpp gives more bits: matrix_type below). A K-quant matrix whose rows
+are not a multiple of 256 gets llama.cpp's fallback type (q5_0, q5_1, q8_0 for q4_K, q5_K, q6_K).
+Tensors are generated and written in slices of rows, so memory stays around a hundred MB whatever the
+model size.
 
 Encoders follow ggml's reference quantizers (quantize_row_q8_0_ref / quantize_row_q4_0_ref):
   Q8_0: per 32 elements d = max|x| / 127 (stored as f16), q = round(x / d) as int8; 34 bytes a block.
   Q4_0: per 32 elements d = (the element of largest magnitude) / -8 (f16), q = min(15, trunc(x / d + 8.5)),
         byte j = q[j] | q[j + 16] << 4; 18 bytes a block.
   BF16: round to nearest even (NaN kept quiet).
+q5_0, q5_1 (ggml's reference quantizers) and the K-quants (a plain min/max quantizer) are in
+quant_encoders.py.
 """
 import argparse
 import os
@@ -44,6 +50,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import gguf_io as g  # noqa: E402
+import quant_encoders as qe  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_VOCAB = REPO.parent / "shared" / "models" / "llama-2-tiny-random.gguf"
@@ -59,7 +66,9 @@ SHAPES = {
                  n_ff=128, ctx=128),
 }
 # llama_ftype values for general.file_type
-FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "bf16": 32}
+FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q4_K_M": 15, "q5_K_M": 17,
+             "q6_K": 18, "bf16": 32}
+TYPES = list(FILE_TYPE)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -113,7 +122,39 @@ def encode_q4_0(x):
 
 
 ENCODERS = {"f32": lambda x: x.astype("<f4").tobytes(), "f16": encode_f16, "bf16": encode_bf16,
-            "q8_0": encode_q8_0, "q4_0": encode_q4_0}
+            "q8_0": encode_q8_0, "q4_0": encode_q4_0, **qe.ENCODERS}
+
+
+def use_more_bits(i, n):
+    """llama.cpp's choice of the layers that get more bits in the _M mixes."""
+    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
+
+
+# What llama.cpp's quantizer substitutes for a K-quant whose rows are not a multiple of 256.
+K_FALLBACK = {"q4_K": "q5_0", "q5_K": "q5_1", "q6_K": "q8_0"}
+
+
+def matrix_type(file_type, name, cols, n_layer):
+    """ggml type of one matrix of a file of `file_type`: the type itself, or for q4_K_M / q5_K_M the
+    mix llama.cpp's quantizer makes for a llama-like model without experts (llama_tensor_get_type):
+    output q6_K; attn_v and ffn_down q6_K in the layers use_more_bits picks; a fused attn_qkv q5_K
+    (q4_K_M) or q6_K (q5_K_M); every other matrix, token_embd included, q4_K / q5_K."""
+    if file_type not in ("q4_K_M", "q5_K_M"):
+        t = file_type
+    else:
+        base = "q4_K" if file_type == "q4_K_M" else "q5_K"
+        layer = int(name.split(".")[1]) if name.startswith("blk.") else -1
+        if name == "output.weight":
+            t = "q6_K"
+        elif name.endswith("attn_v.weight") or name.endswith("ffn_down.weight"):
+            t = "q6_K" if use_more_bits(layer, n_layer) else base
+        elif name.endswith("attn_qkv.weight"):
+            t = "q5_K" if base == "q4_K" else "q6_K"
+        else:
+            t = base
+    if t in K_FALLBACK and cols % 256 != 0:
+        t = K_FALLBACK[t]
+    return t
 
 
 # ------------------------------------------------------------------------------------------------
@@ -164,7 +205,8 @@ def llama31_rope_factors(head_dim, base, original_ctx, factor=8.0, low=1.0, high
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama")
-    ap.add_argument("--type", choices=["f16", "bf16", "q8_0", "q4_0", "f32"], default="f16")
+    ap.add_argument("--type", choices=TYPES, default="f16",
+                    help="q4_K_M / q5_K_M: llama.cpp's type mix of that name (see matrix_type)")
     ap.add_argument("--out", default=str(REPO / "build" / "models"),
                     help="output directory (default build/models/), or a path ending in .gguf")
     ap.add_argument("--seed", type=int, default=1234)
@@ -232,12 +274,12 @@ def main():
     w.kv.update(tok)
 
     tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs)
-    wtype = g.GGML_TYPE_ID[args.type]
+    types = {name: matrix_type(args.type, name, dims[0], hp["n_layer"]) for name, dims, kind in tensors
+             if kind == "matrix"}
     for name, dims, kind in tensors:
-        w.add_tensor_info(name, dims, wtype if kind == "matrix" else 0)
+        w.add_tensor_info(name, dims, g.GGML_TYPE_ID[types[name]] if kind == "matrix" else 0)
     w.write_header()
 
-    encode = ENCODERS[args.type]
     t0 = time.time()
     total = 0
     slice_elems = 8 << 20  # ~32 MB of f32 per slice
@@ -258,7 +300,7 @@ def main():
                 n = min(step, rows - r0)
                 x = rng.standard_normal((n, cols), dtype=np.float32)
                 x *= np.float32(args.std)
-                w.write(encode(x))
+                w.write(ENCODERS[types[name]](x))
         w.end_tensor()
         total += w.infos[ti][4]
         if sys.stderr.isatty():

@@ -1,0 +1,218 @@
+"""Block encoders for the quantized types the random-model generator writes besides q8_0 / q4_0:
+q5_0 and q5_1 (ggml's reference quantizers) and the K-quants q4_K, q5_K and q6_K (a plain
+min/max quantizer, not ggml's iterative search: the benchmarks need valid blocks of the right
+layout, and the speed of a product does not depend on how well the values were chosen).
+
+Each encoder takes float32 x of shape (rows, cols), cols a multiple of the block size (32, or 256
+for the K-quants), and returns the bytes of the rows. Layouts as ggml-common.h defines them:
+  q5_0  f16 d, u32 qh (bit j = fifth bit of element j), qs[16] (element j low nibble of qs[j],
+        element j + 16 the high one); x = (q - 16) d                                   22 bytes / 32
+  q5_1  f16 d, f16 m, u32 qh, qs[16]; x = q d + m                                      24 bytes / 32
+  q4_K  f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, qs[128]; per 32-element sub-block s
+        x = d sc_s q - dmin mn_s; byte 32c + l holds element 64c + l (low nibble) and 64c + 32 + l
+        (high nibble)                                                                 144 bytes / 256
+  q5_K  as q4_K plus qh[32] before qs: bit 2c of qh[l] is the fifth bit of element 64c + l, bit
+        2c + 1 that of element 64c + 32 + l                                           176 bytes / 256
+  q6_K  ql[128], qh[64], int8 scales[16] (one per 16 elements), f16 d; x = d sc (q - 32) with
+        q = low 4 bits | 2 high bits << 4; in each half n of 128 elements, for l < 32: element
+        128n + l is the low nibble of ql[64n + l] with bits 0-1 of qh[32n + l], + 32 the low nibble
+        of ql[64n + 32 + l] with bits 2-3, + 64 the high nibble of ql[64n + l] with bits 4-5, + 96
+        the high nibble of ql[64n + 32 + l] with bits 6-7                            210 bytes / 256
+"""
+import numpy as np
+
+
+def _f16(v):
+    """float32 array rounded to f16 and back (the value the file will hold)."""
+    return v.astype("<f2").astype(np.float32)
+
+
+def _safe_inv(d):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+
+
+def _blocks(x, n):
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    assert x.shape[-1] % n == 0, x.shape
+    return x.reshape(-1, n)
+
+
+def _pack_nibbles_32(q):
+    """(nb, 32) values < 16 -> (nb, 16) bytes: element j low nibble of byte j, j + 16 high."""
+    return (q[:, :16] | (q[:, 16:] << 4)).astype(np.uint8)
+
+
+def _fifth_bits(q):
+    """(nb, 32) values < 32 -> (nb, 4) bytes of the little-endian u32 whose bit j is bit 4 of q[j]."""
+    bits = ((q >> 4) & 1).astype(np.uint32)
+    qh = (bits << np.arange(32, dtype=np.uint32)).sum(axis=1, dtype=np.uint32)
+    return qh.astype("<u4").view(np.uint8).reshape(-1, 4)
+
+
+def encode_q5_0(x):
+    b = _blocks(x, 32)
+    idx = np.abs(b).argmax(axis=1)
+    vmax = b[np.arange(b.shape[0]), idx]  # signed value of largest magnitude
+    d = vmax / np.float32(-16)
+    q = np.minimum(np.float32(31), np.trunc(b * _safe_inv(d)[:, None] + np.float32(16.5))).astype(np.uint8)
+    out = np.empty((b.shape[0], 22), dtype=np.uint8)
+    out[:, 0:2] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:6] = _fifth_bits(q)
+    out[:, 6:] = _pack_nibbles_32(q & 0x0F)
+    return out.tobytes()
+
+
+def encode_q5_1(x):
+    b = _blocks(x, 32)
+    lo, hi = b.min(axis=1), b.max(axis=1)
+    d = (hi - lo) / np.float32(31)
+    q = np.minimum(np.float32(31), np.trunc((b - lo[:, None]) * _safe_inv(d)[:, None] + np.float32(0.5)))
+    q = np.maximum(q, 0).astype(np.uint8)
+    out = np.empty((b.shape[0], 24), dtype=np.uint8)
+    out[:, 0:2] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:4] = lo.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 4:8] = _fifth_bits(q)
+    out[:, 8:] = _pack_nibbles_32(q & 0x0F)
+    return out.tobytes()
+
+
+def _pack_k_scales(sc, mn):
+    """(n, 8) six-bit scales and mins -> (n, 12) bytes (the inverse of ggml's get_scale_min_k4)."""
+    out = np.empty((sc.shape[0], 12), dtype=np.uint8)
+    out[:, 0:4] = (sc[:, :4] & 63) | ((sc[:, 4:] >> 4) << 6)
+    out[:, 4:8] = (mn[:, :4] & 63) | ((mn[:, 4:] >> 4) << 6)
+    out[:, 8:12] = (sc[:, 4:] & 0x0F) | ((mn[:, 4:] & 0x0F) << 4)
+    return out
+
+
+def _k_affine(x, qmax):
+    """Sub-block scales and mins of q4_K / q5_K: x ~ d sc q - dmin mn, q in [0, qmax]."""
+    sub = _blocks(x, 256).reshape(-1, 8, 32)
+    mins = np.maximum(-sub.min(axis=2), 0)               # -min, >= 0
+    scales = (sub.max(axis=2) + mins) / np.float32(qmax)  # step covering [-mins, max]
+    d = _f16(scales.max(axis=1) / np.float32(63))
+    dmin = _f16(mins.max(axis=1) / np.float32(63))
+    sc = np.clip(np.rint(scales * _safe_inv(d)[:, None]), 0, 63).astype(np.uint8)
+    mn = np.clip(np.rint(mins * _safe_inv(dmin)[:, None]), 0, 63).astype(np.uint8)
+    step = d[:, None] * sc                               # (n, 8)
+    shift = dmin[:, None] * mn
+    q = np.rint((sub + shift[:, :, None]) * _safe_inv(step)[:, :, None])
+    q = np.clip(q, 0, qmax).astype(np.uint8).reshape(-1, 256)
+    return d, dmin, sc, mn, q
+
+
+def _k_nibbles(q):
+    """(n, 256) values -> (n, 128) bytes: byte 32c + l = element 64c + l | element 64c + 32 + l << 4."""
+    q4 = (q & 0x0F).reshape(-1, 4, 2, 32)
+    return (q4[:, :, 0, :] | (q4[:, :, 1, :] << 4)).reshape(-1, 128).astype(np.uint8)
+
+
+def encode_q4_K(x):
+    d, dmin, sc, mn, q = _k_affine(x, 15)
+    out = np.empty((q.shape[0], 144), dtype=np.uint8)
+    out[:, 0:2] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:4] = dmin.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 4:16] = _pack_k_scales(sc, mn)
+    out[:, 16:] = _k_nibbles(q)
+    return out.tobytes()
+
+
+def encode_q5_K(x):
+    d, dmin, sc, mn, q = _k_affine(x, 31)
+    out = np.empty((q.shape[0], 176), dtype=np.uint8)
+    out[:, 0:2] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 2:4] = dmin.astype("<f2").view(np.uint8).reshape(-1, 2)
+    out[:, 4:16] = _pack_k_scales(sc, mn)
+    # bit s of qh[l] is the fifth bit of element 32 s + l
+    high = ((q >> 4) & 1).reshape(-1, 8, 32).astype(np.uint8)
+    out[:, 16:48] = (high << np.arange(8, dtype=np.uint8)[None, :, None]).sum(axis=1, dtype=np.uint8)
+    out[:, 48:] = _k_nibbles(q)
+    return out.tobytes()
+
+
+def encode_q6_K(x):
+    g = _blocks(x, 256).reshape(-1, 16, 16)
+    idx = np.abs(g).argmax(axis=2)
+    vmax = np.take_along_axis(g, idx[:, :, None], axis=2)[:, :, 0]  # signed, largest magnitude
+    scales = vmax / np.float32(-32)                                   # vmax maps to q - 32 = -32
+    d = _f16(np.abs(scales).max(axis=1) / np.float32(127))
+    sc = np.clip(np.rint(scales * _safe_inv(d)[:, None]), -127, 127).astype(np.int8)
+    step = d[:, None] * sc.astype(np.float32)
+    q = np.clip(np.rint(g * _safe_inv(step)[:, :, None]), -32, 31).astype(np.int16) + 32
+    q = q.astype(np.uint8).reshape(-1, 2, 4, 32)  # half n, quarter k (element 128n + 32k + l)
+    out = np.empty((q.shape[0], 210), dtype=np.uint8)
+    ql = np.empty((q.shape[0], 2, 64), dtype=np.uint8)
+    ql[:, :, :32] = (q[:, :, 0] & 0x0F) | ((q[:, :, 2] & 0x0F) << 4)
+    ql[:, :, 32:] = (q[:, :, 1] & 0x0F) | ((q[:, :, 3] & 0x0F) << 4)
+    qh = (q[:, :, 0] >> 4) | ((q[:, :, 1] >> 4) << 2) | ((q[:, :, 2] >> 4) << 4) | ((q[:, :, 3] >> 4) << 6)
+    out[:, 0:128] = ql.reshape(-1, 128)
+    out[:, 128:192] = qh.reshape(-1, 64)
+    out[:, 192:208] = sc.view(np.uint8)
+    out[:, 208:210] = d.astype("<f2").view(np.uint8).reshape(-1, 2)
+    return out.tobytes()
+
+
+# ------------------------------------------------------------------------------------------------
+# Decoders (numpy), for checking the encoders.
+# ------------------------------------------------------------------------------------------------
+def _half(b):
+    return np.ascontiguousarray(b).view("<f2").astype(np.float32)[:, 0]
+
+
+def _unpack_k_scales(s):
+    sc = np.empty((s.shape[0], 8), dtype=np.uint8)
+    mn = np.empty((s.shape[0], 8), dtype=np.uint8)
+    sc[:, :4] = s[:, 0:4] & 63
+    mn[:, :4] = s[:, 4:8] & 63
+    sc[:, 4:] = (s[:, 8:12] & 0x0F) | ((s[:, 0:4] >> 6) << 4)
+    mn[:, 4:] = (s[:, 8:12] >> 4) | ((s[:, 4:8] >> 6) << 4)
+    return sc, mn
+
+
+def decode(type_name, data, cols):
+    """Bytes of whole rows -> float32 (rows, cols), for q5_0, q5_1, q4_K, q5_K, q6_K."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if type_name in ("q5_0", "q5_1"):
+        size = 22 if type_name == "q5_0" else 24
+        b = raw.reshape(-1, size)
+        d = _half(b[:, 0:2])
+        qs = b[:, size - 16:]
+        qh = np.ascontiguousarray(b[:, size - 20:size - 16]).view("<u4")[:, 0]
+        q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.int32)
+        q |= (((qh[:, None] >> np.arange(32, dtype=np.uint32)) & 1) << 4).astype(np.int32)
+        if type_name == "q5_0":
+            v = (q - 16) * d[:, None]
+        else:
+            v = q * d[:, None] + _half(b[:, 2:4])[:, None]
+        return v.astype(np.float32).reshape(-1, cols)
+    if type_name in ("q4_K", "q5_K"):
+        size = 144 if type_name == "q4_K" else 176
+        b = raw.reshape(-1, size)
+        d, dmin = _half(b[:, 0:2]), _half(b[:, 2:4])
+        sc, mn = _unpack_k_scales(b[:, 4:16])
+        qs = b[:, size - 128:].reshape(-1, 4, 32)
+        q = np.stack([qs & 0x0F, qs >> 4], axis=2).reshape(-1, 8, 32).astype(np.int32)
+        if type_name == "q5_K":
+            qh = b[:, 16:48]
+            q |= (((qh[:, None, :] >> np.arange(8, dtype=np.uint8)[None, :, None]) & 1) << 4).astype(np.int32)
+        v = d[:, None, None] * sc[:, :, None] * q - (dmin[:, None] * mn)[:, :, None]
+        return v.astype(np.float32).reshape(-1, cols)
+    if type_name == "q6_K":
+        b = raw.reshape(-1, 210)
+        ql = b[:, 0:128].reshape(-1, 2, 64)
+        qh = b[:, 128:192].reshape(-1, 2, 32)
+        sc = b[:, 192:208].view(np.int8).astype(np.float32)
+        d = _half(b[:, 208:210])
+        q = np.empty((b.shape[0], 2, 4, 32), dtype=np.int32)
+        q[:, :, 0] = (ql[:, :, :32] & 0x0F) | ((qh & 3) << 4)
+        q[:, :, 1] = (ql[:, :, 32:] & 0x0F) | (((qh >> 2) & 3) << 4)
+        q[:, :, 2] = (ql[:, :, :32] >> 4) | (((qh >> 4) & 3) << 4)
+        q[:, :, 3] = (ql[:, :, 32:] >> 4) | (((qh >> 6) & 3) << 4)
+        v = (q.reshape(-1, 16, 16) - 32) * (d[:, None] * sc)[:, :, None]
+        return v.astype(np.float32).reshape(-1, cols)
+    raise ValueError(type_name)
+
+
+ENCODERS = {"q5_0": encode_q5_0, "q5_1": encode_q5_1, "q4_K": encode_q4_K, "q5_K": encode_q5_K,
+            "q6_K": encode_q6_K}
