@@ -66,7 +66,7 @@ def ensure_model(models_dir, name, allow_generate):
         raise SystemExit(f"{path} is missing (run tools/make-test-model/make_random_gguf.py or drop --no-generate)")
     shape, typ = split_name(name)
     log(f"generating {path}")
-    subprocess.run(["/usr/bin/python3", str(GEN_SCRIPT), "--shape", shape, "--type", typ, "--out", str(models_dir)],
+    subprocess.run(["/usr/bin/python3", str(GEN_SCRIPT), "--shape", shape, "--type", typ, "--out", str(path)],
                    check=True)
     return path
 
@@ -494,7 +494,11 @@ class Report:
                 L += self.section_model(m)
         L += self.section_bandwidth_model()
         L += self.section_skipped()
-        self.doc.write_text("\n".join(L) + "\n")
+        text = "\n".join(L) + "\n"
+        if self.doc.exists():  # the side-by-side section of peer_bench.py stays
+            import peer_report
+            text = peer_report.keep_section(self.doc.read_text(), text)
+        self.doc.write_text(text)
         keep = {f"{kind}-{m.replace('/', '_')}.svg" for m in self.models for kind in ("decode", "prefill")}
         for old in list(self.plots.glob("decode-*.svg")) + list(self.plots.glob("prefill-*.svg")):
             if old.name not in keep:
