@@ -287,6 +287,58 @@ LH_API lh_status lh_context_copy_logits(const lh_context *context, int32_t index
 LH_API void lh_context_cancel(lh_context *context);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Read once, ask many: token history, prefix reuse, forks, saved contexts                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The tokens the context holds, in order (every token evaluated, BOS included): up to `capacity`
+ * ids into `tokens`, *out_n = the number held. capacity too small: LH_ERROR_BUFFER_TOO_SMALL
+ * with *out_n = the number needed. */
+LH_API lh_status lh_context_tokens(const lh_context *context, int32_t *tokens, size_t capacity, size_t *out_n);
+
+/* Make the context hold exactly tokens[0..n_tokens), evaluating as little as it can (as
+ * llama.cpp's prompt cache): it keeps the longest prefix of what it holds that `tokens` starts
+ * with, drops the rest, and evaluates the remaining tokens (always at least the last one, whose
+ * logits are then available at index -1). *out_n_reused (may be NULL) = the tokens kept.
+ * LongHeads with the faithful chunk score may keep up to chunk_size - 1 tokens fewer than the
+ * common prefix: a chunk's key is rebuilt from the queries of its tokens, which are kept only
+ * for the chunk still being filled. The results equal those of a fresh context that evaluates
+ * tokens[0..n_reused) and then the rest. Checked before anything changes: errors as
+ * lh_context_eval (LH_ERROR_CONTEXT_FULL if n_tokens > n_ctx). LH_ERROR_CANCELLED leaves the
+ * context holding a prefix of `tokens` (lh_context_n_past says how long). */
+LH_API lh_status lh_context_eval_reuse(lh_context *context, const int32_t *tokens, size_t n_tokens,
+                                       int32_t *out_n_reused);
+
+/* Keep the first n_keep tokens (0 <= n_keep <= n_past) and forget the rest. With LongHeads
+ * chunk keys the tokens since the start of n_keep's chunk may be evaluated again from the
+ * history (at most chunk_size - 1). No logits are available afterwards. */
+LH_API lh_status lh_context_truncate(lh_context *context, int32_t n_keep);
+
+/* A new, independent context with the same parameters holding a copy of what `context` holds
+ * (tokens, KV cache, LongHeads state, logits), so that several questions can branch from one
+ * evaluated document. Copies only the tokens held. Free it with lh_context_free. */
+LH_API lh_status lh_context_fork(lh_context *context, lh_context **out_context);
+
+/* Write the context to a file (format: docs/CONTEXT_FILE.md): its tokens, the last token's
+ * logits if it has them, the KV cache and the LongHeads state, under a header naming the model
+ * (a fingerprint of its tensors), its precision and the context's parameters, with checksums.
+ * The same context always gives the same bytes. The file is written next to `path` and renamed
+ * over it, so a reader never sees half a file. Errors: LH_ERROR_IO. */
+LH_API lh_status lh_context_save(lh_context *context, const char *path);
+
+/* A context holding what a saved file holds; it answers exactly as the saved context did (same
+ * logits). params NULL: the saved parameters. Otherwise the attention fields (attention,
+ * chunk_size, attn_len, begin_len, n_sinks, prefill_mode, kv_type, chunk_score) must resolve to
+ * the saved values; n_ctx 0 means the saved size (a larger one holds more, a smaller one must
+ * still hold the saved tokens: LH_ERROR_CONTEXT_FULL); n_threads, n_batch and the memory budget
+ * are free. The file is memory-mapped while it is read (read instead where mapping fails).
+ * Errors: LH_ERROR_IO (cannot open, not a regular file); LH_ERROR_BAD_FORMAT (not a context
+ * file, truncated, damaged: checksum mismatch, format of a newer version);
+ * LH_ERROR_INVALID_ARGUMENT (saved with another model or precision, other attention
+ * parameters: the message names the difference); LH_ERROR_OUT_OF_MEMORY. */
+LH_API lh_status lh_context_load(const lh_model *model, const char *path, const lh_context_params *params,
+                                 lh_context **out_context);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Sampling                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -5,9 +5,7 @@
 using namespace lh;
 using namespace lh::api;
 
-namespace {
-
-ContextOptions to_options(const lh_context_params &p) {
+ContextOptions lh::api::to_options(const lh_context_params &p) {
     ContextOptions o;
     o.n_ctx = p.n_ctx;
     o.n_threads = p.n_threads;
@@ -25,6 +23,8 @@ ContextOptions to_options(const lh_context_params &p) {
     o.local_chunks = p.local_chunks;
     return o;
 }
+
+namespace {
 
 lh_context_params defaults() {
     lh_context_params p;

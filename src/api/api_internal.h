@@ -92,6 +92,9 @@ private:
     lh_context *ctx_;
 };
 
+// Library options from a caller's (complete) lh_context_params; enum fields checked.
+ContextOptions to_options(const lh_context_params &p);
+
 // Copies bytes to a caller buffer with the size-query convention of the header.
 void copy_out(const std::string &bytes, char *buf, size_t capacity, size_t *out_len, bool nul_terminate);
 

@@ -16,8 +16,6 @@ namespace lh {
 namespace {
 
 bool is_longheads(const AttentionConfig &c) { return c.mode == LH_ATTENTION_LONGHEADS; }
-bool uses_chunk_keys(const AttentionConfig &c) { return is_longheads(c) && c.chunk_score == LH_CHUNK_SCORE_FAITHFUL; }
-bool uses_bounds(const AttentionConfig &c) { return is_longheads(c) && c.chunk_score == LH_CHUNK_SCORE_BOUND; }
 
 // Candidates a token keeps besides the sink and its local chunks: K - 1 - local_chunks.
 int32_t n_best_of(const AttentionConfig &c) { return std::max(c.attn_len / c.chunk_size - 1 - c.local_chunks, 0); }

@@ -9,6 +9,7 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include "kv/state_region.h"
 #include "longheads/longheads.h"
 
 namespace lh {
@@ -49,6 +50,16 @@ public:
     uint64_t allocated_bytes() const;
 
     void reset();  // forget all tokens
+
+    // Saved state (kv/state_region.h) of tokens [0, n), which every layer must hold: the KV
+    // cache, then the LongHeads chunk state. One list for saving, loading and forking.
+    kv::StateRegions state_regions(int32_t n_tokens) const;
+    // Cuts every layer back to n_keep tokens (n_keep <= each layer's count), or fewer when
+    // LongHeads chunk keys need the pending queries of n_keep's chunk and those are gone
+    // (kv::ChunkStore::keepable). Returns the tokens kept, the same for every layer.
+    int32_t truncate(int32_t n_keep);
+    // Every layer holds n tokens whose bytes were just written through state_regions(n).
+    void restore(int32_t n_tokens);
 
     // One layer's attention for tokens at absolute positions pos0 .. pos0+n-1 (appended to the
     // cache; pos0 must equal the number of tokens already cached for this layer).

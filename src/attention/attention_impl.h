@@ -20,6 +20,14 @@
 
 namespace lh {
 
+// Which LongHeads chunk state a configuration keeps (besides the KV cache).
+inline bool uses_chunk_keys(const AttentionConfig &c) {
+    return c.mode == LH_ATTENTION_LONGHEADS && c.chunk_score == LH_CHUNK_SCORE_FAITHFUL;
+}
+inline bool uses_bounds(const AttentionConfig &c) {
+    return c.mode == LH_ATTENTION_LONGHEADS && c.chunk_score == LH_CHUNK_SCORE_BOUND;
+}
+
 // Per-thread work buffers, carved out of one allocation made by the constructor.
 struct AttnScratch {
     attn::AttendBuffers att;  // scores: kTile + group * kBlock + kTile

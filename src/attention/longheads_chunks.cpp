@@ -15,6 +15,7 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
     const int32_t n_done = j_end - j_first;
     const bool hf_order = !cfg.rope_neox && d % 2 == 0;  // docs/ATTENTION.md, "Key channel order"
     if (n_done > 0) {
+        chunks.begin_chunks(b.layer, j_first, j_end);  // before the threads write into the tiles
         const int64_t items = static_cast<int64_t>(nh) * n_done;
         for_each_item(items, 1, [&](int64_t item, AttnScratch &s) {
             const int32_t h = static_cast<int32_t>(item / n_done), j = j_first + static_cast<int32_t>(item % n_done);
@@ -53,6 +54,7 @@ void Attention::Impl::build_chunk_bounds(const AttnBatch &b) {
     const int32_t j_first = b.pos0 / w, j_end = (b.pos0 + b.n) / w;
     const int32_t n_done = j_end - j_first;
     if (n_done <= 0) return;
+    bounds.begin_chunks(b.layer, j_first, j_end);  // before the threads write into the tiles
     const int64_t items = static_cast<int64_t>(nkv) * n_done;
     for_each_item(items, 1, [&](int64_t item, AttnScratch &s) {
         const int32_t g = static_cast<int32_t>(item / n_done), j = j_first + static_cast<int32_t>(item % n_done);

@@ -24,6 +24,13 @@ public:
     template <class T> T *rows(int32_t layer, int32_t kvh) const {
         return reinterpret_cast<T *>(rows_.get()) + offset(layer, kvh);
     }
+    // Before chunks [first, end) of a layer are put (possibly from several threads at once):
+    // zeroes the tiles the first of them starts (state_region.h).
+    void begin_chunks(int32_t layer, int32_t first, int32_t end);
+    // Saved state of tokens [0, n): per (layer, KV head) the tiles of the n / w completed chunks.
+    void state_regions(int32_t n_tokens, StateRegions &out) const;
+    // Forgets chunks from n_keep / w on.
+    void clear_from(int32_t n_keep);
     // Stores chunk j's row: upper = channel-wise max, lower = channel-wise min (head_dim each).
     void put(int32_t layer, int32_t kvh, int32_t chunk, const float *upper, const float *lower, float *tmp);
     // Element i of chunk j's stored row (i < head_dim: max, else min) (tests, diagnostics).

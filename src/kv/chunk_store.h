@@ -23,6 +23,10 @@ public:
         return reinterpret_cast<float *>(keys_.get()) +
                (static_cast<int64_t>(layer) * n_head_ + head) * tiled_chunks_ * head_dim_;
     }
+    // Before chunks [first, end) of a layer are put (possibly from several threads at once):
+    // zeroes the tiles that the first of them starts, so their bytes depend only on the chunks
+    // held (see state_region.h).
+    void begin_chunks(int32_t layer, int32_t first, int32_t end);
     void put_chunk_key(int32_t layer, int32_t head, int32_t chunk, const float *c);
     float chunk_key_at(int32_t layer, int32_t head, int32_t chunk, int32_t i) const;
     // [chunk_size][head_dim] queries of the current chunk of (layer, head).
@@ -32,7 +36,19 @@ public:
     }
     int32_t max_chunks() const { return max_chunks_; }
 
+    // Saved state of tokens [0, n): per (layer, head) the tiles of the n / w completed chunks'
+    // keys, then the pending queries of the n % w tokens of the current chunk.
+    void state_regions(int32_t n_tokens, StateRegions &out) const;
+    // Tokens that can be kept of a layer holding n_cached when cutting it to n_keep: n_keep
+    // itself when it is a chunk boundary or lies in the chunk still being filled (its pending
+    // queries are still there); otherwise the start of its chunk, whose pending queries were
+    // overwritten by later chunks.
+    int32_t keepable(int32_t n_keep, int32_t n_cached) const;
+    // Forgets chunks from n_keep / w on (zeroes their slots in the tile holding that chunk).
+    void clear_from(int32_t n_keep);
+
 private:
+    uint64_t tile_floats() const { return static_cast<uint64_t>(kKeyTile) * static_cast<uint64_t>(head_dim_); }
     int32_t n_layer_ = 0, n_head_ = 0, head_dim_ = 0, chunk_size_ = 0, n_ctx_ = 0, max_chunks_ = 0, tiled_chunks_ = 0;
     AlignedBuffer keys_, pending_;
 };

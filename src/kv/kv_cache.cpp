@@ -86,7 +86,26 @@ float tiled_row_at(lh_kv_type type, const void *tiles, int32_t d, int32_t pos, i
                               : static_cast<const float *>(tiles)[kt];
 }
 
+uint64_t tiled_tile_bytes(lh_kv_type type, int32_t d) { return kKeyTile * KvCache::row_bytes(type, d); }
+
+void zero_tile(lh_kv_type type, void *tiles, int32_t d, int32_t tile) {
+    const uint64_t bytes = tiled_tile_bytes(type, d);
+    std::memset(static_cast<unsigned char *>(tiles) + static_cast<uint64_t>(tile) * bytes, 0, bytes);
+}
+
+void clear_tiled_rows_from(lh_kv_type type, void *tiles, int32_t d, int32_t pos) {
+    if (pos % kKeyTile == 0) return;  // no tile is partly kept
+    const uint64_t es = type == LH_KV_F32 ? 4 : type == LH_KV_BF16 ? 2 : 1;
+    unsigned char *t = static_cast<unsigned char *>(tiles) + static_cast<uint64_t>(pos / kKeyTile) * tiled_tile_bytes(type, d);
+    for (int32_t slot = pos % kKeyTile; slot < kKeyTile; ++slot) {
+        for (int32_t i = 0; i < d; ++i) std::memset(t + (static_cast<uint64_t>(i) * kKeyTile + slot) * es, 0, es);
+        if (type == LH_KV_Q8)  // the int8 tile's row scales follow its [d][16] values
+            std::memset(t + static_cast<uint64_t>(kKeyTile) * d + 4 * slot, 0, 4);
+    }
+}
+
 void KvCache::put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v) {
+    if (pos % kKeyTile == 0) zero_tile(type_, key_block(layer, kvh), head_dim_, pos / kKeyTile);
     put_tiled_row(type_, key_block(layer, kvh), head_dim_, pos, k);
     if (type_ == LH_KV_Q8) {  // value row: d int8, then its scale
         int8_t *row = values<int8_t>(layer, kvh) + static_cast<int64_t>(pos) * (head_dim_ + 4);
@@ -98,6 +117,22 @@ void KvCache::put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const
     } else {
         std::memcpy(values<float>(layer, kvh) + static_cast<int64_t>(pos) * head_dim_, v, sizeof(float) * head_dim_);
     }
+}
+
+void KvCache::state_regions(int32_t n_tokens, StateRegions &out) const {
+    const uint64_t tiles = static_cast<uint64_t>((n_tokens + kKeyTile - 1) / kKeyTile);
+    const uint64_t es = type_ == LH_KV_F32 ? 4 : type_ == LH_KV_BF16 ? 2 : 1;
+    for (int32_t l = 0; l < n_layer_; ++l)
+        for (int32_t g = 0; g < n_head_kv_; ++g) {
+            out.push_back({static_cast<unsigned char *>(key_block(l, g)), tiles * tiled_tile_bytes(type_, head_dim_)});
+            out.push_back({values_.get() + static_cast<uint64_t>(offset(l, g)) * es,
+                           static_cast<uint64_t>(n_tokens) * row_bytes(type_, head_dim_)});
+        }
+}
+
+void KvCache::clear_from(int32_t n_keep) {
+    for (int32_t l = 0; l < n_layer_; ++l)
+        for (int32_t g = 0; g < n_head_kv_; ++g) clear_tiled_rows_from(type_, key_block(l, g), head_dim_, n_keep);
 }
 
 float KvCache::key_at(int32_t layer, int32_t kvh, int32_t pos, int32_t i) const {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "kv/state_region.h"
 #include "longheads/longheads.h"
 
 namespace lh::kv {
@@ -28,6 +29,12 @@ AlignedBuffer aligned_alloc_bytes(uint64_t bytes);  // throws std::bad_alloc
 // (bf16: nearest even; int8: one scale per row, max|x| / 127); and element i read back.
 void put_tiled_row(lh_kv_type type, void *tiles, int32_t d, int32_t pos, const float *x);
 float tiled_row_at(lh_kv_type type, const void *tiles, int32_t d, int32_t pos, int32_t i);
+// Bytes of one tile of kKeyTile rows; zeroing a whole tile (before its first row is put, so that
+// the bytes of a partly filled tile depend only on its rows: state_region.h); zeroing rows
+// [pos, end of pos's tile) when a cache is cut back to pos.
+uint64_t tiled_tile_bytes(lh_kv_type type, int32_t d);
+void zero_tile(lh_kv_type type, void *tiles, int32_t d, int32_t tile);
+void clear_tiled_rows_from(lh_kv_type type, void *tiles, int32_t d, int32_t pos);
 
 class KvCache {
 public:
@@ -59,8 +66,16 @@ public:
         return keys_.get() + offset(layer, kvh) * static_cast<int64_t>(type_ == LH_KV_F32 ? 4 : type_ == LH_KV_BF16 ? 2 : 1);
     }
 
-    // Store one token's key (already rotated) and value for (layer, kv head), converting.
+    // Store one token's key (already rotated) and value for (layer, kv head), converting. The
+    // first token of a key tile zeroes the whole tile (see state_region.h).
     void put(int32_t layer, int32_t kvh, int32_t pos, const float *k, const float *v);
+
+    // Saved state of tokens [0, n): per (layer, kv head) the key tiles covering them, then their
+    // value rows.
+    void state_regions(int32_t n_tokens, StateRegions &out) const;
+    // Forgets tokens from n_keep on: zeroes their slots in the key tile holding n_keep (later
+    // tiles are zeroed when their first token arrives).
+    void clear_from(int32_t n_keep);
     // Element i of the stored key of token pos (tests, diagnostics).
     float key_at(int32_t layer, int32_t kvh, int32_t pos, int32_t i) const;
 

@@ -182,19 +182,13 @@ size_t Context::n_matmul_primitives() const { return mm_->n_primitives(); }
 void Context::reset() {
     attn_->reset();
     n_past_ = 0;
+    tokens_.clear();
     n_logits_ = 0;
 }
 
 void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::atomic<bool> *cancel) {
     const HParams &hp = model_.hparams();
-    if (n == 0) invalid("no tokens to evaluate");
-    if (tokens == nullptr) invalid("tokens is NULL");
-    for (size_t i = 0; i < n; ++i) {
-        if (tokens[i] < 0 || tokens[i] >= hp.n_vocab) {
-            invalid("token id " + str(tokens[i]) + " at index " + str(static_cast<int64_t>(i)) +
-                    " is out of range: the vocabulary has " + str(hp.n_vocab) + " tokens");
-        }
-    }
+    check_tokens(tokens, n);
     if (n > static_cast<size_t>(opts_.n_ctx - n_past_)) {
         fail(LH_ERROR_CONTEXT_FULL, str(static_cast<int64_t>(n)) + " tokens do not fit: context holds " + str(n_past_) +
                                         " of " + str(opts_.n_ctx));
@@ -237,12 +231,26 @@ void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::
             throw;
         }
         if (!done) {
-            reset();
-            fail(LH_ERROR_CANCELLED, "evaluation cancelled in the middle of a batch; the context was reset");
+            cut_to(n_past_);  // drops the part of this batch the cache holds
+            fail(LH_ERROR_CANCELLED, "evaluation cancelled in the middle of a batch; the context holds " +
+                                         str(n_past_) + " tokens");
         }
         n_past_ += nb;
+        tokens_.insert(tokens_.end(), tokens + start, tokens + start + nb);
     }
     n_logits_ = static_cast<int32_t>(rows);
+}
+
+void Context::check_tokens(const int32_t *tokens, size_t n) const {
+    if (n == 0) invalid("no tokens to evaluate");
+    if (tokens == nullptr) invalid("tokens is NULL");
+    const int32_t n_vocab = model_.hparams().n_vocab;
+    for (size_t i = 0; i < n; ++i) {
+        if (tokens[i] < 0 || tokens[i] >= n_vocab) {
+            invalid("token id " + str(tokens[i]) + " at index " + str(static_cast<int64_t>(i)) +
+                    " is out of range: the vocabulary has " + str(n_vocab) + " tokens");
+        }
+    }
 }
 
 const float *Context::logits(int32_t index) const {

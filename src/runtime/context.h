@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <oneapi/tbb/task_arena.h>
@@ -61,6 +62,7 @@ public:
 
     void reset();  // forget all tokens and logits; the cache stays allocated
     int32_t n_past() const { return n_past_; }
+    const std::vector<int32_t> &tokens() const { return tokens_; }  // the n_past tokens held
     uint64_t kv_bytes() const;
 
     // Appends tokens[0..n) and runs the model over them in batches of n_batch. Afterwards
@@ -69,15 +71,36 @@ public:
     // pointer, ids out of range (LH_ERROR_INVALID_ARGUMENT), too many tokens
     // (LH_ERROR_CONTEXT_FULL). `cancel` (may be null) is polled between layers; when it is set,
     // eval throws LH_ERROR_CANCELLED: batches that completed stay in the context (n_past counts
-    // them) and the interrupted batch is dropped; because the cache cannot be rolled back
-    // inside a batch, a cancel that interrupts a batch mid-way resets the context (n_past 0).
-    // Either way n_past() is consistent with the cache and no logits are available.
+    // them) and the interrupted batch is dropped (in LongHeads mode with chunk keys, back to the
+    // start of the chunk it began in, whose pending queries it may have overwritten). Either
+    // way n_past() and tokens() are consistent with the cache and no logits are available.
     void eval(const int32_t *tokens, size_t n, bool all_logits, const std::atomic<bool> *cancel = nullptr);
 
     int32_t n_logits() const { return n_logits_; }  // rows available from the last eval
     // n_vocab floats of row `index` of the last eval (-1 = its last row). Valid until the next
     // eval/reset. Throws LH_ERROR_INVALID_ARGUMENT when out of range or no logits exist.
     const float *logits(int32_t index) const;
+
+    // --- State (context_state.cpp) ---
+    // Writes the context to a file (runtime/context_file.h, docs/CONTEXT_FILE.md): its tokens,
+    // the last token's logits if available, the attention state. Throws LH_ERROR_IO.
+    void save(const std::string &path) const;
+    // A context holding what the file holds. `opts` null: the saved parameters; otherwise they
+    // must agree with the saved attention parameters (n_ctx 0 = the saved size; n_threads,
+    // n_batch, memory budget are free). Refuses, with a message naming the difference, a file of
+    // another model or precision, other attention parameters, or a damaged file.
+    static std::unique_ptr<Context> load(const Model &model, const std::string &path, const ContextOptions *opts);
+    // An independent copy: same parameters, tokens, state and logits.
+    std::unique_ptr<Context> fork() const;
+    // Keeps the first n_keep tokens (0 <= n_keep <= n_past). LongHeads chunk keys may need the
+    // tokens since the start of n_keep's chunk re-evaluated from the history (at most w - 1).
+    // Afterwards no logits are available. Throws LH_ERROR_CANCELLED (context then shorter).
+    void truncate(int32_t n_keep, const std::atomic<bool> *cancel);
+    // Makes the context hold exactly tokens[0..n): keeps the longest prefix of what it holds
+    // that `tokens` starts with (but re-evaluates at least the last token, for its logits),
+    // evaluates only the rest. Returns the tokens reused. Validated first like eval(); the
+    // logits of the last token are then available.
+    int32_t eval_reuse(const int32_t *tokens, size_t n, const std::atomic<bool> *cancel);
 
     // KV bytes (Attention::estimate_bytes) a context with these options would need at n_tokens
     // tokens. Validates the options like the constructor.
@@ -87,6 +110,9 @@ public:
     size_t n_matmul_primitives() const;
 
 private:
+    // Cuts the state back to at most n_keep tokens without evaluating; returns what it kept.
+    int32_t cut_to(int32_t n_keep);
+    void check_tokens(const int32_t *tokens, size_t n) const;
     const Model &model_;
     ContextOptions opts_;
     std::unique_ptr<tbb::task_arena> arena_;
@@ -94,6 +120,7 @@ private:
     std::unique_ptr<MatmulCache> mm_;
     std::unique_ptr<Forward> fwd_;
     int32_t n_past_ = 0;
+    std::vector<int32_t> tokens_;  // the n_past_ tokens held
     int32_t n_logits_ = 0;
     std::vector<float> logits_;
 };

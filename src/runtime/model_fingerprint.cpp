@@ -1,0 +1,38 @@
+#include "runtime/model_fingerprint.h"
+
+#include <algorithm>
+
+#include "common/hash64.h"
+#include "gguf/gguf_file.h"
+#include "model/model.h"
+
+namespace lh {
+
+namespace {
+// Bytes of each tensor's data hashed: enough to tell fine-tunes of one shape apart, cheap
+// enough to compute on every save and load.
+constexpr uint64_t kSampleBytes = 64;
+}  // namespace
+
+uint64_t model_fingerprint(const Model &model) {
+    Hash64 h;
+    h.add_string("longheads model fingerprint 1");
+    const HParams &hp = model.hparams();
+    h.add_string(hp.architecture);
+    for (int32_t v : {hp.n_ctx_train, hp.n_embd, hp.n_layer, hp.n_ff, hp.n_head, hp.n_head_kv, hp.head_dim, hp.n_rot,
+                      hp.n_vocab})
+        h.add_i32(v);
+    h.add_f32(hp.rope_freq_base);
+    h.add_f32(hp.rms_norm_eps);
+    for (const GgufTensorInfo &t : model.file().tensors()) {
+        h.add_string(t.name);
+        h.add_u64(t.type);
+        h.add_u64(t.n_dims);
+        for (int64_t d : t.dims) h.add_u64(static_cast<uint64_t>(d));
+        h.add_u64(t.n_bytes);
+        h.update(model.file().tensor_data(t), static_cast<size_t>(std::min(t.n_bytes, kSampleBytes)));
+    }
+    return h.digest();
+}
+
+}  // namespace lh
