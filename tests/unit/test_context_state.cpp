@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/hash64.h"
+#include "gguf/gguf_file.h"
 #include "model/model.h"
 #include "runtime/context.h"
 
@@ -345,8 +346,21 @@ TEST_CASE("a file of another model or precision is refused by name", "[context][
     auto e = error_of([&] { Context::load(model_named("llama-2-tiny-random"), path, nullptr); });
     CHECK(e.first == LH_ERROR_INVALID_ARGUMENT);
     CHECK(contains(e.second, "saved with another model"));
-    // Same shape, other weights: the repository's copy of stories260K in GGUF v1 has the same
-    // tensors; a model whose tensor data differs must be refused by its fingerprint.
+    // Same shape, other weights: a copy of the file with the lowest bit of one weight changed.
+    std::vector<unsigned char> bytes = file_bytes(kShared + "/models/stories260K.gguf");
+    {
+        std::unique_ptr<GgufFile> gguf = GgufFile::open(kShared + "/models/stories260K.gguf");
+        const GgufTensorInfo *t = gguf->find_tensor("output_norm.weight");
+        REQUIRE(t != nullptr);
+        bytes[gguf->data_offset() + t->offset] ^= 1;
+    }
+    const std::string tweaked = temp_path("tweaked.gguf");
+    write_bytes(tweaked, bytes);
+    std::unique_ptr<Model> tweaked_model = Model::load(tweaked, ModelOptions());
+    e = error_of([&] { Context::load(*tweaked_model, path, nullptr); });
+    CHECK(e.first == LH_ERROR_INVALID_ARGUMENT);
+    CHECK(contains(e.second, "another model of the same shape (its tensors differ)"));
+    std::remove(tweaked.c_str());
     e = error_of([&] { Context::load(model_named("stories260K", LH_PRECISION_BF16), path, nullptr); });
     CHECK(e.first == LH_ERROR_INVALID_ARGUMENT);
     CHECK(contains(e.second, "precision f32; this model is loaded in bf16"));
