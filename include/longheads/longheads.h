@@ -338,6 +338,12 @@ LH_API lh_status lh_context_save(lh_context *context, const char *path);
 LH_API lh_status lh_context_load(const lh_model *model, const char *path, const lh_context_params *params,
                                  lh_context **out_context);
 
+/* The parameters a saved context was made with, from the file's header only (no model needed,
+ * the contents are not checked): a caller can start from them and change the free fields before
+ * lh_context_load. Set out_params->struct_size as for lh_context_get_params; n_threads and
+ * memory_budget_bytes come back 0. Errors: those of lh_context_load's header checks. */
+LH_API lh_status lh_context_file_params(const char *path, lh_context_params *out_params);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Sampling                                                                                    */
 /* ------------------------------------------------------------------------------------------ */

@@ -24,6 +24,26 @@ ContextOptions lh::api::to_options(const lh_context_params &p) {
     return o;
 }
 
+lh_context_params lh::api::from_options(const ContextOptions &o) {
+    lh_context_params p;
+    lh_context_params_init(&p);
+    p.n_ctx = o.n_ctx;
+    p.n_threads = o.n_threads;
+    p.n_batch = o.n_batch;
+    p.attention = o.attention;
+    p.chunk_size = o.chunk_size;
+    p.attn_len = o.attn_len;
+    p.begin_len = o.begin_len;
+    p.n_sinks = o.n_sinks;
+    p.allow_attn_len_over_trained = o.allow_attn_len_over_trained ? 1 : 0;
+    p.prefill_mode = o.prefill_mode;
+    p.kv_type = o.kv_type;
+    p.memory_budget_bytes = o.memory_budget_bytes;
+    p.chunk_score = o.chunk_score;
+    p.local_chunks = o.local_chunks;
+    return p;
+}
+
 namespace {
 
 lh_context_params defaults() {
@@ -66,22 +86,7 @@ LH_API lh_status lh_context_get_params(const lh_context *context, lh_context_par
     return guarded([&] {
         require_arg(context != nullptr, "context is NULL");
         require_arg(out_params != nullptr, "out_params is NULL");
-        const ContextOptions &o = context->context->options();
-        lh_context_params p = defaults();
-        p.n_ctx = o.n_ctx;
-        p.n_threads = o.n_threads;
-        p.n_batch = o.n_batch;
-        p.attention = o.attention;
-        p.chunk_size = o.chunk_size;
-        p.attn_len = o.attn_len;
-        p.begin_len = o.begin_len;
-        p.n_sinks = o.n_sinks;
-        p.allow_attn_len_over_trained = o.allow_attn_len_over_trained ? 1 : 0;
-        p.prefill_mode = o.prefill_mode;
-        p.kv_type = o.kv_type;
-        p.memory_budget_bytes = o.memory_budget_bytes;
-        p.chunk_score = o.chunk_score;
-        p.local_chunks = o.local_chunks;
+        const lh_context_params p = from_options(context->context->options());
         uint32_t size = out_params->struct_size;
         if (size == 0 || size > sizeof p) size = sizeof p;
         std::memcpy(out_params, &p, size);

@@ -86,4 +86,16 @@ LH_API lh_status lh_context_load(const lh_model *model, const char *path, const 
     });
 }
 
+LH_API lh_status lh_context_file_params(const char *path, lh_context_params *out_params) {
+    return guarded([&] {
+        require_arg(path != nullptr && *path != '\0', "path is NULL or empty");
+        require_arg(out_params != nullptr, "out_params is NULL");
+        const lh_context_params p = from_options(Context::saved_options(path));
+        uint32_t size = out_params->struct_size;
+        if (size == 0 || size > sizeof p) size = sizeof p;
+        std::memcpy(out_params, &p, size);
+        out_params->struct_size = size;
+    });
+}
+
 }  // extern "C"

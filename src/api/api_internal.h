@@ -94,6 +94,8 @@ private:
 
 // Library options from a caller's (complete) lh_context_params; enum fields checked.
 ContextOptions to_options(const lh_context_params &p);
+// And back (lh_context_get_params, lh_context_file_params).
+lh_context_params from_options(const ContextOptions &o);
 
 // Copies bytes to a caller buffer with the size-query convention of the header.
 void copy_out(const std::string &bytes, char *buf, size_t capacity, size_t *out_len, bool nul_terminate);

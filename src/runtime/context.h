@@ -90,6 +90,8 @@ public:
     // n_batch, memory budget are free). Refuses, with a message naming the difference, a file of
     // another model or precision, other attention parameters, or a damaged file.
     static std::unique_ptr<Context> load(const Model &model, const std::string &path, const ContextOptions *opts);
+    // The resolved options a saved context was made with (header checks only).
+    static ContextOptions saved_options(const std::string &path);
     // An independent copy: same parameters, tokens, state and logits.
     std::unique_ptr<Context> fork() const;
     // Keeps the first n_keep tokens (0 <= n_keep <= n_past). LongHeads chunk keys may need the

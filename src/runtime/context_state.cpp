@@ -64,7 +64,7 @@ ContextFileHeader header_of(const Model &model, const ContextOptions &o) {
 }
 
 // The options the file was saved with (enum fields checked when the context resolves them).
-ContextOptions saved_options(const ContextFileHeader &h) {
+ContextOptions options_in(const ContextFileHeader &h) {
     ContextOptions o;
     o.n_ctx = h.n_ctx;
     o.n_batch = h.n_batch;
@@ -140,7 +140,7 @@ std::unique_ptr<Context> Context::load(const Model &model, const std::string &pa
     std::unique_ptr<ContextFile> file = ContextFile::open(path);
     const ContextFileHeader &h = file->header();
     check_model(model, h, path);
-    ContextOptions want = saved_options(h);
+    ContextOptions want = options_in(h);
     if (opts) {
         want = *opts;
         if (want.n_ctx == 0) want.n_ctx = h.n_ctx;
@@ -177,6 +177,10 @@ std::unique_ptr<Context> Context::load(const Model &model, const std::string &pa
     ctx->n_past_ = h.n_past;
     ctx->n_logits_ = h.n_logits;
     return ctx;
+}
+
+ContextOptions Context::saved_options(const std::string &path) {
+    return options_in(ContextFile::open(path)->header());
 }
 
 std::unique_ptr<Context> Context::fork() const {

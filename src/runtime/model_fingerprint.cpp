@@ -23,6 +23,10 @@ uint64_t model_fingerprint(const Model &model) {
                       hp.n_vocab})
         h.add_i32(v);
     h.add_f32(hp.rope_freq_base);
+    h.add_f32(hp.rope_freq_scale);
+    h.add_i32(hp.rope_neox ? 1 : 0);
+    h.add_u64(hp.rope_freq_factors.size());
+    for (float f : hp.rope_freq_factors) h.add_f32(f);
     h.add_f32(hp.rms_norm_eps);
     for (const GgufTensorInfo &t : model.file().tensors()) {
         h.add_string(t.name);

@@ -73,6 +73,14 @@ int main(int argc, char **argv) {
 
     /* Save, load with the saved parameters: same logits, same continuation. */
     STATUS_MSG(lh_context_save(ctx, path), LH_OK, "");
+    lh_context_params fp;
+    fp.struct_size = sizeof fp;
+    STATUS_MSG(lh_context_file_params(path, &fp), LH_OK, "");
+    EXPECT(fp.attention == LH_ATTENTION_LONGHEADS && fp.chunk_size == 16 && fp.attn_len == 64 && fp.begin_len == 64 &&
+           fp.n_ctx == 2048 && fp.n_batch == 64 && fp.n_threads == 0 && fp.kv_type == LH_KV_F32);
+    STATUS_MSG(lh_context_file_params(argv[1], &fp), LH_ERROR_BAD_FORMAT, "wrong magic bytes");
+    STATUS_MSG(lh_context_file_params(NULL, &fp), LH_ERROR_INVALID_ARGUMENT, "path is NULL");
+    STATUS_MSG(lh_context_file_params(path, NULL), LH_ERROR_INVALID_ARGUMENT, "out_params is NULL");
     lh_context *loaded = NULL;
     STATUS_MSG(lh_context_load(model, path, NULL, &loaded), LH_OK, "");
     int32_t n_past = 0;

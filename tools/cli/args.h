@@ -37,6 +37,8 @@ struct Args {
     int64_t seed = -1;              // --seed; -1 = a random seed, reported
     bool perf = true;               // the timing summary on stderr (--no-perf turns it off)
     bool verbose = false;           // -v
+    std::string load_context;       // --load-context FILE (context_files.cpp)
+    std::string save_context;       // --save-context FILE
 
     // chat
     std::string system;             // --system

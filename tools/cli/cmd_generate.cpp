@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "context_files.h"
 #include "enum_names.h"
 #include "flags.h"
 #include "json.h"
@@ -37,12 +38,15 @@ struct Result {
 GenerationPtr start(lh_context *ctx, const lh_model *model, const Args &args, const std::string &prompt,
                     const lh_generate_params &gp, Timings &timings) {
     lh_generation *gen = nullptr;
-    std::vector<int32_t> ids = tokenize(model, prompt, !args.no_bos);
+    int32_t n_past = 0;  // a loaded context already holds tokens: no second BOS
+    check(lh_context_n_past(ctx, &n_past), "cannot read the context");
+    std::vector<int32_t> ids = tokenize(model, prompt, !args.no_bos && n_past == 0);
     timings.prompt_tokens = ids.size();
     const int32_t n_ctx = effective_params(ctx).n_ctx;
-    if (ids.size() > static_cast<size_t>(n_ctx))
+    if (ids.size() > static_cast<size_t>(n_ctx - n_past))
         throw Failure("the prompt has " + std::to_string(ids.size()) + " tokens; the context holds " +
-                      std::to_string(n_ctx) + " (raise -c)");
+                      std::to_string(n_ctx) + (n_past ? " and has " + std::to_string(n_past) + " already" : "") +
+                      " (raise -c)");
     auto t0 = Clock::now();
     if (gp.sampling.repeat_penalty != 1.0f || ids.empty()) {
         check(lh_generation_start(ctx, prompt.data(), prompt.size(), &gp, &gen), "cannot start generation");
@@ -52,7 +56,9 @@ GenerationPtr start(lh_context *ctx, const lh_model *model, const Args &args, co
         check(lh_generation_start(ctx, "", 0, &gp, &gen), "cannot start generation");
     }
     timings.prompt_ms = ms_since(t0);
-    return GenerationPtr(gen, lh_generation_free);
+    GenerationPtr owned(gen, lh_generation_free);
+    save_context_if_asked(ctx, args);  // the prompt is in, nothing generated yet
+    return owned;
 }
 
 // Pulls pieces until the generation ends; with `echo`, writes each to stdout as it comes.
@@ -122,6 +128,7 @@ void add_generate_flags(CLI::App &cmd, Args &args) {
     add_sampling_flags(cmd, args);
     add_context_flags(cmd, args);
     add_output_flags(cmd, args);
+    add_context_file_flags(cmd, args);
     cmd.add_flag_function(
         "--no-perf", [&args](int64_t) { args.perf = false; }, "no timing summary on stderr");
     cmd.add_flag("-v,--verbose", args.verbose, "print the seed and the context's parameters on stderr");
@@ -133,8 +140,8 @@ int run_generate(const Args &args) {
     Timings timings;
     auto t0 = Clock::now();
     ModelPtr model = load_model(args);
-    std::string prompt = prompt_text(args);
-    ContextPtr ctx = make_context(model.get(), args);
+    std::string prompt = args.load_context.empty() || args.prompt_set || !args.file.empty() ? prompt_text(args) : "";
+    ContextPtr ctx = make_or_load_context(model.get(), args);
     timings.load_ms = ms_since(t0);
 
     lh_generate_params gp;

@@ -12,6 +12,7 @@ const std::vector<Command> &commands() {
         {"passkey", "pass-key retrieval accuracy at a prompt length", add_passkey_flags, run_passkey},
         {"perplexity", "perplexity of a text file, per trained-window slice", add_perplexity_flags, run_perplexity},
         {"bench", "prefill and decode speed at a depth; --membw: read bandwidth", add_bench_flags, run_bench},
+        {"serve", "OpenAI-compatible HTTP server (completions, streaming, prefix reuse)", add_serve_flags, run_serve},
     };
     return table;
 }

@@ -38,5 +38,7 @@ void add_perplexity_flags(CLI::App &cmd, Args &args);
 int run_perplexity(const Args &args);
 void add_bench_flags(CLI::App &cmd, Args &args);
 int run_bench(const Args &args);
+void add_serve_flags(CLI::App &cmd, Args &args);
+int run_serve(const Args &args);
 
 }  // namespace cli
