@@ -1,7 +1,7 @@
 # Hostile input and heavy use (issue 5): C API misuse, concurrency and limits, the malformed-file
 # suite, and fuzzing. Included from tests/CMakeLists.txt.
 #
-# Labels: api (C API misuse), concurrency, malformed, fuzz_replay (fuzz regressions and seeds
+# Labels: api (C API misuse), concurrency, malformed (incl. metadata memory), fuzz_replay (fuzz regressions and seeds
 # replayed through the targets without libFuzzer), fuzz (libFuzzer runs for a bounded time).
 #
 # Fuzzing needs clang. In an ordinary (g++) build the test `fuzz` runs tools/run-fuzz.sh, which
@@ -53,6 +53,12 @@ if(NOT LONGHEADS_FUZZ)
   endif()
   add_test(NAME malformed COMMAND ${LONGHEADS_TEST_PYTHON} ${LH_REL_DIR}/malformed/check_cases.py ${LH_MALFORMED_ARGS})
   set_tests_properties(malformed PROPERTIES LABELS "malformed" TIMEOUT 900 ENVIRONMENT "${LH_REL_ENV}")
+
+  # ---- Metadata memory: the GGUF reader's heap (operator new counted) against the file's bytes ----
+  add_executable(metadata_memory_test ${LH_REL_DIR}/malformed/metadata_memory_test.cpp)
+  target_link_libraries(metadata_memory_test PRIVATE longheads_objects)
+  add_test(NAME metadata_memory COMMAND metadata_memory_test ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(metadata_memory PROPERTIES LABELS "malformed" TIMEOUT 300 ENVIRONMENT "${LH_REL_ENV}")
 endif()
 
 # ---- Fuzz targets ----

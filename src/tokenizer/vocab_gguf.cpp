@@ -14,8 +14,8 @@ namespace {
 
 const GgufValue *find_array(const GgufFile &file, const std::string &key) {
     const GgufValue *v = file.find(key);
-    if (v && v->type != GgufType::ARRAY)
-        bad_format("metadata key '" + key + "' is not an array (it is " + gguf_type_name(v->type) + ")");
+    if (v && v->type() != GgufType::ARRAY)
+        bad_format("metadata key '" + key + "' is not an array (it is " + gguf_type_name(v->type()) + ")");
     return v;
 }
 
@@ -36,18 +36,18 @@ bool is_integer_type(GgufType t) {
 VocabType read_type(const GgufFile &file) {
     const GgufValue *model = file.find("tokenizer.ggml.model");
     if (!model) bad_format("missing metadata key 'tokenizer.ggml.model'");
-    if (model->type != GgufType::STRING) bad_format("metadata key 'tokenizer.ggml.model' is not a string");
-    if (model->string == "llama") return VocabType::SPM;
-    if (model->string == "gpt2") return VocabType::BPE;
-    fail(LH_ERROR_UNSUPPORTED, "unsupported tokenizer model '" + model->string +
+    if (model->type() != GgufType::STRING) bad_format("metadata key 'tokenizer.ggml.model' is not a string");
+    if (model->string() == "llama") return VocabType::SPM;
+    if (model->string() == "gpt2") return VocabType::BPE;
+    fail(LH_ERROR_UNSUPPORTED, "unsupported tokenizer model '" + std::string(model->string()) +
                                    "' (supported: 'llama', SentencePiece, and 'gpt2', byte-level BPE)");
 }
 
-const std::vector<std::string> &string_array(const GgufFile &file, const std::string &key) {
+std::vector<std::string> string_array(const GgufFile &file, const std::string &key) {
     const GgufValue *v = find_array(file, key);
     if (!v) bad_format("missing metadata key '" + key + "'");
-    if (v->array_type != GgufType::STRING) bad_format("metadata key '" + key + "' is not an array of strings");
-    return v->string_array;
+    if (v->array_type() != GgufType::STRING) bad_format("metadata key '" + key + "' is not an array of strings");
+    return v->strings();
 }
 
 void read_tokens(const GgufFile &file, VocabData &d) {
@@ -60,11 +60,12 @@ void read_tokens(const GgufFile &file, VocabData &d) {
         if (scores->array_length() != n)
             bad_format("metadata key 'tokenizer.ggml.scores' has " + std::to_string(scores->array_length()) +
                        " entries for " + std::to_string(n) + " tokens");
-        if (scores->array_type == GgufType::FLOAT32 || scores->array_type == GgufType::FLOAT64) {
-            d.scores.assign(scores->real_array.begin(), scores->real_array.end());
-        } else if (is_integer_type(scores->array_type)) {
+        if (scores->array_type() == GgufType::FLOAT32 || scores->array_type() == GgufType::FLOAT64) {
             d.scores.reserve(n);
-            for (int64_t v : scores->int_array) d.scores.push_back(static_cast<float>(v));
+            for (size_t i = 0; i < n; ++i) d.scores.push_back(static_cast<float>(scores->real_at(i)));
+        } else if (is_integer_type(scores->array_type())) {
+            d.scores.reserve(n);
+            for (size_t i = 0; i < n; ++i) d.scores.push_back(static_cast<float>(scores->int_at(i)));
         } else {
             bad_format("metadata key 'tokenizer.ggml.scores' is not an array of numbers");
         }
@@ -73,11 +74,11 @@ void read_tokens(const GgufFile &file, VocabData &d) {
         if (types->array_length() != n)
             bad_format("metadata key 'tokenizer.ggml.token_type' has " + std::to_string(types->array_length()) +
                        " entries for " + std::to_string(n) + " tokens");
-        if (!is_integer_type(types->array_type))
+        if (!is_integer_type(types->array_type()))
             bad_format("metadata key 'tokenizer.ggml.token_type' is not an array of integers");
         d.kinds.reserve(n);
         for (size_t i = 0; i < n; ++i) {
-            int64_t v = types->int_array[i];
+            int64_t v = types->int_at(i);
             if (v < 0 || v > 6)
                 bad_format("metadata key 'tokenizer.ggml.token_type': token " + std::to_string(i) +
                            " has invalid type " + std::to_string(v));
@@ -113,8 +114,8 @@ void read_bpe(const GgufFile &file, VocabData &d) {
     if (!pre)
         fail(LH_ERROR_UNSUPPORTED, "BPE vocabulary without 'tokenizer.ggml.pre' (llama.cpp's degraded "
                                    "'default' pre-tokenizer) is not supported");
-    if (pre->type != GgufType::STRING) bad_format("metadata key 'tokenizer.ggml.pre' is not a string");
-    const BpeFlavour &f = bpe_flavour(pre->string);
+    if (pre->type() != GgufType::STRING) bad_format("metadata key 'tokenizer.ggml.pre' is not a string");
+    const BpeFlavour &f = bpe_flavour(std::string(pre->string()));
     d.pre = f.pre;
     d.ignore_merges = f.ignore_merges;
     d.add_bos = f.add_bos;
@@ -125,8 +126,8 @@ void read_bpe(const GgufFile &file, VocabData &d) {
 // llama.cpp gives the special tokens of models named Phi-3 the rstrip attribute.
 bool is_phi3_name(const GgufFile &file) {
     const GgufValue *name = file.find("general.name");
-    if (!name || name->type != GgufType::STRING) return false;
-    std::string lower = name->string;
+    if (!name || name->type() != GgufType::STRING) return false;
+    std::string lower(name->string());
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return lower.find("phi-3") != std::string::npos || lower.find("phi3") != std::string::npos;

@@ -84,8 +84,12 @@ def cases():
     add("truncated_after_counts", valid[:24], BAD, "metadata count %d does not fit in the file" % len(g.kv))
     k = sec["kv_key:general.architecture"]
     add("truncated_in_first_key", valid[:k + 8 + 5], BAD, "metadata count", "does not fit")
+    # Inside the last token string: the count still fits what is left, the strings do not.
+    add("truncated_in_token_strings", valid[:sec["kv_key:tokenizer.ggml.scores"] - 3], BAD,
+        "truncated while reading string array element")
     v = sec["kv_value:tokenizer.ggml.tokens"]
-    add("truncated_in_token_strings", valid[:v + 2000], BAD, "truncated while reading string array element")
+    add("token_strings_count_over_remaining", valid[:v + 2000], BAD,
+        "'tokenizer.ggml.tokens': array of 276 string does not fit in the 1984 bytes left")
     v = sec["kv_value:tokenizer.ggml.scores"]
     add("truncated_in_scores", valid[:v + 16 + 100], BAD, "'tokenizer.ggml.scores': array of 276 f32 does not fit")
     t = sec["tinfo:blk.0.ffn_up.weight"]

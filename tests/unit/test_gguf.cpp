@@ -112,7 +112,7 @@ TEST_CASE("hand-built GGUF files parse in every version", "[gguf]") {
         CHECK(f->get_float("pi", 0) == 3.25);
         CHECK(f->get_bool("flag", false));
         REQUIRE(f->find("words") != nullptr);
-        CHECK(f->find("words")->string_array == std::vector<std::string>{"a", "bb", ""});
+        CHECK(f->find("words")->strings() == std::vector<std::string>{"a", "bb", ""});
         CHECK(GgufFile::render(*f->find("words")) == "[array of 3 string]");
         REQUIRE(f->tensors().size() == 2);
         const GgufTensorInfo *t1 = f->find_tensor("t1");
@@ -219,7 +219,8 @@ TEST_CASE("the shared stories260K model reads in GGUF v1 and v3 alike", "[gguf][
         CHECK(a.n_bytes == b.n_bytes);
         CHECK(std::memcmp(v3->tensor_data(a), v1->tensor_data(b), a.n_bytes) == 0);
     }
-    CHECK(v3->find("tokenizer.ggml.tokens")->string_array.size() == 512);
+    CHECK(v3->find("tokenizer.ggml.tokens")->array_length() == 512);
+    CHECK(v3->find("tokenizer.ggml.tokens")->strings().size() == 512);
 }
 
 TEST_CASE("opening a missing file is an IO error naming the path", "[gguf]") {

@@ -300,9 +300,13 @@ TEST_CASE("the test GGUF builder writes every metadata type the reader understan
         CHECK(f->get_int("a.i64", 0) == -(1ll << 40));
         CHECK(f->get_float("a.f64", 0) == 0.125);
         CHECK(f->get_string("a.str") == "héllo");
-        CHECK(f->find("a.strs")->string_array == std::vector<std::string>{"x", "", "yz"});
-        CHECK(f->find("a.f32s")->real_array == std::vector<double>{1, 2});
-        CHECK(f->find("a.i32s")->int_array == std::vector<int64_t>{-1, 7});
+        CHECK(f->find("a.strs")->strings() == std::vector<std::string>{"x", "", "yz"});
+        CHECK(f->find("a.f32s")->real_at(0) == 1);
+        CHECK(f->find("a.f32s")->real_at(1) == 2);
+        CHECK(f->find("a.i32s")->int_at(0) == -1);
+        CHECK(f->find("a.i32s")->int_at(1) == 7);
+        CHECK_THROWS_AS(f->find("a.i32s")->int_at(2), Error);
+        CHECK_THROWS_AS(f->find("a.i32s")->real_at(0), Error);
         CHECK(f->alignment() == 64);
         const GgufTensorInfo *t = f->find_tensor("t.b");
         REQUIRE(t != nullptr);
