@@ -59,6 +59,12 @@ if(NOT LONGHEADS_FUZZ)
   target_link_libraries(metadata_memory_test PRIVATE longheads_objects)
   add_test(NAME metadata_memory COMMAND metadata_memory_test ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(metadata_memory PROPERTIES LABELS "malformed" TIMEOUT 300 ENVIRONMENT "${LH_REL_ENV}")
+
+  # ---- Model files that change under a loaded model, or are not regular files ----
+  add_executable(file_changes_test ${LH_REL_DIR}/malformed/file_changes_test.cpp)
+  target_link_libraries(file_changes_test PRIVATE longheads)
+  add_test(NAME file_changes COMMAND file_changes_test --model ${LH_REL_MODEL} --dir ${CMAKE_CURRENT_BINARY_DIR}/file_changes)
+  set_tests_properties(file_changes PROPERTIES LABELS "malformed" TIMEOUT 600 ENVIRONMENT "${LH_REL_ENV}")
 endif()
 
 # ---- Fuzz targets ----

@@ -87,18 +87,26 @@ typedef enum lh_precision {
 typedef struct lh_model_params {
     uint32_t struct_size;
     lh_precision precision; /* default LH_PRECISION_F32 */
-    int32_t n_threads;      /* threads used while converting weights at load; 0 = all cores */
+    int32_t n_threads;      /* threads used while converting weights at load; 0 = all cores
+                               (more than the machine's hardware threads are lowered to that) */
     int32_t vocab_only;     /* default 0; 1: read only the vocabulary (as llama.cpp's vocab_only),
                                for tokenizing with vocabulary-only GGUF files; such a model has no
                                weights (lh_model_info gives 0 dimensions) and lh_context_create
                                refuses it with LH_ERROR_INVALID_ARGUMENT */
+    int32_t use_mmap;       /* default 1: weights used in place are read from a memory map of the
+                               file; every evaluation first checks the file is unchanged and fails
+                               with LH_ERROR_IO if it was truncated or rewritten. 0: the whole file
+                               is read into memory at load and no longer needed afterwards */
+    int32_t check_tensors;  /* default 0; 1: check at load that every weight is a finite number
+                               (LH_ERROR_BAD_FORMAT naming the tensor otherwise) */
 } lh_model_params;
 
 LH_API void lh_model_params_init(lh_model_params *params);
 
 /* Load a GGUF file (architecture `llama`). params may be NULL for defaults.
- * Errors: LH_ERROR_IO (cannot open), LH_ERROR_BAD_FORMAT (malformed; the message names the
- * section/tensor/key), LH_ERROR_UNSUPPORTED (architecture or tensor type). */
+ * Errors: LH_ERROR_IO (cannot open, or not a regular file: a FIFO or device is refused without
+ * waiting), LH_ERROR_BAD_FORMAT (malformed; the message names the section/tensor/key),
+ * LH_ERROR_UNSUPPORTED (architecture or tensor type), LH_ERROR_OUT_OF_MEMORY. */
 LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, lh_model **out_model);
 
 LH_API void lh_model_free(lh_model *model);
@@ -259,7 +267,8 @@ LH_API lh_status lh_context_n_past(const lh_context *context, int32_t *out_n_pas
 /* Append tokens and run the model over them in batches of n_batch. Afterwards the logits of the
  * last token are available; with all_logits != 0, those of every token of this call.
  * Errors: out-of-range ids (LH_ERROR_INVALID_ARGUMENT, nothing evaluated), more tokens than fit
- * (LH_ERROR_CONTEXT_FULL, nothing evaluated), LH_ERROR_CANCELLED (batches evaluated before the
+ * (LH_ERROR_CONTEXT_FULL, nothing evaluated), the model's memory-mapped file changed since it
+ * was loaded (LH_ERROR_IO, nothing evaluated), LH_ERROR_CANCELLED (batches evaluated before the
  * cancel stay in the context; a batch interrupted half-way cannot be rolled back, so the
  * context is then reset to 0 tokens — lh_context_n_past tells which happened). Ends a live
  * generation's hold on the context (see lh_generation_next). */

@@ -29,6 +29,8 @@ LH_API void lh_model_params_init(lh_model_params *params) {
     params->struct_size = sizeof(lh_model_params);
     params->precision = LH_PRECISION_F32;
     params->n_threads = 0;
+    params->use_mmap = 1;
+    params->check_tensors = 0;
 }
 
 LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, lh_model **out_model) {
@@ -44,6 +46,10 @@ LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, 
         options.n_threads = p.n_threads;
         require_arg(p.vocab_only == 0 || p.vocab_only == 1, "vocab_only must be 0 or 1");
         options.vocab_only = p.vocab_only != 0;
+        require_arg(p.use_mmap == 0 || p.use_mmap == 1, "use_mmap must be 0 or 1");
+        require_arg(p.check_tensors == 0 || p.check_tensors == 1, "check_tensors must be 0 or 1");
+        options.use_mmap = p.use_mmap != 0;
+        options.check_tensors = p.check_tensors != 0;
         auto handle = std::make_unique<lh_model>();
         handle->model = Model::load(path, options);
         *out_model = handle.release();

@@ -273,8 +273,10 @@ struct Model::Loader {
 Model::~Model() = default;
 
 std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &opts) {
-    return from_file(GgufFile::open(path), opts);
+    return from_file(GgufFile::open(path, opts.use_mmap), opts);
 }
+
+void Model::check_file_unchanged() const { file_->check_unchanged(); }
 
 std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const ModelOptions &opts) {
     require(opts.precision == LH_PRECISION_F32 || opts.precision == LH_PRECISION_BF16, LH_ERROR_INVALID_ARGUMENT,

@@ -21,6 +21,8 @@ struct ModelOptions {
     lh_precision precision = LH_PRECISION_F32;
     int32_t n_threads = 0;  // threads converting weights at load; 0 = all cores
     bool vocab_only = false;  // read the vocabulary only: no hyper-parameters beyond n_vocab, no weights
+    bool use_mmap = true;   // false: read the whole file into memory (GgufFile::open)
+    bool check_tensors = false;  // check every weight is finite at load
 };
 
 struct LayerWeights {
@@ -51,6 +53,9 @@ public:
     const HParams &hparams() const { return hparams_; }
     const Vocab &vocab() const { return *vocab_; }
     const GgufFile &file() const { return *file_; }
+    // Throws LH_ERROR_IO when the weights' memory-mapped file changed since loading
+    // (GgufFile::check_unchanged); callers run it before reading weights.
+    void check_file_unchanged() const;
     lh_precision precision() const { return precision_; }
     bool vocab_only() const { return vocab_only_; }
     // Bytes of weights as held in memory (converted copies plus tensors used in place from the

@@ -193,6 +193,7 @@ void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::
         fail(LH_ERROR_CONTEXT_FULL, str(static_cast<int64_t>(n)) + " tokens do not fit: context holds " + str(n_past_) +
                                         " of " + str(opts_.n_ctx));
     }
+    model_.check_file_unchanged();  // a truncated map would fault (SIGBUS) in the first read
     // The OpenMP team size is per calling thread, and this context may have changed threads.
     omp_set_num_threads(opts_.n_threads);
     const int32_t total = static_cast<int32_t>(n);
