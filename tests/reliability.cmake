@@ -50,6 +50,10 @@ if(NOT LONGHEADS_FUZZ)
   if(LONGHEADS_SANITIZE STREQUAL "")
     # ctypes cannot load a sanitized library without preloading the runtime: CLI only there.
     list(APPEND LH_MALFORMED_ARGS --lib $<TARGET_FILE:longheads>)
+    if(LONGHEADS_PYTHON)
+      # Valid files must also load through the Python binding.
+      list(APPEND LH_MALFORMED_ARGS --python-path ${CMAKE_BINARY_DIR}/python)
+    endif()
   endif()
   add_test(NAME malformed COMMAND ${LONGHEADS_TEST_PYTHON} ${LH_REL_DIR}/malformed/check_cases.py ${LH_MALFORMED_ARGS})
   set_tests_properties(malformed PROPERTIES LABELS "malformed" TIMEOUT 900 ENVIRONMENT "${LH_REL_ENV}")
@@ -65,6 +69,12 @@ if(NOT LONGHEADS_FUZZ)
   target_link_libraries(file_changes_test PRIVATE longheads)
   add_test(NAME file_changes COMMAND file_changes_test --model ${LH_REL_MODEL} --dir ${CMAKE_CURRENT_BINARY_DIR}/file_changes)
   set_tests_properties(file_changes PROPERTIES LABELS "malformed" TIMEOUT 600 ENVIRONMENT "${LH_REL_ENV}")
+
+  # ---- Non-finite weights and logits (check_tensors, LH_ERROR_NUMERIC) ----
+  add_executable(non_finite_test ${LH_REL_DIR}/malformed/non_finite_test.cpp)
+  target_link_libraries(non_finite_test PRIVATE longheads_objects)
+  add_test(NAME non_finite COMMAND non_finite_test ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(non_finite PROPERTIES LABELS "malformed" TIMEOUT 300 ENVIRONMENT "${LH_REL_ENV}")
 endif()
 
 # ---- Fuzz targets ----

@@ -14,6 +14,7 @@ namespace LongHeads
         Cancelled = 8,
         Busy = 9,
         Internal = 10,
+        Numeric = 11,
     }
 
     /// <summary>How a context attends to its past (<c>lh_attention</c>).</summary>

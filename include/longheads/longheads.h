@@ -54,7 +54,8 @@ typedef enum lh_status {
     LH_ERROR_BUFFER_TOO_SMALL = 7, /* the needed size is written to the size out-pointer */
     LH_ERROR_CANCELLED = 8,        /* lh_context_cancel() stopped the call */
     LH_ERROR_BUSY = 9,             /* the context is in use by another thread */
-    LH_ERROR_INTERNAL = 10         /* a bug: please report it with the message */
+    LH_ERROR_INTERNAL = 10,        /* a bug: please report it with the message */
+    LH_ERROR_NUMERIC = 11          /* the computation gave NaN or infinity (corrupt weights, overflow) */
 } lh_status;
 
 /* Short fixed description of a status ("invalid argument"); never NULL. Static storage. */
@@ -229,7 +230,7 @@ typedef struct lh_context_params {
     int32_t attn_len;       /* LongHeads / window L (tokens one head attends to); 0 = default */
     int32_t begin_len;      /* LongHeads B: below it full attention; 0 = default (= L) */
     int32_t n_sinks;        /* window mode S; 0 = default (4) */
-    int32_t allow_attn_len_over_trained; /* 1 permits L > T (out of distribution) */
+    int32_t allow_attn_len_over_trained; /* 1 permits L > T and B > T (out of distribution) */
     lh_prefill_mode prefill_mode;        /* default LH_PREFILL_PER_TOKEN */
     lh_kv_type kv_type;                  /* default LH_KV_F32 */
     uint64_t memory_budget_bytes;        /* 0 = no budget beyond what allocation allows */
@@ -270,8 +271,9 @@ LH_API lh_status lh_context_n_past(const lh_context *context, int32_t *out_n_pas
  * (LH_ERROR_CONTEXT_FULL, nothing evaluated), the model's memory-mapped file changed since it
  * was loaded (LH_ERROR_IO, nothing evaluated), LH_ERROR_CANCELLED (batches evaluated before the
  * cancel stay in the context; a batch interrupted half-way cannot be rolled back, so the
- * context is then reset to 0 tokens — lh_context_n_past tells which happened). Ends a live
- * generation's hold on the context (see lh_generation_next). */
+ * context is then reset to 0 tokens — lh_context_n_past tells which happened), non-finite
+ * logits (LH_ERROR_NUMERIC: the context is reset). Ends a live generation's hold on the context
+ * (see lh_generation_next). */
 LH_API lh_status lh_context_eval(lh_context *context, const int32_t *tokens, size_t n_tokens,
                                  int32_t all_logits);
 

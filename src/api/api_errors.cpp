@@ -38,6 +38,7 @@ LH_API const char *lh_status_string(lh_status status) {
         case LH_ERROR_BUFFER_TOO_SMALL: return "buffer too small";
         case LH_ERROR_CANCELLED: return "cancelled";
         case LH_ERROR_BUSY: return "context busy";
+        case LH_ERROR_NUMERIC: return "numeric error";
         case LH_ERROR_INTERNAL: return "internal error";
     }
     return "unknown status";

@@ -69,7 +69,10 @@ LH_API lh_status lh_model_get_info(const lh_model *model, lh_model_info *out_inf
         const Model &m = *model->model;
         const HParams &hp = m.hparams();
         copy_text(info.architecture, sizeof info.architecture, m.file().get_string("general.architecture"));
-        copy_text(info.name, sizeof info.name, m.file().get_string("general.name"));
+        // general.name is informational: any other type reads as "" rather than failing.
+        const GgufValue *name = m.file().find("general.name");
+        copy_text(info.name, sizeof info.name,
+                  name && name->type() == GgufType::STRING ? std::string(name->string()) : std::string());
         info.n_vocab = m.vocab().size();
         info.n_ctx_train = hp.n_ctx_train;
         info.n_embd = hp.n_embd;

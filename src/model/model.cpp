@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "gguf/gguf_file.h"
+#include "model/tensor_check.h"
 #include "numeric/tensor_types.h"
 #include "ops/ops.h"
 #include "ops/qblocks.h"
@@ -304,6 +305,7 @@ std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const Mo
     int32_t n_threads = opts.n_threads;
     if (n_threads == 0) n_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
     Loader ld(*m, n_threads, opts.precision == LH_PRECISION_BF16 ? WeightType::BF16 : WeightType::F32);
+    if (opts.check_tensors) check_tensors_finite(*m->file_, ld.arena);
     try {
         const GgufTensorInfo &embd = ld.find("token_embd.weight");
         ld.check(embd, {hp.n_embd, hp.n_vocab});

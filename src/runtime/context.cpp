@@ -38,6 +38,7 @@
 #include "attention/attention.h"
 #include "common/enum_names.h"
 #include "common/error.h"
+#include "common/finite.h"
 #include "model/forward.h"
 #include "model/model.h"
 #include "ops/matmul.h"
@@ -102,6 +103,12 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
             invalid("attn_len " + str(o.attn_len) + " is not a multiple of chunk_size " + str(o.chunk_size));
         }
         if (o.attn_len > T && !o.allow_attn_len_over_trained) invalid(over_t);
+        // Below B every token attends to all before it: past T that is as far out of
+        // distribution as L > T.
+        if (o.begin_len > T && !o.allow_attn_len_over_trained) {
+            invalid("begin_len " + str(o.begin_len) + " is more than the model's trained context " + str(T) +
+                    " (set allow_attn_len_over_trained to permit it)");
+        }
         const int32_t k = o.attn_len / o.chunk_size;
         if (k < 3) {
             invalid("attn_len / chunk_size = " + str(o.attn_len) + " / " + str(o.chunk_size) + " = " + str(k) +
@@ -236,6 +243,7 @@ void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::
             fail(LH_ERROR_CANCELLED, "evaluation cancelled in the middle of a batch; the context holds " +
                                          str(n_past_) + " tokens");
         }
+        check_finite(dst, nb - first, start + first);
         n_past_ += nb;
         tokens_.insert(tokens_.end(), tokens + start, tokens + start + nb);
     }
@@ -251,6 +259,20 @@ void Context::check_tokens(const int32_t *tokens, size_t n) const {
             invalid("token id " + str(tokens[i]) + " at index " + str(static_cast<int64_t>(i)) +
                     " is out of range: the vocabulary has " + str(n_vocab) + " tokens");
         }
+    }
+}
+
+void Context::check_finite(const float *logits, int32_t rows, int32_t first_token) {
+    const int32_t V = model_.hparams().n_vocab;
+    for (int32_t r = 0; r < rows; ++r) {
+        const int64_t bad = first_non_finite(logits + static_cast<size_t>(r) * V, V);
+        if (bad < 0) continue;
+        // The cache holds what produced them: poisoned for every later token.
+        reset();
+        fail(LH_ERROR_NUMERIC, "evaluation gave a non-finite logit (" + std::to_string(logits[r * static_cast<size_t>(V) + bad]) +
+                                   " for token id " + str(bad) + ") at input token " + str(first_token + r) +
+                                   ": the weights hold NaN/infinity or the computation overflowed "
+                                   "(check_tensors = 1 at load finds bad weights); the context was reset");
     }
 }
 

@@ -73,7 +73,8 @@ public:
     // eval throws LH_ERROR_CANCELLED: batches that completed stay in the context (n_past counts
     // them) and the interrupted batch is dropped (in LongHeads mode with chunk keys, back to the
     // start of the chunk it began in, whose pending queries it may have overwritten). Either
-    // way n_past() and tokens() are consistent with the cache and no logits are available.
+    // way n_past() and tokens() are consistent with the cache and no logits are available. Logits
+    // that come out NaN or infinite throw LH_ERROR_NUMERIC and reset the context.
     void eval(const int32_t *tokens, size_t n, bool all_logits, const std::atomic<bool> *cancel = nullptr);
 
     int32_t n_logits() const { return n_logits_; }  // rows available from the last eval
@@ -115,6 +116,9 @@ private:
     // Cuts the state back to at most n_keep tokens without evaluating; returns what it kept.
     int32_t cut_to(int32_t n_keep);
     void check_tokens(const int32_t *tokens, size_t n) const;
+    // Throws LH_ERROR_NUMERIC (after a reset) when rows x n_vocab logits hold NaN or infinity.
+    void check_finite(const float *logits, int32_t rows, int32_t first_token);
+
     const Model &model_;
     ContextOptions opts_;
     std::unique_ptr<tbb::task_arena> arena_;

@@ -318,6 +318,16 @@ static void test_context_params(lh_model *model) {
     c = NULL;
     STATUS(lh_context_create(model, &p, &c), LH_OK);
     lh_context_free(c);
+    LH_PARAMS(32, 256); /* B > trained context 512 needs the same override as L */
+    p.begin_len = 1024;
+    p.n_ctx = 2048;
+    STATUS_MSG(lh_context_create(model, &p, &ctx), LH_ERROR_INVALID_ARGUMENT, "begin_len 1024");
+    STATUS_MSG(lh_context_create(model, &p, &ctx), LH_ERROR_INVALID_ARGUMENT, "allow_attn_len_over_trained");
+    EXPECT(ctx == (lh_context *)SENTINEL);
+    p.allow_attn_len_over_trained = 1;
+    c = NULL;
+    STATUS(lh_context_create(model, &p, &c), LH_OK);
+    lh_context_free(c);
     LH_PARAMS(0, 0); /* 0 = defaults from the trained context */
     c = NULL;
     STATUS(lh_context_create(model, &p, &c), LH_OK);

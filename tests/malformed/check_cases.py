@@ -51,6 +51,10 @@ def check_cli(cli, case):
         if code != 0:
             problems.append("cli generate: exit %s, stderr: %s" % (code, err2.strip()[:4000]))
         err += err2
+        code, out, err2 = run_cli(cli, ["tokenize", "-m", case["file"], "-p", "once upon", "-t", "1"])
+        if code != 0:
+            problems.append("cli tokenize: exit %s, stderr: %s" % (code, err2.strip()[:4000]))
+        err += err2
         if "Sanitizer" in err or "runtime error" in err:
             problems.append("cli: sanitizer report:\n" + err[:4000])
         return problems
@@ -93,12 +97,36 @@ class Api:
         return problems
 
 
+PYTHON_CHECK = """
+import sys, longheads
+m = longheads.Model(sys.argv[1], n_threads=1)
+info = m.info
+ids = m.tokenize("once upon")
+assert len(ids) > 0 and info.n_vocab > 0, (ids, info)
+print("python ok: name=%r, %d tokens" % (m.name, len(ids)))
+"""
+
+
+def check_python(python_path, case):
+    """A valid file must also load in the Python binding (Model(), info, tokenize)."""
+    env = dict(os.environ, PYTHONPATH=python_path, PYTHONDONTWRITEBYTECODE="1")
+    try:
+        p = subprocess.run(["/usr/bin/python3", "-c", PYTHON_CHECK, case["file"]], capture_output=True,
+                           timeout=TIMEOUT, env=env)
+    except subprocess.TimeoutExpired:
+        return ["python: timed out after %d s" % TIMEOUT]
+    if p.returncode != 0:
+        return ["python: exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace").strip()[-2000:])]
+    return []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True, help="directory for the generated files")
     ap.add_argument("--cli", required=True, help="the longheads CLI")
     ap.add_argument("--lib", help="liblongheads.so for the C API checks (skip under sanitizers)")
     ap.add_argument("--only", help="run the one case with this name")
+    ap.add_argument("--python-path", help="PYTHONPATH of the Python binding: valid cases must load there too")
     a = ap.parse_args()
 
     subprocess.run([sys.executable, os.path.join(HERE, "make_cases.py"), a.out], check=True)
@@ -112,6 +140,8 @@ def main():
         problems = check_cli(a.cli, case)
         if api:
             problems += api.check(case)
+        if a.python_path and case["status"] == "LH_OK":
+            problems += check_python(a.python_path, case)
         if problems and "alternative" in case:
             alt = dict(case, **case["alternative"])
             alt_problems = check_cli(a.cli, alt) + (api.check(alt) if api else [])

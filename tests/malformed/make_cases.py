@@ -54,6 +54,9 @@ def cases():
     add("valid_f16", base(weight_type=T_F16).to_bytes(), OK)
     add("valid_bf16", base(weight_type=T_BF16).to_bytes(), OK)
     add("valid_gqa_1_kv_head", base(n_head_kv=1).to_bytes(), OK)
+    # general.name is informational: a non-string reads as "" (info, tokenize, generate work).
+    add("valid_name_u32", base().set("general.name", U32, 7).to_bytes(), OK)
+    add("valid_name_string_array", base().set("general.name", ARRAY, (STRING, ["a", "b"])).to_bytes(), OK)
     # general.alignment 1 (a power of two, so llama.cpp accepts it, but the GGUF spec requires a
     # multiple of 8): f32 tensors at odd addresses. Either refuse the file or load it without
     # reading misaligned floats in place (UBSan checks that in the sanitizer build).

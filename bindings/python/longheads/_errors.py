@@ -19,6 +19,7 @@ class Status(enum.IntEnum):
     CANCELLED = 8
     BUSY = 9
     INTERNAL = 10
+    NUMERIC = 11
 
 
 def _status(value):

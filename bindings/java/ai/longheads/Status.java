@@ -12,7 +12,8 @@ public enum Status {
     BUFFER_TOO_SMALL(7),
     CANCELLED(8),
     BUSY(9),
-    INTERNAL(10);
+    INTERNAL(10),
+    NUMERIC(11);
 
     private final int code;
 
