@@ -45,6 +45,16 @@ if(NOT LONGHEADS_FUZZ)
   set_tests_properties(concurrency PROPERTIES LABELS "concurrency" TIMEOUT 1200 RUN_SERIAL TRUE
     ENVIRONMENT "${LH_REL_ENV}")
 
+  # ---- Thread counts and the memory budget, each case in a child process ----
+  add_executable(limits_test ${LH_REL_DIR}/concurrency/limits_test.cpp)
+  target_link_libraries(limits_test PRIVATE longheads)
+  set(LH_LIMITS_ARGS --model ${LH_REL_MODEL} --vocab-model ${LONGHEADS_SHARED_DIR}/models/llama-2-tiny-random.gguf)
+  if(NOT LONGHEADS_SANITIZE STREQUAL "")
+    list(APPEND LH_LIMITS_ARGS --no-rlimit)  # sanitizers reserve terabytes of address space
+  endif()
+  add_test(NAME limits COMMAND limits_test ${LH_LIMITS_ARGS})
+  set_tests_properties(limits PROPERTIES LABELS "concurrency" TIMEOUT 900 RUN_SERIAL TRUE ENVIRONMENT "${LH_REL_ENV}")
+
   # ---- Malformed files: generated at test time, checked through the CLI (and ctypes) ----
   set(LH_MALFORMED_ARGS --out ${CMAKE_CURRENT_BINARY_DIR}/malformed --cli $<TARGET_FILE:longheads_cli>)
   if(LONGHEADS_SANITIZE STREQUAL "")

@@ -2,8 +2,8 @@
 # Sanitizer builds and runs (issue 5). Fails on any report.
 #   build-asan  (LONGHEADS_SANITIZE=address: ASan + UBSan + LeakSanitizer):
 #               unit tests, C API misuse, concurrency (20 load/free cycles), malformed-file suite
-#               through the CLI, metadata memory, changed model files, and the fuzz regressions +
-#               seed corpus replayed.
+#               through the CLI, metadata memory, changed model files, non-finite numbers,
+#               thread and memory limits, and the fuzz regressions + seed corpus replayed.
 #   build-tsan  (LONGHEADS_SANITIZE=thread): the concurrency test (8 contexts on 8 threads,
 #               churn, busy detection, cancellation, budget), one thread per context.
 #
@@ -33,6 +33,7 @@ if [ "$which" = all ] || [ "$which" = asan ]; then
   # One target at a time so a broken target does not hide the others' results (it still fails
   # the run).
   for t in api_misuse_test concurrency_test longheads_cli c_header_test metadata_memory_test file_changes_test \
+           non_finite_test limits_test \
            fuzz_replay_gguf \
            fuzz_replay_gguf_header fuzz_replay_model fuzz_replay_tokenize fuzz_replay_detokenize unit_tests; do
     cmake --build "$asan_dir" -j"$jobs" --target "$t" >"$asan_dir.build-$t.log" 2>&1 ||
@@ -41,7 +42,7 @@ if [ "$which" = all ] || [ "$which" = asan ]; then
   t1=$(date +%s)
   echo "== ASan+UBSan: tests (build took $((t1 - t0)) s)"
   ctest --test-dir "$asan_dir" --output-on-failure \
-    -R '^(unit|c_header|api_misuse|concurrency|malformed|metadata_memory|file_changes|fuzz_seeds|fuzz_replay_.*)$' || rc=1
+    -R '^(unit|c_header|api_misuse|concurrency|malformed|metadata_memory|file_changes|non_finite|limits|fuzz_seeds|fuzz_replay_.*)$' || rc=1
   t2=$(date +%s)
   echo "== ASan+UBSan: tests took $((t2 - t1)) s"
   t0=$t2

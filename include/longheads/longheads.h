@@ -89,7 +89,7 @@ typedef struct lh_model_params {
     uint32_t struct_size;
     lh_precision precision; /* default LH_PRECISION_F32 */
     int32_t n_threads;      /* threads used while converting weights at load; 0 = all cores
-                               (more than the machine's hardware threads are lowered to that) */
+                               (lowered like lh_context_params.n_threads) */
     int32_t vocab_only;     /* default 0; 1: read only the vocabulary (as llama.cpp's vocab_only),
                                for tokenizing with vocabulary-only GGUF files; such a model has no
                                weights (lh_model_info gives 0 dimensions) and lh_context_create
@@ -223,8 +223,11 @@ typedef enum lh_chunk_score {
 typedef struct lh_context_params {
     uint32_t struct_size;
     int32_t n_ctx;          /* max tokens the context holds; 0 = the model's trained context */
-    int32_t n_threads;      /* 0 = number of cores */
-    int32_t n_batch;        /* max tokens evaluated per forward step; 0 = 512 */
+    int32_t n_threads;      /* 0 = number of cores; more than the machine's hardware threads, or
+                               than its address-space limit (RLIMIT_AS) leaves room for, are lowered
+                               to that (lh_context_get_params reports the number used) */
+    int32_t n_batch;        /* max tokens evaluated per forward step; 0 = 512; values above
+                               4096 or n_ctx are lowered to that (buffers grow as batches come) */
     lh_attention attention; /* default LH_ATTENTION_FULL */
     int32_t chunk_size;     /* LongHeads w; 0 = default from the trained context T */
     int32_t attn_len;       /* LongHeads / window L (tokens one head attends to); 0 = default */
@@ -233,7 +236,11 @@ typedef struct lh_context_params {
     int32_t allow_attn_len_over_trained; /* 1 permits L > T and B > T (out of distribution) */
     lh_prefill_mode prefill_mode;        /* default LH_PREFILL_PER_TOKEN */
     lh_kv_type kv_type;                  /* default LH_KV_F32 */
-    uint64_t memory_budget_bytes;        /* 0 = no budget beyond what allocation allows */
+    uint64_t memory_budget_bytes;        /* 0 = no budget beyond what allocation allows; else the
+                                            KV cache, attention scratch, activations and logits
+                                            (every row with all_logits) must fit in it:
+                                            lh_context_create and lh_context_eval refuse
+                                            with LH_ERROR_OUT_OF_MEMORY what would not */
     lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_FAITHFUL */
     int32_t local_chunks;   /* LongHeads: the most recent chunks every token attends besides the
                                sink (its own and the n-1 before it), 1..K-1 with K = L/w;
@@ -269,7 +276,8 @@ LH_API lh_status lh_context_n_past(const lh_context *context, int32_t *out_n_pas
  * last token are available; with all_logits != 0, those of every token of this call.
  * Errors: out-of-range ids (LH_ERROR_INVALID_ARGUMENT, nothing evaluated), more tokens than fit
  * (LH_ERROR_CONTEXT_FULL, nothing evaluated), the model's memory-mapped file changed since it
- * was loaded (LH_ERROR_IO, nothing evaluated), LH_ERROR_CANCELLED (batches evaluated before the
+ * was loaded (LH_ERROR_IO, nothing evaluated), logits over the memory budget
+ * (LH_ERROR_OUT_OF_MEMORY, nothing evaluated), LH_ERROR_CANCELLED (batches evaluated before the
  * cancel stay in the context; a batch interrupted half-way cannot be rolled back, so the
  * context is then reset to 0 tokens — lh_context_n_past tells which happened), non-finite
  * logits (LH_ERROR_NUMERIC: the context is reset). Ends a live generation's hold on the context

@@ -27,9 +27,12 @@ void add_bias(const float *b, float *y, int32_t n, int64_t width) {
 
 }  // namespace
 
-Forward::Forward(const Model &model, int32_t max_batch) : model_(model), max_batch_(max_batch) {
-    const HParams &hp = model.hparams();
-    const size_t b = static_cast<size_t>(max_batch);
+Forward::Forward(const Model &model, int32_t max_batch) : model_(model), max_batch_(max_batch) {}
+
+void Forward::ensure_rows(int32_t n) {
+    if (n <= rows_) return;
+    const HParams &hp = model_.hparams();
+    const size_t b = static_cast<size_t>(n);
     x_.resize(b * hp.n_embd);
     h_.resize(b * hp.n_embd);
     q_.resize(b * hp.q_dim());
@@ -38,6 +41,7 @@ Forward::Forward(const Model &model, int32_t max_batch) : model_(model), max_bat
     att_.resize(b * hp.q_dim());
     gate_.resize(b * hp.n_ff);
     up_.resize(b * hp.n_ff);
+    rows_ = n;
 }
 
 uint64_t Forward::activation_bytes(const HParams &hp, int32_t max_batch) {
@@ -49,6 +53,7 @@ uint64_t Forward::activation_bytes(const HParams &hp, int32_t max_batch) {
 
 bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_logit, float *logits,
                   Attention &attn, MatmulCache &mm, const std::atomic<bool> *cancel) {
+    ensure_rows(n);
     const HParams &hp = model_.hparams();
     const int64_t d = hp.n_embd;
     const int64_t ff = hp.n_ff;

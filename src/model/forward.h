@@ -15,7 +15,8 @@ struct HParams;
 
 class Forward {
 public:
-    // Buffers for batches of up to max_batch tokens.
+    // Batches of up to max_batch tokens. The buffers are allocated by run() for the largest batch
+    // seen so far, so a large max_batch costs nothing until batches that large come.
     Forward(const Model &model, int32_t max_batch);
 
     // Bytes of the activation buffers for batches of max_batch tokens (output logits excluded).
@@ -31,8 +32,11 @@ public:
     int32_t max_batch() const { return max_batch_; }
 
 private:
+    void ensure_rows(int32_t n);  // buffers for n rows (grows only)
+
     const Model &model_;
     int32_t max_batch_;
+    int32_t rows_ = 0;
     std::vector<float> x_, h_, q_, k_, v_, att_, gate_, up_;
 };
 

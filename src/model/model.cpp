@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/threads.h"
 #include "gguf/gguf_file.h"
 #include "model/tensor_check.h"
 #include "numeric/tensor_types.h"
@@ -302,8 +303,7 @@ std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const Mo
                                       " tokens but the model expects " + std::to_string(hp.n_vocab));
     }
 
-    int32_t n_threads = opts.n_threads;
-    if (n_threads == 0) n_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    const int32_t n_threads = usable_threads(opts.n_threads);  // never more than the machine can run
     Loader ld(*m, n_threads, opts.precision == LH_PRECISION_BF16 ? WeightType::BF16 : WeightType::F32);
     if (opts.check_tensors) check_tensors_finite(*m->file_, ld.arena);
     try {

@@ -39,6 +39,7 @@
 #include "common/enum_names.h"
 #include "common/error.h"
 #include "common/finite.h"
+#include "common/threads.h"
 #include "model/forward.h"
 #include "model/model.h"
 #include "ops/matmul.h"
@@ -50,6 +51,9 @@ namespace {
 constexpr int32_t kMaxCtx = 1 << 24;     // 16M tokens
 constexpr int32_t kMaxThreads = 1024;
 constexpr int32_t kDefaultBatch = 512;
+// Larger batches gain nothing in speed and cost activation memory in proportion (about 200 KB
+// per token for a 7B model): n_batch above this is lowered to it.
+constexpr int32_t kMaxBatch = 4096;
 
 [[noreturn]] void invalid(const std::string &message) { fail(LH_ERROR_INVALID_ARGUMENT, message); }
 
@@ -74,10 +78,12 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.n_threads < 0 || o.n_threads > kMaxThreads) {
         invalid("n_threads " + str(o.n_threads) + " is outside 0.." + str(kMaxThreads));
     }
-    if (o.n_threads == 0) o.n_threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    // More threads than the machine has never help, and one OpenMP cannot create exits the
+    // process: lowered to what usable_threads allows.
+    o.n_threads = usable_threads(o.n_threads);
     if (o.n_batch < 0) invalid("n_batch " + str(o.n_batch) + " is negative");
     if (o.n_batch == 0) o.n_batch = kDefaultBatch;
-    o.n_batch = std::min(o.n_batch, o.n_ctx);  // a batch never holds more than the context
+    o.n_batch = std::min({o.n_batch, o.n_ctx, kMaxBatch});  // a batch never holds more than the context
 
     o.attention = checked_enum(o.attention, "attention");
     o.prefill_mode = checked_enum(o.prefill_mode, "prefill_mode");
@@ -156,15 +162,15 @@ Context::Context(const Model &model, const ContextOptions &opts)
     const HParams &hp = model.hparams();
     const AttentionConfig cfg = attention_config(hp, opts_);
     const uint64_t kv = Attention::estimate_bytes(cfg, opts_.n_ctx);
-    const uint64_t act = Forward::activation_bytes(hp, opts_.n_batch) + static_cast<uint64_t>(hp.n_vocab) * sizeof(float);
-    if (opts_.memory_budget_bytes != 0 && kv + act > opts_.memory_budget_bytes) {
-        fail(LH_ERROR_OUT_OF_MEMORY, "context of " + str(opts_.n_ctx) + " tokens needs " + str(kv) +
-                                         " bytes of KV cache (plus " + str(act) + " bytes of activations), over the budget of " +
-                                         str(opts_.memory_budget_bytes) + " bytes");
-    }
+    act_bytes_ = Forward::activation_bytes(hp, opts_.n_batch);
+    // What grows with n_ctx is refused before anything is allocated; the attention's per-thread
+    // scratch (threads x B/w) is known once the attention exists (allocated, not yet touched).
+    check_budget(kv, 0, 1);
     try {
         arena_.reset(new tbb::task_arena(opts_.n_threads));
         attn_.reset(new Attention(cfg, arena_.get()));
+        check_budget(kv, attn_->scratch_bytes(), 1);
+        fixed_bytes_ = attn_->allocated_bytes() + act_bytes_;
         mm_.reset(new MatmulCache(opts_.n_threads));
         fwd_.reset(new Forward(model, opts_.n_batch));
         logits_.reserve(static_cast<size_t>(hp.n_vocab));
@@ -176,8 +182,28 @@ Context::Context(const Model &model, const ContextOptions &opts)
         }
     } catch (const std::bad_alloc &) {
         fail(LH_ERROR_OUT_OF_MEMORY, "could not allocate a context of " + str(opts_.n_ctx) + " tokens: it needs " +
-                                         str(kv) + " bytes of KV cache plus " + str(act) + " bytes of activations");
+                                         str(kv) + " bytes of KV cache plus " + str(act_bytes_) + " bytes of activations");
     }
+}
+
+uint64_t Context::logits_bytes(uint64_t rows) const {
+    return rows * static_cast<uint64_t>(model_.hparams().n_vocab) * sizeof(float);
+}
+
+void Context::check_budget(uint64_t kv, uint64_t scratch, uint64_t logit_rows) const {
+    const uint64_t budget = opts_.memory_budget_bytes;
+    const uint64_t logits = logits_bytes(logit_rows);
+    const uint64_t total = kv + scratch + act_bytes_ + logits;
+    if (budget == 0 || total <= budget) return;
+    fail(LH_ERROR_OUT_OF_MEMORY,
+         "context of " + str(opts_.n_ctx) + " tokens needs " + str(kv) + " bytes of KV cache" +
+             (scratch ? ", " + str(static_cast<int64_t>(scratch)) + " bytes of attention scratch (" + str(opts_.n_threads) +
+                            " threads)"
+                      : std::string()) +
+             " (plus " + str(static_cast<int64_t>(act_bytes_)) + " bytes of activations for batches of " +
+             str(opts_.n_batch) + " and " + str(static_cast<int64_t>(logits)) + " bytes of logits): " +
+             str(static_cast<int64_t>(total)) + " bytes, over the budget of " + str(static_cast<int64_t>(budget)) +
+             " bytes");
 }
 
 Context::~Context() = default;
@@ -200,14 +226,25 @@ void Context::eval(const int32_t *tokens, size_t n, bool all_logits, const std::
         fail(LH_ERROR_CONTEXT_FULL, str(static_cast<int64_t>(n)) + " tokens do not fit: context holds " + str(n_past_) +
                                         " of " + str(opts_.n_ctx));
     }
+    const size_t rows = all_logits ? n : 1;
+    if (opts_.memory_budget_bytes != 0 && fixed_bytes_ + logits_bytes(rows) > opts_.memory_budget_bytes) {
+        fail(LH_ERROR_OUT_OF_MEMORY,
+             "the logits of " + str(static_cast<int64_t>(rows)) + " tokens need " +
+                 str(static_cast<int64_t>(logits_bytes(rows))) + " bytes; with the context's " +
+                 str(static_cast<int64_t>(fixed_bytes_)) + " bytes that is over the budget of " +
+                 str(static_cast<int64_t>(opts_.memory_budget_bytes)) +
+                 " bytes. Nothing was evaluated: evaluate fewer tokens per call with all_logits");
+    }
     model_.check_file_unchanged();  // a truncated map would fault (SIGBUS) in the first read
     // The OpenMP team size is per calling thread, and this context may have changed threads.
     omp_set_num_threads(opts_.n_threads);
     const int32_t total = static_cast<int32_t>(n);
-    const size_t rows = all_logits ? n : 1;
     n_logits_ = 0;
     try {
-        logits_.resize(rows * static_cast<size_t>(hp.n_vocab));
+        const size_t want = rows * static_cast<size_t>(hp.n_vocab);
+        // After a large all-logits call, give the memory back rather than keep it for good.
+        if (logits_.capacity() > 4 * want && logits_.capacity() > (1u << 20)) std::vector<float>().swap(logits_);
+        logits_.resize(want);
     } catch (const std::bad_alloc &) {
         fail(LH_ERROR_OUT_OF_MEMORY, "cannot allocate " + str(static_cast<int64_t>(rows * hp.n_vocab * sizeof(float))) +
                                          " bytes for the logits of " + str(static_cast<int64_t>(rows)) + " tokens");

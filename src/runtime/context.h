@@ -27,7 +27,7 @@ struct HParams;
 struct ContextOptions {
     int32_t n_ctx = 0;      // 0 = the trained context T
     int32_t n_threads = 0;  // 0 = hardware threads
-    int32_t n_batch = 512;  // 0 = 512
+    int32_t n_batch = 512;  // 0 = 512; at most 4096 and n_ctx
     lh_attention attention = LH_ATTENTION_FULL;
     int32_t chunk_size = 0, attn_len = 0, begin_len = 0, n_sinks = 0;  // 0 = defaults from T
     bool allow_attn_len_over_trained = false;
@@ -118,6 +118,9 @@ private:
     void check_tokens(const int32_t *tokens, size_t n) const;
     // Throws LH_ERROR_NUMERIC (after a reset) when rows x n_vocab logits hold NaN or infinity.
     void check_finite(const float *logits, int32_t rows, int32_t first_token);
+    uint64_t logits_bytes(uint64_t rows) const;
+    // Throws LH_ERROR_OUT_OF_MEMORY, with every part, when they exceed memory_budget_bytes.
+    void check_budget(uint64_t kv, uint64_t scratch, uint64_t logit_rows) const;
 
     const Model &model_;
     ContextOptions opts_;
@@ -125,6 +128,8 @@ private:
     std::unique_ptr<Attention> attn_;
     std::unique_ptr<MatmulCache> mm_;
     std::unique_ptr<Forward> fwd_;
+    uint64_t act_bytes_ = 0;    // activation buffers for batches of n_batch (allocated lazily)
+    uint64_t fixed_bytes_ = 0;  // KV cache, attention scratch and activations: all but the logits
     int32_t n_past_ = 0;
     std::vector<int32_t> tokens_;  // the n_past_ tokens held
     int32_t n_logits_ = 0;

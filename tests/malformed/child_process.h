@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -33,9 +34,11 @@ struct ChildResult {
     }
 };
 
-// Runs /proc/self/exe with `args`; address_space_limit (bytes, 0 = none) is set with
-// setrlimit(RLIMIT_AS) in the child before exec. Kills the child after timeout_s.
-inline ChildResult run_child(const std::vector<std::string> &args, double timeout_s, uint64_t address_space_limit = 0) {
+// Runs /proc/self/exe with `args` and the extra environment `env` ("NAME=value");
+// address_space_limit (bytes, 0 = none) is set with setrlimit(RLIMIT_AS) in the child before
+// exec. Kills the child after timeout_s.
+inline ChildResult run_child(const std::vector<std::string> &args, double timeout_s, uint64_t address_space_limit = 0,
+                             const std::vector<std::string> &env = {}) {
     ChildResult r;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -52,6 +55,10 @@ inline ChildResult run_child(const std::vector<std::string> &args, double timeou
     if (pid == 0) {
         dup2(fds[1], 1);
         dup2(fds[1], 2);
+        for (const std::string &e : env) {
+            const size_t eq = e.find('=');
+            setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+        }
         if (address_space_limit) {
             struct rlimit rl = {address_space_limit, address_space_limit};
             setrlimit(RLIMIT_AS, &rl);
