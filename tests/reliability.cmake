@@ -50,7 +50,7 @@ if(NOT LONGHEADS_FUZZ)
   target_link_libraries(limits_test PRIVATE longheads)
   set(LH_LIMITS_ARGS --model ${LH_REL_MODEL} --vocab-model ${LONGHEADS_SHARED_DIR}/models/llama-2-tiny-random.gguf)
   if(NOT LONGHEADS_SANITIZE STREQUAL "")
-    list(APPEND LH_LIMITS_ARGS --no-rlimit)  # sanitizers reserve terabytes of address space
+    list(APPEND LH_LIMITS_ARGS --sanitized)  # no address-space limits, no RSS bounds
   endif()
   add_test(NAME limits COMMAND limits_test ${LH_LIMITS_ARGS})
   set_tests_properties(limits PROPERTIES LABELS "concurrency" TIMEOUT 900 RUN_SERIAL TRUE ENVIRONMENT "${LH_REL_ENV}")
