@@ -102,6 +102,7 @@ if(LONGHEADS_FUZZ)
   endif()
   # The library's sources again, with coverage instrumentation for libFuzzer.
   get_target_property(LH_FUZZ_CORE_SOURCES longheads_objects SOURCES)
+  longheads_set_isa_flags(${LH_FUZZ_CORE_SOURCES})  # the kernel files keep their -m flags
   add_library(longheads_fuzz_core STATIC ${LH_FUZZ_CORE_SOURCES})
   target_compile_options(longheads_fuzz_core PUBLIC -fsanitize=fuzzer-no-link)
   target_compile_definitions(longheads_fuzz_core PUBLIC LH_BUILDING_LIBRARY)

@@ -10,11 +10,8 @@
 #include <mutex>
 #include <string>
 
-#if defined(__F16C__) && defined(__AVX__)
-#include "common/simd.h"
-#endif
-
 #include "common/error.h"
+#include "numeric/numeric_kernels.h"
 
 namespace lh {
 
@@ -124,17 +121,13 @@ inline float load_half(const uint8_t *p) { return h2f(load_u16(p)); }
 // Dequantizers. Each takes nb whole blocks.
 // ---------------------------------------------------------------------------------------------
 
-void deq_f16(const uint8_t *src, float *dst, int64_t n) {
-    int64_t i = 0;
-#if defined(__F16C__) && defined(__AVX__)
-    // The hardware conversion is exact (IEEE binary16 -> binary32 loses nothing).
-    for (; i + 8 <= n; i += 8) {
-        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + 2 * i));
-        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
-    }
-#endif
-    for (; i < n; ++i) dst[i] = h2f(load_u16(src + 2 * i));
+// The generic level's f16 rows (numeric_kernels.h); loops over h2f vectorise.
+void f16_to_f32_plain(const void *src, float *dst, int64_t n) {
+    const uint8_t *s = static_cast<const uint8_t *>(src);
+    for (int64_t i = 0; i < n; ++i) dst[i] = h2f(load_u16(s + 2 * i));
 }
+
+void deq_f16(const uint8_t *src, float *dst, int64_t n) { numeric::kernels().f16_to_f32(src, dst, n); }
 
 void deq_bf16(const uint8_t *src, float *dst, int64_t n) {
     for (int64_t i = 0; i < n; ++i) dst[i] = f32_from_bits(static_cast<uint32_t>(load_u16(src + 2 * i)) << 16);
@@ -293,6 +286,8 @@ void deq_q6_K(const uint8_t *src, float *dst, int64_t nb) {
 }
 
 }  // namespace
+
+void numeric::generic::fill(numeric::NumericKernels &t) { t.f16_to_f32 = f16_to_f32_plain; }
 
 // The 8 six-bit scales and 8 six-bit mins of q4_K / q5_K, packed in 12 bytes:
 //   bytes 0-3:  scale j (j < 4) in bits 0-5, bits 4-5 of scale j+4 in bits 6-7

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "common/error.h"
+#include "cpu/isa.h"
 #include "ops/ops.h"
+#include "ops/ops_kernels.h"
 #include "ops/qblocks.h"
 
 namespace lh {
@@ -39,6 +41,48 @@ constexpr int64_t kDirectMaxRows = 8;
 // friendly sizes and to keep the scratch small next to the weights.
 constexpr uint64_t kSliceBytes = 8u << 20;
 
+// LONGHEADS_CPU lowers oneDNN's instruction set with ours, so that a forced level measures and
+// tests what a CPU of that level runs. Must precede oneDNN's first primitive in the process.
+void cap_onednn_isa() {
+    static const bool done = [] {
+        if (!cpu::isa_forced()) return true;
+        dnnl::cpu_isa cap = dnnl::cpu_isa::all;
+        switch (cpu::active_isa()) {
+            case cpu::Isa::Generic: cap = dnnl::cpu_isa::sse41; break;
+            case cpu::Isa::Avx2: cap = dnnl::cpu_isa::avx2; break;
+            case cpu::Isa::Avx512: cap = dnnl::cpu_isa::avx512_core; break;
+            case cpu::Isa::Avx512Bf16: break;
+        }
+        try {
+            dnnl::set_max_cpu_isa(cap);
+        } catch (const dnnl::error &) {
+            // Too late (a primitive exists already) or refused: oneDNN keeps its own choice.
+        }
+        return true;
+    }();
+    (void)done;
+}
+
+// Whether oneDNN makes bf16 products here (2.6: only from AVX-512 on). Probed once by creating
+// the two primitives the products use.
+bool onednn_has_bf16(const dnnl::engine &engine) {
+    static const bool yes = [&engine] {
+        try {
+            const dnnl::memory::desc a({2, 32}, dt::bf16, tag::ab), b({32, 32}, dt::bf16, tag::ba),
+                c({2, 32}, dt::f32, tag::ab);
+            const dnnl::matmul::primitive_desc mm(dnnl::matmul::desc(a, b, c), engine);
+            const dnnl::memory::desc x({1, 32}, dt::bf16, tag::nc), w({32, 32}, dt::bf16, tag::oi),
+                y({1, 32}, dt::f32, tag::nc);
+            const dnnl::inner_product_forward::primitive_desc ip(
+                dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, x, w, y), engine);
+            return true;
+        } catch (const dnnl::error &) {
+            return false;
+        }
+    }();
+    return yes;
+}
+
 }  // namespace
 
 uint64_t WeightMatrix::bytes() const {
@@ -52,12 +96,14 @@ uint64_t WeightMatrix::bytes() const {
 
 MatmulCache::MatmulCache(int32_t n_threads)
     : n_threads_(n_threads < 1 ? 1 : n_threads), scratch_(nullptr, std::free) {
+    cap_onednn_isa();
     try {
         engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
         stream_ = dnnl::stream(engine_);
     } catch (const dnnl::error &e) {
         fail(LH_ERROR_INTERNAL, std::string("oneDNN CPU engine unavailable: ") + e.what());
     }
+    bf16_products_ = onednn_has_bf16(engine_);
 }
 
 MatmulCache::~MatmulCache() = default;
@@ -121,7 +167,7 @@ MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w) {
 }
 
 void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
-    if (w.type != WeightType::U8_BLOCKS) entry(m, w);
+    if (w.type == WeightType::F32 || (w.type == WeightType::BF16 && bf16_products_)) entry(m, w);
 }
 
 void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols) {
@@ -178,34 +224,74 @@ void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const
 }
 
 void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y) {
-    const int64_t cols = w.cols;
-    const uint8_t *u = static_cast<const uint8_t *>(w.data);
     omp_set_num_threads(n_threads_);
     if (m <= kDirectMaxRows) {
-        quantize_rows(x, m, cols);
+        quantize_rows(x, m, w.cols);
         const WeightMatrix *ws[1] = {&w};
         float *ys[1] = {y};
         dot_u8_blocks(m, ws, ys, 1);
         return;
     }
-    int64_t slice_rows = static_cast<int64_t>(kSliceBytes / (2u * static_cast<uint64_t>(cols))) / 16 * 16;
+    const uint8_t *u = static_cast<const uint8_t *>(w.data);
+    if (bf16_products_) {
+        run_by_slices(x, m, w, y, WeightType::BF16, [&](int64_t r0, int64_t n, void *dst) {
+            qblocks::rows_to_bf16(u, w.block_bits, w.block_scale, w.block_offset, w.cols, r0, n,
+                                  static_cast<uint16_t *>(dst));
+        });
+    } else {
+        run_by_slices(x, m, w, y, WeightType::F32, [&](int64_t r0, int64_t n, void *dst) {
+            qblocks::rows_to_f32(u, w.block_bits, w.block_scale, w.block_offset, w.cols, r0, n,
+                                 static_cast<float *>(dst));
+        });
+    }
+}
+
+void MatmulCache::run_bf16_in_f32(const float *x, int64_t m, const WeightMatrix &w, float *y) {
+    const uint16_t *wd = static_cast<const uint16_t *>(w.data);
+    const ops::OpsKernels &k = ops::kernels();
+    omp_set_num_threads(n_threads_);
+    if (m <= kDirectMaxRows) {
+        const int64_t n_blocks = (w.rows + 15) / 16;
+#pragma omp parallel for schedule(static)
+        for (int64_t rb = 0; rb < n_blocks; ++rb) {
+            const int64_t r0 = rb * 16, r1 = std::min(w.rows, r0 + 16);
+            float tmp[16];
+            for (int64_t i = 0; i < m; ++i) {
+                k.bf16_dot_rows(wd, w.cols, r0, r1, x + i * w.cols, tmp);
+                for (int64_t r = r0; r < r1; ++r) y[i * w.rows + r] = tmp[r - r0];
+            }
+        }
+        return;
+    }
+    run_by_slices(x, m, w, y, WeightType::F32, [&](int64_t r0, int64_t n, void *dst) {
+        k.bf16_to_f32(wd + r0 * w.cols, static_cast<float *>(dst), n * w.cols);
+    });
+}
+
+template <class Expand>
+void MatmulCache::run_by_slices(const float *x, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
+                                const Expand &expand) {
+    const int64_t cols = w.cols;
+    const uint64_t elem = slice_type == WeightType::F32 ? 4u : 2u;
+    int64_t slice_rows = static_cast<int64_t>(kSliceBytes / (elem * static_cast<uint64_t>(cols))) / 16 * 16;
     slice_rows = std::max<int64_t>(16, std::min(slice_rows, w.rows));
-    const size_t wn = static_cast<size_t>(slice_rows * cols), yn = static_cast<size_t>(m * slice_rows);
+    const size_t wn = static_cast<size_t>(slice_rows * cols) * elem, yn = static_cast<size_t>(m * slice_rows);
     if (w_slice_.size() < wn) w_slice_.resize(wn);
     if (y_slice_.size() < yn) y_slice_.resize(yn);
+    omp_set_num_threads(n_threads_);
     for (int64_t r0 = 0; r0 < w.rows; r0 += slice_rows) {
         const int64_t n = std::min(slice_rows, w.rows - r0);
-        uint16_t *ws = w_slice_.data();
+        uint8_t *ws = w_slice_.data();
         const int64_t n_blocks = (n + 15) / 16;
 #pragma omp parallel for schedule(static)
         for (int64_t rb = 0; rb < n_blocks; ++rb) {
             const int64_t a = rb * 16, b = std::min(n, a + 16);
-            qblocks::rows_to_bf16(u, w.block_bits, w.block_scale, w.block_offset, cols, r0 + a, b - a, ws + a * cols);
+            expand(r0 + a, b - a, ws + static_cast<uint64_t>(a * cols) * elem);
         }
         WeightMatrix slice;
         slice.rows = n;
         slice.cols = cols;
-        slice.type = WeightType::BF16;
+        slice.type = slice_type;
         slice.data = ws;
         run(x, m, slice, y_slice_.data());
         for (int64_t i = 0; i < m; ++i) {
@@ -217,6 +303,10 @@ void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w
 void MatmulCache::run(const float *x, int64_t m, const WeightMatrix &w, float *y) {
     if (w.type == WeightType::U8_BLOCKS) {
         run_u8_blocks(x, m, w, y);
+        return;
+    }
+    if (w.type == WeightType::BF16 && !bf16_products_) {
+        run_bf16_in_f32(x, m, w, y);
         return;
     }
     Entry &e = entry(m, w);

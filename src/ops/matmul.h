@@ -49,7 +49,7 @@ public:
     void prepare(int64_t m, const WeightMatrix &w);
 
     // y[m, w.rows] = x[m, w.cols] · wᵀ. f32 weights: f32 product; bf16 weights: x is converted to
-    // bf16 and the product accumulates in f32; u8 blocks: see run_u8_blocks. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
+    // bf16 and the product accumulates in f32 (where oneDNN has no bf16 product, x stays f32); u8 blocks: see run_u8_blocks. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
     // refuses the shape.
     void run(const float *x, int64_t m, const WeightMatrix &w, float *y);
 
@@ -61,6 +61,9 @@ public:
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }
     int32_t n_threads() const { return n_threads_; }
+    // False where oneDNN has no bf16 product (before AVX-512): bf16 and u8-block weights are
+    // then multiplied in f32.
+    bool bf16_products() const { return bf16_products_; }
 
 private:
     struct Entry {
@@ -71,8 +74,17 @@ private:
     using Key = std::tuple<int64_t, int64_t, int64_t, uint8_t>;
     Entry &entry(int64_t m, const WeightMatrix &w);
     // Few rows (decoding): int8 dot products straight from the blocks. More rows (prefill): the
-    // blocks are expanded to bf16 a slice of the matrix at a time and multiplied by oneDNN.
+    // blocks are expanded to bf16 (f32 where oneDNN has no bf16 product) a slice of the matrix at
+    // a time and multiplied by oneDNN.
     void run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y);
+    // bf16 weights where oneDNN has no bf16 product (CPUs before AVX-512): f32 dot products of
+    // the bf16 rows for few rows, f32 slices multiplied by oneDNN for more.
+    void run_bf16_in_f32(const float *x, int64_t m, const WeightMatrix &w, float *y);
+    // y = x · wᵀ with w expanded slice by slice into slice_type (F32 or BF16) by
+    // expand(first row, rows, destination).
+    template <class Expand>
+    void run_by_slices(const float *x, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
+                       const Expand &expand);
     // Quantizes m rows of `cols` activations into xq_/xq_scales_ (views in qa_).
     void quantize_rows(const float *x, int64_t m, int64_t cols);
     // The int8 products of `count` u8-block matrices against the activations in qa_.
@@ -80,6 +92,7 @@ private:
     void grow_scratch(size_t bytes);
 
     int32_t n_threads_;
+    bool bf16_products_ = false;
     dnnl::engine engine_;
     dnnl::stream stream_;
     std::map<Key, Entry> entries_;
@@ -89,7 +102,7 @@ private:
     std::vector<int8_t> xq_;          // quantized activations (u8-block products)
     std::vector<qblocks::QuantizedActivations> qa_;
     std::vector<float> xq_scales_;
-    std::vector<uint16_t> w_slice_;   // bf16 slice of a u8-block matrix (prefill)
+    std::vector<uint8_t> w_slice_;    // bf16 or f32 slice of a u8-block or bf16 matrix (prefill)
     std::vector<float> y_slice_;
 };
 

@@ -2,6 +2,8 @@
 // without loss, and the products that read it (int8 dot products for decoding, bf16 tiles for
 // prefill).
 //
+// The products and expansions run on the active instruction-set level (ops/ops_kernels.h).
+//
 // Layout of a [rows][cols] matrix (cols a multiple of 32): per row, cols unsigned bytes `u`, and
 // per block of 32 consecutive elements one float scale `s` and one float offset `c`; element
 // value = s * u + c. ggml's 32-element types and the 4/5-bit K-quants all have this form:
@@ -22,11 +24,10 @@
 #include <cstdint>
 
 #include "numeric/tensor_types.h"
+#include "ops/ops_kernels.h"  // kBlock, QuantizedActivations, unpack_block
 
 namespace lh {
 namespace qblocks {
-
-constexpr int64_t kBlock = 32;
 
 // True for the ggml types listed above.
 bool supports(TensorType type);
@@ -37,8 +38,6 @@ int bits_for(TensorType type);
 // element in u[cols]; pack_row then stores it with `bits` per element.
 void convert_row(TensorType type, const void *src, int64_t cols, uint8_t *u, float *scale, float *offset);
 void pack_row(const uint8_t *u, int64_t cols, int bits, uint8_t *out);
-// The 32 values of block b (of nb) of a packed row, one per byte.
-void unpack_block(const uint8_t *row, int64_t b, int64_t nb, int bits, uint8_t out[kBlock]);
 
 inline int64_t row_bytes_for(int64_t cols, int bits) { return bits == 4 ? cols / 2 : cols; }
 
@@ -52,15 +51,11 @@ inline uint64_t matrix_bytes(int64_t rows, int64_t cols, int bits) {
 // s * u + c with one rounding (fma), so q8_0/q4_0/q5_0 give exactly ggml's d * q.
 void rows_to_bf16(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
                   int64_t n_rows, uint16_t *out);
+// The same in f32 (for CPUs where oneDNN has no bf16 product).
+void rows_to_f32(const uint8_t *u, int bits, const float *scale, const float *offset, int64_t cols, int64_t row0,
+                 int64_t n_rows, float *out);
 
-// Activations quantized as ggml's q8_0 does before its integer dot products: per block of 32,
-// d = max|x| / 127 and q = round(x / d); plus, per block, d * sum(q) for the offset term.
-struct QuantizedActivations {
-    int64_t cols = 0;
-    int8_t *q = nullptr;        // [cols]
-    float *d = nullptr;         // [cols / 32]
-    float *d_sum = nullptr;     // [cols / 32]
-};
+// Quantizes one row of activations (QuantizedActivations in ops/ops_kernels.h).
 void quantize_activations(const float *x, int64_t cols, QuantizedActivations &out);
 
 // y[row] = sum over blocks of d_b * (s_b * sum(u * q) + c_b * sum(q)) for rows [row0, row1) of
