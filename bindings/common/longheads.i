@@ -52,6 +52,7 @@
 
 %rename("%s") longheads;
 LH_BIND(version)
+LH_BIND(cpu_level)
 LH_BIND(status_string)
 
 LH_BIND_CLASS(ModelParams)

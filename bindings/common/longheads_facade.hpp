@@ -522,6 +522,7 @@ private:
 };
 
 inline std::string version() { return lh_version(); }
+inline std::string cpu_level() { return lh_cpu_level(); }
 inline std::string status_string(int32_t status) { return lh_status_string(static_cast<lh_status>(status)); }
 
 }  // namespace longheads

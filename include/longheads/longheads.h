@@ -70,6 +70,12 @@ LH_API const char *lh_last_error(void);
 /* "MAJOR.MINOR.PATCH"; static storage. */
 LH_API const char *lh_version(void);
 
+/* Instruction-set level of the library's kernels in this process: "generic", "avx2", "avx512"
+ * or "avx512_bf16" -- the highest level the CPU runs, or a lower one named by the environment
+ * variable LONGHEADS_CPU (read once, at the first call into the library that needs it). Static
+ * storage. */
+LH_API const char *lh_cpu_level(void);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Models                                                                                      */
 /* ------------------------------------------------------------------------------------------ */

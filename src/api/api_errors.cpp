@@ -1,5 +1,6 @@
-// Status strings, version, and the thread-local last-error message.
+// Status strings, version, CPU level, and the thread-local last-error message.
 #include "api/api_internal.h"
+#include "cpu/isa.h"
 
 namespace lh::api {
 
@@ -51,5 +52,7 @@ LH_API const char *lh_last_error(void) { return lh::api::last_error_cstr(); }
 LH_API const char *lh_version(void) {
     return LH_STR(LH_VERSION_MAJOR) "." LH_STR(LH_VERSION_MINOR) "." LH_STR(LH_VERSION_PATCH);
 }
+
+LH_API const char *lh_cpu_level(void) { return lh::cpu::isa_name(lh::cpu::active_isa()); }
 
 }

@@ -77,6 +77,10 @@ static void test_errors_and_version(void) {
     char want[32];
     snprintf(want, sizeof want, "%d.%d.%d", LH_VERSION_MAJOR, LH_VERSION_MINOR, LH_VERSION_PATCH);
     EXPECT(strcmp(lh_version(), want) == 0);
+    const char *level = lh_cpu_level();
+    EXPECT(strcmp(level, "generic") == 0 || strcmp(level, "avx2") == 0 || strcmp(level, "avx512") == 0 ||
+           strcmp(level, "avx512_bf16") == 0);
+    EXPECT(lh_cpu_level() == level); /* static storage, chosen once */
     /* Every free accepts NULL; every params_init accepts NULL. */
     lh_model_free(NULL);
     lh_context_free(NULL);

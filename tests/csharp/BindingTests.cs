@@ -116,6 +116,12 @@ public static class BindingTests
         modelPath = Environment.GetEnvironmentVariable("LONGHEADS_MODEL") ?? "models/stories260K.gguf";
         var model = new Model(modelPath);
 
+        Test("version and cpu level are the C API's", () =>
+        {
+            CheckEq(3, Library.Version.Split('.').Length, "Version");
+            CheckEq(JsonString(Cli("info", "-m", modelPath), "cpu_level"), Library.CpuLevel, "CpuLevel");
+        });
+
         Test("model info", () =>
         {
             CheckEq("llama", model.Architecture, "Architecture");

@@ -132,6 +132,8 @@ public final class BindingTest {
         Model model = new Model(modelPath);
 
         test("version", () -> check(LongHeads.version().split("\\.").length == 3, "version"));
+        test("cpu level is the C API's", () ->
+            checkEq(jsonString(cli("info", "-m", modelPath), "cpu_level"), LongHeads.cpuLevel(), "cpuLevel"));
 
         test("model info", () -> {
             checkEq("llama", model.architecture(), "architecture");

@@ -12,6 +12,11 @@ def test_version():
     assert longheads.__version__ == longheads.version()
 
 
+def test_cpu_level_is_the_c_api_one(cli, model_path):
+    assert longheads.cpu_level() in ("generic", "avx2", "avx512", "avx512_bf16")
+    assert longheads.cpu_level() == cli("info", "-m", model_path)["cpu_level"]
+
+
 def test_model_info(model):
     assert model.architecture == "llama"
     assert model.n_vocab == 512

@@ -74,11 +74,13 @@ int run_info(const Args &args) {
         out["attention"] = attention;
         out["kv_tokens"] = n_tokens;
         out["kv_bytes"] = kv_bytes;
+        out["cpu_level"] = lh_cpu_level();
         print_json(out);
     } else {
         print_info_text(info, types);
         std::printf("KV cache        %llu bytes for %lld tokens (%s attention)\n", (unsigned long long)kv_bytes,
                     (long long)n_tokens, attention);
+        std::printf("CPU kernels     %s\n", lh_cpu_level());
     }
     return 0;
 }

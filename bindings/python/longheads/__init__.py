@@ -11,7 +11,7 @@ longer than a model was trained on.
 Public names: :class:`Model`, :class:`Context`, :class:`Sampler`, :class:`Stream`, :class:`Chat`,
 :class:`Error` (and :class:`InvalidArgumentError`), :class:`Status`, the enums
 :class:`Attention`, :class:`Precision`, :class:`PrefillMode`, :class:`KVType`,
-:class:`ChunkScore`, :class:`StopReason`, and :func:`version`.
+:class:`ChunkScore`, :class:`StopReason`, :func:`version` and :func:`cpu_level`.
 
 This package wraps the library's stable C API (through a SWIG-generated extension module,
 ``longheads._longheads_native``); long calls release the GIL.
@@ -39,11 +39,17 @@ def version():
     return _native.version().decode("ascii")
 
 
+def cpu_level():
+    """Instruction-set level of the native kernels in this process: "generic", "avx2", "avx512"
+    or "avx512_bf16" (the highest the CPU runs, or a lower one named by LONGHEADS_CPU)."""
+    return _native.cpu_level().decode("ascii")
+
+
 __version__ = version()
 
 __all__ = [
     "Model", "Context", "Sampler", "Stream", "Chat", "ModelInfo", "TensorInfo",
     "Error", "InvalidArgumentError", "Status",
     "Attention", "Precision", "PrefillMode", "KVType", "ChunkScore", "StopReason",
-    "version",
+    "version", "cpu_level",
 ]

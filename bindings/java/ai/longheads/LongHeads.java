@@ -73,6 +73,15 @@ public final class LongHeads {
         return new String(ai.longheads.internal.LongHeadsNative.version(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Instruction-set level of the native kernels in this process: "generic", "avx2", "avx512" or
+     * "avx512_bf16" (the highest the CPU runs, or a lower one named by LONGHEADS_CPU).
+     */
+    public static String cpuLevel() {
+        ensureLoaded();
+        return new String(ai.longheads.internal.LongHeadsNative.cpuLevel(), StandardCharsets.UTF_8);
+    }
+
     private static File jarDirectory() {
         try {
             CodeSource source = LongHeads.class.getProtectionDomain().getCodeSource();
