@@ -15,7 +15,7 @@ constexpr int32_t count_of(const char *const (&)[N]) {
 
 constexpr const char *kStatus[] = {"ok",           "invalid_argument", "io",      "bad_format",
                                    "unsupported",  "out_of_memory",    "context_full", "buffer_too_small",
-                                   "cancelled",    "busy",             "internal"};
+                                   "cancelled",    "busy",             "internal",     "numeric"};
 constexpr const char *kPrecision[] = {"f32", "bf16"};
 constexpr const char *kAttention[] = {"full", "window", "longheads"};
 constexpr const char *kPrefill[] = {"per_token", "block"};

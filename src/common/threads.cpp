@@ -1,6 +1,7 @@
 #include "common/threads.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -68,10 +69,18 @@ int64_t threads_address_space_allows() {
     return 1 + static_cast<int64_t>(left / 2 / (thread_stack_size() + kMallocArena));
 }
 
+// Hardware threads this process may run on (its CPU affinity, e.g. a container's share).
+int64_t hardware_threads() {
+    int64_t n = std::max(1u, std::thread::hardware_concurrency());
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) n = std::min<int64_t>(n, CPU_COUNT(&set));
+    return n;
+}
+
 }  // namespace
 
 int32_t usable_threads(int32_t requested) {
-    const int64_t hardware = std::max(1u, std::thread::hardware_concurrency());
+    const int64_t hardware = hardware_threads();
     int64_t n = requested <= 0 ? hardware : std::min<int64_t>(requested, hardware);
     n = std::min(n, threads_address_space_allows());
     return static_cast<int32_t>(std::max<int64_t>(n, 1));

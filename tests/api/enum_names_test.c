@@ -18,7 +18,7 @@
     } while (0)
 
 static void test_round_trips(void) {
-    ROUND_TRIP(status, LH_ERROR_INTERNAL + 1);
+    ROUND_TRIP(status, LH_ERROR_NUMERIC + 1);
     ROUND_TRIP(precision, LH_PRECISION_BF16 + 1);
     ROUND_TRIP(attention, LH_ATTENTION_LONGHEADS + 1);
     ROUND_TRIP(prefill_mode, LH_PREFILL_BLOCK + 1);
