@@ -352,12 +352,12 @@ LH_API lh_status lh_context_save(lh_context *context, const char *path);
 
 /* A context holding what a saved file holds; it answers exactly as the saved context did (same
  * logits). params NULL: the saved parameters. Otherwise the attention fields (attention,
- * chunk_size, attn_len, begin_len, n_sinks, prefill_mode, kv_type, chunk_score) must resolve to
- * the saved values; n_ctx 0 means the saved size (a larger one holds more, a smaller one must
- * still hold the saved tokens: LH_ERROR_CONTEXT_FULL); n_threads, n_batch and the memory budget
- * are free. The file is memory-mapped while it is read (read instead where mapping fails).
- * Errors: LH_ERROR_IO (cannot open, not a regular file); LH_ERROR_BAD_FORMAT (not a context
- * file, truncated, damaged: checksum mismatch, format of a newer version);
+ * chunk_size, attn_len, begin_len, n_sinks, prefill_mode, kv_type, chunk_score, local_chunks)
+ * must resolve to the saved values; n_ctx 0 means the saved size (a larger one holds more, a
+ * smaller one must still hold the saved tokens: LH_ERROR_CONTEXT_FULL); n_threads, n_batch and
+ * the memory budget are free. The file is memory-mapped while it is read (read instead where
+ * mapping fails). Errors: LH_ERROR_IO (cannot open, not a regular file); LH_ERROR_BAD_FORMAT
+ * (not a context file, truncated, damaged: checksum mismatch, format of a newer version);
  * LH_ERROR_INVALID_ARGUMENT (saved with another model or precision, other attention
  * parameters: the message names the difference); LH_ERROR_OUT_OF_MEMORY. */
 LH_API lh_status lh_context_load(const lh_model *model, const char *path, const lh_context_params *params,

@@ -25,10 +25,10 @@ GenerationOptions to_generation_options(const lh_generate_params *given);
 std::string chat_template_source(const lh_model *model, const char *tmpl) {
     if (tmpl) return tmpl;
     const GgufValue *v = model->model->file().find("tokenizer.chat_template");
-    if (!v || v->type != GgufType::STRING)
+    if (!v || v->type() != GgufType::STRING)
         fail(LH_ERROR_INVALID_ARGUMENT, "the model has no tokenizer.chat_template; pass a template or one of the names: " +
                                             chat_family_names());
-    return v->string;
+    return std::string(v->string());
 }
 
 ChatSpecialTexts chat_special_texts(const lh_model *model) {

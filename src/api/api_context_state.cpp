@@ -29,6 +29,7 @@ LH_API lh_status lh_context_eval_reuse(lh_context *context, const int32_t *token
         require_arg(n_tokens > 0, "no tokens to evaluate");
         BusyGuard busy(context);
         context->cancel.store(false);
+        context->take_over("lh_context_eval_reuse");
         const int32_t reused = context->context->eval_reuse(tokens, n_tokens, &context->cancel);
         if (out_n_reused) *out_n_reused = reused;
     });
@@ -39,6 +40,7 @@ LH_API lh_status lh_context_truncate(lh_context *context, int32_t n_keep) {
         require_arg(context != nullptr, "context is NULL");
         BusyGuard busy(context);
         context->cancel.store(false);
+        context->take_over("lh_context_truncate");
         context->context->truncate(n_keep, &context->cancel);
     });
 }

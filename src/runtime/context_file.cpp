@@ -62,7 +62,8 @@ template <class Io> void header_fields(ContextFileHeader &h, uint32_t &header_by
     io(h.model_fingerprint);
     for (int32_t *f : {&h.precision, &h.n_vocab, &h.n_layer, &h.n_head, &h.n_head_kv, &h.head_dim, &h.attention,
                        &h.chunk_size, &h.attn_len, &h.begin_len, &h.n_sinks, &h.prefill_mode, &h.kv_type,
-                       &h.chunk_score, &h.allow_attn_len_over_trained, &h.n_ctx, &h.n_batch, &h.n_past, &h.n_logits})
+                       &h.chunk_score, &h.local_chunks, &h.allow_attn_len_over_trained, &h.n_ctx, &h.n_batch, &h.n_past,
+                       &h.n_logits})
         io(*f);
 }
 

@@ -25,7 +25,7 @@ struct ContextFileHeader {
     int32_t precision = 0, n_vocab = 0, n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0;
     // The context's resolved parameters.
     int32_t attention = 0, chunk_size = 0, attn_len = 0, begin_len = 0, n_sinks = 0, prefill_mode = 0, kv_type = 0,
-            chunk_score = 0, allow_attn_len_over_trained = 0, n_ctx = 0, n_batch = 0;
+            chunk_score = 0, local_chunks = 0, allow_attn_len_over_trained = 0, n_ctx = 0, n_batch = 0;
     // What the payload holds.
     int32_t n_past = 0, n_logits = 0;
 };

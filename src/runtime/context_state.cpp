@@ -57,6 +57,7 @@ ContextFileHeader header_of(const Model &model, const ContextOptions &o) {
     h.prefill_mode = o.prefill_mode;
     h.kv_type = o.kv_type;
     h.chunk_score = o.chunk_score;
+    h.local_chunks = o.local_chunks;
     h.allow_attn_len_over_trained = o.allow_attn_len_over_trained ? 1 : 0;
     h.n_ctx = o.n_ctx;
     h.n_batch = o.n_batch;
@@ -77,6 +78,7 @@ ContextOptions options_in(const ContextFileHeader &h) {
     o.prefill_mode = static_cast<lh_prefill_mode>(h.prefill_mode);
     o.kv_type = static_cast<lh_kv_type>(h.kv_type);
     o.chunk_score = static_cast<lh_chunk_score>(h.chunk_score);
+    o.local_chunks = h.local_chunks;
     return o;
 }
 
@@ -103,6 +105,8 @@ std::string attention_difference(const ContextOptions &want, const ContextFileHe
         if (want.chunk_score != h.chunk_score)
             return differs("chunk_score", name_of(static_cast<lh_chunk_score>(h.chunk_score)),
                            name_of(want.chunk_score));
+        if (want.local_chunks != h.local_chunks)
+            return differs("local_chunks", str(h.local_chunks), str(want.local_chunks));
     }
     return "";
 }

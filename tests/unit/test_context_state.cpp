@@ -115,6 +115,8 @@ std::vector<Config> configs() {
             {"window", window},
             {"longheads faithful", longheads(LH_CHUNK_SCORE_FAITHFUL, LH_KV_F32, LH_PREFILL_PER_TOKEN)},
             {"longheads max_key", longheads(LH_CHUNK_SCORE_MAX_KEY, LH_KV_F32, LH_PREFILL_PER_TOKEN)},
+            {"longheads bound bf16 kv", longheads(LH_CHUNK_SCORE_BOUND, LH_KV_BF16, LH_PREFILL_PER_TOKEN)},
+            {"longheads bound q8 kv block", longheads(LH_CHUNK_SCORE_BOUND, LH_KV_Q8, LH_PREFILL_BLOCK)},
             {"longheads faithful bf16 kv", longheads(LH_CHUNK_SCORE_FAITHFUL, LH_KV_BF16, LH_PREFILL_PER_TOKEN)},
             {"longheads faithful q8 kv block", longheads(LH_CHUNK_SCORE_FAITHFUL, LH_KV_Q8, LH_PREFILL_BLOCK)}};
 }
@@ -203,8 +205,8 @@ TEST_CASE("prefix reuse evaluates only what differs and equals a fresh evaluatio
         CHECK(ctx.eval_reuse(p1.data(), p1.size(), nullptr) == 300);
         const int32_t reused = ctx.eval_reuse(p2.data(), p2.size(), nullptr);
         // Chunk keys need the queries of a chunk's tokens, kept only for the chunk being filled:
-        // LongHeads goes back to the start of chunk 300 / 16 = 18.
-        const bool chunk_keys = c.opts.attention == LH_ATTENTION_LONGHEADS;
+        // the faithful score goes back to the start of chunk 300 / 16 = 18.
+        const bool chunk_keys = c.opts.attention == LH_ATTENTION_LONGHEADS && c.opts.chunk_score == LH_CHUNK_SCORE_FAITHFUL;
         CHECK(reused == (chunk_keys ? 288 : 300));
         CHECK(ctx.tokens() == p2);
 
@@ -253,7 +255,8 @@ TEST_CASE("truncation keeps exactly n_keep tokens and continues as a fresh evalu
             // the rest of the kept tokens, then the tail.
             Context fresh(stories(), c.opts);
             const int32_t boundary = keep / 16 * 16;
-            const bool chunk_keys = c.opts.attention == LH_ATTENTION_LONGHEADS;
+            const bool chunk_keys =
+                c.opts.attention == LH_ATTENTION_LONGHEADS && c.opts.chunk_score == LH_CHUNK_SCORE_FAITHFUL;
             const int32_t first = chunk_keys && keep < 320 ? boundary : keep;
             if (first > 0) fresh.eval(doc.data(), size_t(first), false);
             if (keep > first) fresh.eval(doc.data() + first, size_t(keep - first), false);
@@ -321,6 +324,7 @@ TEST_CASE("loading with parameters: the attention must agree, n_ctx and threads 
         {"kv_type bf16 (saved with f32)", [](ContextOptions &o) { o.kv_type = LH_KV_BF16; }},
         {"chunk_score max_key (saved with faithful)", [](ContextOptions &o) { o.chunk_score = LH_CHUNK_SCORE_MAX_KEY; }},
         {"prefill_mode block (saved with per_token)", [](ContextOptions &o) { o.prefill_mode = LH_PREFILL_BLOCK; }},
+        {"local_chunks 1 (saved with 2)", [](ContextOptions &o) { o.local_chunks = 1; }},
     };
     for (const Case &c : cases) {
         ContextOptions o = longheads_options();
@@ -454,9 +458,9 @@ TEST_CASE("header fields with a valid checksum but impossible values are refused
     CHECK(contains(e.second, "format version 2; this longheads reads version 1 (saved by a newer longheads)"));
     std::mt19937 rng(77);
     const uint64_t specials[] = {0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xffffffff, 16, 64, 1024, 1u << 24};
-    // Every 32-bit field from precision (offset 44) to n_logits (offset 116), and the 64-bit
+    // Every 32-bit field from precision (offset 44) to n_logits (offset 120), and the 64-bit
     // payload size: special and random values.
-    for (size_t off = 44; off <= 116; off += 4) {
+    for (size_t off = 44; off <= 120; off += 4) {
         for (int k = 0; k < 16; ++k) {
             const uint64_t v = k < 11 ? specials[k] : rng();
             e = with_field(off, 4, v);
