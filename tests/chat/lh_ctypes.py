@@ -10,8 +10,10 @@ LH_ERROR_BUFFER_TOO_SMALL = 7
 
 
 class ModelParams(ctypes.Structure):
+    # Must list every field of the header's lh_model_params: lh_model_params_init writes them all.
     _fields_ = [("struct_size", ctypes.c_uint32), ("precision", ctypes.c_int),
-                ("n_threads", ctypes.c_int32), ("vocab_only", ctypes.c_int32)]
+                ("n_threads", ctypes.c_int32), ("vocab_only", ctypes.c_int32),
+                ("use_mmap", ctypes.c_int32), ("check_tensors", ctypes.c_int32)]
 
 
 class ChatMessage(ctypes.Structure):
