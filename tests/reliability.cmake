@@ -55,6 +55,18 @@ if(NOT LONGHEADS_FUZZ)
   add_test(NAME limits COMMAND limits_test ${LH_LIMITS_ARGS})
   set_tests_properties(limits PROPERTIES LABELS "concurrency" TIMEOUT 900 RUN_SERIAL TRUE ENVIRONMENT "${LH_REL_ENV}")
 
+  # ---- Randomized API soak: random calls and interleavings across threads, bounded by time.
+  # The seed is printed first (rerun with LONGHEADS_SOAK_SEED); the sanitizer build soaks longest.
+  add_executable(soak_test ${LH_REL_DIR}/concurrency/soak_test.cpp)
+  target_link_libraries(soak_test PRIVATE longheads Threads::Threads)
+  if(LONGHEADS_SANITIZE STREQUAL "address")
+    set(LH_SOAK_SECONDS 120)
+  else()
+    set(LH_SOAK_SECONDS 20)
+  endif()
+  add_test(NAME soak COMMAND soak_test --model ${LH_REL_MODEL} --seconds ${LH_SOAK_SECONDS})
+  set_tests_properties(soak PROPERTIES LABELS "concurrency;soak" TIMEOUT 600 RUN_SERIAL TRUE ENVIRONMENT "${LH_REL_ENV}")
+
   # ---- Malformed files: generated at test time, checked through the CLI (and ctypes) ----
   set(LH_MALFORMED_ARGS --out ${CMAKE_CURRENT_BINARY_DIR}/malformed --cli $<TARGET_FILE:longheads_cli>)
   if(LONGHEADS_SANITIZE STREQUAL "")

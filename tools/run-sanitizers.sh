@@ -33,7 +33,7 @@ if [ "$which" = all ] || [ "$which" = asan ]; then
   # One target at a time so a broken target does not hide the others' results (it still fails
   # the run).
   for t in api_misuse_test concurrency_test longheads_cli c_header_test metadata_memory_test file_changes_test \
-           non_finite_test limits_test \
+           non_finite_test limits_test soak_test \
            fuzz_replay_gguf \
            fuzz_replay_gguf_header fuzz_replay_model fuzz_replay_tokenize fuzz_replay_detokenize unit_tests; do
     cmake --build "$asan_dir" -j"$jobs" --target "$t" >"$asan_dir.build-$t.log" 2>&1 ||
@@ -42,7 +42,7 @@ if [ "$which" = all ] || [ "$which" = asan ]; then
   t1=$(date +%s)
   echo "== ASan+UBSan: tests (build took $((t1 - t0)) s)"
   ctest --test-dir "$asan_dir" --output-on-failure \
-    -R '^(unit|c_header|api_misuse|concurrency|malformed|metadata_memory|file_changes|non_finite|limits|fuzz_seeds|fuzz_replay_.*)$' || rc=1
+    -R '^(unit|c_header|api_misuse|concurrency|malformed|metadata_memory|file_changes|non_finite|limits|soak|fuzz_seeds|fuzz_replay_.*)$' || rc=1
   t2=$(date +%s)
   echo "== ASan+UBSan: tests took $((t2 - t1)) s"
   t0=$t2
