@@ -1,16 +1,29 @@
 /* longheads.i — what the Python, Java and C# bindings share.
  *
- * SWIG wraps the header-only RAII facade `longheads_facade.hpp` (+ its value types in
- * `longheads_params.hpp`), which sits on the stable C API
- * only (never on the library's internal classes). Before including this file, each language's
- * interface file (bindings/<lang>/longheads_<lang>.i) defines:
+ * SWIG wraps two things, and nothing of the library's internals:
+ *  1. the C API's own parameter structs and enums, straight from include/longheads/longheads.h:
+ *     every field of lh_model_params, lh_context_params, lh_sampler_params,
+ *     lh_generate_params and lh_model_info, and every value of the enums, reaches all three
+ *     languages with no line here (a field added to the header appears in each binding as a
+ *     property / getter+setter / attribute with the language's case);
+ *  2. the header-only RAII facade longheads_facade.hpp (ownership, exceptions, the
+ *     generation stream), whose classes are internal: each language's public Model, Context,
+ *     Sampler and stream classes adapt them.
+ * Before including this file, each language's interface file (bindings/<lang>/longheads_<lang>.i)
+ * defines:
  *   LH_RAISE(status, message)  raise the language's exception and leave the wrapper;
- *   LH_CASE                    the rename format of functions and fields in that language
- *                              ("%s", "%(lowercamelcase)s", "%(camelcase)s");
- * and its typemaps for the byte string (std::string) and the number vectors
- * (std::vector<int32_t>, std::vector<int64_t>, std::vector<float>).
- * The generated classes are an internal layer: each language puts its idiomatic public API
- * (iterators, resource management, enums, text decoding) on top, by hand.
+ *   LH_CASE                    the rename format of functions and fields ("%s",
+ *                              "%(lowercamelcase)s", "%(camelcase)s");
+ *   LH_ENUM_VALUE_NAMES        its %rename rules for enum values (LH_ATTENTION_FULL -> FULL, Full);
+ *   LH_LANG_ENUM(CTYPE, SNAME, NAME)  per-enum extras of that language (may be empty);
+ * and its typemaps for byte strings (std::string), string lists
+ * (std::vector<std::string>) and number vectors (std::vector<int32_t|int64_t|float>).
+ *
+ * Adding to the C API (see docs/ABI.md, "Adding a parameter or a function"):
+ *  - a field of a wrapped struct: nothing to do here;
+ *  - an enum: one line in longheads_enums.h (and its value prefix in the Java and C# value
+ *    renames, its generated class in LH_SWIG_CLASSES of bindings/CMakeLists.txt);
+ *  - a function: a facade method (longheads_facade.hpp) plus one LH_BIND line below.
  */
 
 %{
@@ -40,11 +53,75 @@
 %newobject longheads::Context::start;
 %nodefaultctor longheads::Generation;
 
+/* Flags (lh_bool) are booleans in every language. */
+%apply bool { lh_bool };
+
 /* ---- Whitelist: ignore everything, then bind by name -------------------------------------- */
 %rename("$ignore") "";
 
+/* Every field of a struct that is bound (below), in the language's case; enum values as each
+ * language names them. */
+%rename(LH_CASE, %$isvariable, %$ismember) "";
+LH_ENUM_VALUE_NAMES
+
+/* A C parameter struct as a class whose constructor fills in the defaults (lh_*_params_init). */
+%define LH_PARAMS(CTYPE, NAME)
+%rename(NAME) CTYPE;
+%extend CTYPE {
+    CTYPE() {
+        CTYPE *p = new CTYPE();
+        CTYPE##_init(p);
+        return p;
+    }
+}
+%rename("%s") CTYPE::CTYPE;
+%rename("%s") CTYPE::~CTYPE;
+%rename("$ignore") CTYPE::struct_size;
+%enddef
+
+LH_PARAMS(lh_model_params, ModelOptions)
+LH_PARAMS(lh_context_params, ContextOptions)
+LH_PARAMS(lh_sampler_params, SamplerOptions)
+LH_PARAMS(lh_generate_params, GenerateOptions)
+/* Borrowed C pointers: the facade takes sampler options and stop strings as arguments. */
+%rename("$ignore") lh_generate_params::sampling;
+%rename("$ignore") lh_generate_params::stop;
+%rename("$ignore") lh_generate_params::n_stop;
+
+/* Model information (the facade fills it). */
+%rename(ModelInfo) lh_model_info;
+%extend lh_model_info {
+    lh_model_info() {
+        lh_model_info *p = new lh_model_info();
+        p->struct_size = sizeof *p;
+        return p;
+    }
+}
+%rename("%s") lh_model_info::lh_model_info;
+%rename("%s") lh_model_info::~lh_model_info;
+%rename("$ignore") lh_model_info::struct_size;
+/* NUL-terminated char arrays: the facade's Model::architecture()/name() give them as bytes. */
+%rename("$ignore") lh_model_info::architecture;
+%rename("$ignore") lh_model_info::name;
+
+/* The C API's enums: each under its language name, with the name <-> value functions of the C
+ * API (the facade's <short>_name / <short>_from_name over lh_<enum>_name / lh_<enum>_from_name,
+ * so named in every language: helpers the sugar turns into idioms). The list of enums is
+ * longheads_enums.h. */
+%define LH_ENUM(CTYPE, SNAME, NAME)
+%rename(NAME) CTYPE;
+%rename("%s") longheads::SNAME##_name;
+%rename("%s") longheads::SNAME##_from_name;
+LH_LANG_ENUM(CTYPE, SNAME, NAME)
+%enddef
+%include "longheads_enums.h"
+LONGHEADS_ENUMS(LH_ENUM)
+
+/* ---- The facade: internal classes (Native*) the public classes of each language adapt ----- */
 %define LH_BIND_CLASS(NAME)
-%rename("%s") longheads::NAME;
+%rename(Native##NAME) longheads::NAME;
+%rename("%s") longheads::NAME::NAME;
+%rename("%s") longheads::NAME::~NAME;
 %enddef
 %define LH_BIND(NAME)
 %rename(LH_CASE) longheads::NAME;
@@ -55,73 +132,7 @@ LH_BIND(version)
 LH_BIND(cpu_level)
 LH_BIND(status_string)
 
-LH_BIND_CLASS(ModelParams)
-LH_BIND(ModelParams::precision)
-LH_BIND(ModelParams::n_threads)
-%rename("%s") longheads::ModelParams::ModelParams;
-%rename("%s") longheads::ModelParams::~ModelParams;
-LH_BIND_CLASS(ContextParams)
-LH_BIND(ContextParams::n_ctx)
-LH_BIND(ContextParams::n_threads)
-LH_BIND(ContextParams::n_batch)
-LH_BIND(ContextParams::attention)
-LH_BIND(ContextParams::chunk_size)
-LH_BIND(ContextParams::attn_len)
-LH_BIND(ContextParams::begin_len)
-LH_BIND(ContextParams::n_sinks)
-LH_BIND(ContextParams::allow_attn_len_over_trained)
-LH_BIND(ContextParams::prefill_mode)
-LH_BIND(ContextParams::kv_type)
-LH_BIND(ContextParams::memory_budget_bytes)
-LH_BIND(ContextParams::chunk_score)
-LH_BIND(ContextParams::local_chunks)
-%rename("%s") longheads::ContextParams::ContextParams;
-%rename("%s") longheads::ContextParams::~ContextParams;
-LH_BIND_CLASS(SamplerParams)
-LH_BIND(SamplerParams::temperature)
-LH_BIND(SamplerParams::top_k)
-LH_BIND(SamplerParams::top_p)
-LH_BIND(SamplerParams::min_p)
-LH_BIND(SamplerParams::repeat_penalty)
-LH_BIND(SamplerParams::repeat_last_n)
-LH_BIND(SamplerParams::seed)
-%rename("%s") longheads::SamplerParams::SamplerParams;
-%rename("%s") longheads::SamplerParams::~SamplerParams;
-LH_BIND_CLASS(ModelInfo)
-LH_BIND(ModelInfo::n_vocab)
-LH_BIND(ModelInfo::n_ctx_train)
-LH_BIND(ModelInfo::n_embd)
-LH_BIND(ModelInfo::n_layer)
-LH_BIND(ModelInfo::n_head)
-LH_BIND(ModelInfo::n_head_kv)
-LH_BIND(ModelInfo::n_ff)
-LH_BIND(ModelInfo::n_rot)
-LH_BIND(ModelInfo::head_dim)
-LH_BIND(ModelInfo::rope_freq_base)
-LH_BIND(ModelInfo::rms_norm_eps)
-LH_BIND(ModelInfo::bos_token)
-LH_BIND(ModelInfo::eos_token)
-LH_BIND(ModelInfo::add_bos)
-LH_BIND(ModelInfo::n_params)
-LH_BIND(ModelInfo::file_bytes)
-LH_BIND(ModelInfo::weight_bytes)
-LH_BIND(ModelInfo::precision)
-%rename("%s") longheads::ModelInfo::ModelInfo;
-%rename("%s") longheads::ModelInfo::~ModelInfo;
-LH_BIND_CLASS(GenerateParams)
-LH_BIND(GenerateParams::max_tokens)
-LH_BIND(GenerateParams::sampling)
-LH_BIND(GenerateParams::add_bos)
-LH_BIND(GenerateParams::stop_at_eog)
-LH_BIND(GenerateParams::add_stop)
-LH_BIND(GenerateParams::clear_stop)
-LH_BIND(GenerateParams::stop_count)
-%rename("%s") longheads::GenerateParams::GenerateParams;
-%rename("%s") longheads::GenerateParams::~GenerateParams;
-
 LH_BIND_CLASS(Model)
-%rename("%s") longheads::Model::Model;
-%rename("%s") longheads::Model::~Model;
 LH_BIND(Model::close)
 LH_BIND(Model::closed)
 LH_BIND(Model::info)
@@ -142,21 +153,18 @@ LH_BIND(Model::chat_format)
 LH_BIND(Model::chat_template_family)
 
 LH_BIND_CLASS(ChatMessages)
-%rename("%s") longheads::ChatMessages::ChatMessages;
-%rename("%s") longheads::ChatMessages::~ChatMessages;
 LH_BIND(ChatMessages::add)
 LH_BIND(ChatMessages::size)
 LH_BIND(ChatMessages::clear)
 
 LH_BIND_CLASS(Chat)
-%rename("%s") longheads::Chat::Chat;
-%rename("%s") longheads::Chat::~Chat;
 LH_BIND(Chat::close)
 LH_BIND(Chat::closed)
 LH_BIND(Chat::send)
 LH_BIND(Chat::next)
 LH_BIND(Chat::piece)
-LH_BIND(Chat::token)
+LH_BIND(Chat::text)
+LH_BIND(Chat::tokens)
 LH_BIND(Chat::stop_reason)
 LH_BIND(Chat::cancel)
 LH_BIND(Chat::n_messages)
@@ -166,8 +174,6 @@ LH_BIND(Chat::last_evaluated)
 LH_BIND(Chat::last_reused)
 
 LH_BIND_CLASS(Context)
-%rename("%s") longheads::Context::Context;
-%rename("%s") longheads::Context::~Context;
 LH_BIND(Context::close)
 LH_BIND(Context::closed)
 LH_BIND(Context::params)
@@ -177,15 +183,16 @@ LH_BIND(Context::reset)
 LH_BIND(Context::n_past)
 LH_BIND(Context::eval)
 LH_BIND(Context::logits)
+LH_BIND(Context::sample)
 LH_BIND(Context::cancel)
 LH_BIND(Context::generate)
 LH_BIND(Context::start)
 
 LH_BIND_CLASS(Generation)
-%rename("%s") longheads::Generation::~Generation;
 LH_BIND(Generation::next)
 LH_BIND(Generation::piece)
-LH_BIND(Generation::token)
+LH_BIND(Generation::tokens)
+LH_BIND(Generation::text)
 LH_BIND(Generation::done)
 LH_BIND(Generation::stop_reason)
 LH_BIND(Generation::cancel)
@@ -193,15 +200,18 @@ LH_BIND(Generation::close)
 LH_BIND(Generation::closed)
 
 LH_BIND_CLASS(Sampler)
-%rename("%s") longheads::Sampler::Sampler;
-%rename("%s") longheads::Sampler::~Sampler;
 LH_BIND(Sampler::close)
 LH_BIND(Sampler::closed)
 LH_BIND(Sampler::sample)
-LH_BIND(Sampler::sample_context)
 LH_BIND(Sampler::accept)
 
-%include "longheads_params.hpp"
+/* Java and C# scope enum values by their enum (Attention.FULL), but SWIG reads C enums as
+ * unscoped, so Precision.F32 and KvType.F32 would clash: let SWIG (only) read them as scoped. */
+#if defined(SWIGJAVA) || defined(SWIGCSHARP)
+#define enum enum class
+#endif
+%include "longheads/longheads.h"
+#undef enum
 %include "longheads_facade.hpp"
 
 %rename("%s") "";

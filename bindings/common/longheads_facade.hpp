@@ -1,13 +1,18 @@
 // longheads_facade.hpp — a thin, header-only C++ RAII facade over the C API (longheads.h).
 //
-// This is what SWIG wraps for the Python, Java and C# bindings: it never touches the library's
-// internal classes, only the stable C ABI. It adds three things the languages need:
+// This is what SWIG wraps for the Python, Java and C# bindings, together with the C API's own
+// parameter structs and enums (bindings/common/longheads.i wraps those directly, so each
+// parameter is described once: in the C header). The facade never touches the library's
+// internal classes. It adds what every language needs, once:
 //   - ownership: every handle sits in a std::shared_ptr whose deleter also holds the parent's
 //     handle, so a child (context, generation) keeps its parent alive whatever the garbage
 //     collector does, and the C rule "a model outlives its contexts" holds by construction;
 //   - exceptions: a failed status becomes longheads::Error (status + lh_last_error() message),
 //     which each language's %exception turns into its own exception type;
-//   - value types: std::vector / std::string results instead of caller buffers.
+//   - value types: std::vector / std::string results instead of caller buffers;
+//   - the generation stream (Generation::next: skips empty pieces, returns the final flush,
+//     records tokens, text and the stop reason) and the lazily made greedy sampler
+//     (Context::sample), which the languages only adapt to their iterator protocols.
 // Conventions: std::string is used as a *byte string* (UTF-8 text, raw token bytes, file
 // paths); each language's typemaps carry it as its byte type and the sugar decodes it.
 // close() releases this object's reference and is idempotent; any other call on a closed
@@ -19,23 +24,55 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "longheads/longheads.h"
-#include "longheads_params.hpp"
+#include "longheads_enums.h"
 
 namespace longheads {
 
-/* ---------------------------------------------------------------------------------------- */
-/* Objects                                                                                   */
-/* ---------------------------------------------------------------------------------------- */
+// A failed C call: the lh_status and the thread's lh_last_error() message.
+class Error : public std::runtime_error {
+public:
+    Error(int status, const std::string &message) : std::runtime_error(message), status_(status) {}
+    int status() const { return status_; }
 
-class Context;
-class Sampler;
-class Generation;
+private:
+    int status_;
+};
 
 namespace detail {
+
+inline void check(lh_status status) {
+    if (status == LH_OK) return;
+    const char *message = lh_last_error();
+    throw Error(static_cast<int>(status),
+                (message && *message) ? std::string(message) : std::string(lh_status_string(status)));
+}
+
+[[noreturn]] inline void closed(const char *what) {
+    throw Error(LH_ERROR_INVALID_ARGUMENT, std::string(what) + " is closed");
+}
+
+[[noreturn]] inline void invalid(const std::string &message) { throw Error(LH_ERROR_INVALID_ARGUMENT, message); }
+
+// Calls fn(buf, capacity, &len) with a growing std::string until the bytes fit.
+template <typename Fn>
+std::string read_bytes(Fn fn, size_t guess) {
+    std::string out(guess > 0 ? guess : 16, '\0');
+    size_t len = 0;
+    lh_status st = fn(&out[0], out.size(), &len);
+    if (st == LH_ERROR_BUFFER_TOO_SMALL) {
+        out.assign(len + 1, '\0');
+        st = fn(&out[0], out.size(), &len);
+    }
+    check(st);
+    out.resize(len);
+    return out;
+}
 
 // The owning reference of a facade object to its C handle. close() may race with a call on
 // another thread (e.g. a Java/C# close() while a generation runs): every call works on its own
@@ -61,7 +98,81 @@ private:
     std::shared_ptr<T> ptr_;
 };
 
+// The C generate params with the sampler params and stop strings it borrows.
+struct GenerateCall {
+    lh_generate_params params;
+    lh_sampler_params sampling;
+    std::vector<const char *> stop;
+    GenerateCall(const lh_generate_params &p, const lh_sampler_params &s, const std::vector<std::string> &stops)
+        : params(p), sampling(s) {
+        for (const std::string &x : stops) {
+            if (x.empty()) invalid("a stop string is empty");
+            if (x.find('\0') != std::string::npos) invalid("a stop string contains a NUL byte");
+            stop.push_back(x.c_str());
+        }
+        params.sampling = &sampling;
+        params.stop = stop.empty() ? nullptr : stop.data();
+        params.n_stop = stop.size();
+    }
+};
+
+// The one pull loop of a text stream (a generation, a chat reply). step(&piece, &len, &token,
+// &done) is lh_generation_next or lh_chat_next. next() pulls until there is text or the end:
+// true when `piece` holds the next non-empty piece (valid UTF-8), possibly the final flush that
+// comes with done = 1, which a loop testing done first would lose; false once the stream has
+// ended and all its text was returned.
+struct Pull {
+    std::string piece, text;
+    std::vector<int32_t> tokens;
+    bool done = false;
+
+    template <typename Step>
+    bool next(Step step) {
+        piece.clear();
+        while (!done) {
+            const char *p = nullptr;
+            size_t len = 0;
+            int32_t token = -1, end = 0;
+            check(step(&p, &len, &token, &end));
+            if (token >= 0) tokens.push_back(token);
+            done = end != 0;
+            if (len > 0) {
+                piece.assign(p, len);
+                text += piece;
+                return true;
+            }
+        }
+        return false;
+    }
+};
+
 }  // namespace detail
+
+/* ---------------------------------------------------------------------------------------- */
+/* Enum names (lh_<enum>_name / lh_<enum>_from_name)                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+// <short>_name(value): the canonical name ("longheads"), or NULL (None / null) if `value` is
+// not a member. <short>_from_name(name): the value of a name or alias ("LongHeads",
+// "per-token", "max"); Error otherwise. One pair per enum of longheads_enums.h.
+#define LONGHEADS_NAME_FUNCTIONS(CTYPE, SHORT, NAME)                                      \
+    inline const char *SHORT##_name(CTYPE value) { return lh_##SHORT##_name(value); }     \
+    inline CTYPE SHORT##_from_name(const std::string &name) {                            \
+        if (name.find('\0') != std::string::npos) detail::invalid("the name contains a NUL byte"); \
+        CTYPE value{};                                                                    \
+        detail::check(lh_##SHORT##_from_name(name.c_str(), &value));                     \
+        return value;                                                                     \
+    }
+LONGHEADS_ENUMS(LONGHEADS_NAME_FUNCTIONS)
+#undef LONGHEADS_NAME_FUNCTIONS
+
+/* ---------------------------------------------------------------------------------------- */
+/* Objects                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+class Context;
+class Sampler;
+class Generation;
 
 // A conversation to format: (role, content) byte strings in order.
 class ChatMessages {
@@ -93,45 +204,23 @@ private:
 // A loaded GGUF model: immutable, shareable between threads.
 class Model {
 public:
-    explicit Model(const std::string &path, const ModelParams &params = ModelParams()) {
+    Model(const std::string &path, const lh_model_params &params) {
         if (path.find('\0') != std::string::npos) detail::invalid("the model path contains a NUL byte");
-        lh_model_params p = params.to_c();
         lh_model *raw = nullptr;
-        detail::check(lh_model_load(path.c_str(), &p, &raw));
+        detail::check(lh_model_load(path.c_str(), &params, &raw));
         model_.reset(raw, [](lh_model *m) { lh_model_free(m); });
-        lh_model_info info;
-        std::memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        detail::check(lh_model_get_info(raw, &info));
-        info_ = info;
+        std::memset(&info_, 0, sizeof info_);
+        info_.struct_size = sizeof info_;
+        detail::check(lh_model_get_info(raw, &info_));
     }
 
     // Drops this object's reference; the model is freed once no context uses it. Idempotent.
     void close() { model_.reset(); }
     bool closed() const { return !model_.load(); }
 
-    ModelInfo info() const {
+    lh_model_info info() const {
         get();
-        ModelInfo i;
-        i.n_vocab = info_.n_vocab;
-        i.n_ctx_train = info_.n_ctx_train;
-        i.n_embd = info_.n_embd;
-        i.n_layer = info_.n_layer;
-        i.n_head = info_.n_head;
-        i.n_head_kv = info_.n_head_kv;
-        i.n_ff = info_.n_ff;
-        i.n_rot = info_.n_rot;
-        i.head_dim = info_.head_dim;
-        i.rope_freq_base = info_.rope_freq_base;
-        i.rms_norm_eps = info_.rms_norm_eps;
-        i.bos_token = info_.bos_token;
-        i.eos_token = info_.eos_token;
-        i.add_bos = info_.add_bos != 0;
-        i.n_params = static_cast<int64_t>(info_.n_params);
-        i.file_bytes = static_cast<int64_t>(info_.file_bytes);
-        i.weight_bytes = static_cast<int64_t>(info_.weight_bytes);
-        i.precision = static_cast<int32_t>(info_.precision);
-        return i;
+        return info_;
     }
     std::string architecture() const {
         get();
@@ -183,16 +272,9 @@ public:
     std::string meta(const std::string &key) const {
         std::shared_ptr<lh_model> m = get();
         if (key.find('\0') != std::string::npos) detail::invalid("the key contains a NUL byte");
-        std::string out(256, '\0');
-        size_t len = 0;
-        lh_status st = lh_model_meta_get(m.get(), key.c_str(), &out[0], out.size(), &len);
-        if (st == LH_ERROR_BUFFER_TOO_SMALL) {
-            out.assign(len + 1, '\0');
-            st = lh_model_meta_get(m.get(), key.c_str(), &out[0], out.size(), &len);
-        }
-        detail::check(st);
-        out.resize(len);
-        return out;
+        return detail::read_bytes(
+            [&](char *buf, size_t cap, size_t *len) { return lh_model_meta_get(m.get(), key.c_str(), buf, cap, len); },
+            256);
     }
 
     // The conversation formatted with a chat template: `tmpl` "" = the model's own, else a
@@ -244,11 +326,10 @@ public:
     }
 
     // Bytes the KV cache of a context with these params would take at n_tokens tokens.
-    int64_t estimate_kv_bytes(const ContextParams &params, int64_t n_tokens) const {
+    int64_t estimate_kv_bytes(const lh_context_params &params, int64_t n_tokens) const {
         std::shared_ptr<lh_model> m = get();
-        lh_context_params p = params.to_c();
         uint64_t bytes = 0;
-        detail::check(lh_context_estimate_kv_bytes(m.get(), &p, n_tokens, &bytes));
+        detail::check(lh_context_estimate_kv_bytes(m.get(), &params, n_tokens, &bytes));
         return static_cast<int64_t>(bytes);
     }
 
@@ -267,30 +348,33 @@ private:
     }
 
     detail::Handle<lh_model> model_;
-    lh_model_info info_{};
+    lh_model_info info_;
 };
 
-// One step of the generation pull loop, as the C API returns it. Keeps its context alive.
+// The text stream of one generation: the one pull loop every language adapts to its
+// iterator protocol. Keeps its context alive. One thread at a time (cancel() from any).
 class Generation {
 public:
-    // Advances one step. Returns false once the generation has ended (then token() is -1 and
-    // stop_reason() says why); piece() may then still hold text held back until the end.
+    // Pulls until there is text or the generation ends. true: piece() holds the next
+    // non-empty piece (valid UTF-8), possibly the final flush that comes with the end. false:
+    // the generation has ended and all its text was returned; stop_reason() says why.
     bool next() {
-        std::shared_ptr<lh_generation> g = get();
-        const char *piece = nullptr;
-        size_t len = 0;
-        int32_t token = -1, done = 0;
-        detail::check(lh_generation_next(g.get(), &piece, &len, &token, &done));
-        piece_.assign(piece ? piece : "", piece ? len : 0);
-        token_ = token;
-        done_ = done != 0;
-        return !done_;
+        return pull_.next([this](const char **piece, size_t *len, int32_t *token, int32_t *done) {
+            std::shared_ptr<lh_generation> g = get();
+            lh_status st = lh_generation_next(g.get(), piece, len, token, done);
+            if (st == LH_OK && *done) stop_reason_ = lh_generation_stop_reason(g.get());
+            return st;
+        });
     }
-    std::string piece() const { return piece_; }
-    int32_t token() const { return token_; }
-    bool done() const { return done_; }
-    int32_t stop_reason() const { return static_cast<int32_t>(lh_generation_stop_reason(get().get())); }
-    // Ask the generation's context to stop soon (any thread).
+    std::string piece() const { return pull_.piece; }
+    // Everything generated so far (also after close()).
+    std::vector<int32_t> tokens() const { return pull_.tokens; }
+    std::string text() const { return pull_.text; }
+    bool done() const { return pull_.done; }
+    // LH_STOP_NONE until the end (and when closed before it).
+    lh_stop_reason stop_reason() const { return stop_reason_; }
+    // Ask the generation to stop soon (any thread): the next step ends it with
+    // LH_STOP_CANCELLED and returns the text held back.
     void cancel() {
         std::shared_ptr<lh_context> c = ctx_.load();
         if (c) lh_context_cancel(c.get());
@@ -313,19 +397,48 @@ private:
     std::shared_ptr<lh_generation> get() const { return gen_.get("generation"); }
     detail::Handle<lh_context> ctx_;
     detail::Handle<lh_generation> gen_;
-    std::string piece_;
-    int32_t token_ = -1;
-    bool done_ = false;
+    detail::Pull pull_;
+    lh_stop_reason stop_reason_ = LH_STOP_NONE;
+};
+
+// Chooses tokens from logits (temperature, top-k, top-p, min-p, repetition penalty).
+class Sampler {
+public:
+    explicit Sampler(const lh_sampler_params &params) {
+        lh_sampler *raw = nullptr;
+        detail::check(lh_sampler_create(&params, &raw));
+        sampler_.reset(raw, [](lh_sampler *s) { lh_sampler_free(s); });
+    }
+    void close() { sampler_.reset(); }
+    bool closed() const { return !sampler_.load(); }
+
+    int32_t sample(const std::vector<float> &logits) {
+        std::shared_ptr<lh_sampler> s = get();
+        if (logits.empty()) detail::invalid("logits are empty");
+        int32_t token = -1;
+        detail::check(lh_sampler_sample(s.get(), logits.data(), static_cast<int32_t>(logits.size()), &token));
+        return token;
+    }
+    void accept(const std::vector<int32_t> &tokens) {
+        std::shared_ptr<lh_sampler> s = get();
+        detail::check(lh_sampler_accept(s.get(), tokens.data(), tokens.size()));
+    }
+
+#ifndef SWIG
+    std::shared_ptr<lh_sampler> get() const { return sampler_.get("sampler"); }
+#endif
+
+private:
+    detail::Handle<lh_sampler> sampler_;
 };
 
 // A KV cache plus the attention configuration; one thread at a time.
 class Context {
 public:
-    Context(const Model &model, const ContextParams &params = ContextParams()) {
+    Context(const Model &model, const lh_context_params &params) {
         std::shared_ptr<lh_model> m = model.get();
-        lh_context_params p = params.to_c();
         lh_context *raw = nullptr;
-        detail::check(lh_context_create(m.get(), &p, &raw));
+        detail::check(lh_context_create(m.get(), &params, &raw));
         // The deleter holds the model: it is freed only after this context.
         ctx_.reset(raw, [m](lh_context *c) { lh_context_free(c); });
         n_vocab_ = model.n_vocab();
@@ -334,14 +447,13 @@ public:
     void close() { ctx_.reset(); }
     bool closed() const { return !ctx_.load(); }
 
-    ContextParams params() const {
+    // The effective parameters (defaults resolved).
+    lh_context_params params() const {
         std::shared_ptr<lh_context> c = get();
         lh_context_params p;
         lh_context_params_init(&p);
         detail::check(lh_context_get_params(c.get(), &p));
-        ContextParams out;
-        out.from_c(p);
-        return out;
+        return p;
     }
     int32_t n_ctx() const { return params().n_ctx; }
     int32_t n_vocab() const {
@@ -369,6 +481,18 @@ public:
         return out;
     }
 
+    // Chooses a token from the logits of token `index` of the last eval with `sampler`, or
+    // greedily (argmax) when it is null, with a greedy sampler made on first use.
+    int32_t sample(Sampler *sampler = nullptr, int32_t index = -1) {
+        std::shared_ptr<lh_context> c = get();
+        std::shared_ptr<lh_sampler> s = sampler ? sampler->get() : greedy();
+        const float *logits = nullptr;
+        detail::check(lh_context_logits(c.get(), index, &logits));
+        int32_t token = -1;
+        detail::check(lh_sampler_sample(s.get(), logits, n_vocab_, &token));
+        return token;
+    }
+
     // Safe from any thread while another runs eval/generate on this context.
     void cancel() {
         std::shared_ptr<lh_context> c = ctx_.load();
@@ -376,23 +500,23 @@ public:
     }
 
     // A whole generation (the prompt is appended to what the context holds).
-    std::string generate(const std::string &prompt, const GenerateParams &params = GenerateParams()) {
+    std::string generate(const std::string &prompt, const lh_generate_params &params, const lh_sampler_params &sampling,
+                         const std::vector<std::string> &stop) {
         std::shared_ptr<lh_context> c = get();
-        std::vector<const char *> stops;
-        lh_generate_params p = params.to_c(stops);
+        detail::GenerateCall call(params, sampling, stop);
         std::string text;
-        detail::check(
-            lh_generate(c.get(), prompt.data(), prompt.size(), &p, &Context::append, &text, nullptr, 0, nullptr));
+        detail::check(lh_generate(c.get(), prompt.data(), prompt.size(), &call.params, &Context::append, &text,
+                                  nullptr, 0, nullptr));
         return text;
     }
 
     // Starts a pull-loop generation; the returned object keeps this context alive.
-    Generation *start(const std::string &prompt, const GenerateParams &params = GenerateParams()) {
+    Generation *start(const std::string &prompt, const lh_generate_params &params, const lh_sampler_params &sampling,
+                      const std::vector<std::string> &stop) {
         std::shared_ptr<lh_context> c = get();
-        std::vector<const char *> stops;
-        lh_generate_params p = params.to_c(stops);
+        detail::GenerateCall call(params, sampling, stop);
         lh_generation *raw = nullptr;
-        detail::check(lh_generation_start(c.get(), prompt.data(), prompt.size(), &p, &raw));
+        detail::check(lh_generation_start(c.get(), prompt.data(), prompt.size(), &call.params, &raw));
         return new Generation(c, raw);
     }
 
@@ -405,12 +529,27 @@ private:
         static_cast<std::string *>(user_data)->append(piece, len);
         return 0;
     }
+    std::shared_ptr<lh_sampler> greedy() {
+        std::lock_guard<std::mutex> lock(greedy_mutex_);
+        if (!greedy_) {
+            lh_sampler_params p;
+            lh_sampler_params_init(&p);
+            p.temperature = 0.0f;
+            lh_sampler *raw = nullptr;
+            detail::check(lh_sampler_create(&p, &raw));
+            greedy_.reset(raw, [](lh_sampler *s) { lh_sampler_free(s); });
+        }
+        return greedy_;
+    }
     detail::Handle<lh_context> ctx_;
     int32_t n_vocab_ = 0;
+    std::mutex greedy_mutex_;
+    std::shared_ptr<lh_sampler> greedy_;  // stateless (temperature 0, no penalty): shareable
 };
 
 // A multi-turn conversation on a context (lh_chat_*): send() a user message, then pull the
-// reply with next()/piece(); the KV cache is kept across turns. Keeps its context alive.
+// reply with next()/piece() (the one stream loop, as Generation); the KV cache is kept across
+// turns. Keeps its context alive.
 class Chat {
 public:
     Chat(const Context &context, const std::string &tmpl = "", const std::string &system = "") {
@@ -427,27 +566,27 @@ public:
     }
     bool closed() const { return !chat_.load(); }
 
-    void send(const std::string &user_text, const GenerateParams &params = GenerateParams()) {
+    // Adds a user message and starts the reply (pulled with next()).
+    void send(const std::string &user_text, const lh_generate_params &params, const lh_sampler_params &sampling,
+              const std::vector<std::string> &stop) {
         std::shared_ptr<lh_chat> h = get();
         if (user_text.find('\0') != std::string::npos) detail::invalid("the message contains a NUL byte");
-        std::vector<const char *> stops;
-        lh_generate_params p = params.to_c(stops);
-        detail::check(lh_chat_send(h.get(), user_text.c_str(), &p));
+        detail::GenerateCall call(params, sampling, stop);
+        detail::check(lh_chat_send(h.get(), user_text.c_str(), &call.params));
+        reply_ = detail::Pull();
     }
-    // One step of the reply; false once it has ended (and joined the conversation).
+    // true: piece() holds the reply's next non-empty piece (the final flush included); false:
+    // the reply has ended (and joined the conversation).
     bool next() {
-        std::shared_ptr<lh_chat> h = get();
-        const char *piece = nullptr;
-        size_t len = 0;
-        int32_t token = -1, done = 0;
-        detail::check(lh_chat_next(h.get(), &piece, &len, &token, &done));
-        piece_.assign(piece ? piece : "", piece ? len : 0);
-        token_ = token;
-        return done == 0;
+        return reply_.next([this](const char **piece, size_t *len, int32_t *token, int32_t *done) {
+            return lh_chat_next(get().get(), piece, len, token, done);
+        });
     }
-    std::string piece() const { return piece_; }
-    int32_t token() const { return token_; }
-    int32_t stop_reason() const { return static_cast<int32_t>(lh_chat_stop_reason(get().get())); }
+    std::string piece() const { return reply_.piece; }
+    // The reply's text and tokens so far.
+    std::string text() const { return reply_.text; }
+    std::vector<int32_t> tokens() const { return reply_.tokens; }
+    lh_stop_reason stop_reason() const { return lh_chat_stop_reason(get().get()); }
     void cancel() {
         std::shared_ptr<lh_context> c = ctx_.load();
         if (c) lh_context_cancel(c.get());
@@ -478,52 +617,14 @@ private:
     }
     detail::Handle<lh_context> ctx_;
     detail::Handle<lh_chat> chat_;
-    std::string piece_;
-    int32_t token_ = -1;
+    detail::Pull reply_;
 };
 
-// Chooses tokens from logits (temperature, top-k, top-p, min-p, repetition penalty).
-class Sampler {
-public:
-    explicit Sampler(const SamplerParams &params = SamplerParams()) {
-        lh_sampler_params p = params.to_c();
-        lh_sampler *raw = nullptr;
-        detail::check(lh_sampler_create(&p, &raw));
-        sampler_.reset(raw, [](lh_sampler *s) { lh_sampler_free(s); });
-    }
-    void close() { sampler_.reset(); }
-    bool closed() const { return !sampler_.load(); }
-
-    int32_t sample(const std::vector<float> &logits) {
-        std::shared_ptr<lh_sampler> s = get();
-        if (logits.empty()) detail::invalid("logits are empty");
-        int32_t token = -1;
-        detail::check(lh_sampler_sample(s.get(), logits.data(), static_cast<int32_t>(logits.size()), &token));
-        return token;
-    }
-    // Samples from the context's logits of token `index` of its last eval, without copying them.
-    int32_t sample_context(const Context &context, int32_t index = -1) {
-        std::shared_ptr<lh_sampler> s = get();
-        std::shared_ptr<lh_context> c = context.get();
-        const float *logits = nullptr;
-        detail::check(lh_context_logits(c.get(), index, &logits));
-        int32_t token = -1;
-        detail::check(lh_sampler_sample(s.get(), logits, context.n_vocab(), &token));
-        return token;
-    }
-    void accept(const std::vector<int32_t> &tokens) {
-        std::shared_ptr<lh_sampler> s = get();
-        detail::check(lh_sampler_accept(s.get(), tokens.data(), tokens.size()));
-    }
-
-private:
-    std::shared_ptr<lh_sampler> get() const { return sampler_.get("sampler"); }
-    detail::Handle<lh_sampler> sampler_;
-};
-
-inline std::string version() { return lh_version(); }
-inline std::string cpu_level() { return lh_cpu_level(); }
-inline std::string status_string(int32_t status) { return lh_status_string(static_cast<lh_status>(status)); }
+// "MAJOR.MINOR.PATCH" of the native library.
+inline const char *version() { return lh_version(); }
+// Instruction-set level of the kernels this process runs ("generic", "avx2", ...).
+inline const char *cpu_level() { return lh_cpu_level(); }
+inline const char *status_string(lh_status status) { return lh_status_string(status); }
 
 }  // namespace longheads
 

@@ -31,7 +31,7 @@ namespace LongHeads
     /// </summary>
     public sealed class Chat : IDisposable
     {
-        Native.Chat handle;
+        NativeChat handle;
         readonly bool ownsContext;
 
         /// <summary>A conversation on <paramref name="context"/> (which it does not dispose).</summary>
@@ -45,11 +45,11 @@ namespace LongHeads
         {
             Context = context ?? throw new ArgumentNullException(nameof(context));
             this.ownsContext = ownsContext;
-            handle = new Native.Chat(context.Handle, Model.TemplateBytes(template),
+            handle = new NativeChat(context.Handle, Model.TemplateBytes(template),
                                      system == null ? new byte[0] : Utf8.Bytes(system, nameof(system)));
         }
 
-        Native.Chat Handle
+        NativeChat Handle
         {
             get
             {
@@ -74,23 +74,23 @@ namespace LongHeads
         /// they are enumerated.</summary>
         public IEnumerable<string> Stream(string text, GenerateOptions options = null)
         {
-            lock (this) Handle.Send(Utf8.Bytes(text, nameof(text)), (options ?? new GenerateOptions()).ToNative());
+            var o = options ?? new GenerateOptions();
+            lock (this) Handle.Send(Utf8.Bytes(text, nameof(text)), o, o.Sampling ?? new SamplerOptions(), LongHeads.Context.StopArray(o));
             return Pieces();
         }
 
+        // The facade's one stream loop: non-empty pieces, the final flush included.
         IEnumerable<string> Pieces()
         {
             while (true)
             {
-                bool more;
                 byte[] piece;
                 lock (this)
                 {
-                    more = Handle.Next();
+                    if (!Handle.Next()) yield break;
                     piece = Handle.Piece();
                 }
-                if (piece.Length > 0) yield return Encoding.UTF8.GetString(piece);
-                if (!more) yield break;
+                yield return Encoding.UTF8.GetString(piece);
             }
         }
 
@@ -116,7 +116,7 @@ namespace LongHeads
         /// <summary>Tokens the last send kept from the KV cache (0 when it started over).</summary>
         public int LastReused => Handle.LastReused();
         /// <summary>Why the last reply ended.</summary>
-        public StopReason StopReason => (StopReason)Handle.StopReason();
+        public StopReason StopReason => Handle.StopReason();
 
         /// <summary>Asks the running reply to stop soon; safe from another thread.</summary>
         public void Cancel() => Context.Cancel();
@@ -126,7 +126,7 @@ namespace LongHeads
         /// <summary>Frees the conversation (and the context <see cref="Model.Chat"/> made for it).</summary>
         public void Dispose()
         {
-            Native.Chat h;
+            NativeChat h;
             lock (this)
             {
                 h = handle;

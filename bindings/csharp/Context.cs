@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace LongHeads
 {
@@ -10,17 +11,18 @@ namespace LongHeads
     /// </summary>
     public sealed class Context : IDisposable
     {
-        Native.Context handle;
-        Sampler greedy;
+        NativeContext handle;
+
+        static Context() { NativeEnvironment.Prepare(); }
 
         /// <summary>A context over <paramref name="model"/> (<paramref name="options"/> null: defaults).</summary>
         public Context(Model model, ContextOptions options = null)
         {
             Model = model ?? throw new ArgumentNullException(nameof(model));
-            handle = new Native.Context(model.Handle, (options ?? new ContextOptions()).ToNative());
+            handle = new NativeContext(model.Handle, options ?? new ContextOptions());
         }
 
-        internal Native.Context Handle
+        internal NativeContext Handle
         {
             get
             {
@@ -39,24 +41,20 @@ namespace LongHeads
         /// <summary>Frees the KV cache (once no running stream uses it). Disposing twice is a no-op.</summary>
         public void Dispose()
         {
-            Native.Context h;
-            Sampler g;
+            NativeContext h;
             lock (this)
             {
                 h = handle;
                 handle = null;
-                g = greedy;
-                greedy = null;
             }
             if (h != null)
             {
                 h.Close();  // the native object goes when no call still uses it; the proxy by GC
             }
-            g?.Dispose();
         }
 
         /// <summary>The effective options (defaults resolved).</summary>
-        public ContextOptions Options => ContextOptions.FromNative(Handle.Params());
+        public ContextOptions Options => Handle.Params();
 
         /// <summary>Maximum tokens the context holds.</summary>
         public int NCtx => Handle.NCtx();
@@ -83,27 +81,18 @@ namespace LongHeads
 
         /// <summary>Chooses a token from the logits of token <paramref name="index"/> of the last
         /// eval with <paramref name="sampler"/> (null: greedy).</summary>
-        public int Sample(Sampler sampler = null, int index = -1)
-        {
-            if (sampler == null)
-            {
-                lock (this)
-                {
-                    if (greedy == null) greedy = new Sampler(new SamplerOptions { Temperature = 0f });
-                    sampler = greedy;
-                }
-            }
-            return sampler.Sample(this, index);
-        }
+        public int Sample(Sampler sampler = null, int index = -1) => Handle.Sample(sampler?.Handle, index);
 
-        /// <summary>Asks a running eval/generation to stop soon (it throws Status Cancelled). Any thread.</summary>
+        /// <summary>Asks what runs on this context to stop soon; any thread. An eval throws Status
+        /// Cancelled; a generation ends (StopReason Cancelled) with the text generated until then.</summary>
         public void Cancel() => handle?.Cancel();
 
         /// <summary>Generates a completion of <paramref name="prompt"/>, appended to what the context holds.</summary>
         public string Generate(string prompt, GenerateOptions options = null)
         {
             byte[] p = Utf8.Bytes(prompt, nameof(prompt));
-            return Utf8.Text(Handle.Generate(p, (options ?? new GenerateOptions()).ToNative()));
+            var o = options ?? new GenerateOptions();
+            return Utf8.Text(Handle.Generate(p, o, o.Sampling ?? new SamplerOptions(), StopArray(o)));
         }
 
         /// <summary>Streams a completion of <paramref name="prompt"/>; breaking out of <c>foreach</c> stops it.</summary>
@@ -112,25 +101,33 @@ namespace LongHeads
         internal GenerationStream StartStream(string prompt, GenerateOptions options, bool ownsContext)
         {
             byte[] p = Utf8.Bytes(prompt, nameof(prompt));
-            var g = Handle.Start(p, (options ?? new GenerateOptions()).ToNative());
+            var o = options ?? new GenerateOptions();
+            var g = Handle.Start(p, o, o.Sampling ?? new SamplerOptions(), StopArray(o));
             return new GenerationStream(this, g, ownsContext);
+        }
+
+        internal static string[] StopArray(GenerateOptions o)
+        {
+            var list = new List<string>();
+            if (o.Stop != null) list.AddRange(o.Stop);
+            return list.ToArray();
         }
     }
 
     /// <summary>Chooses tokens from logits (temperature, top-k, top-p, min-p, repetition penalty).</summary>
     public sealed class Sampler : IDisposable
     {
-        Native.Sampler handle;
+        NativeSampler handle;
+
+        static Sampler() { NativeEnvironment.Prepare(); }
 
         /// <summary>A sampler with these options (null: defaults).</summary>
         public Sampler(SamplerOptions options = null)
         {
-            var p = new Native.SamplerParams();
-            (options ?? new SamplerOptions()).Fill(p);
-            handle = new Native.Sampler(p);
+            handle = new NativeSampler(options ?? new SamplerOptions());
         }
 
-        Native.Sampler Handle
+        internal NativeSampler Handle
         {
             get
             {
@@ -151,7 +148,7 @@ namespace LongHeads
         public int Sample(Context context, int index = -1)
         {
             if (context == null) throw new ArgumentNullException(nameof(context));
-            return Handle.SampleContext(context.Handle, index);
+            return context.Sample(this, index);
         }
 
         /// <summary>Tells the sampler about tokens it did not choose (e.g. the prompt).</summary>
@@ -167,7 +164,7 @@ namespace LongHeads
         /// <summary>Frees the sampler. Disposing twice is a no-op.</summary>
         public void Dispose()
         {
-            Native.Sampler h;
+            NativeSampler h;
             lock (this)
             {
                 h = handle;

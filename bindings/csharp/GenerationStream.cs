@@ -6,20 +6,19 @@ using System.Text;
 namespace LongHeads
 {
     /// <summary>
-    /// The text pieces of a running generation, pulled one token at a time. Enumerate it once
-    /// with <c>foreach</c>: pieces are non-empty strings whose concatenation is what
-    /// <see cref="Context.Generate"/> returns. Breaking out of the loop disposes the enumerator,
-    /// which stops and frees the generation (and the context <see cref="Model.Stream"/> made).
+    /// The text pieces of a running generation, pulled one at a time. Enumerate it once with
+    /// <c>foreach</c>: pieces are non-empty strings whose concatenation is what
+    /// <see cref="Context.Generate"/> returns (the last piece may arrive with the end of the
+    /// generation). Breaking out of the loop disposes the enumerator, which stops and frees the
+    /// generation (and the context <see cref="Model.Stream"/> made).
     /// </summary>
     public sealed class GenerationStream : IEnumerable<string>, IDisposable
     {
         readonly bool ownsContext;
-        readonly List<int> tokens = new List<int>();
-        readonly StringBuilder text = new StringBuilder();
-        Native.Generation generation;
+        readonly NativeGeneration generation;  // the facade's stream: tokens, text, stop reason
         bool enumerated;
 
-        internal GenerationStream(Context context, Native.Generation generation, bool ownsContext)
+        internal GenerationStream(Context context, NativeGeneration generation, bool ownsContext)
         {
             Context = context;
             this.generation = generation;
@@ -30,13 +29,22 @@ namespace LongHeads
         public Context Context { get; }
 
         /// <summary>Why the generation ended; <see cref="LongHeads.StopReason.None"/> while it runs or if disposed early.</summary>
-        public StopReason StopReason { get; private set; } = StopReason.None;
+        public StopReason StopReason
+        {
+            get { lock (this) return generation.StopReason(); }
+        }
 
         /// <summary>The ids of the tokens generated so far.</summary>
-        public IReadOnlyList<int> Tokens => tokens;
+        public IReadOnlyList<int> Tokens
+        {
+            get { lock (this) return generation.Tokens(); }
+        }
 
         /// <summary>The text produced so far.</summary>
-        public string Text => text.ToString();
+        public string Text
+        {
+            get { lock (this) return Encoding.UTF8.GetString(generation.Text()); }
+        }
 
         /// <summary>The pieces (one enumeration; a second throws InvalidOperationException).</summary>
         public IEnumerator<string> GetEnumerator()
@@ -73,35 +81,18 @@ namespace LongHeads
         {
             lock (this)
             {
-                while (true)
+                if (generation.Closed()) return null;
+                if (!generation.Next())
                 {
-                    var g = generation;
-                    if (g == null) return null;
-                    if (!g.Next())
-                    {
-                        // The last call may still carry text held back until the end.
-                        byte[] tail = g.Piece();
-                        StopReason = (StopReason)g.StopReason();
-                        Release();
-                        if (tail.Length == 0) return null;
-                        string last = Encoding.UTF8.GetString(tail);
-                        text.Append(last);
-                        return last;
-                    }
-                    tokens.Add(g.Token());
-                    byte[] bytes = g.Piece();
-                    if (bytes.Length > 0)
-                    {
-                        string piece = Encoding.UTF8.GetString(bytes);
-                        text.Append(piece);
-                        return piece;
-                    }
+                    Release();
+                    return null;
                 }
+                return Encoding.UTF8.GetString(generation.Piece());
             }
         }
 
-        /// <summary>Asks the generation to stop soon; safe from another thread.</summary>
-        public void Cancel() => Context.Cancel();
+        /// <summary>Asks the generation to stop soon (any thread): it ends with <see cref="LongHeads.StopReason.Cancelled"/>.</summary>
+        public void Cancel() => generation.Cancel();
 
         /// <summary>Stops and frees the generation. Disposing twice is a no-op.</summary>
         public void Dispose()
@@ -111,12 +102,7 @@ namespace LongHeads
 
         void Release()
         {
-            var g = generation;
-            generation = null;
-            if (g != null)
-            {
-                g.Close();
-            }
+            generation.Close();
             if (ownsContext) Context.Dispose();
         }
     }

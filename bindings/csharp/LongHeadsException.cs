@@ -4,7 +4,7 @@ namespace LongHeads
 {
     /// <summary>
     /// A call into the longheads library failed. <see cref="Status"/> says how (for example
-    /// <see cref="LongHeads.Status.IO"/> for a missing file, <see cref="LongHeads.Status.BadFormat"/>
+    /// <see cref="LongHeads.Status.Io"/> for a missing file, <see cref="LongHeads.Status.BadFormat"/>
     /// for a corrupted one, <see cref="LongHeads.Status.InvalidArgument"/> for an out-of-range
     /// token id or a disposed object); the message says what, as the library explained it.
     /// </summary>

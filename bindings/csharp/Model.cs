@@ -3,67 +3,6 @@ using System.Collections.Generic;
 
 namespace LongHeads
 {
-    /// <summary>Hyper-parameters and sizes of a loaded model (<see cref="Model.Info"/>).</summary>
-    public sealed class ModelInfo
-    {
-        internal ModelInfo(string architecture, string name, Native.ModelInfo i)
-        {
-            Architecture = architecture;
-            Name = name;
-            NVocab = i.NVocab;
-            NCtxTrain = i.NCtxTrain;
-            NEmbd = i.NEmbd;
-            NLayer = i.NLayer;
-            NHead = i.NHead;
-            NHeadKv = i.NHeadKv;
-            NFf = i.NFf;
-            NRot = i.NRot;
-            HeadDim = i.HeadDim;
-            RopeFreqBase = i.RopeFreqBase;
-            RmsNormEps = i.RmsNormEps;
-            Bos = i.BosToken;
-            Eos = i.EosToken;
-            AddBos = i.AddBos;
-            NParams = i.NParams;
-            FileBytes = i.FileBytes;
-            WeightBytes = i.WeightBytes;
-            Precision = (Precision)i.Precision;
-        }
-
-        /// <summary>general.architecture ("llama").</summary>
-        public string Architecture { get; }
-        /// <summary>general.name, or "".</summary>
-        public string Name { get; }
-        public int NVocab { get; }
-        /// <summary>The trained context window T.</summary>
-        public int NCtxTrain { get; }
-        public int NEmbd { get; }
-        public int NLayer { get; }
-        public int NHead { get; }
-        public int NHeadKv { get; }
-        public int NFf { get; }
-        public int NRot { get; }
-        public int HeadDim { get; }
-        public float RopeFreqBase { get; }
-        public float RmsNormEps { get; }
-        /// <summary>The BOS token id, or -1.</summary>
-        public int Bos { get; }
-        /// <summary>The EOS token id, or -1.</summary>
-        public int Eos { get; }
-        /// <summary>True if the vocabulary asks for BOS at the start.</summary>
-        public bool AddBos { get; }
-        public long NParams { get; }
-        public long FileBytes { get; }
-        /// <summary>Bytes of weights as held in memory after loading.</summary>
-        public long WeightBytes { get; }
-        public Precision Precision { get; }
-
-        public override string ToString()
-        {
-            return $"ModelInfo({Architecture} '{Name}', NVocab={NVocab}, NCtxTrain={NCtxTrain}, NEmbd={NEmbd}, NLayer={NLayer}, NHead={NHead}, NHeadKv={NHeadKv})";
-        }
-    }
-
     /// <summary>One weight tensor of a model (<see cref="Model.Tensors"/>).</summary>
     public sealed class TensorInfo
     {
@@ -91,23 +30,25 @@ namespace LongHeads
     /// <example><code>
     /// using (var model = new Model("models/stories260K.gguf"))
     /// {
-    ///     Console.WriteLine(model.Generate("Once upon a time", new GenerateOptions { MaxTokens = 32, Temperature = 0 }));
+    ///     Console.WriteLine(model.Generate("Once upon a time", new GenerateOptions { MaxTokens = 32, Sampling = { Temperature = 0 } }));
     ///     foreach (string piece in model.Stream("Once upon a time")) Console.Write(piece);
     /// }
     /// </code></example>
     public sealed class Model : IDisposable
     {
-        Native.Model handle;
+        NativeModel handle;
+
+        static Model() { NativeEnvironment.Prepare(); }
 
         /// <summary>Loads a GGUF file.</summary>
         /// <exception cref="LongHeadsException">Status IO (cannot open), BadFormat (malformed) or Unsupported.</exception>
         public Model(string path, ModelOptions options = null)
         {
             Path = path ?? throw new ArgumentNullException(nameof(path));
-            handle = new Native.Model(Utf8.Bytes(path, nameof(path)), (options ?? new ModelOptions()).ToNative());
+            handle = new NativeModel(Utf8.Bytes(path, nameof(path)), options ?? new ModelOptions());
         }
 
-        internal Native.Model Handle
+        internal NativeModel Handle
         {
             get
             {
@@ -126,7 +67,7 @@ namespace LongHeads
         /// <summary>Releases this model (freed once no context uses it). Disposing twice is a no-op.</summary>
         public void Dispose()
         {
-            Native.Model h;
+            NativeModel h;
             lock (this)
             {
                 h = handle;
@@ -138,15 +79,11 @@ namespace LongHeads
             }
         }
 
-        /// <summary>Hyper-parameters and sizes.</summary>
-        public ModelInfo Info
-        {
-            get
-            {
-                var h = Handle;
-                return new ModelInfo(Utf8.Text(h.Architecture()), Utf8.Text(h.Name()), h.Info());
-            }
-        }
+        /// <summary>Hyper-parameters and sizes (the C API's lh_model_info).</summary>
+        public ModelInfo Info => Handle.Info();
+
+        /// <summary>general.name, or "".</summary>
+        public string Name => Utf8.Text(Handle.Name());
 
         public string Architecture => Utf8.Text(Handle.Architecture());
         public int NVocab => Handle.NVocab();
@@ -156,9 +93,9 @@ namespace LongHeads
         public int NHead => Info.NHead;
         public int NHeadKv => Info.NHeadKv;
         /// <summary>The BOS token id, or -1.</summary>
-        public int Bos => Info.Bos;
+        public int Bos => Info.BosToken;
         /// <summary>The EOS token id, or -1.</summary>
-        public int Eos => Info.Eos;
+        public int Eos => Info.EosToken;
 
         /// <summary>A GGUF metadata value rendered as text; Status InvalidArgument if absent.</summary>
         public string Metadata(string key) => Utf8.Text(Handle.Meta(Utf8.Bytes(key, nameof(key))));
@@ -182,7 +119,7 @@ namespace LongHeads
         public string ChatFormat(IEnumerable<ChatMessage> messages, bool addAssistant = true, string template = null)
         {
             if (messages == null) throw new ArgumentNullException(nameof(messages));
-            using (var native = new Native.ChatMessages())
+            using (var native = new NativeChatMessages())
             {
                 foreach (ChatMessage m in messages)
                 {
@@ -240,7 +177,7 @@ namespace LongHeads
         /// <summary>Bytes the KV cache of a context with these options would take at <paramref name="nTokens"/>.</summary>
         public long EstimateKvBytes(ContextOptions options, long nTokens)
         {
-            return Handle.EstimateKvBytes((options ?? new ContextOptions()).ToNative(), nTokens);
+            return Handle.EstimateKvBytes(options ?? new ContextOptions(), nTokens);
         }
 
         /// <summary>A new context over this model.</summary>

@@ -1,6 +1,10 @@
-/* Java side of the longheads binding: generated classes in package `ai.longheads.internal`
- * (an internal layer; build flag -package) over the JNI library `longheads_java`. The public
- * API is hand-written in package `ai.longheads` (bindings/java/ai/longheads/).
+/* Java side of the longheads binding: generated classes in package `ai.longheads` (build flag
+ * -package) over the JNI library `longheads_java`:
+ * - public: the C API's parameter structs (ModelOptions, ContextOptions, SamplerOptions,
+ *   GenerateOptions, ModelInfo: a getter and a setter per C field) and its enums as Java enums
+ *   (Attention.LONGHEADS, ... with canonicalName() and fromName(String));
+ * - package-private: the facade (NativeModel, NativeContext, ...), which the hand-written
+ *   public classes (Model, Context, GenerationStream, Sampler; bindings/java/ai/longheads/) adapt.
  *
  * - std::string is a byte string and travels as byte[] (JNI's String conversions use
  *   "modified UTF-8", which mangles characters outside the BMP and NUL); the public classes
@@ -11,7 +15,21 @@
 %module LongHeadsNative
 
 %pragma(java) jniclassclassmodifiers="final class"
-%pragma(java) moduleclassmodifiers="public final class"
+%pragma(java) moduleclassmodifiers="final class"
+/* Whatever class is used first, the native library is loaded (after OMP_WAIT_POLICY is set). */
+%pragma(java) jniclasscode=%{
+  static {
+    LongHeads.ensureLoaded();
+  }
+%}
+%typemap(javaclassmodifiers) longheads::Model, longheads::Context, longheads::Generation, longheads::Sampler,
+                             longheads::Chat, longheads::ChatMessages "final class"
+
+/* Proper Java enums whose constants are the C values (no JNI call to read them). */
+%include "enums.swg"
+%javaconst(1);
+/* uint64_t (seed, memory budget) as long, carrying the bit pattern. */
+%apply int64_t { uint64_t };
 
 %{
 #include <cstring>
@@ -40,6 +58,53 @@ static void lh_java_raise(JNIEnv *jenv, int status, const char *message) {
 lh_java_raise(jenv, status, message); return $null;
 %enddef
 %define LH_CASE "%(lowercamelcase)s" %enddef
+%define LH_ENUM_VALUE_NAMES
+%rename("%(regex:/^LH_(?:ERROR_|ATTENTION_|PRECISION_|PREFILL_|KV_|CHUNK_SCORE_|STOP_)?(.*)$/\\1/)s", %$isenumitem) "";
+%enddef
+/* GenerateOptions also carries what lh_generate_params borrows: the sampler options and the
+ * stop strings. */
+%typemap(javacode) lh_generate_params %{
+  private SamplerOptions sampling = new SamplerOptions();
+  private final java.util.List<String> stop = new java.util.ArrayList<>();
+
+  /** How tokens are chosen (lh_generate_params.sampling); change it in place. */
+  public SamplerOptions getSampling() {
+    return sampling;
+  }
+
+  public void setSampling(SamplerOptions sampling) {
+    if (sampling == null) throw new NullPointerException("sampling");
+    this.sampling = sampling;
+  }
+
+  /** Stop strings (a mutable list): the text ends before the first that appears. */
+  public java.util.List<String> getStop() {
+    return stop;
+  }
+
+  String[] stopArray() {
+    return stop.toArray(new String[0]);
+  }
+%}
+
+%define LH_LANG_ENUM(CTYPE, SNAME, NAME)
+%typemap(javacode) CTYPE %{
+  /** The C API's canonical name of this value (for example "longheads", "per_token"). */
+  public String canonicalName() {
+    return LongHeadsNative.SNAME##_name(this);
+  }
+
+  /**
+   * The value of a name: canonical, in any case, '-' for '_', or an alias ("token", "max").
+   *
+   * @throws LongHeadsException (Status.INVALID_ARGUMENT) naming the valid names
+   */
+  public static NAME fromName(String name) {
+    if (name == null) throw new NullPointerException("name");
+    return LongHeadsNative.SNAME##_from_name(LongHeads.utf8(name, "name"));
+  }
+%}
+%enddef
 
 /* ---- byte strings: byte[] ----------------------------------------------------------------- */
 %typemap(jni) std::string, const std::string & "jbyteArray"
@@ -62,6 +127,34 @@ lh_java_raise(jenv, status, message); return $null;
 %typemap(out) std::string %{
     $result = jenv->NewByteArray((jsize)$1.size());
     if ($result && !$1.empty()) jenv->SetByteArrayRegion($result, 0, (jsize)$1.size(), (const jbyte *)$1.data());
+%}
+
+/* ---- string lists: String[] (UTF-8 encoded in Java) ---------------------------------------- */
+%typemap(jni) const std::vector<std::string> & "jobjectArray"
+%typemap(jtype) const std::vector<std::string> & "byte[][]"
+%typemap(jstype) const std::vector<std::string> & "String[]"
+%typemap(javain) const std::vector<std::string> & "LongHeads.utf8All($javainput)"
+%typemap(in) const std::vector<std::string> & (std::vector<std::string> temp) %{
+    if (!$input) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "null array");
+        return $null;
+    }
+    {
+        jsize count = jenv->GetArrayLength($input);
+        for (jsize i = 0; i < count; ++i) {
+            jbyteArray item = (jbyteArray)jenv->GetObjectArrayElement($input, i);
+            if (!item) {
+                SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "null string in the array");
+                return $null;
+            }
+            jsize n = jenv->GetArrayLength(item);
+            std::string s((size_t)n, '\0');
+            if (n > 0) jenv->GetByteArrayRegion(item, 0, n, (jbyte *)&s[0]);
+            jenv->DeleteLocalRef(item);
+            temp.push_back(s);
+        }
+    }
+    $1 = &temp;
 %}
 
 /* ---- number vectors: primitive arrays ----------------------------------------------------- */

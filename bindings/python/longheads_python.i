@@ -8,6 +8,9 @@
  * - Token vectors: any sequence of integers (anything with __index__, e.g. numpy ints) in,
  *   a list out. Float vectors: a bytearray of native float32 out (numpy.frombuffer views it
  *   without a copy); a float32 buffer (numpy array, array('f')) or a sequence of numbers in.
+ * - String lists (stop strings): any sequence of str / bytes.
+ * - Enum values: an int or a name ("longheads", "per-token": lh_<enum>_from_name) in; out, the
+ *   IntEnum class the package registers for that enum with _set_enum_classes() (an int before).
  * - A failed call raises the exception classes the package registers with
  *   _set_error_classes(): longheads.Error, and longheads.InvalidArgumentError (also a
  *   ValueError) for LH_ERROR_INVALID_ARGUMENT.
@@ -41,6 +44,26 @@ static void lh_py_raise(int status, const char *message) {
     Py_DECREF(exc);
 }
 
+/* {"Attention": longheads.Attention, ...}: registered by longheads/_options.py. */
+static PyObject *lh_py_enum_classes = NULL;
+
+static PyObject *lh_py_enum_out(const char *name, int value) {
+    PyObject *cls = lh_py_enum_classes ? PyDict_GetItemString(lh_py_enum_classes, name) : NULL;
+    if (!cls) return PyLong_FromLong(value);
+    return PyObject_CallFunction(cls, "i", value);
+}
+
+static PyObject *lh_py_set_enum_classes(PyObject *classes) {
+    if (!PyDict_Check(classes)) {
+        PyErr_SetString(PyExc_TypeError, "expected a dict of enum classes");
+        return NULL;
+    }
+    Py_INCREF(classes);
+    Py_XDECREF(lh_py_enum_classes);
+    lh_py_enum_classes = classes;
+    Py_RETURN_NONE;
+}
+
 /* Registered by longheads/__init__.py (kept alive for the life of the process). */
 static PyObject *lh_py_set_error_classes(PyObject *error, PyObject *invalid_argument) {
     if (!PyType_Check(error) || !PyType_Check(invalid_argument)) {
@@ -61,6 +84,43 @@ static PyObject *lh_py_set_error_classes(PyObject *error, PyObject *invalid_argu
 lh_py_raise(status, message); SWIG_fail;
 %enddef
 %define LH_CASE "%s" %enddef
+%define LH_ENUM_VALUE_NAMES
+%rename("%s", %$isenumitem) "";
+%enddef
+
+/* ---- enums: an int or a name in, the registered IntEnum out --------------------------------- */
+%define LH_LANG_ENUM(CTYPE, SNAME, NAME)
+%typemap(in) CTYPE {
+    if (PyUnicode_Check($input)) {
+        const char *text = PyUnicode_AsUTF8($input);
+        if (!text) SWIG_fail;
+        CTYPE value;
+        if (lh_##SNAME##_from_name(text, &value) != LH_OK) {
+            lh_py_raise(LH_ERROR_INVALID_ARGUMENT, lh_last_error());
+            SWIG_fail;
+        }
+        $1 = value;
+    } else if (PyLong_Check($input) && !PyBool_Check($input)) {
+        long v = PyLong_AsLong($input);
+        if (v == -1 && PyErr_Occurred()) SWIG_fail;
+        if (v < INT32_MIN || v > INT32_MAX) {
+            PyErr_Format(PyExc_OverflowError, "%ld does not fit in " #CTYPE, v);
+            SWIG_fail;
+        }
+        $1 = (CTYPE)v;  /* checked by the library */
+    } else {
+        PyErr_Format(PyExc_TypeError, "expected a " #NAME " or its name as str, got %s", Py_TYPE($input)->tp_name);
+        SWIG_fail;
+    }
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_INTEGER) CTYPE {
+    $1 = PyUnicode_Check($input) || (PyLong_Check($input) && !PyBool_Check($input));
+}
+%typemap(out) CTYPE {
+    $result = lh_py_enum_out(#NAME, (int)$1);
+    if (!$result) SWIG_fail;
+}
+%enddef
 
 /* ---- byte strings ------------------------------------------------------------------------- */
 %typemap(in) const std::string & (std::string temp) {
@@ -84,6 +144,37 @@ lh_py_raise(status, message); SWIG_fail;
 }
 %typemap(out) std::string {
     $result = PyBytes_FromStringAndSize($1.data(), (Py_ssize_t)$1.size());
+}
+
+/* ---- string lists: a sequence of str (encoded UTF-8) or bytes ------------------------------ */
+%typemap(in) const std::vector<std::string> & (std::vector<std::string> temp) {
+    if (PyUnicode_Check($input) || PyBytes_Check($input)) {
+        PyErr_SetString(PyExc_TypeError, "expected a sequence of strings, not a single string");
+        SWIG_fail;
+    }
+    PyObject *seq = PySequence_Fast($input, "expected a sequence of strings");
+    if (!seq) SWIG_fail;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (PyBytes_Check(item)) {
+            temp.emplace_back(PyBytes_AS_STRING(item), (size_t)PyBytes_GET_SIZE(item));
+        } else if (PyUnicode_Check(item)) {
+            Py_ssize_t len = 0;
+            const char *s = PyUnicode_AsUTF8AndSize(item, &len);
+            if (!s) { Py_DECREF(seq); SWIG_fail; }
+            temp.emplace_back(s, (size_t)len);
+        } else {
+            PyErr_Format(PyExc_TypeError, "expected str or bytes at index %zd, got %s", i, Py_TYPE(item)->tp_name);
+            Py_DECREF(seq);
+            SWIG_fail;
+        }
+    }
+    Py_DECREF(seq);
+    $1 = &temp;
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) const std::vector<std::string> & {
+    $1 = PySequence_Check($input) && !PyUnicode_Check($input) && !PyBytes_Check($input);
 }
 
 /* ---- integer vectors ---------------------------------------------------------------------- */
@@ -174,3 +265,10 @@ LH_PY_INT_VECTOR(int64_t, LLONG_MIN, LLONG_MAX)
 %}
 %nothread lh_py_set_error_classes;
 PyObject *lh_py_set_error_classes(PyObject *error, PyObject *invalid_argument);
+
+%rename("_set_enum_classes") lh_py_set_enum_classes;
+%exception lh_py_set_enum_classes %{
+    $action
+%}
+%nothread lh_py_set_enum_classes;
+PyObject *lh_py_set_enum_classes(PyObject *classes);

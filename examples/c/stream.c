@@ -27,10 +27,13 @@ int main(int argc, char **argv) {
         return fail("context", status);
     }
 
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
+    sampling.temperature = 0.0f; /* greedy: the same text every run */
     lh_generate_params params;
     lh_generate_params_init(&params);
     params.max_tokens = argc > 3 ? atoi(argv[3]) : 64;
-    params.sampling.temperature = 0.0f; /* greedy: the same text every run */
+    params.sampling = &sampling;
 
     lh_generation *generation = NULL;
     status = lh_generation_start(context, argv[2], strlen(argv[2]), &params, &generation);
@@ -42,7 +45,7 @@ int main(int argc, char **argv) {
             int32_t token, done;
             status = lh_generation_next(generation, &piece, &len, &token, &done);
             if (status != LH_OK) break;
-            fwrite(piece, 1, len, stdout);
+            fwrite(piece, 1, len, stdout); /* before looking at done: the last piece comes with it */
             fflush(stdout);
             if (done) break;
         }

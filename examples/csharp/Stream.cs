@@ -34,12 +34,12 @@ public static class StreamExample
         {
             using (var model = new Model(args[0]))
             {
-                Console.WriteLine(model.Info);
+                Console.WriteLine($"{model.Architecture} '{model.Name}': {model.NLayer} layers, trained context {model.NCtxTrain}");
 
                 // 1. Streaming: each piece arrives as soon as its token is sampled.
                 const string prompt = "Once upon a time";
                 Console.Write("\n" + prompt);
-                using (var stream = model.Stream(prompt, new GenerateOptions { MaxTokens = maxTokens, Seed = 1234 }))
+                using (var stream = model.Stream(prompt, new GenerateOptions { MaxTokens = maxTokens, Sampling = { Seed = 1234 } }))
                 {
                     foreach (string piece in stream) Console.Write(piece);
                     Console.WriteLine($"\n[{stream.Tokens.Count} tokens, stopped by {stream.StopReason}]");
@@ -57,7 +57,7 @@ public static class StreamExample
                     Attention = Attention.LongHeads,
                     NCtx = Math.Max(model.NCtxTrain, nPrompt + nAnswer + 16),
                 };
-                string answer = model.Generate(query, new GenerateOptions { MaxTokens = nAnswer, Temperature = 0 }, ctx).Trim();
+                string answer = model.Generate(query, new GenerateOptions { MaxTokens = nAnswer, Sampling = { Temperature = 0 } }, ctx).Trim();
                 Console.WriteLine($"\npasskey {key} in a {nPrompt}-token prompt; the model answered '{answer}': " +
                                   (answer == key.ToString() ? "correct" : "wrong"));
             }

@@ -40,12 +40,16 @@ public final class Stream {
         }
         int maxTokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         try (Model model = new Model(args[0])) {
-            System.out.println(model.info());
+            System.out.println(model.architecture() + " '" + model.name() + "': " + model.nLayer()
+                    + " layers, trained context " + model.nCtxTrain());
 
             // 1. Streaming: each piece arrives as soon as its token is sampled.
             String prompt = "Once upon a time";
             System.out.print("\n" + prompt);
-            try (GenerationStream stream = model.stream(prompt, new GenerateOptions().maxTokens(maxTokens).seed(1234))) {
+            GenerateOptions options = new GenerateOptions();
+            options.setMaxTokens(maxTokens);
+            options.getSampling().setSeed(1234);
+            try (GenerationStream stream = model.stream(prompt, options)) {
                 for (String piece : stream) {
                     System.out.print(piece);
                     System.out.flush();
@@ -60,9 +64,13 @@ public final class Stream {
             String query = passkeyPrompt(key, nFiller, rng.nextInt(nFiller + 1));
             int nPrompt = model.tokenize(query).length;
             int nAnswer = model.tokenize(" " + key, false).length;
-            ContextOptions ctx = new ContextOptions().attention(Attention.LONGHEADS)
-                    .nCtx(Math.max(model.nCtxTrain(), nPrompt + nAnswer + 16));
-            String answer = model.generate(query, new GenerateOptions().maxTokens(nAnswer).temperature(0f), ctx).trim();
+            ContextOptions ctx = new ContextOptions();
+            ctx.setAttention(Attention.LONGHEADS);
+            ctx.setNCtx(Math.max(model.nCtxTrain(), nPrompt + nAnswer + 16));
+            GenerateOptions greedy = new GenerateOptions();
+            greedy.setMaxTokens(nAnswer);
+            greedy.getSampling().setTemperature(0f);
+            String answer = model.generate(query, greedy, ctx).trim();
             System.out.println("\npasskey " + key + " in a " + nPrompt + "-token prompt; the model answered '" + answer
                     + "': " + (answer.equals(Integer.toString(key)) ? "correct" : "wrong"));
         } catch (LongHeadsException e) {

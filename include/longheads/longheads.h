@@ -10,7 +10,10 @@
  * - Every fallible call returns an lh_status; results come back through trailing out-pointers,
  *   which are written only on LH_OK. lh_last_error() (thread-local) then says what went wrong.
  * - Parameter structs start with `struct_size`; always fill them with the matching
- *   lh_*_params_init() first, then change fields. New fields are only ever appended.
+ *   lh_*_params_init() first (a macro that passes sizeof the struct), then change fields. New fields are only ever appended, and a
+ *   struct never embeds another by value, so the library can read the struct of a program
+ *   built against an older header by its struct_size. struct_size 0 (a struct that was never
+ *   initialised) is LH_ERROR_INVALID_ARGUMENT. Flags are lh_bool: 0 false, anything else true.
  * - Who allocates frees: objects come from lh_*_create/load and go back to lh_*_free, which
  *   accept NULL and do nothing. Text and token buffers are the caller's.
  * - Threads: a model is immutable after loading and may be shared by any number of contexts
@@ -29,15 +32,30 @@
 extern "C" {
 #endif
 
+/* Exported functions: the library is built with hidden visibility, so only LH_API functions
+ * leave it. On Windows the same header imports them from the DLL (define LH_STATIC when
+ * linking a static build). */
+#if defined(_WIN32) || defined(__CYGWIN__)
 #if defined(LH_BUILDING_LIBRARY)
+#define LH_API __declspec(dllexport)
+#elif defined(LH_STATIC)
+#define LH_API
+#else
+#define LH_API __declspec(dllimport)
+#endif
+#elif defined(LH_BUILDING_LIBRARY) && (defined(__GNUC__) || defined(__clang__))
 #define LH_API __attribute__((visibility("default")))
 #else
 #define LH_API
 #endif
 
+/* docs/ABI.md lists what each version changed and the compatibility rules. */
 #define LH_VERSION_MAJOR 0
-#define LH_VERSION_MINOR 1
+#define LH_VERSION_MINOR 2
 #define LH_VERSION_PATCH 0
+
+/* A flag in a parameter or struct: 0 = false, anything else = true. */
+typedef int32_t lh_bool;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Status and errors                                                                           */
@@ -96,19 +114,22 @@ typedef struct lh_model_params {
     lh_precision precision; /* default LH_PRECISION_F32 */
     int32_t n_threads;      /* threads used while converting weights at load; 0 = all cores
                                (lowered like lh_context_params.n_threads) */
-    int32_t vocab_only;     /* default 0; 1: read only the vocabulary (as llama.cpp's vocab_only),
+    lh_bool vocab_only;     /* default 0; 1: read only the vocabulary (as llama.cpp's vocab_only),
                                for tokenizing with vocabulary-only GGUF files; such a model has no
                                weights (lh_model_info gives 0 dimensions) and lh_context_create
                                refuses it with LH_ERROR_INVALID_ARGUMENT */
-    int32_t use_mmap;       /* default 1: weights used in place are read from a memory map of the
+    lh_bool use_mmap;       /* default 1: weights used in place are read from a memory map of the
                                file; every evaluation first checks the file is unchanged and fails
                                with LH_ERROR_IO if it was truncated or rewritten. 0: the whole file
                                is read into memory at load and no longer needed afterwards */
-    int32_t check_tensors;  /* default 0; 1: check at load that every weight is a finite number
+    lh_bool check_tensors;  /* default 0; 1: check at load that every weight is a finite number
                                (LH_ERROR_BAD_FORMAT naming the tensor otherwise) */
 } lh_model_params;
 
-LH_API void lh_model_params_init(lh_model_params *params);
+/* Fill *params with the defaults. lh_model_params_init is a macro: it passes the size of the
+ * caller's struct, so the library never writes past it (params must not be NULL). */
+LH_API void lh_model_params_init_sized(lh_model_params *params, size_t size);
+#define lh_model_params_init(params) lh_model_params_init_sized((params), sizeof *(params))
 
 /* Load a GGUF file (architecture `llama`). params may be NULL for defaults.
  * Errors: LH_ERROR_IO (cannot open, or not a regular file: a FIFO or device is refused without
@@ -135,15 +156,16 @@ typedef struct lh_model_info {
     float rms_norm_eps;
     int32_t bos_token;        /* -1 if none */
     int32_t eos_token;        /* -1 if none */
-    int32_t add_bos;          /* 1 if the vocabulary asks for BOS at the start */
+    lh_bool add_bos;          /* 1 if the vocabulary asks for BOS at the start */
     uint64_t n_params;
     uint64_t file_bytes;
     uint64_t weight_bytes;    /* bytes of weights as held in memory after loading */
     lh_precision precision;
 } lh_model_info;
 
-/* Fill *out_info. Set out_info->struct_size to sizeof(lh_model_info) of the caller's header
- * (or 0 for the current size): only that many bytes are written. */
+/* Fill *out_info. Set out_info->struct_size to sizeof(lh_model_info) first: only that many
+ * bytes are written (so a program built against an older header gets its older struct).
+ * struct_size 0: LH_ERROR_INVALID_ARGUMENT. */
 LH_API lh_status lh_model_get_info(const lh_model *model, lh_model_info *out_info);
 
 typedef struct lh_tensor_info {
@@ -170,8 +192,8 @@ LH_API lh_status lh_model_meta_get(const lh_model *model, const char *key, char 
  * BOS token first when the vocabulary has one; parse_special != 0 turns control-token texts such
  * as "<s>" into their ids. Writes up to `capacity` ids; *out_n = ids produced. If capacity is too
  * small: LH_ERROR_BUFFER_TOO_SMALL and *out_n = ids needed. */
-LH_API lh_status lh_tokenize(const lh_model *model, const char *text, size_t text_len, int32_t add_bos,
-                             int32_t parse_special, int32_t *tokens, size_t capacity, size_t *out_n);
+LH_API lh_status lh_tokenize(const lh_model *model, const char *text, size_t text_len, lh_bool add_bos,
+                             lh_bool parse_special, int32_t *tokens, size_t capacity, size_t *out_n);
 
 typedef enum lh_detok_flags {
     LH_DETOK_DEFAULT = 0,        /* control tokens render as nothing */
@@ -239,7 +261,7 @@ typedef struct lh_context_params {
     int32_t attn_len;       /* LongHeads / window L (tokens one head attends to); 0 = default */
     int32_t begin_len;      /* LongHeads B: below it full attention; 0 = default (= L) */
     int32_t n_sinks;        /* window mode S; 0 = default (4) */
-    int32_t allow_attn_len_over_trained; /* 1 permits L > T and B > T (out of distribution) */
+    lh_bool allow_attn_len_over_trained; /* permits L > T and B > T (out of distribution) */
     lh_prefill_mode prefill_mode;        /* default LH_PREFILL_PER_TOKEN */
     lh_kv_type kv_type;                  /* default LH_KV_F32 */
     uint64_t memory_budget_bytes;        /* 0 = no budget beyond what allocation allows; else the
@@ -253,7 +275,10 @@ typedef struct lh_context_params {
                                0 = default (2: the previous and the current chunk) */
 } lh_context_params;
 
-LH_API void lh_context_params_init(lh_context_params *params);
+/* Fill *params with the defaults. lh_context_params_init is a macro: it passes the size of the
+ * caller's struct, so the library never writes past it (params must not be NULL). */
+LH_API void lh_context_params_init_sized(lh_context_params *params, size_t size);
+#define lh_context_params_init(params) lh_context_params_init_sized((params), sizeof *(params))
 
 /* Create a context. Validates every parameter (chunk size > 0, L a multiple of w, L <= T unless
  * allowed, ...) and refuses up front, with the bytes it would need, a KV cache larger than the
@@ -263,7 +288,8 @@ LH_API lh_status lh_context_create(const lh_model *model, const lh_context_param
 
 LH_API void lh_context_free(lh_context *context);
 
-/* The effective parameters (defaults resolved). */
+/* The effective parameters (defaults resolved). Set out_params->struct_size first (as for
+ * lh_model_get_info): only that many bytes are written. */
 LH_API lh_status lh_context_get_params(const lh_context *context, lh_context_params *out_params);
 
 /* Bytes the KV cache (incl. LongHeads chunk keys) of a context with these params would take at
@@ -289,7 +315,7 @@ LH_API lh_status lh_context_n_past(const lh_context *context, int32_t *out_n_pas
  * logits (LH_ERROR_NUMERIC: the context is reset). Ends a live generation's hold on the context
  * (see lh_generation_next). */
 LH_API lh_status lh_context_eval(lh_context *context, const int32_t *tokens, size_t n_tokens,
-                                 int32_t all_logits);
+                                 lh_bool all_logits);
 
 /* Logits of token `index` of the last lh_context_eval call (-1 = its last token). Borrowed
  * pointer to n_vocab floats, valid until the next eval/reset/free of the context. */
@@ -384,7 +410,10 @@ typedef struct lh_sampler_params {
     uint64_t seed;         /* same seed, same choices. default 0xC0FFEE */
 } lh_sampler_params;
 
-LH_API void lh_sampler_params_init(lh_sampler_params *params);
+/* Fill *params with the defaults. lh_sampler_params_init is a macro: it passes the size of the
+ * caller's struct, so the library never writes past it (params must not be NULL). */
+LH_API void lh_sampler_params_init_sized(lh_sampler_params *params, size_t size);
+#define lh_sampler_params_init(params) lh_sampler_params_init_sized((params), sizeof *(params))
 
 /* Invalid values (negative top_p, top_p > 1, min_p outside [0,1], repeat_penalty <= 0, NaN):
  * LH_ERROR_INVALID_ARGUMENT. */
@@ -405,14 +434,19 @@ LH_API lh_status lh_sampler_accept(lh_sampler *sampler, const int32_t *tokens, s
 typedef struct lh_generate_params {
     uint32_t struct_size;
     int32_t max_tokens;            /* default 128; generation also stops when the context is full */
-    lh_sampler_params sampling;
-    const char *const *stop;       /* stop strings (borrowed during lh_generation_start only) */
+    const lh_sampler_params *sampling; /* how tokens are chosen; NULL (default) = the defaults of
+                                          lh_sampler_params_init. Borrowed during
+                                          lh_generation_start / lh_generate only. */
+    const char *const *stop;       /* stop strings (borrowed during lh_generation_start / lh_generate only) */
     size_t n_stop;
-    int32_t add_bos;               /* default 1: BOS first if the vocabulary wants it and the context is empty */
-    int32_t stop_at_eog;           /* default 1 */
+    lh_bool add_bos;               /* default 1: BOS first if the vocabulary wants it and the context is empty */
+    lh_bool stop_at_eog;           /* default 1 */
 } lh_generate_params;
 
-LH_API void lh_generate_params_init(lh_generate_params *params);
+/* Fill *params with the defaults. lh_generate_params_init is a macro: it passes the size of the
+ * caller's struct, so the library never writes past it (params must not be NULL). */
+LH_API void lh_generate_params_init_sized(lh_generate_params *params, size_t size);
+#define lh_generate_params_init(params) lh_generate_params_init_sized((params), sizeof *(params))
 
 typedef enum lh_stop_reason {
     LH_STOP_NONE = 0,       /* still running */
@@ -522,7 +556,7 @@ typedef struct lh_chat_message {
  * role other than system/user/assistant; roles not alternating where the family requires it;
  * NULL pointers). */
 LH_API lh_status lh_chat_format(const lh_model *model, const char *tmpl, const lh_chat_message *messages,
-                                size_t n_messages, int32_t add_assistant, char *buf, size_t capacity,
+                                size_t n_messages, lh_bool add_assistant, char *buf, size_t capacity,
                                 size_t *out_len);
 
 /* The canonical family name ("chatml", "llama3.1", ...; static storage) that lh_chat_format would

@@ -55,7 +55,7 @@ std::vector<ChatMessage> chat_messages(const lh_chat_message *messages, size_t n
 extern "C" {
 
 LH_API lh_status lh_chat_format(const lh_model *model, const char *tmpl, const lh_chat_message *messages,
-                                size_t n_messages, int32_t add_assistant, char *buf, size_t capacity,
+                                size_t n_messages, lh_bool add_assistant, char *buf, size_t capacity,
                                 size_t *out_len) {
     return guarded([&] {
         require_arg(model != nullptr, "model is NULL");

@@ -56,14 +56,14 @@ lh_context_params defaults() {
 
 extern "C" {
 
-LH_API void lh_context_params_init(lh_context_params *params) {
-    if (!params) return;
-    *params = lh_context_params{};
-    params->struct_size = sizeof(lh_context_params);
-    params->attention = LH_ATTENTION_FULL;
-    params->prefill_mode = LH_PREFILL_PER_TOKEN;
-    params->kv_type = LH_KV_F32;
-    params->chunk_score = LH_CHUNK_SCORE_FAITHFUL;
+LH_API void lh_context_params_init_sized(lh_context_params *params, size_t size) {
+    lh_context_params p{};
+    p.struct_size = sizeof p;
+    p.attention = LH_ATTENTION_FULL;
+    p.prefill_mode = LH_PREFILL_PER_TOKEN;
+    p.kv_type = LH_KV_F32;
+    p.chunk_score = LH_CHUNK_SCORE_FAITHFUL;
+    init_struct(params, p, size);
 }
 
 LH_API lh_status lh_context_create(const lh_model *model, const lh_context_params *params, lh_context **out_context) {
@@ -72,7 +72,7 @@ LH_API lh_status lh_context_create(const lh_model *model, const lh_context_param
         require_arg(out_context != nullptr, "out_context is NULL");
         require_arg(!model->model->vocab_only(),
                     "the model was loaded with vocab_only: it has no weights to evaluate (load it without vocab_only)");
-        lh_context_params p = read_params(params, defaults());
+        lh_context_params p = read_params(params, defaults(), "lh_context_params");
         auto handle = std::make_unique<lh_context>();
         handle->owner = model;
         handle->context = std::make_unique<Context>(*model->model, to_options(p));
@@ -87,10 +87,7 @@ LH_API lh_status lh_context_get_params(const lh_context *context, lh_context_par
         require_arg(context != nullptr, "context is NULL");
         require_arg(out_params != nullptr, "out_params is NULL");
         const lh_context_params p = from_options(context->context->options());
-        uint32_t size = out_params->struct_size;
-        if (size == 0 || size > sizeof p) size = sizeof p;
-        std::memcpy(out_params, &p, size);
-        out_params->struct_size = size;
+        write_struct(out_params, p, "lh_context_params");
     });
 }
 
@@ -100,7 +97,7 @@ LH_API lh_status lh_context_estimate_kv_bytes(const lh_model *model, const lh_co
         require_arg(model != nullptr, "model is NULL");
         require_arg(out_bytes != nullptr, "out_bytes is NULL");
         require_arg(n_tokens >= 0, "n_tokens must be >= 0");
-        lh_context_params p = read_params(params, defaults());
+        lh_context_params p = read_params(params, defaults(), "lh_context_params");
         *out_bytes = Context::estimate_kv_bytes(*model->model, to_options(p), n_tokens);
     });
 }

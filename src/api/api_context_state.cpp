@@ -79,7 +79,7 @@ LH_API lh_status lh_context_load(const lh_model *model, const char *path, const 
         if (params) {
             lh_context_params defaults;
             lh_context_params_init(&defaults);
-            const ContextOptions opts = to_options(read_params(params, defaults));
+            const ContextOptions opts = to_options(read_params(params, defaults, "lh_context_params"));
             handle->context = Context::load(*model->model, path, &opts);
         } else {
             handle->context = Context::load(*model->model, path, nullptr);
@@ -93,10 +93,7 @@ LH_API lh_status lh_context_file_params(const char *path, lh_context_params *out
         require_arg(path != nullptr && *path != '\0', "path is NULL or empty");
         require_arg(out_params != nullptr, "out_params is NULL");
         const lh_context_params p = from_options(Context::saved_options(path));
-        uint32_t size = out_params->struct_size;
-        if (size == 0 || size > sizeof p) size = sizeof p;
-        std::memcpy(out_params, &p, size);
-        out_params->struct_size = size;
+        write_struct(out_params, p, "lh_context_params");
     });
 }
 

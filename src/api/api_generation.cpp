@@ -1,4 +1,5 @@
 // C entry points: the generation pull loop and the one-call lh_generate.
+#include "api/api_compat.h"
 #include "api/api_internal.h"
 #include "generation/generation.h"
 
@@ -23,12 +24,13 @@ namespace lh::api {
 GenerationOptions to_generation_options(const lh_generate_params *given) {
     lh_generate_params d;
     lh_generate_params_init(&d);
-    lh_generate_params p = read_params(given, d);
+    lh_sampler_params v0_1_sampling;  // the sampler params a 0.1 struct embeds
+    lh_generate_params p = is_v0_1(given) ? from_v0_1(given, v0_1_sampling) : read_params(given, d, "lh_generate_params");
     lh_sampler_params sd;
     lh_sampler_params_init(&sd);
     GenerationOptions o;
     o.max_tokens = p.max_tokens;
-    o.sampling = to_sampler_options(read_params(&p.sampling, sd));
+    o.sampling = to_sampler_options(read_params(p.sampling, sd, "lh_sampler_params"));
     require_arg(p.stop != nullptr || p.n_stop == 0, "stop is NULL but n_stop is not 0");
     require_arg(p.n_stop <= 64, "at most 64 stop strings");
     for (size_t i = 0; i < p.n_stop; ++i) {
@@ -44,16 +46,16 @@ GenerationOptions to_generation_options(const lh_generate_params *given) {
 
 extern "C" {
 
-LH_API void lh_generate_params_init(lh_generate_params *params) {
-    if (!params) return;
-    *params = lh_generate_params{};
-    params->struct_size = sizeof(lh_generate_params);
-    params->max_tokens = 128;
-    lh_sampler_params_init(&params->sampling);
-    params->stop = nullptr;
-    params->n_stop = 0;
-    params->add_bos = 1;
-    params->stop_at_eog = 1;
+LH_API void lh_generate_params_init_sized(lh_generate_params *params, size_t size) {
+    lh_generate_params p{};
+    p.struct_size = sizeof p;
+    p.max_tokens = 128;
+    p.sampling = nullptr;
+    p.stop = nullptr;
+    p.n_stop = 0;
+    p.add_bos = 1;
+    p.stop_at_eog = 1;
+    init_struct(params, p, size);
 }
 
 LH_API lh_status lh_generation_start(lh_context *context, const char *prompt, size_t prompt_len,

@@ -100,17 +100,46 @@ lh_context_params from_options(const ContextOptions &o);
 // Copies bytes to a caller buffer with the size-query convention of the header.
 void copy_out(const std::string &bytes, char *buf, size_t capacity, size_t *out_len, bool nul_terminate);
 
-// Reads a params struct whose first field is struct_size: copies at most sizeof(T) bytes over
-// the defaults so older (smaller) callers keep working.
+// The struct_size of a caller's struct, refused when 0 (never initialised) or too small to hold
+// it. Sizes above sizeof(T) come from a newer header: only the fields this library knows are used.
 template <typename T>
-T read_params(const T *given, const T &defaults) {
+uint32_t checked_struct_size(const T &given, const char *type) {
+    const uint32_t size = given.struct_size;
+    if (size < sizeof(uint32_t)) {
+        fail(LH_ERROR_INVALID_ARGUMENT, std::string(type) + ".struct_size is " + std::to_string(size) +
+                                            ": set it to sizeof(" + type + ") (the *_params_init functions do)");
+    }
+    return size < sizeof(T) ? size : static_cast<uint32_t>(sizeof(T));
+}
+
+// Reads a params struct whose first field is struct_size: copies at most struct_size bytes over
+// the defaults, so a program built against an older header (a smaller struct) keeps working.
+// NULL gives the defaults.
+template <typename T>
+T read_params(const T *given, const T &defaults, const char *type) {
     T out = defaults;
     if (!given) return out;
-    uint32_t size = given->struct_size;
-    if (size == 0 || size > sizeof(T)) size = sizeof(T);
-    std::memcpy(&out, given, size);
+    std::memcpy(&out, given, checked_struct_size(*given, type));
     out.struct_size = sizeof(T);
     return out;
+}
+
+// Fills a caller's params struct of `size` bytes (its sizeof) with `defaults`: never more than
+// it holds, nor more than this library's struct. Sizes too small for struct_size: nothing.
+template <typename T>
+void init_struct(T *dst, const T &defaults, size_t size) {
+    if (!dst || size < sizeof(uint32_t)) return;
+    const size_t n = size < sizeof(T) ? size : sizeof(T);
+    std::memcpy(dst, &defaults, n);
+    dst->struct_size = static_cast<uint32_t>(n);
+}
+
+// Writes an out-struct whose caller set struct_size: at most that many bytes.
+template <typename T>
+void write_struct(T *dst, const T &src, const char *type) {
+    const uint32_t size = checked_struct_size(*dst, type);
+    std::memcpy(dst, &src, size);
+    dst->struct_size = size;
 }
 
 }  // namespace lh::api

@@ -23,14 +23,14 @@ void copy_text(char *dst, size_t cap, const std::string &src) {
 
 extern "C" {
 
-LH_API void lh_model_params_init(lh_model_params *params) {
-    if (!params) return;
-    *params = lh_model_params{};
-    params->struct_size = sizeof(lh_model_params);
-    params->precision = LH_PRECISION_F32;
-    params->n_threads = 0;
-    params->use_mmap = 1;
-    params->check_tensors = 0;
+LH_API void lh_model_params_init_sized(lh_model_params *params, size_t size) {
+    lh_model_params p{};
+    p.struct_size = sizeof p;
+    p.precision = LH_PRECISION_F32;
+    p.n_threads = 0;
+    p.use_mmap = 1;
+    p.check_tensors = 0;
+    init_struct(params, p, size);
 }
 
 LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, lh_model **out_model) {
@@ -39,7 +39,7 @@ LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, 
         require_arg(out_model != nullptr, "out_model is NULL");
         lh_model_params defaults;
         lh_model_params_init(&defaults);
-        lh_model_params p = read_params(params, defaults);
+        lh_model_params p = read_params(params, defaults, "lh_model_params");
         require_arg(p.n_threads >= 0 && p.n_threads <= 1024, "n_threads must be between 0 and 1024");
         ModelOptions options;
         options.precision = checked_enum(p.precision, "precision");
@@ -62,8 +62,7 @@ LH_API lh_status lh_model_get_info(const lh_model *model, lh_model_info *out_inf
     return guarded([&] {
         require_arg(model != nullptr, "model is NULL");
         require_arg(out_info != nullptr, "out_info is NULL");
-        uint32_t size = out_info->struct_size;
-        if (size == 0 || size > sizeof(lh_model_info)) size = sizeof(lh_model_info);
+        checked_struct_size(*out_info, "lh_model_info");
         lh_model_info info{};
         info.struct_size = sizeof(lh_model_info);
         const Model &m = *model->model;
@@ -91,8 +90,7 @@ LH_API lh_status lh_model_get_info(const lh_model *model, lh_model_info *out_inf
         info.file_bytes = m.file().file_size();
         info.weight_bytes = m.weight_bytes();
         info.precision = m.precision();
-        std::memcpy(out_info, &info, size);
-        out_info->struct_size = size;
+        write_struct(out_info, info, "lh_model_info");
     });
 }
 

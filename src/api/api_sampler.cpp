@@ -22,18 +22,18 @@ SamplerOptions to_sampler_options(const lh_sampler_params &p) {
 
 extern "C" {
 
-LH_API void lh_sampler_params_init(lh_sampler_params *params) {
-    if (!params) return;
+LH_API void lh_sampler_params_init_sized(lh_sampler_params *params, size_t size) {
     SamplerOptions o;
-    *params = lh_sampler_params{};
-    params->struct_size = sizeof(lh_sampler_params);
-    params->temperature = o.temperature;
-    params->top_k = o.top_k;
-    params->top_p = o.top_p;
-    params->min_p = o.min_p;
-    params->repeat_penalty = o.repeat_penalty;
-    params->repeat_last_n = o.repeat_last_n;
-    params->seed = o.seed;
+    lh_sampler_params p{};
+    p.struct_size = sizeof p;
+    p.temperature = o.temperature;
+    p.top_k = o.top_k;
+    p.top_p = o.top_p;
+    p.min_p = o.min_p;
+    p.repeat_penalty = o.repeat_penalty;
+    p.repeat_last_n = o.repeat_last_n;
+    p.seed = o.seed;
+    init_struct(params, p, size);
 }
 
 LH_API lh_status lh_sampler_create(const lh_sampler_params *params, lh_sampler **out_sampler) {
@@ -42,7 +42,7 @@ LH_API lh_status lh_sampler_create(const lh_sampler_params *params, lh_sampler *
         lh_sampler_params d;
         lh_sampler_params_init(&d);
         auto handle = std::make_unique<lh_sampler>();
-        handle->sampler = std::make_unique<Sampler>(to_sampler_options(read_params(params, d)));
+        handle->sampler = std::make_unique<Sampler>(to_sampler_options(read_params(params, d, "lh_sampler_params")));
         *out_sampler = handle.release();
     });
 }

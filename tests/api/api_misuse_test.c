@@ -87,10 +87,20 @@ static void test_errors_and_version(void) {
     lh_sampler_free(NULL);
     lh_generation_free(NULL);
     lh_context_cancel(NULL);
-    lh_model_params_init(NULL);
-    lh_context_params_init(NULL);
-    lh_sampler_params_init(NULL);
-    lh_generate_params_init(NULL);
+    lh_model_params_init_sized(NULL, sizeof(lh_model_params));
+    lh_context_params_init_sized(NULL, sizeof(lh_context_params));
+    lh_sampler_params_init_sized(NULL, sizeof(lh_sampler_params));
+    lh_generate_params_init_sized(NULL, sizeof(lh_generate_params));
+    /* A size too small for struct_size writes nothing. */
+    lh_context_params tiny;
+    memset(&tiny, 0x5a, sizeof tiny);
+    lh_context_params_init_sized(&tiny, 2);
+    EXPECT(tiny.struct_size == 0x5a5a5a5au);
+    /* An older (smaller) struct: nothing past its size is written. */
+    unsigned char older[sizeof(lh_context_params) + 16];
+    memset(older, CANARY, sizeof older);
+    lh_context_params_init_sized((lh_context_params *)(void *)older, 12);
+    EXPECT(((lh_context_params *)(void *)older)->struct_size == 12 && canary_intact(older + 12, sizeof older - 12));
     EXPECT(lh_generation_stop_reason(NULL) == LH_STOP_NONE);
     EXPECT(lh_token_is_eog(NULL, 2) == 0);
 }
@@ -125,7 +135,7 @@ static lh_model *test_model_load(const char *path) {
     lh_model *m = NULL;
     STATUS(lh_model_load(path, &p, &m), LH_OK);
     lh_model_free(m);
-    /* A newer caller's larger struct_size is clamped; struct_size 0 reads the whole struct. */
+    /* A newer caller's larger struct_size is clamped; struct_size 0 (never initialised) is refused. */
     lh_model_params_init(&p);
     p.struct_size = 4096;
     m = NULL;
@@ -135,8 +145,10 @@ static lh_model *test_model_load(const char *path) {
     p.struct_size = 0;
     p.n_threads = 1;
     m = NULL;
-    STATUS(lh_model_load(path, &p, &m), LH_OK);
-    lh_model_free(m);
+    STATUS_MSG(lh_model_load(path, &p, &m), LH_ERROR_INVALID_ARGUMENT, "lh_model_params.struct_size is 0");
+    EXPECT(m == NULL);
+    p.struct_size = 3;
+    STATUS_MSG(lh_model_load(path, &p, &m), LH_ERROR_INVALID_ARGUMENT, "struct_size is 3");
 
     lh_model_params_init(&p);
     p.n_threads = 1;
@@ -150,6 +162,8 @@ static void test_model_queries(lh_model *model) {
     STATUS(lh_model_get_info(NULL, &info), LH_ERROR_INVALID_ARGUMENT);
     STATUS(lh_model_get_info(model, NULL), LH_ERROR_INVALID_ARGUMENT);
     memset(&info, 0, sizeof info);
+    STATUS_MSG(lh_model_get_info(model, &info), LH_ERROR_INVALID_ARGUMENT, "lh_model_info.struct_size is 0");
+    info.struct_size = sizeof info;
     STATUS(lh_model_get_info(model, &info), LH_OK);
     EXPECT(info.n_vocab == 512 && info.n_ctx_train == 512);
 
@@ -337,6 +351,7 @@ static void test_context_params(lh_model *model) {
     STATUS(lh_context_create(model, &p, &c), LH_OK);
     lh_context_params got;
     memset(&got, 0, sizeof got);
+    got.struct_size = sizeof got;
     STATUS(lh_context_get_params(c, &got), LH_OK);
     EXPECT(got.chunk_size > 0 && got.attn_len % got.chunk_size == 0 && got.n_ctx == 512 && got.n_threads == 1);
     lh_context_free(c);
@@ -376,10 +391,16 @@ static void test_context_params(lh_model *model) {
     EXPECT(s == LH_ERROR_INVALID_ARGUMENT || (s == LH_OK && bytes2 >= bytes));
     p.n_ctx = -5;
     STATUS(lh_context_estimate_kv_bytes(model, &p, 100, &bytes), LH_ERROR_INVALID_ARGUMENT);
-    /* Old/new struct sizes. */
+    /* Old/new struct sizes; 0 is refused. */
     memset(&p, 0x7f, sizeof p);
     p.struct_size = sizeof(uint32_t);
     STATUS(lh_context_estimate_kv_bytes(model, &p, 100, &bytes), LH_OK);
+    lh_context_params_init(&p);
+    p.struct_size = 0;
+    STATUS_MSG(lh_context_estimate_kv_bytes(model, &p, 100, &bytes), LH_ERROR_INVALID_ARGUMENT, "struct_size is 0");
+    lh_context *never = NULL;
+    STATUS_MSG(lh_context_create(model, &p, &never), LH_ERROR_INVALID_ARGUMENT, "lh_context_params.struct_size");
+    EXPECT(never == NULL);
 }
 
 static void test_context_use(lh_model *model) {
@@ -565,10 +586,13 @@ static void test_generation(lh_model *model) {
     STATUS(lh_context_create(model, &cp, &ctx), LH_OK);
     if (!ctx) return;
 
+    lh_sampler_params sp;
+    lh_sampler_params_init(&sp);
+    sp.temperature = 0.0f;
     lh_generate_params p;
     lh_generate_params_init(&p);
-    EXPECT(p.struct_size == sizeof p && p.sampling.struct_size == sizeof p.sampling);
-    p.sampling.temperature = 0.0f;
+    EXPECT(p.struct_size == sizeof p && p.sampling == NULL);
+    p.sampling = &sp;
     p.max_tokens = 8;
     lh_generation *gen = (lh_generation *)SENTINEL;
     const char *prompt = "Once upon a time";
@@ -587,12 +611,18 @@ static void test_generation(lh_model *model) {
     STATUS(lh_generation_start(ctx, prompt, plen, &p, &gen), LH_ERROR_INVALID_ARGUMENT);
     p.stop = NULL;
     p.n_stop = 0;
-    p.sampling.temperature = NAN;
+    p.struct_size = 0;
+    STATUS_MSG(lh_generation_start(ctx, prompt, plen, &p, &gen), LH_ERROR_INVALID_ARGUMENT, "lh_generate_params.struct_size");
+    p.struct_size = sizeof p;
+    sp.struct_size = 0;
+    STATUS_MSG(lh_generation_start(ctx, prompt, plen, &p, &gen), LH_ERROR_INVALID_ARGUMENT, "lh_sampler_params.struct_size");
+    sp.struct_size = sizeof sp;
+    sp.temperature = NAN;
     STATUS_MSG(lh_generation_start(ctx, prompt, plen, &p, &gen), LH_ERROR_INVALID_ARGUMENT, "temperature");
-    p.sampling.temperature = 0.0f;
-    p.sampling.top_p = 2.0f;
+    sp.temperature = 0.0f;
+    sp.top_p = 2.0f;
     STATUS_MSG(lh_generation_start(ctx, prompt, plen, &p, &gen), LH_ERROR_INVALID_ARGUMENT, "top_p");
-    p.sampling.top_p = 1.0f;
+    sp.top_p = 1.0f;
     p.max_tokens = -1;
     lh_status s = lh_generation_start(ctx, prompt, plen, &p, &gen);
     EXPECT(s == LH_ERROR_INVALID_ARGUMENT || s == LH_OK);

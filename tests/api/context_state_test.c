@@ -23,10 +23,13 @@ static lh_context_params longheads_params(void) {
 
 /* Greedy continuation of what the context holds (an empty prompt continues from its logits). */
 static void greedy(lh_context *ctx, const char *prompt, char *out, size_t cap) {
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
+    sampling.temperature = 0;
     lh_generate_params gp;
     lh_generate_params_init(&gp);
     gp.max_tokens = 24;
-    gp.sampling.temperature = 0;
+    gp.sampling = &sampling;
     gp.add_bos = 0;
     size_t len = 0;
     out[0] = '\0';

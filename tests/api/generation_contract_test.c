@@ -17,11 +17,15 @@
 static const char *PROMPT = "Once upon a time";
 enum { PROMPT_TOKENS = 5 }; /* BOS + 4 (tests/c/c_header_test.c checks the tokenizer) */
 
+static lh_sampler_params greedy_sampling;
+
 static lh_generate_params greedy(int32_t max_tokens) {
+    lh_sampler_params_init(&greedy_sampling);
+    greedy_sampling.temperature = 0.0f;
     lh_generate_params p;
     lh_generate_params_init(&p);
     p.max_tokens = max_tokens;
-    p.sampling.temperature = 0.0f;
+    p.sampling = &greedy_sampling;
     return p;
 }
 
@@ -261,14 +265,17 @@ static size_t valid_prefix(const unsigned char *s, size_t n) {
 static void test_valid_utf8(lh_context *ctx) {
     /* Near-uniform sampling over stories260K's 512 ids, a quarter of which are the bytes
      * 0x80..0xFF: byte tokens that form no character are certain to come. */
+    lh_sampler_params near_uniform;
+    lh_sampler_params_init(&near_uniform);
+    near_uniform.temperature = 1000.0f;
+    near_uniform.top_k = 0;
+    near_uniform.top_p = 1.0f;
+    near_uniform.min_p = 0.0f;
+    near_uniform.seed = 7;
     lh_generate_params p;
     lh_generate_params_init(&p);
     p.max_tokens = 200;
-    p.sampling.temperature = 1000.0f;
-    p.sampling.top_k = 0;
-    p.sampling.top_p = 1.0f;
-    p.sampling.min_p = 0.0f;
-    p.sampling.seed = 7;
+    p.sampling = &near_uniform;
     p.stop_at_eog = 0;
     lh_context_reset(ctx);
     lh_generation *gen = NULL;

@@ -27,6 +27,7 @@ int main(int argc, char **argv) {
     if (!model) return 1;
     lh_model_info info;
     memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
     EXPECT(lh_model_get_info(model, &info) == LH_OK);
     EXPECT(info.n_vocab == 512 && info.n_layer == 5 && strcmp(info.architecture, "llama") == 0);
 
@@ -37,10 +38,13 @@ int main(int argc, char **argv) {
 
     lh_context *ctx = NULL;
     EXPECT(lh_context_create(model, NULL, &ctx) == LH_OK);
+    lh_sampler_params sp;
+    lh_sampler_params_init(&sp);
+    sp.temperature = 0.0f;
     lh_generate_params gp;
     lh_generate_params_init(&gp);
     gp.max_tokens = 8;
-    gp.sampling.temperature = 0.0f;
+    gp.sampling = &sp;
     char text[256];
     size_t len = 0;
     EXPECT(lh_generate(ctx, "Once upon a time", 16, &gp, NULL, NULL, text, sizeof text, &len) == LH_OK);

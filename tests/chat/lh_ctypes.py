@@ -10,7 +10,8 @@ LH_ERROR_BUFFER_TOO_SMALL = 7
 
 
 class ModelParams(ctypes.Structure):
-    # Must list every field of the header's lh_model_params: lh_model_params_init writes them all.
+    # A prefix of the header's lh_model_params: lh_model_params_init_sized writes sizeof(ModelParams)
+    # bytes and the library reads no more (struct_size).
     _fields_ = [("struct_size", ctypes.c_uint32), ("precision", ctypes.c_int),
                 ("n_threads", ctypes.c_int32), ("vocab_only", ctypes.c_int32),
                 ("use_mmap", ctypes.c_int32), ("check_tensors", ctypes.c_int32)]
@@ -28,6 +29,7 @@ def load_library():
     lib.lh_last_error.restype = ctypes.c_char_p
     lib.lh_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(ModelParams), ctypes.POINTER(ctypes.c_void_p)]
     lib.lh_model_free.argtypes = [ctypes.c_void_p]
+    lib.lh_model_params_init_sized.argtypes = [ctypes.POINTER(ModelParams), ctypes.c_size_t]
     lib.lh_chat_format.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ChatMessage), ctypes.c_size_t,
                                    ctypes.c_int32, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
     lib.lh_chat_template_family.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p)]
@@ -44,7 +46,7 @@ class Model:
     def __init__(self, lib, path, vocab_only=True):
         self.lib = lib
         params = ModelParams()
-        lib.lh_model_params_init(ctypes.byref(params))
+        lib.lh_model_params_init_sized(ctypes.byref(params), ctypes.sizeof(params))
         params.vocab_only = 1 if vocab_only else 0
         handle = ctypes.c_void_p()
         status = lib.lh_model_load(path.encode(), ctypes.byref(params), ctypes.byref(handle))

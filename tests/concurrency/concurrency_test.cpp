@@ -128,8 +128,11 @@ std::vector<int32_t> run_job(const lh_model *model, const Options &o, const Job 
     lh_generate_params_init(&gp);
     gp.max_tokens = o.tokens;
     gp.stop_at_eog = 0;
-    gp.sampling.temperature = job.temperature;
-    gp.sampling.seed = job.seed;
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
+    sampling.temperature = job.temperature;
+    sampling.seed = job.seed;
+    gp.sampling = &sampling;
     lh_generation *gen = nullptr;
     lh_status s = lh_generation_start(ctx, job.prompt.data(), job.prompt.size(), &gp, &gen);
     if (s != LH_OK) {
@@ -409,7 +412,10 @@ void test_rss(const Options &o) {
         lh_generate_params gp;
         lh_generate_params_init(&gp);
         gp.max_tokens = 8;
-        gp.sampling.seed = static_cast<uint64_t>(i);
+        lh_sampler_params sampling;
+        lh_sampler_params_init(&sampling);
+        sampling.seed = static_cast<uint64_t>(i);
+        gp.sampling = &sampling;
         char buf[256];
         lh_status s = lh_generate(ctx, "Once upon a time", 16, &gp, nullptr, nullptr, buf, sizeof buf, nullptr);
         if (s != LH_OK) expect(false, std::string("rss: generate: ") + lh_last_error());

@@ -196,10 +196,12 @@ void random_sampling(Rng &rng, lh_sampler_params &s) {
 
 const char *const kStops[] = {".", "the", "\n", "Lily", "xyz", "e"};
 
-void random_generate_params(Rng &rng, lh_generate_params &g) {
+// g.sampling points to `sampling` (or is NULL: the defaults).
+void random_generate_params(Rng &rng, lh_generate_params &g, lh_sampler_params &sampling) {
     lh_generate_params_init(&g);
     g.max_tokens = uniform(rng, chance(rng, 0.05) ? -1 : 0, 24);
-    random_sampling(rng, g.sampling);
+    random_sampling(rng, sampling);
+    g.sampling = chance(rng, 0.1) ? nullptr : &sampling;
     g.n_stop = static_cast<size_t>(uniform(rng, 0, 3));
     g.stop = g.n_stop ? kStops + uniform(rng, 0, 3) : nullptr;
     g.add_bos = uniform(rng, 0, 1);
@@ -322,7 +324,8 @@ private:
         std::shared_lock<std::shared_mutex> lock(s.mu);
         if (!s.ctx) return;
         lh_generate_params g;
-        random_generate_params(rng_, g);
+        lh_sampler_params sampling;
+        random_generate_params(rng_, g, sampling);
         const std::string prompt = random_text(rng_);
         std::vector<char> buf(static_cast<size_t>(uniform(rng_, 0, 400)));
         size_t len = 0;
@@ -339,7 +342,8 @@ private:
         std::shared_lock<std::shared_mutex> lock(s.mu);
         if (!s.ctx) return;
         lh_generate_params g;
-        random_generate_params(rng_, g);
+        lh_sampler_params sampling;
+        random_generate_params(rng_, g, sampling);
         const std::string prompt = random_text(rng_);
         lh_generation *gen = nullptr;
         if (c_.note("lh_generation_start", lh_generation_start(s.ctx, prompt.data(), prompt.size(), &g, &gen)) != LH_OK)

@@ -111,15 +111,20 @@ public static class BindingTests
         return b.ToString();
     }
 
-    public static int Main()
+    public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--version-only")  // the OMP_WAIT_POLICY child
+        {
+            Console.WriteLine(Library.Version());
+            return 0;
+        }
         modelPath = Environment.GetEnvironmentVariable("LONGHEADS_MODEL") ?? "models/stories260K.gguf";
         var model = new Model(modelPath);
 
         Test("version and cpu level are the C API's", () =>
         {
-            CheckEq(3, Library.Version.Split('.').Length, "Version");
-            CheckEq(JsonString(Cli("info", "-m", modelPath), "cpu_level"), Library.CpuLevel, "CpuLevel");
+            CheckEq(3, Library.Version().Split('.').Length, "Version");
+            CheckEq(JsonString(Cli("info", "-m", modelPath), "cpu_level"), Library.CpuLevel(), "CpuLevel()");
         });
 
         Test("model info", () =>
@@ -153,7 +158,7 @@ public static class BindingTests
         Test("greedy generation equals the C API", () =>
         {
             string json = Cli("generate", "-m", modelPath, "-p", Prompt, "-n", "16", "--temp", "0");
-            var greedy = new GenerateOptions { MaxTokens = 16, Temperature = 0 };
+            var greedy = new GenerateOptions { MaxTokens = 16, Sampling = { Temperature = 0 } };
             using (var stream = model.Stream(Prompt, greedy))
             {
                 string text = Join(stream);
@@ -168,9 +173,9 @@ public static class BindingTests
         {
             var all = new[]
             {
-                new GenerateOptions { MaxTokens = 40, Temperature = 0 },
-                new GenerateOptions { MaxTokens = 40, Temperature = 0.9f, Seed = 42, TopK = 20 },
-                new GenerateOptions { MaxTokens = 40, Temperature = 1.2f, Seed = 7 },
+                new GenerateOptions { MaxTokens = 40, Sampling = { Temperature = 0 } },
+                new GenerateOptions { MaxTokens = 40, Sampling = { Temperature = 0.9f, Seed = 42, TopK = 20 } },
+                new GenerateOptions { MaxTokens = 40, Sampling = { Temperature = 1.2f, Seed = 7 } },
             };
             foreach (var o in all)
             {
@@ -188,8 +193,8 @@ public static class BindingTests
         {
             // The text's last character starts the stop string: the library holds it back
             // until the end and returns it with done; the stream must not lose it.
-            string full = model.Generate(Prompt, new GenerateOptions { MaxTokens = 24, Temperature = 0 });
-            var withStop = new GenerateOptions { MaxTokens = 24, Temperature = 0, Stop = { full.Substring(full.Length - 1) + "\u0001" } };
+            string full = model.Generate(Prompt, new GenerateOptions { MaxTokens = 24, Sampling = { Temperature = 0 } });
+            var withStop = new GenerateOptions { MaxTokens = 24, Sampling = { Temperature = 0 }, Stop = { full.Substring(full.Length - 1) + "\u0001" } };
             using (var s = model.Stream(Prompt, withStop))
             {
                 CheckEq(full, Join(s), "stream text");
@@ -203,7 +208,7 @@ public static class BindingTests
             int nPrompt = model.Tokenize(Prompt).Length;
             using (var ctx = model.CreateContext())
             {
-                var stream = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 100, Temperature = 0 });
+                var stream = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 100, Sampling = { Temperature = 0 } });
                 int n = 0;
                 foreach (string piece in stream)
                     if (++n == 3) break;  // disposes the enumerator: the generation stops and is freed
@@ -222,12 +227,12 @@ public static class BindingTests
 
         Test("stop strings", () =>
         {
-            string full = model.Generate(Prompt, new GenerateOptions { MaxTokens = 40, Temperature = 0 });
+            string full = model.Generate(Prompt, new GenerateOptions { MaxTokens = 40, Sampling = { Temperature = 0 } });
             Check(full.Contains("."), "full text has a period");
-            using (var s = model.Stream(Prompt, new GenerateOptions { MaxTokens = 40, Temperature = 0, Stop = { "." } }))
+            using (var s = model.Stream(Prompt, new GenerateOptions { MaxTokens = 40, Sampling = { Temperature = 0 }, Stop = { "." } }))
             {
                 CheckEq(full.Substring(0, full.IndexOf('.')), Join(s), "text before the stop string");
-                CheckEq(StopReason.StopString, s.StopReason, "StopReason");
+                CheckEq(StopReason.String, s.StopReason, "StopReason");
             }
         });
 
@@ -261,18 +266,18 @@ public static class BindingTests
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 2048, ChunkSize = 32, AttnLen = 256 }))
             {
                 CheckEq(32, ctx.Options.ChunkSize, "ChunkSize");
-                Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 8, Temperature = 0 }) != null, "longheads generate");
+                Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 8, Sampling = { Temperature = 0 } }) != null, "longheads generate");
             }
         });
 
         Test("kv types", () =>
         {
             CheckEq(KvType.F32, new ContextOptions().KvType, "default KvType");
-            foreach (var kv in new[] { KvType.BF16, KvType.Q8 })
-                using (var ctx = model.CreateContext(new ContextOptions { KvType = kv }))
+            foreach (var kv in new[] { KvType.Bf16, KvType.Q8 })
+                using (var ctx = model.CreateContext(new ContextOptions { NCtx = 512, KvType = kv }))
                 {
                     CheckEq(kv, ctx.Options.KvType, "KvType reported");
-                    Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 8, Temperature = 0 })), kv + " cache generates text");
+                    Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 8, Sampling = { Temperature = 0 } })), kv + " cache generates text");
                 }
             var bad = ExpectError(() => model.CreateContext(new ContextOptions { KvType = (KvType)9 }));
             CheckEq(Status.InvalidArgument, bad.Status, "bad KvType status");
@@ -286,10 +291,10 @@ public static class BindingTests
             {
                 CheckEq(ChunkScore.MaxKey, ctx.Options.ChunkScore, "ChunkScore reported");
                 // 48 tokens past L = 32: the max-key chunk selection runs.
-                string text = ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Temperature = 0 });
+                string text = ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Sampling = { Temperature = 0 } });
                 Check(!string.IsNullOrEmpty(text), "max-key generate returns text");
             }
-            Check(!string.IsNullOrEmpty(model.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Temperature = 0 }, o)), "Model.Generate with MaxKey");
+            Check(!string.IsNullOrEmpty(model.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Sampling = { Temperature = 0 } }, o)), "Model.Generate with MaxKey");
             using (var ctx = model.CreateContext(new ContextOptions()))
                 CheckEq(ChunkScore.Faithful, ctx.Options.ChunkScore, "default reported");
             var e = ExpectError(() => model.CreateContext(new ContextOptions { ChunkScore = (ChunkScore)7 }));
@@ -305,7 +310,7 @@ public static class BindingTests
                 CheckEq(ChunkScore.Bound, ctx.Options.ChunkScore, "Bound reported");
                 CheckEq(3, ctx.Options.LocalChunks, "LocalChunks reported");
                 // 48 tokens past L = 32: the bound chunk selection runs.
-                Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Temperature = 0 })), "bound generate returns text");
+                Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Sampling = { Temperature = 0 } })), "bound generate returns text");
             }
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads }))
                 CheckEq(2, ctx.Options.LocalChunks, "default resolved by the library");
@@ -319,16 +324,14 @@ public static class BindingTests
         {
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 8192 }))
             {
-                LongHeadsException error = null;
+                string text = null;
+                StopReason reason = StopReason.None;
                 var t = new System.Threading.Thread(() =>
                 {
-                    try
+                    using (var s = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 4000, StopAtEog = false, Sampling = { Seed = 1 } }))
                     {
-                        ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4000, StopAtEog = false, Seed = 1 });
-                    }
-                    catch (LongHeadsException e)
-                    {
-                        error = e;
+                        text = Join(s);
+                        reason = s.StopReason;
                     }
                 });
                 var watch = Stopwatch.StartNew();
@@ -336,11 +339,57 @@ public static class BindingTests
                 System.Threading.Thread.Sleep(300);
                 ctx.Cancel();
                 Check(t.Join(120000), "generation thread ended");
-                Check(error != null, "the generation was cancelled");
-                CheckEq(Status.Cancelled, error.Status, "Status");
+                CheckEq(StopReason.Cancelled, reason, "StopReason");
+                Check(!string.IsNullOrEmpty(text), "the text generated until the cancel is kept");
                 Check(watch.Elapsed.TotalSeconds < 20, "cancelled early");
                 ctx.Reset();
-                Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4, Temperature = 0 }).Length > 0, "usable after cancel");
+                Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4, Sampling = { Temperature = 0 } }).Length > 0, "usable after cancel");
+            }
+        });
+
+        Test("a second generation takes the context over", () =>
+        {
+            using (var ctx = model.CreateContext(new ContextOptions { NCtx = 512 }))
+            using (var first = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 20, Sampling = { Temperature = 0 } }))
+            {
+                Check(first.NextPiece() != null, "first has text");
+                Check(ctx.Generate(" and", new GenerateOptions { MaxTokens = 4, Sampling = { Temperature = 0 } }).Length > 0, "generate on the same context");
+                var e = ExpectError(() => first.NextPiece());
+                CheckEq(Status.InvalidArgument, e.Status, "Status");
+                Check(e.Message.Contains("lh_generate "), "message names the call (Context.Generate is lh_generate): " + e.Message);
+            }
+        });
+
+        Test("enum names from the C API", () =>
+        {
+            CheckEq(Attention.LongHeads, Library.ParseAttention("LongHeads"), "any case");
+            CheckEq(PrefillMode.PerToken, Library.ParsePrefillMode("token"), "alias");
+            CheckEq("per_token", PrefillMode.PerToken.Name(), "canonical name");
+            CheckEq("cancelled", StopReason.Cancelled.Name(), "stop reason name");
+            CheckEq(ChunkScore.MaxKey, Library.ParseChunkScore("max"), "chunk score alias");
+            CheckEq(Status.ContextFull, Library.ParseStatus("context-full"), "status");
+            var e = ExpectError(() => Library.ParseAttention("ful"));
+            Check(e.Message.Contains("full, window, longheads"), "valid names listed: " + e.Message);
+            Check(Library.Version().Split('.').Length == 3, "Library.Version()");
+        });
+
+        Test("OMP_WAIT_POLICY is set before libgomp loads", () =>
+        {
+            // A child process without OMP_WAIT_POLICY; libgomp prints its settings at load.
+            string exe = System.Reflection.Assembly.GetExecutingAssembly().Location;
+            var info = new ProcessStartInfo("mono", Quote(exe) + " --version-only")
+            {
+                UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            info.EnvironmentVariables.Remove("OMP_WAIT_POLICY");
+            info.EnvironmentVariables.Remove("GOMP_SPINCOUNT");
+            info.EnvironmentVariables["OMP_DISPLAY_ENV"] = "TRUE";
+            using (var p = Process.Start(info))
+            {
+                string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                CheckEq(0, p.ExitCode, "child exit code");
+                Check(output.Contains("OMP_WAIT_POLICY = 'PASSIVE'"), "libgomp saw PASSIVE: " + output);
             }
         });
 
@@ -366,7 +415,7 @@ public static class BindingTests
             using (var chatModel = new Model(modelPath))
             using (var chat = chatModel.Chat("chatml", "Be brief.", new ContextOptions { NCtx = 256 }))
             {
-                var greedy = new GenerateOptions { MaxTokens = 8, Temperature = 0 };
+                var greedy = new GenerateOptions { MaxTokens = 8, Sampling = { Temperature = 0 } };
                 string first = chat.Send("Hello", greedy);
                 CheckEq(0, chat.LastReused, "first turn reuses nothing");
                 string prompt = chatModel.ChatFormat(new[] { ChatMessage.System("Be brief."), ChatMessage.User("Hello") }, true, "chatml");
@@ -394,7 +443,7 @@ public static class BindingTests
         Test("errors: missing file", () =>
         {
             var e = ExpectError(() => new Model("/nonexistent/missing.gguf"));
-            CheckEq(Status.IO, e.Status, "Status");
+            CheckEq(Status.Io, e.Status, "Status");
             Check(e.Message.Contains("missing.gguf"), "message names the file: " + e.Message);
         });
 
@@ -408,7 +457,7 @@ public static class BindingTests
                 string truncated = Path.Combine(dir, "truncated.gguf");
                 File.WriteAllBytes(truncated, data.Take(4096).ToArray());
                 var e = ExpectError(() => new Model(truncated));
-                Check(e.Status == Status.BadFormat || e.Status == Status.IO, "status " + e.Status);
+                Check(e.Status == Status.BadFormat || e.Status == Status.Io, "status " + e.Status);
                 string garbage = Path.Combine(dir, "garbage.gguf");
                 byte[] bad = (byte[])data.Clone();
                 bad[0] = (byte)'N';
@@ -432,6 +481,7 @@ public static class BindingTests
             using (var ctx = model.CreateContext(new ContextOptions { NCtx = 16 }))
                 CheckEq(Status.ContextFull, ExpectError(() => ctx.Eval(Enumerable.Repeat(300, 40).ToArray())).Status, "full");
             ExpectError(() => model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, ChunkSize = 32, AttnLen = 100 }));
+            Check(ExpectError(() => model.CreateContext(new ContextOptions { NCtx = -1 })).Message.Contains("n_ctx -1"), "the library validates");
         });
 
         Test("disposed objects", () =>
@@ -444,8 +494,8 @@ public static class BindingTests
             Check(ExpectError(() => m.Tokenize("x")).Message.Contains("closed"), "closed message");
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4, Temperature = 0 }).Length > 0, "context alive");
-            var s = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 4, Temperature = 0 });
+            Check(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 4, Sampling = { Temperature = 0 } }).Length > 0, "context alive");
+            var s = ctx.Stream(Prompt, new GenerateOptions { MaxTokens = 4, Sampling = { Temperature = 0 } });
             ctx.Dispose();
             ctx.Dispose();
             ExpectError(() => ctx.Eval(new[] { 1 }));

@@ -10,6 +10,8 @@ import ai.longheads.ContextOptions;
 import ai.longheads.GenerateOptions;
 import ai.longheads.GenerationStream;
 import ai.longheads.KvType;
+import ai.longheads.Precision;
+import ai.longheads.PrefillMode;
 import ai.longheads.LongHeads;
 import ai.longheads.LongHeadsException;
 import ai.longheads.Model;
@@ -119,6 +121,32 @@ public final class BindingTest {
         return b.toString();
     }
 
+    /** Generation options: maxTokens tokens, greedy when temperature is 0. */
+    static GenerateOptions gen(int maxTokens, float temperature) {
+        GenerateOptions o = new GenerateOptions();
+        o.setMaxTokens(maxTokens);
+        o.getSampling().setTemperature(temperature);
+        return o;
+    }
+
+    static GenerateOptions greedy(int maxTokens) {
+        return gen(maxTokens, 0f);
+    }
+
+    static ContextOptions ctxOptions(int nCtx) {
+        ContextOptions o = new ContextOptions();
+        o.setNCtx(nCtx);
+        return o;
+    }
+
+    static ContextOptions longheads(int nCtx, int chunkSize, int attnLen) {
+        ContextOptions o = ctxOptions(nCtx);
+        o.setAttention(Attention.LONGHEADS);
+        o.setChunkSize(chunkSize);
+        o.setAttnLen(attnLen);
+        return o;
+    }
+
     static long rssKb() throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -127,6 +155,10 @@ public final class BindingTest {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--version-only")) {  // the OMP_WAIT_POLICY child
+            System.out.println(LongHeads.version());
+            return;
+        }
         modelPath = System.getenv().getOrDefault("LONGHEADS_MODEL", "models/stories260K.gguf");
         LongHeads.load();
         Model model = new Model(modelPath);
@@ -139,7 +171,7 @@ public final class BindingTest {
             checkEq("llama", model.architecture(), "architecture");
             checkEq(512, model.nVocab(), "nVocab");
             checkEq(512, model.nCtxTrain(), "nCtxTrain");
-            checkEq(5, model.info().nLayer(), "nLayer");
+            checkEq(5, model.info().getNLayer(), "nLayer");
             checkEq(4, model.nHeadKv(), "nHeadKv");
             checkEq(1, model.bos(), "bos");
             checkEq(2, model.eos(), "eos");
@@ -164,7 +196,7 @@ public final class BindingTest {
 
         test("greedy generation equals the C API", () -> {
             String json = cli("generate", "-m", modelPath, "-p", PROMPT, "-n", "16", "--temp", "0");
-            GenerateOptions greedy = new GenerateOptions().maxTokens(16).temperature(0f);
+            GenerateOptions greedy = greedy(16);
             try (GenerationStream stream = model.stream(PROMPT, greedy)) {
                 StringBuilder text = new StringBuilder();
                 for (String piece : stream) text.append(piece);
@@ -176,11 +208,12 @@ public final class BindingTest {
         });
 
         test("streaming equals non-streaming", () -> {
-            GenerateOptions[] all = {
-                new GenerateOptions().maxTokens(40).temperature(0f),
-                new GenerateOptions().maxTokens(40).temperature(0.9f).seed(42).topK(20),
-                new GenerateOptions().maxTokens(40).temperature(1.2f).seed(7),
-            };
+            GenerateOptions seeded = gen(40, 0.9f);
+            seeded.getSampling().setSeed(42);
+            seeded.getSampling().setTopK(20);
+            GenerateOptions hot = gen(40, 1.2f);
+            hot.getSampling().setSeed(7);
+            GenerateOptions[] all = {greedy(40), seeded, hot};
             for (GenerateOptions o : all) {
                 StringBuilder text = new StringBuilder();
                 try (GenerationStream stream = model.stream(PROMPT, o)) {
@@ -197,10 +230,10 @@ public final class BindingTest {
         test("stop string whose prefix ends the text", () -> {
             // The text's last character starts the stop string: the library holds it back
             // until the end and returns it with done; the stream must not lose it.
-            GenerateOptions greedy = new GenerateOptions().maxTokens(24).temperature(0f);
+            GenerateOptions greedy = greedy(24);
             String full = model.generate(PROMPT, greedy);
-            GenerateOptions withStop = new GenerateOptions().maxTokens(24).temperature(0f)
-                    .stop(full.substring(full.length() - 1) + "\u0001");
+            GenerateOptions withStop = greedy(24);
+            withStop.getStop().add(full.substring(full.length() - 1) + "\u0001");
             StringBuilder text = new StringBuilder();
             try (GenerationStream stream = model.stream(PROMPT, withStop)) {
                 for (String piece : stream) text.append(piece);
@@ -213,7 +246,7 @@ public final class BindingTest {
         test("early stop", () -> {
             int nPrompt = model.tokenize(PROMPT).length;
             try (Context ctx = model.newContext()) {
-                GenerationStream stream = ctx.stream(PROMPT, new GenerateOptions().maxTokens(100).temperature(0f));
+                GenerationStream stream = ctx.stream(PROMPT, greedy(100));
                 int n = 0;
                 for (String piece : stream) {
                     if (++n == 3) break;
@@ -228,16 +261,18 @@ public final class BindingTest {
                 check(past >= nPrompt + generated - 1 && past <= nPrompt + generated, "nPast " + past);
             }
             for (int i = 0; i < 20; i++) {
-                try (GenerationStream s = model.stream(PROMPT, new GenerateOptions().maxTokens(50))) {
+                try (GenerationStream s = model.stream(PROMPT, gen(50, 0.8f))) {
                     for (String piece : s) break;
                 }
             }
         });
 
         test("stop strings", () -> {
-            String full = model.generate(PROMPT, new GenerateOptions().maxTokens(40).temperature(0f));
+            String full = model.generate(PROMPT, greedy(40));
             check(full.contains("."), "full text has a period");
-            try (GenerationStream s = model.stream(PROMPT, new GenerateOptions().maxTokens(40).temperature(0f).stop("."))) {
+            GenerateOptions period = greedy(40);
+            period.getStop().add(".");
+            try (GenerationStream s = model.stream(PROMPT, period)) {
                 StringBuilder b = new StringBuilder();
                 for (String p : s) b.append(p);
                 checkEq(full.substring(0, full.indexOf('.')), b.toString(), "text before the stop string");
@@ -247,7 +282,7 @@ public final class BindingTest {
 
         test("context: eval, logits, sample", () -> {
             int[] expected = jsonInts(cli("generate", "-m", modelPath, "-p", PROMPT, "-n", "8", "--temp", "0"), "tokens");
-            try (Context ctx = model.newContext(new ContextOptions().nCtx(256))) {
+            try (Context ctx = model.newContext(ctxOptions(256))) {
                 checkEq(256, ctx.nCtx(), "nCtx");
                 int[] ids = model.tokenize(PROMPT);
                 ctx.eval(ids);
@@ -263,25 +298,30 @@ public final class BindingTest {
                 ctx.reset();
                 checkEq(0, ctx.nPast(), "reset");
                 ctx.eval(ids);
-                try (Sampler s = new Sampler(new SamplerOptions().temperature(0f))) {
+                SamplerOptions greedySampling = new SamplerOptions();
+                greedySampling.setTemperature(0f);
+                try (Sampler s = new Sampler(greedySampling)) {
                     int a = s.sample(ctx.logits());
                     checkEq(a, s.sample(ctx, -1), "sample from context");
                     s.accept(new int[] {1, 2});
                 }
                 checkEq(Attention.FULL, ctx.options().getAttention(), "attention");
+                checkEq(256, ctx.options().getNCtx(), "options n_ctx");
             }
-            try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(2048).chunkSize(32).attnLen(256))) {
+            try (Context ctx = model.newContext(longheads(2048, 32, 256))) {
                 checkEq(32, ctx.options().getChunkSize(), "chunk size");
-                check(ctx.generate(PROMPT, new GenerateOptions().maxTokens(8).temperature(0f)) != null, "longheads generate");
+                check(ctx.generate(PROMPT, greedy(8)) != null, "longheads generate");
             }
         });
 
         test("kv types", () -> {
             checkEq(KvType.F32, new ContextOptions().getKvType(), "default kv type");
             for (KvType kv : new KvType[] {KvType.BF16, KvType.Q8}) {
-                try (Context ctx = model.newContext(new ContextOptions().kvType(kv))) {
+                ContextOptions o = ctxOptions(512);
+                o.setKvType(kv);
+                try (Context ctx = model.newContext(o)) {
                     checkEq(kv, ctx.options().getKvType(), "kv type reported");
-                    String text = ctx.generate(PROMPT, new GenerateOptions().maxTokens(8).temperature(0f));
+                    String text = ctx.generate(PROMPT, greedy(8));
                     check(text != null && !text.isEmpty(), kv + " cache generates text");
                 }
             }
@@ -289,54 +329,58 @@ public final class BindingTest {
 
         test("chunk score", () -> {
             checkEq(ChunkScore.FAITHFUL, new ContextOptions().getChunkScore(), "default chunk score");
-            ContextOptions o = new ContextOptions().attention(Attention.LONGHEADS).nCtx(512).chunkSize(8).attnLen(32)
-                    .chunkScore(ChunkScore.MAX_KEY);
+            ContextOptions o = longheads(512, 8, 32);
+            o.setChunkScore(ChunkScore.MAX_KEY);
             try (Context ctx = model.newContext(o)) {
                 checkEq(ChunkScore.MAX_KEY, ctx.options().getChunkScore(), "chunk score reported");
                 // 48 tokens past L = 32: the max-key chunk selection runs.
-                String text = ctx.generate(PROMPT, new GenerateOptions().maxTokens(48).temperature(0f));
+                String text = ctx.generate(PROMPT, greedy(48));
                 check(text != null && !text.isEmpty(), "max-key generate returns text");
             }
-            String text = model.generate(PROMPT, new GenerateOptions().maxTokens(48).temperature(0f), o);
+            String text = model.generate(PROMPT, greedy(48), o);
             check(text != null && !text.isEmpty(), "model.generate with max key");
             try (Context ctx = model.newContext(new ContextOptions())) {
                 checkEq(ChunkScore.FAITHFUL, ctx.options().getChunkScore(), "default reported");
             }
-            try {
-                new ContextOptions().chunkScore(null);
-                throw new AssertionError("chunkScore(null) accepted");
-            } catch (NullPointerException expected) {
-                // the invalid value is refused
-            }
+            checkEq(ChunkScore.MAX_KEY, ChunkScore.fromName("max"), "alias from the C API");
+            checkEq("max_key", ChunkScore.MAX_KEY.canonicalName(), "canonical name");
         });
 
         test("bound chunk score and local chunks", () -> {
             checkEq(0, new ContextOptions().getLocalChunks(), "default local chunks (library default)");
-            ContextOptions o = new ContextOptions().attention(Attention.LONGHEADS).nCtx(512).chunkSize(8).attnLen(32)
-                    .chunkScore(ChunkScore.BOUND).localChunks(3);
+            ContextOptions o = longheads(512, 8, 32);
+            o.setChunkScore(ChunkScore.BOUND);
+            o.setLocalChunks(3);
             try (Context ctx = model.newContext(o)) {
                 checkEq(ChunkScore.BOUND, ctx.options().getChunkScore(), "bound reported");
                 checkEq(3, ctx.options().getLocalChunks(), "local chunks reported");
                 // 48 tokens past L = 32: the bound chunk selection runs.
-                String text = ctx.generate(PROMPT, new GenerateOptions().maxTokens(48).temperature(0f));
+                String text = ctx.generate(PROMPT, greedy(48));
                 check(text != null && !text.isEmpty(), "bound generate returns text");
             }
-            try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS))) {
+            ContextOptions defaults = new ContextOptions();
+            defaults.setAttention(Attention.LONGHEADS);
+            try (Context ctx = model.newContext(defaults)) {
                 checkEq(2, ctx.options().getLocalChunks(), "default resolved by the library");
             }
-            LongHeadsException e = expectError(() -> model.newContext(o.localChunks(4)));  // K = 4: at most 3
+            o.setLocalChunks(4);  // K = 4: at most 3
+            LongHeadsException e = expectError(() -> model.newContext(o));
             checkEq(Status.INVALID_ARGUMENT, e.getStatus(), "local chunks 4 of K = 4 refused");
             check(e.getMessage().contains("local_chunks"), "message names local_chunks");
         });
 
         test("cancel from another thread", () -> {
-            try (Context ctx = model.newContext(new ContextOptions().attention(Attention.LONGHEADS).nCtx(8192))) {
-                LongHeadsException[] error = new LongHeadsException[1];
+            ContextOptions o = ctxOptions(8192);
+            o.setAttention(Attention.LONGHEADS);
+            try (Context ctx = model.newContext(o)) {
+                GenerateOptions many = gen(4000, 0.8f);
+                many.setStopAtEog(false);
+                StringBuilder text = new StringBuilder();
+                StopReason[] reason = new StopReason[1];
                 Thread t = new Thread(() -> {
-                    try {
-                        ctx.generate(PROMPT, new GenerateOptions().maxTokens(4000).stopAtEog(false).seed(1));
-                    } catch (LongHeadsException e) {
-                        error[0] = e;
+                    try (GenerationStream s = ctx.stream(PROMPT, many)) {
+                        for (String p : s) text.append(p);
+                        reason[0] = s.stopReason();
                     }
                 });
                 long start = System.nanoTime();
@@ -345,11 +389,11 @@ public final class BindingTest {
                 ctx.cancel();
                 t.join(120_000);
                 check(!t.isAlive(), "generation thread ended");
-                check(error[0] != null, "the generation was cancelled");
-                checkEq(Status.CANCELLED, error[0].getStatus(), "status");
+                checkEq(StopReason.CANCELLED, reason[0], "stop reason");
+                check(text.length() > 0, "the text generated until the cancel is kept");
                 check(System.nanoTime() - start < 20_000_000_000L, "cancelled early");
                 ctx.reset();
-                check(!ctx.generate(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f)).isEmpty(), "usable after cancel");
+                check(!ctx.generate(PROMPT, greedy(4)).isEmpty(), "usable after cancel");
             }
         });
 
@@ -369,12 +413,12 @@ public final class BindingTest {
         });
 
         test("chat: turns keep the KV cache", () -> {
-            try (Chat chat = model.chat("chatml", "Be brief.", new ContextOptions().nCtx(256))) {
-                GenerateOptions greedy = new GenerateOptions().maxTokens(8).temperature(0f);
+            try (Chat chat = model.chat("chatml", "Be brief.", ctxOptions(256))) {
+                GenerateOptions greedy = greedy(8);
                 String first = chat.send("Hello", greedy);
                 checkEq(0, chat.lastReused(), "first turn reuses nothing");
                 String prompt = model.chatFormat(java.util.List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hello")), true, "chatml");
-                try (Context ctx = new Context(model, new ContextOptions().nCtx(256))) {
+                try (Context ctx = new Context(model, ctxOptions(256))) {
                     checkEq(ctx.generate(prompt, greedy), first, "turn 1 = generation from the formatted prompt");
                 }
                 int nAfterFirst = chat.getContext().nPast();
@@ -392,6 +436,51 @@ public final class BindingTest {
                 checkEq(ChatMessage.assistant(second.toString()), m.get(4), "reply 2 recorded");
                 checkEq(StopReason.MAX_TOKENS, chat.stopReason(), "stop reason");
             }
+        });
+
+        test("a second generation takes the context over", () -> {
+            try (Context ctx = model.newContext(ctxOptions(512))) {
+                GenerationStream first = ctx.stream(PROMPT, greedy(20));
+                check(first.hasNext(), "first has text");
+                first.next();
+                check(!ctx.generate(" and", greedy(4)).isEmpty(), "generate on the same context");
+                LongHeadsException e = expectError(() -> first.hasNext());
+                checkEq(Status.INVALID_ARGUMENT, e.getStatus(), "status");
+                check(e.getMessage().contains("lh_generate "), "message names the call (Context.generate is lh_generate): " + e.getMessage());
+                first.close();
+            }
+        });
+
+        test("enum names from the C API", () -> {
+            checkEq(Attention.LONGHEADS, Attention.fromName("LongHeads"), "any case");
+            checkEq(PrefillMode.PER_TOKEN, PrefillMode.fromName("token"), "alias");
+            checkEq("per_token", PrefillMode.PER_TOKEN.canonicalName(), "canonical name");
+            checkEq("cancelled", StopReason.CANCELLED.canonicalName(), "stop reason name");
+            checkEq(KvType.Q8, KvType.fromName("q8"), "kv type");
+            checkEq(Precision.BF16, Precision.fromName("bf16"), "precision");
+            checkEq(Status.CONTEXT_FULL, Status.fromName("context-full"), "status");
+            LongHeadsException e = expectError(() -> Attention.fromName("ful"));
+            check(e.getMessage().contains("full, window, longheads"), "valid names listed: " + e.getMessage());
+        });
+
+        test("OMP_WAIT_POLICY is set before libgomp loads", () -> {
+            // A child JVM without OMP_WAIT_POLICY; libgomp prints its settings at load.
+            String cp = System.getProperty("java.class.path");
+            String lib = System.getProperty("java.library.path");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(java, "-Djava.library.path=" + lib, "-cp", cp, "BindingTest", "--version-only");
+            pb.environment().remove("OMP_WAIT_POLICY");
+            pb.environment().remove("GOMP_SPINCOUNT");
+            pb.environment().put("OMP_DISPLAY_ENV", "TRUE");
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (InputStream in = p.getInputStream()) {
+                in.transferTo(out);
+            }
+            checkEq(0, p.waitFor(), "child exit code");
+            String text = new String(out.toByteArray(), StandardCharsets.UTF_8);
+            check(text.contains("OMP_WAIT_POLICY = 'PASSIVE'"), "libgomp saw PASSIVE: " + text);
         });
 
         test("errors: missing file", () -> {
@@ -423,12 +512,15 @@ public final class BindingTest {
                 checkEq(Status.INVALID_ARGUMENT, expectError(() -> ctx.eval(new int[] {1, -5})).getStatus(), "eval");
                 checkEq(0, ctx.nPast(), "nothing evaluated");
             }
-            try (Context ctx = model.newContext(new ContextOptions().nCtx(16))) {
+            try (Context ctx = model.newContext(ctxOptions(16))) {
                 int[] many = new int[40];
                 Arrays.fill(many, 300);
                 checkEq(Status.CONTEXT_FULL, expectError(() -> ctx.eval(many)).getStatus(), "context full");
             }
-            expectError(() -> model.newContext(new ContextOptions().attention(Attention.LONGHEADS).chunkSize(32).attnLen(100)));
+            expectError(() -> model.newContext(longheads(0, 32, 100)));
+            ContextOptions zero = ctxOptions(0);
+            zero.setNCtx(-1);
+            check(expectError(() -> model.newContext(zero)).getMessage().contains("n_ctx -1"), "the library validates");
         });
 
         test("closed objects", () -> {
@@ -440,8 +532,8 @@ public final class BindingTest {
             check(expectError(() -> m.tokenize("x")).getMessage().contains("closed"), "closed message");
             // The context keeps the model alive.
             System.gc();
-            check(!ctx.generate(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f)).isEmpty(), "context alive");
-            GenerationStream s = ctx.stream(PROMPT, new GenerateOptions().maxTokens(4).temperature(0f));
+            check(!ctx.generate(PROMPT, greedy(4)).isEmpty(), "context alive");
+            GenerationStream s = ctx.stream(PROMPT, greedy(4));
             ctx.close();
             ctx.close();
             expectError(() -> ctx.eval(new int[] {1}));
@@ -453,10 +545,10 @@ public final class BindingTest {
 
         test("no RSS growth over 200 create/close cycles", () -> {
             Body cycle = () -> {
-                try (Model m = new Model(modelPath); Context c = m.newContext(new ContextOptions().nCtx(128))) {
+                try (Model m = new Model(modelPath); Context c = m.newContext(ctxOptions(128))) {
                     c.eval(m.tokenize("Hello world"));
                     c.logits();
-                    try (GenerationStream s = m.stream("Hi", new GenerateOptions().maxTokens(2), new ContextOptions().nCtx(64))) {
+                    try (GenerationStream s = m.stream("Hi", gen(2, 0.8f), ctxOptions(64))) {
                         for (String p : s) { }
                     }
                 }

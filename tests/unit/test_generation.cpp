@@ -62,10 +62,13 @@ std::string generate(lh_context *ctx, const char *prompt, const lh_generate_para
 
 TEST_CASE("streaming and one-call generation give the same text", "[generation]") {
     Fixture f;
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
     lh_generate_params gp;
     lh_generate_params_init(&gp);
+    gp.sampling = &sampling;
     gp.max_tokens = 40;
-    gp.sampling.temperature = 0.0f;
+    sampling.temperature = 0.0f;
     Streamed s = stream(f.ctx, "Once upon a time", gp);
     CHECK(s.tokens.size() == 40);
     CHECK(s.reason == LH_STOP_MAX_TOKENS);
@@ -75,14 +78,17 @@ TEST_CASE("streaming and one-call generation give the same text", "[generation]"
 
 TEST_CASE("seeded sampling repeats; another seed differs", "[generation]") {
     Fixture f;
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
     lh_generate_params gp;
     lh_generate_params_init(&gp);
+    gp.sampling = &sampling;
     gp.max_tokens = 48;
-    gp.sampling.temperature = 1.0f;
-    gp.sampling.seed = 42;
+    sampling.temperature = 1.0f;
+    sampling.seed = 42;
     std::string a = generate(f.ctx, "Once upon a time", gp);
     std::string b = generate(f.ctx, "Once upon a time", gp);
-    gp.sampling.seed = 43;
+    sampling.seed = 43;
     std::string c = generate(f.ctx, "Once upon a time", gp);
     CHECK(a == b);
     CHECK(a != c);
@@ -90,10 +96,13 @@ TEST_CASE("seeded sampling repeats; another seed differs", "[generation]") {
 
 TEST_CASE("a stop string ends the text before it", "[generation]") {
     Fixture f;
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
     lh_generate_params gp;
     lh_generate_params_init(&gp);
+    gp.sampling = &sampling;
     gp.max_tokens = 40;
-    gp.sampling.temperature = 0.0f;
+    sampling.temperature = 0.0f;
     std::string full = generate(f.ctx, "Once upon a time", gp);
     REQUIRE(full.find("Lily") != std::string::npos);
     const char *stops[] = {"Lily"};
@@ -107,10 +116,13 @@ TEST_CASE("a stop string ends the text before it", "[generation]") {
 
 TEST_CASE("leaving the pull loop early keeps the context usable", "[generation]") {
     Fixture f;
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
     lh_generate_params gp;
     lh_generate_params_init(&gp);
+    gp.sampling = &sampling;
     gp.max_tokens = 100;
-    gp.sampling.temperature = 0.0f;
+    sampling.temperature = 0.0f;
     Streamed s = stream(f.ctx, "Once upon a time", gp, 5);
     CHECK(s.tokens.size() == 5);
     int32_t n_past = 0;
@@ -131,8 +143,11 @@ TEST_CASE("a prompt longer than the context is refused and nothing is evaluated"
     REQUIRE(lh_context_create(model, &cp, &ctx) == LH_OK);
     std::string prompt;
     for (int i = 0; i < 10; ++i) prompt += "Once upon a time there was a dog. ";
+    lh_sampler_params sampling;
+    lh_sampler_params_init(&sampling);
     lh_generate_params gp;
     lh_generate_params_init(&gp);
+    gp.sampling = &sampling;
     lh_generation *gen = nullptr;
     CHECK(lh_generation_start(ctx, prompt.c_str(), prompt.size(), &gp, &gen) == LH_ERROR_CONTEXT_FULL);
     CHECK(std::string(lh_last_error()).find("16") != std::string::npos);
@@ -141,7 +156,7 @@ TEST_CASE("a prompt longer than the context is refused and nothing is evaluated"
     CHECK(n_past == 0);
     // The context fills up during generation: the stop reason says so.
     gp.max_tokens = 100;
-    gp.sampling.temperature = 0.0f;
+    sampling.temperature = 0.0f;
     gp.stop_at_eog = 0;
     Streamed s = stream(ctx, "Once upon a time", gp);
     CHECK(s.reason == LH_STOP_CONTEXT_FULL);

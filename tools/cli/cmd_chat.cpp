@@ -86,8 +86,9 @@ int run_chat(const Args &args) {
     lh_generate_params gp;
     lh_generate_params_init(&gp);
     gp.max_tokens = args.n_predict;
-    gp.sampling = args.sampling;
-    gp.sampling.seed = resolve_seed(args);
+    lh_sampler_params sampling = args.sampling;
+    sampling.seed = resolve_seed(args);
+    gp.sampling = &sampling;
 
     const bool terminal = isatty(STDIN_FILENO) != 0;
     std::string line;

@@ -48,7 +48,7 @@ GenerationPtr start(lh_context *ctx, const lh_model *model, const Args &args, co
                       std::to_string(n_ctx) + (n_past ? " and has " + std::to_string(n_past) + " already" : "") +
                       " (raise -c)");
     auto t0 = Clock::now();
-    if (gp.sampling.repeat_penalty != 1.0f || ids.empty()) {
+    if (gp.sampling->repeat_penalty != 1.0f || ids.empty()) {
         check(lh_generation_start(ctx, prompt.data(), prompt.size(), &gp, &gen), "cannot start generation");
     } else {
         Progress progress("prompt", ids.size(), args.progress);
@@ -144,11 +144,12 @@ int run_generate(const Args &args) {
     ContextPtr ctx = make_or_load_context(model.get(), args);
     timings.load_ms = ms_since(t0);
 
+    lh_sampler_params sampling = args.sampling;
+    sampling.seed = resolve_seed(args);
     lh_generate_params gp;
     lh_generate_params_init(&gp);
     gp.max_tokens = args.n_predict;
-    gp.sampling = args.sampling;
-    gp.sampling.seed = resolve_seed(args);
+    gp.sampling = &sampling;
     gp.add_bos = args.no_bos ? 0 : 1;
     gp.stop_at_eog = args.ignore_eos ? 0 : 1;
     std::vector<const char *> stops;
@@ -161,13 +162,13 @@ int run_generate(const Args &args) {
         std::fwrite(prompt.data(), 1, prompt.size(), stdout);
         std::fflush(stdout);
     }
-    if (args.verbose) print_verbose(ctx.get(), gp.sampling.seed, timings);
+    if (args.verbose) print_verbose(ctx.get(), sampling.seed, timings);
     Result r = pull(gen.get(), !args.json, timings);
     if (args.json) {
         print_json(Json{{"tokens", r.tokens},
                         {"text", r.text},
                         {"stop_reason", name_of(kStopReasonNames, r.stop_reason)},
-                        {"seed", gp.sampling.seed},
+                        {"seed", sampling.seed},
                         {"prompt_tokens", timings.prompt_tokens},
                         {"timings", timings_json(timings)}});
     } else {

@@ -171,8 +171,8 @@ void prepare(Job &job, const httplib::Request &http_req) {
     lh_generate_params_init(&gp);
     const int32_t room = st.context.n_ctx - static_cast<int32_t>(job.prompt.size());
     gp.max_tokens = job.req.max_tokens >= 0 ? job.req.max_tokens : job.req.chat ? room : 16;
-    gp.sampling = job.req.sampling;
-    if (!job.req.seed_given) gp.sampling.seed = std::random_device{}();
+    if (!job.req.seed_given) job.req.sampling.seed = std::random_device{}();
+    gp.sampling = &job.req.sampling;  // read by lh_generation_start only
     std::vector<const char *> stops;
     for (const std::string &x : job.req.stop) stops.push_back(x.c_str());
     gp.stop = stops.data();

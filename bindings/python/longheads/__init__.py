@@ -10,11 +10,13 @@ longer than a model was trained on.
 
 Public names: :class:`Model`, :class:`Context`, :class:`Sampler`, :class:`Stream`, :class:`Chat`,
 :class:`Error` (and :class:`InvalidArgumentError`), :class:`Status`, the enums
-:class:`Attention`, :class:`Precision`, :class:`PrefillMode`, :class:`KVType`,
-:class:`ChunkScore`, :class:`StopReason`, :func:`version` and :func:`cpu_level`.
+:class:`Attention`, :class:`Precision`, :class:`PrefillMode`, :class:`KvType` (also
+``KVType``), :class:`ChunkScore`, :class:`StopReason`, :func:`version` and :func:`cpu_level`.
 
 This package wraps the library's stable C API (through a SWIG-generated extension module,
-``longheads._longheads_native``); long calls release the GIL.
+``longheads._longheads_native``); long calls release the GIL, and Ctrl-C cancels them.
+Keyword arguments are the fields of the C API's parameter structs (``lh_context_params``, ...)
+and enum values may be given by name (``attention="longheads"``).
 """
 
 import os as _os
@@ -27,22 +29,29 @@ if "GOMP_SPINCOUNT" not in _os.environ:
 
 from . import longheads_native as _native  # noqa: E402
 from ._errors import Error, InvalidArgumentError, Status
-from ._options import Attention, ChunkScore, KVType, Precision, PrefillMode, StopReason
+from ._options import ENUMS as _ENUMS
 from ._model import Context, Model, ModelInfo, Sampler, Stream, TensorInfo
 from ._chat import Chat
 
 _native._set_error_classes(Error, InvalidArgumentError)
 
+Attention = _ENUMS["Attention"]
+Precision = _ENUMS["Precision"]
+PrefillMode = _ENUMS["PrefillMode"]
+KvType = KVType = _ENUMS["KvType"]
+ChunkScore = _ENUMS["ChunkScore"]
+StopReason = _ENUMS["StopReason"]
+
 
 def version():
     """The native library's version, "MAJOR.MINOR.PATCH"."""
-    return _native.version().decode("ascii")
+    return _native.version()
 
 
 def cpu_level():
     """Instruction-set level of the native kernels in this process: "generic", "avx2", "avx512"
     or "avx512_bf16" (the highest the CPU runs, or a lower one named by LONGHEADS_CPU)."""
-    return _native.cpu_level().decode("ascii")
+    return _native.cpu_level()
 
 
 __version__ = version()
@@ -50,6 +59,6 @@ __version__ = version()
 __all__ = [
     "Model", "Context", "Sampler", "Stream", "Chat", "ModelInfo", "TensorInfo",
     "Error", "InvalidArgumentError", "Status",
-    "Attention", "Precision", "PrefillMode", "KVType", "ChunkScore", "StopReason",
+    "Attention", "Precision", "PrefillMode", "KvType", "KVType", "ChunkScore", "StopReason",
     "version", "cpu_level",
 ]

@@ -1,9 +1,9 @@
 """Chat: chat templates and multi-turn conversations (lh_chat_format, lh_chat_*)."""
 
-import codecs
 import threading
 
 from . import longheads_native as _native
+from . import _interrupt
 from . import _options as _opt
 
 __all__ = ["Chat", "format_messages"]
@@ -26,7 +26,7 @@ def _template(template):
 
 
 def _native_messages(messages):
-    out = _native.ChatMessages()
+    out = _native.NativeChatMessages()
     for i, m in enumerate(messages):
         if isinstance(m, dict):
             role, content = m.get("role"), m.get("content")
@@ -53,7 +53,7 @@ class Chat:
     def __init__(self, context, *, system=None, template=None, owns_context=False):
         self._context = context
         self._owns_context = owns_context
-        self._native = _native.Chat(context._native, _template(template), b"" if system is None else
+        self._native = _native.NativeChat(context._native, _template(template), b"" if system is None else
                                     _text(system, "system"))
         self._lock = threading.Lock()
 
@@ -63,22 +63,21 @@ class Chat:
 
     def stream(self, text, **kwargs):
         """Sends a user message and yields the reply's text pieces as they are generated."""
-        _opt.check_keys(kwargs, _opt.GENERATE_KEYS, "Chat.send")
-        params = _opt.generate_params(**kwargs)
+        gen, sampling, stop = _opt.generate_args(kwargs, "Chat.send")
+        native = self._native
         with self._lock:
-            self._native.send(_text(text, "text"), params)
-        return self._pieces()
+            _interrupt.run(lambda: native.send(_text(text, "text"), gen, sampling, stop), native.cancel)
+        return self._pieces(native)
 
-    def _pieces(self):
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    def _pieces(self, native):
+        # The facade's one stream loop: non-empty pieces of valid UTF-8, the final flush included.
         while True:
             with self._lock:
-                more = self._native.next()
-                piece = decoder.decode(self._native.piece(), final=not more)
-            if piece:
-                yield piece
-            if not more:
-                return
+                more, _ = _interrupt.run(native.next, native.cancel)
+                if not more:
+                    return
+                piece = _decode(native.piece())
+            yield piece
 
     @property
     def messages(self):
@@ -95,7 +94,7 @@ class Chat:
     @property
     def stop_reason(self):
         """Why the last reply ended (a :class:`StopReason`)."""
-        return _opt.StopReason(self._native.stop_reason())
+        return self._native.stop_reason()
 
     @property
     def context(self):

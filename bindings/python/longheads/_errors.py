@@ -1,25 +1,12 @@
 """Exceptions and status codes of the longheads Python binding."""
 
-import enum
+from ._options import ENUMS
 
 __all__ = ["Status", "Error", "InvalidArgumentError"]
 
 
-class Status(enum.IntEnum):
-    """The C API's ``lh_status`` values."""
-
-    OK = 0
-    INVALID_ARGUMENT = 1
-    IO = 2
-    BAD_FORMAT = 3
-    UNSUPPORTED = 4
-    OUT_OF_MEMORY = 5
-    CONTEXT_FULL = 6
-    BUFFER_TOO_SMALL = 7
-    CANCELLED = 8
-    BUSY = 9
-    INTERNAL = 10
-    NUMERIC = 11
+Status = ENUMS["Status"]
+Status.__doc__ = "The C API's ``lh_status`` values (the library's names: OK, INVALID_ARGUMENT, IO, ...)."
 
 
 def _status(value):

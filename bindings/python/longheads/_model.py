@@ -1,14 +1,13 @@
 """Model, Context, Sampler and Stream: the Python face of the longheads C API."""
 
 import array
-import codecs
 import collections
 import os
 import threading
 
 from . import longheads_native as _native
+from . import _interrupt
 from . import _options as _opt
-from ._errors import Error, Status
 
 try:  # logits come back as numpy arrays when numpy is installed
     import numpy as _np
@@ -20,11 +19,8 @@ __all__ = ["Model", "Context", "Sampler", "Stream", "ModelInfo", "TensorInfo"]
 _DETOK_RENDER_SPECIAL = 1
 _DETOK_REMOVE_SPECIAL = 2
 
-ModelInfo = collections.namedtuple(
-    "ModelInfo",
-    "architecture name n_vocab n_ctx_train n_embd n_layer n_head n_head_kv n_ff n_rot head_dim rope_freq_base "
-    "rms_norm_eps bos eos add_bos n_params file_bytes weight_bytes precision")
-ModelInfo.__doc__ = "Hyper-parameters and sizes of a loaded model (see Model.info)."
+ModelInfo = collections.namedtuple("ModelInfo", ("architecture", "name") + _opt.INFO_KEYS)
+ModelInfo.__doc__ = "Hyper-parameters and sizes of a loaded model (lh_model_info; see Model.info)."
 
 TensorInfo = collections.namedtuple("TensorInfo", "name type dims")
 TensorInfo.__doc__ = "One weight tensor: its GGUF name, type name ('f32', 'q4_K', ...) and dims (fastest first)."
@@ -48,6 +44,11 @@ def _logits_value(raw):
     out = array.array("f")
     out.frombytes(bytes(raw))
     return out.tolist()
+
+
+def _check_prompt(prompt):
+    if not isinstance(prompt, (str, bytes)):
+        raise TypeError("prompt must be str or bytes, not {}".format(type(prompt).__name__))
 
 
 class _NativeHandle:
@@ -76,23 +77,20 @@ class _NativeHandle:
 class Model(_NativeHandle):
     """A Llama-family GGUF model loaded into memory.
 
-    ``Model(path, precision="f32", n_threads=0)`` loads the file; use it as a context manager
-    or call :meth:`close`. A model is immutable and may be shared by any number of
-    :class:`Context` objects on any threads; contexts keep it alive after ``close()``.
+    ``Model(path, **options)`` loads the file; the keywords are the fields of the C API's
+    ``lh_model_params`` (``precision`` as a :class:`Precision` or its name, ``n_threads``).
+    Use it as a context manager or call :meth:`close`. A model is immutable and may be shared by
+    any number of :class:`Context` objects on any threads; contexts keep it alive after
+    ``close()``.
 
     Raises :class:`longheads.Error` when the file is missing (``status == Status.IO``),
     malformed (``Status.BAD_FORMAT``) or unsupported (``Status.UNSUPPORTED``).
     """
 
-    def __init__(self, path, *, precision="f32", n_threads=0):
-        params = _opt.model_params(precision=precision, n_threads=n_threads)
+    def __init__(self, path, **options):
+        params = _opt.make(_native.ModelOptions, options, "Model")
         self._path = os.fspath(path)
-        self._native = _native.Model(os.fsencode(self._path), params)
-
-    # -- life cycle --------------------------------------------------------------------
-    def close(self):
-        """Releases the model (freed once no context uses it). Calling it twice is a no-op."""
-        super().close()
+        self._native = _native.NativeModel(os.fsencode(self._path), params)
 
     def __enter__(self):
         self._native.info()  # raises if closed
@@ -112,16 +110,12 @@ class Model(_NativeHandle):
 
     @property
     def info(self):
-        """All hyper-parameters as a :class:`ModelInfo` named tuple."""
+        """All hyper-parameters as a :class:`ModelInfo` named tuple (the fields of
+        ``lh_model_info``, plus ``architecture`` and ``name``)."""
         i = self._native.info()
-        return ModelInfo(
-            architecture=_decode(self._native.architecture()), name=_decode(self._native.name()),
-            n_vocab=i.n_vocab, n_ctx_train=i.n_ctx_train, n_embd=i.n_embd, n_layer=i.n_layer, n_head=i.n_head,
-            n_head_kv=i.n_head_kv, n_ff=i.n_ff, n_rot=i.n_rot, head_dim=i.head_dim,
-            rope_freq_base=i.rope_freq_base, rms_norm_eps=i.rms_norm_eps,
-            bos=i.bos_token if i.bos_token >= 0 else None, eos=i.eos_token if i.eos_token >= 0 else None,
-            add_bos=bool(i.add_bos), n_params=i.n_params, file_bytes=i.file_bytes, weight_bytes=i.weight_bytes,
-            precision=_opt.Precision(i.precision))
+        values = {key: getattr(i, key) for key in _opt.INFO_KEYS}
+        return ModelInfo(architecture=_decode(self._native.architecture()), name=_decode(self._native.name()),
+                         **values)
 
     architecture = property(lambda self: _decode(self._native.architecture()),
                             doc="general.architecture ('llama').")
@@ -132,11 +126,10 @@ class Model(_NativeHandle):
     n_layer = property(lambda self: self._native.info().n_layer, doc="Number of layers.")
     n_head = property(lambda self: self._native.info().n_head, doc="Query heads per layer.")
     n_head_kv = property(lambda self: self._native.info().n_head_kv, doc="Key/value heads per layer.")
-    n_ff = property(lambda self: self._native.info().n_ff, doc="Feed-forward width.")
-    head_dim = property(lambda self: self._native.info().head_dim, doc="Dimensions per head.")
-    n_params = property(lambda self: self._native.info().n_params, doc="Number of weights.")
-    bos = property(lambda self: self.info.bos, doc="The BOS token id, or None.")
-    eos = property(lambda self: self.info.eos, doc="The EOS token id, or None.")
+    bos = property(lambda self: self._native.info().bos_token if self._native.info().bos_token >= 0 else None,
+                   doc="The BOS token id, or None.")
+    eos = property(lambda self: self._native.info().eos_token if self._native.info().eos_token >= 0 else None,
+                   doc="The EOS token id, or None.")
 
     def metadata(self, key):
         """A GGUF metadata value rendered as text ("512", "llama", "[array of 512 string]").
@@ -173,11 +166,11 @@ class Model(_NativeHandle):
 
     def token_piece(self, token):
         """The raw bytes of one token's piece (``bytes``: byte-fallback tokens are one byte)."""
-        return self._native.token_piece(_opt._int("token", token))
+        return self._native.token_piece(_opt.index("token", token))
 
     def is_eog(self, token):
         """True if ``token`` ends generation (EOS or another end-of-generation token)."""
-        return self._native.token_is_eog(_opt._int("token", token))
+        return self._native.token_is_eog(_opt.index("token", token))
 
     # -- contexts and generation -------------------------------------------------------
     def context(self, **params):
@@ -211,19 +204,18 @@ class Model(_NativeHandle):
 
     def estimate_kv_bytes(self, n_tokens, **params):
         """Bytes the KV cache of a context with these parameters would take at ``n_tokens``."""
-        _opt.check_keys(params, _opt.CONTEXT_KEYS, "estimate_kv_bytes")
-        return self._native.estimate_kv_bytes(_opt.context_params(**params), _opt._int("n_tokens", n_tokens, 0))
+        p = _opt.make(_native.ContextOptions, params, "estimate_kv_bytes")
+        return self._native.estimate_kv_bytes(p, _opt.index("n_tokens", n_tokens))
 
     def generate(self, prompt, **kwargs):
         """Generates a completion of ``prompt`` in a fresh context and returns its text.
 
-        Generation keywords: ``max_tokens`` (128), ``temperature`` (0.8; <= 0 is greedy),
-        ``top_k`` (40), ``top_p`` (0.95), ``min_p`` (0.05), ``repeat_penalty`` (1.0),
-        ``repeat_last_n`` (64), ``seed``, ``stop`` (a list of strings; the first one to appear
-        ends the text, excluded), ``add_bos`` (True), ``stop_at_eog`` (True).
-        Context keywords (see :class:`Context`): ``attention`` ("full", "window",
-        "longheads"), ``n_ctx``, ``chunk_size``, ``attn_len``, ``begin_len``, ``n_threads``,
-        ``prefill_mode``, ``chunk_score`` ("faithful", "max_key", "bound"), ``local_chunks``, ...
+        Keywords: the fields of ``lh_generate_params`` (``max_tokens`` 128, ``add_bos``,
+        ``stop_at_eog``), of ``lh_sampler_params`` (``temperature`` 0.8 — <= 0 is greedy —,
+        ``top_k``, ``top_p``, ``min_p``, ``repeat_penalty``, ``repeat_last_n``, ``seed``),
+        ``stop`` (a list of strings; the first one to appear ends the text, excluded), and the
+        context's (see :class:`Context`). Ctrl-C (or :meth:`Context.cancel`) ends the
+        generation early: the text generated until then is returned.
         """
         ctx_kw, gen_kw = _opt.split_kwargs(kwargs, "generate")
         with Context(self, **ctx_kw) as ctx:
@@ -245,15 +237,12 @@ class Model(_NativeHandle):
 class Context(_NativeHandle):
     """A KV cache plus an attention configuration, over one :class:`Model`.
 
-    ``Context(model, n_ctx=0, n_threads=0, n_batch=0, attention="full", chunk_size=0,
-    attn_len=0, begin_len=0, n_sinks=0, allow_attn_len_over_trained=False,
-    prefill_mode="per_token", kv_type="f32", memory_budget_bytes=0, chunk_score="faithful",
-    local_chunks=0)``;
-    zeros mean the library's defaults (``n_ctx=0``: the model's trained context).
-    ``attention="longheads"`` lets each head attend to ``attn_len`` tokens in chunks of
-    ``chunk_size``, so contexts longer than the trained window work; ``chunk_score``
-    ("faithful", "max_key" or "bound", see :class:`ChunkScore`) chooses how a head scores chunks
-    and ``local_chunks`` how many of the most recent chunks it always keeps (0: 2).
+    ``Context(model, **params)``: the keywords are the fields of the C API's
+    ``lh_context_params`` (``n_ctx``, ``n_threads``, ``n_batch``, ``attention``,
+    ``chunk_size``, ``attn_len``, ``begin_len``, ``n_sinks``, ``prefill_mode``, ``kv_type``,
+    ``chunk_score``, ``local_chunks``, ``memory_budget_bytes``, ...); enums as their
+    :class:`Attention`, ... value or name ("longheads"); zeros mean the library's defaults. ``params`` gives
+    them all, resolved.
 
     A context is used by one thread at a time (another thread gets ``Status.BUSY``);
     :meth:`cancel` may be called from any thread. It keeps its model alive.
@@ -262,17 +251,8 @@ class Context(_NativeHandle):
     def __init__(self, model, **params):
         if not isinstance(model, Model):
             raise TypeError("model must be a longheads.Model, not {}".format(type(model).__name__))
-        _opt.check_keys(params, _opt.CONTEXT_KEYS, "Context")
         self._model = model
-        self._native = _native.Context(model._native, _opt.context_params(**params))
-        self._greedy = None
-
-    def close(self):
-        """Frees the KV cache (once no running stream uses it). Calling it twice is a no-op."""
-        super().close()
-        greedy, self._greedy = getattr(self, "_greedy", None), None
-        if greedy is not None:
-            greedy.close()
+        self._native = _native.NativeContext(model._native, _opt.make(_native.ContextOptions, params, "Context"))
 
     def __enter__(self):
         self._native.n_past()  # raises if closed
@@ -293,7 +273,7 @@ class Context(_NativeHandle):
     @property
     def params(self):
         """The effective parameters (defaults resolved) as a dict."""
-        return _opt.context_params_dict(self._native.params())
+        return _opt.as_dict(self._native.params())
 
     @property
     def n_ctx(self):
@@ -320,68 +300,64 @@ class Context(_NativeHandle):
         Afterwards :meth:`logits` gives the logits of the last token (of every token of this
         call with ``all_logits=True``). Out-of-range ids raise
         :class:`longheads.InvalidArgumentError` and more tokens than fit raise
-        :class:`longheads.Error` with ``Status.CONTEXT_FULL``; nothing is evaluated then."""
-        self._native.eval(_token_list(tokens), bool(all_logits))
+        :class:`longheads.Error` with ``Status.CONTEXT_FULL``; nothing is evaluated then.
+        Ctrl-C stops the evaluation within milliseconds and raises KeyboardInterrupt (the
+        batches evaluated before stay in the context, see ``n_past``)."""
+        ids = _token_list(tokens)
+        native = self._native
+        _interrupt.run(lambda: native.eval(ids, bool(all_logits)), native.cancel)
 
     def logits(self, index=-1):
         """Logits of token ``index`` of the last :meth:`eval` (-1: its last token): a float32
         numpy array of ``n_vocab`` values when numpy is installed, else a list."""
-        return _logits_value(self._native.logits(_opt._int("index", index)))
+        return _logits_value(self._native.logits(_opt.index("index", index)))
 
     def sample(self, sampler=None, index=-1):
         """Chooses a token from the logits of token ``index`` of the last :meth:`eval` with
         ``sampler`` (a :class:`Sampler`; None = greedy)."""
-        if sampler is None:
-            if self._greedy is None:
-                self._greedy = Sampler(temperature=0.0)
-            sampler = self._greedy
-        if not isinstance(sampler, Sampler):
+        if sampler is not None and not isinstance(sampler, Sampler):
             raise TypeError("sampler must be a longheads.Sampler, not {}".format(type(sampler).__name__))
-        return sampler._native.sample_context(self._native, _opt._int("index", index))
+        return self._native.sample(sampler._native if sampler else None, _opt.index("index", index))
 
     def cancel(self):
-        """Asks a running eval/generation on this context to stop soon (it raises
-        :class:`longheads.Error` with ``Status.CANCELLED``). Safe from any thread."""
+        """Asks a running eval/generation on this context to stop soon; safe from any thread.
+        An eval raises :class:`longheads.Error` with ``Status.CANCELLED``; a generation ends
+        (``StopReason.CANCELLED``) with the text generated until then."""
         self._native.cancel()
 
     def generate(self, prompt, **kwargs):
         """Generates a completion of ``prompt`` (appended to what the context holds) and
         returns its text. Keywords as in :meth:`Model.generate` (generation keywords only)."""
-        _opt.check_keys(kwargs, _opt.GENERATE_KEYS, "generate")
-        _check_prompt(prompt)
-        return _decode(self._native.generate(prompt, _opt.generate_params(**kwargs)))
+        with self._stream(prompt, kwargs, owns_context=False, where="generate") as stream:
+            return "".join(stream)
 
     def stream(self, prompt, **kwargs):
         """Like :meth:`generate`, but returns a :class:`Stream` of text pieces."""
-        _opt.check_keys(kwargs, _opt.GENERATE_KEYS, "stream")
         return self._stream(prompt, kwargs, owns_context=False)
 
-    def _stream(self, prompt, gen_kwargs, owns_context):
+    def _stream(self, prompt, gen_kwargs, owns_context, where="stream"):
         _check_prompt(prompt)
-        params = _opt.generate_params(**gen_kwargs)
-        return Stream(self, self._native.start(prompt, params), owns_context)
-
-
-def _check_prompt(prompt):
-    if not isinstance(prompt, (str, bytes)):
-        raise TypeError("prompt must be str or bytes, not {}".format(type(prompt).__name__))
+        gen, sampling, stop = _opt.generate_args(gen_kwargs, where)
+        native = self._native
+        generation, _ = _interrupt.run(lambda: native.start(prompt, gen, sampling, stop), native.cancel)
+        return Stream(self, generation, owns_context)
 
 
 class Sampler(_NativeHandle):
-    """Chooses tokens from logits: ``Sampler(temperature=0.8, top_k=40, top_p=0.95,
-    min_p=0.05, repeat_penalty=1.0, repeat_last_n=64, seed=0xC0FFEE)``;
-    ``temperature <= 0`` is greedy (argmax). The same seed gives the same choices."""
+    """Chooses tokens from logits: ``Sampler(**params)`` with the fields of the C API's
+    ``lh_sampler_params`` (``temperature`` 0.8 — <= 0 is greedy —, ``top_k`` 40, ``top_p``
+    0.95, ``min_p`` 0.05, ``repeat_penalty`` 1.0, ``repeat_last_n`` 64, ``seed``). The same
+    seed gives the same choices."""
 
     def __init__(self, **params):
-        _opt.check_keys(params, _opt.SAMPLER_KEYS, "Sampler")
-        self._native = _native.Sampler(_opt.sampler_params(**params))
+        self._native = _native.NativeSampler(_opt.make(_native.SamplerOptions, params, "Sampler"))
 
     def sample(self, logits, index=-1):
         """Chooses a token from ``logits`` (a sequence / float32 array of n_vocab values) or
         from a :class:`Context`'s logits of token ``index``, and remembers it for the
         repetition penalty."""
         if isinstance(logits, Context):
-            return self._native.sample_context(logits._native, _opt._int("index", index))
+            return logits.sample(self, index)
         if _np is not None and isinstance(logits, _np.ndarray):
             logits = _np.ascontiguousarray(logits, dtype=_np.float32)
         return self._native.sample(logits)
@@ -394,58 +370,50 @@ class Sampler(_NativeHandle):
 class Stream:
     """An iterator over the text pieces of a running generation.
 
-    Iterating pulls one token at a time from the library (the GIL is released meanwhile);
+    Iterating pulls one piece at a time from the library (the GIL is released meanwhile);
     pieces are non-empty ``str``. Breaking out of the loop leaves the generation stopped:
     no more tokens are computed; :meth:`close` (or leaving a ``with`` block, or garbage
-    collection) frees it. After the end, :attr:`stop_reason` says why it ended.
+    collection) frees it. Ctrl-C (or :meth:`cancel`) ends the generation: the text held back
+    so far is the last piece and :attr:`stop_reason` is ``StopReason.CANCELLED``.
 
-    Attributes: ``tokens`` (ids generated so far), ``text`` (text so far).
+    Attributes: ``tokens`` (ids generated so far), ``text`` (text so far), ``stop_reason``.
     """
 
     def __init__(self, context, native_generation, owns_context):
         self._context = context
         self._gen = native_generation
         self._owns_context = owns_context
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._lock = threading.Lock()
-        self._stop_reason = None
-        self.tokens = []
-        self._parts = []
 
     def __iter__(self):
         return self
 
     def __next__(self):
         with self._lock:
-            while True:
-                gen = self._gen
-                if gen is None:
-                    raise StopIteration
-                if not gen.next():
-                    self._stop_reason = _opt.StopReason(gen.stop_reason())
-                    # The last call may still carry text held back until the end.
-                    tail = self._decoder.decode(gen.piece(), final=True)
-                    self._release()
-                    if tail:
-                        self._parts.append(tail)
-                        return tail
-                    raise StopIteration
-                self.tokens.append(gen.token())
-                text = self._decoder.decode(gen.piece())
-                if text:
-                    self._parts.append(text)
-                    return text
+            gen = self._gen
+            if gen.closed():
+                raise StopIteration
+            more, _ = _interrupt.run(gen.next, gen.cancel)
+            if not more:
+                self._release()
+                raise StopIteration
+            return _decode(gen.piece())
+
+    @property
+    def tokens(self):
+        """The ids of the tokens generated so far."""
+        return list(self._gen.tokens())
 
     @property
     def text(self):
         """The text generated so far."""
-        return "".join(self._parts)
+        return _decode(self._gen.text())
 
     @property
     def stop_reason(self):
-        """A :class:`StopReason` once the generation ended; None while it runs or if it was
-        closed early."""
-        return self._stop_reason
+        """A :class:`StopReason` once the generation ended; ``StopReason.NONE`` while it runs
+        or if it was closed before its end."""
+        return self._gen.stop_reason()
 
     @property
     def context(self):
@@ -454,9 +422,7 @@ class Stream:
 
     def cancel(self):
         """Asks the generation to stop soon; safe from another thread."""
-        gen = self._gen
-        if gen is not None:
-            gen.cancel()
+        self._gen.cancel()
 
     def close(self):
         """Stops and frees the generation (and the context :meth:`Model.stream` made for it).
@@ -465,7 +431,7 @@ class Stream:
             self._release()
 
     def _release(self):
-        gen, self._gen = getattr(self, "_gen", None), None
+        gen = getattr(self, "_gen", None)
         if gen is not None:
             gen.close()
         if getattr(self, "_owns_context", False) and self._context is not None:

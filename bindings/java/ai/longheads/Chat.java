@@ -15,7 +15,7 @@ import java.util.NoSuchElementException;
 public final class Chat implements AutoCloseable {
     private final Context context;
     private final boolean ownsContext;
-    private volatile ai.longheads.internal.Chat handle;
+    private volatile NativeChat handle;
 
     /**
      * @param template null for the model's own tokenizer.chat_template, else a family name
@@ -30,12 +30,12 @@ public final class Chat implements AutoCloseable {
         if (context == null) throw new NullPointerException("context");
         this.context = context;
         this.ownsContext = ownsContext;
-        this.handle = new ai.longheads.internal.Chat(context.handle(), template == null ? new byte[0]
+        this.handle = new NativeChat(context.handle(), template == null ? new byte[0]
                 : LongHeads.utf8(template, "template"), system == null ? new byte[0] : LongHeads.utf8(system, "system"));
     }
 
-    private ai.longheads.internal.Chat handle() {
-        ai.longheads.internal.Chat h = handle;
+    private NativeChat handle() {
+        NativeChat h = handle;
         if (h == null) throw LongHeadsException.closed("chat");
         return h;
     }
@@ -49,20 +49,21 @@ public final class Chat implements AutoCloseable {
 
     /** Sends a user message; the reply's non-empty pieces come as they are generated. */
     public synchronized Iterable<String> stream(String text, GenerateOptions options) {
-        ai.longheads.internal.Chat h = handle();
-        h.send(LongHeads.utf8(text, "text"), (options == null ? new GenerateOptions() : options).toNative());
+        NativeChat h = handle();
+        GenerateOptions o = options == null ? new GenerateOptions() : options;
+        h.send(LongHeads.utf8(text, "text"), o, o.getSampling(), o.stopArray());
         return () -> new Iterator<String>() {
             private String pending;
-            private boolean done;
+            private boolean ended;
 
+            // The facade's one stream loop: non-empty pieces, the final flush included.
             @Override
             public boolean hasNext() {
                 synchronized (Chat.this) {
-                    while (pending == null && !done) {
-                        boolean more = handle().next();
-                        byte[] piece = handle().piece();
-                        if (piece.length > 0) pending = new String(piece, StandardCharsets.UTF_8);
-                        done = !more;
+                    if (pending == null && !ended) {
+                        NativeChat c = handle();
+                        if (c.next()) pending = new String(c.piece(), StandardCharsets.UTF_8);
+                        else ended = true;
                     }
                     return pending != null;
                 }
@@ -80,7 +81,7 @@ public final class Chat implements AutoCloseable {
 
     /** The conversation so far (the system message first, if any). */
     public synchronized List<ChatMessage> messages() {
-        ai.longheads.internal.Chat h = handle();
+        NativeChat h = handle();
         int n = h.nMessages();
         List<ChatMessage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(new ChatMessage(LongHeads.text(h.messageRole(i)), LongHeads.text(h.messageContent(i))));
@@ -94,7 +95,7 @@ public final class Chat implements AutoCloseable {
     public int lastReused() { return handle().lastReused(); }
 
     /** Why the last reply ended. */
-    public StopReason stopReason() { return StopReason.fromCode(handle().stopReason()); }
+    public StopReason stopReason() { return handle().stopReason(); }
 
     public Context getContext() { return context; }
 
@@ -104,7 +105,7 @@ public final class Chat implements AutoCloseable {
     /** Frees the conversation (and the context {@link Model#chat} made for it). Idempotent. */
     @Override
     public synchronized void close() {
-        ai.longheads.internal.Chat h = handle;
+        NativeChat h = handle;
         handle = null;
         if (h != null) h.close();
         if (ownsContext) context.close();

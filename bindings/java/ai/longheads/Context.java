@@ -12,19 +12,17 @@ public final class Context implements AutoCloseable {
     }
 
     private final Model model;
-    private volatile ai.longheads.internal.Context handle;
-    private Sampler greedy;
+    private volatile NativeContext handle;
 
     /** A context over {@code model} ({@code options} may be null for defaults). */
     public Context(Model model, ContextOptions options) {
         if (model == null) throw new NullPointerException("model");
         this.model = model;
-        this.handle = new ai.longheads.internal.Context(model.handle(),
-                (options == null ? new ContextOptions() : options).toNative());
+        this.handle = new NativeContext(model.handle(), options == null ? new ContextOptions() : options);
     }
 
-    ai.longheads.internal.Context handle() {
-        ai.longheads.internal.Context h = handle;
+    NativeContext handle() {
+        NativeContext h = handle;
         if (h == null) throw LongHeadsException.closed("context");
         return h;
     }
@@ -32,14 +30,10 @@ public final class Context implements AutoCloseable {
     /** Frees the KV cache (once no running stream uses it). Calling it twice is a no-op. */
     @Override
     public synchronized void close() {
-        ai.longheads.internal.Context h = handle;
+        NativeContext h = handle;
         handle = null;
         if (h != null) {
             h.close();  // the native object goes when no call still uses it; the proxy by GC
-        }
-        if (greedy != null) {
-            greedy.close();
-            greedy = null;
         }
     }
 
@@ -55,7 +49,7 @@ public final class Context implements AutoCloseable {
 
     /** The effective options (defaults resolved). */
     public ContextOptions options() {
-        return ContextOptions.fromNative(handle().params());
+        return handle().params();
     }
 
     /** Maximum tokens the context holds. */
@@ -98,26 +92,39 @@ public final class Context implements AutoCloseable {
     }
 
     /** The greedy choice (argmax) from the last token's logits. */
-    public synchronized int sample() {
-        if (greedy == null) greedy = new Sampler(new SamplerOptions().temperature(0f));
-        return greedy.sample(this, -1);
+    public int sample() {
+        return handle().sample(null, -1);
+    }
+
+    /** Chooses a token with {@code sampler} ({@code null}: greedy) from the logits of token
+     * {@code index} of the last eval (-1: its last token). */
+    public int sample(Sampler sampler, int index) {
+        return handle().sample(sampler == null ? null : sampler.handle(), index);
     }
 
     /** Chooses a token with {@code sampler} from the last token's logits. */
     public int sample(Sampler sampler) {
-        return sampler.sample(this, -1);
+        return sample(sampler, -1);
     }
 
-    /** Asks a running eval/generation to stop soon (it throws {@link Status#CANCELLED}). Any thread. */
+    /**
+     * Asks what runs on this context to stop soon; safe from any thread. An eval throws
+     * {@link Status#CANCELLED}; a generation ends ({@link StopReason#CANCELLED}) with the text
+     * generated until then.
+     */
     public void cancel() {
-        ai.longheads.internal.Context h = handle;
+        NativeContext h = handle;
         if (h != null) h.cancel();
     }
 
-    /** Generates a completion of {@code prompt}, appended to what the context holds. */
+    /**
+     * Generates a completion of {@code prompt}, appended to what the context holds. A
+     * {@link #cancel()} ends it early: the text generated until then is returned.
+     */
     public String generate(String prompt, GenerateOptions options) {
+        GenerateOptions o = options == null ? new GenerateOptions() : options;
         byte[] p = LongHeads.utf8(prompt, "prompt");
-        return LongHeads.text(handle().generate(p, (options == null ? new GenerateOptions() : options).toNative()));
+        return LongHeads.text(handle().generate(p, o, o.getSampling(), o.stopArray()));
     }
 
     /** Streams a completion of {@code prompt}; close the stream to stop early. */
@@ -126,10 +133,9 @@ public final class Context implements AutoCloseable {
     }
 
     GenerationStream startStream(String prompt, GenerateOptions options, boolean ownsContext) {
+        GenerateOptions o = options == null ? new GenerateOptions() : options;
         byte[] p = LongHeads.utf8(prompt, "prompt");
-        ai.longheads.internal.Generation g =
-                handle().start(p, (options == null ? new GenerateOptions() : options).toNative());
-        return new GenerationStream(this, g, ownsContext);
+        return new GenerationStream(this, handle().start(p, o, o.getSampling(), o.stopArray()), ownsContext);
     }
 
     @Override

@@ -1,28 +1,23 @@
 package ai.longheads;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /**
- * The text pieces of a running generation, pulled one token at a time: an {@link Iterable}
- * (once) and its own {@link Iterator}. Pieces are non-empty strings; their concatenation is
- * what {@link Context#generate} returns. Stopping early is just not pulling further: close the
- * stream (try-with-resources) to free the generation, and the context {@link Model#stream}
- * made for it.
+ * The text pieces of a running generation, pulled one at a time: an {@link Iterable} (once)
+ * and its own {@link Iterator}. Pieces are non-empty strings; their concatenation is what
+ * {@link Context#generate} returns (the last piece may arrive with the end of the
+ * generation). Stopping early is just not pulling further: close the stream
+ * (try-with-resources) to free the generation, and the context {@link Model#stream} made for it.
  */
 public final class GenerationStream implements Iterable<String>, Iterator<String>, AutoCloseable {
     private final Context context;
     private final boolean ownsContext;
-    private ai.longheads.internal.Generation generation;
+    private final NativeGeneration generation;  // the facade's stream: tokens, text, stop reason
     private String pending;
-    private StopReason stopReason = StopReason.NONE;
-    private final StringBuilder text = new StringBuilder();
-    private int[] tokens = new int[16];
-    private int nTokens;
 
-    GenerationStream(Context context, ai.longheads.internal.Generation generation, boolean ownsContext) {
+    GenerationStream(Context context, NativeGeneration generation, boolean ownsContext) {
         this.context = context;
         this.generation = generation;
         this.ownsContext = ownsContext;
@@ -35,23 +30,13 @@ public final class GenerationStream implements Iterable<String>, Iterator<String
 
     @Override
     public synchronized boolean hasNext() {
-        while (pending == null) {
-            ai.longheads.internal.Generation g = generation;
-            if (g == null) return false;
-            if (!g.next()) {
-                // The last call may still carry text held back until the end.
-                byte[] tail = g.piece();
-                stopReason = StopReason.fromCode(g.stopReason());
-                release();
-                if (tail.length == 0) return false;
-                pending = new String(tail, StandardCharsets.UTF_8);
-                return true;
-            }
-            if (nTokens == tokens.length) tokens = Arrays.copyOf(tokens, nTokens * 2);
-            tokens[nTokens++] = g.token();
-            byte[] piece = g.piece();
-            if (piece.length > 0) pending = new String(piece, StandardCharsets.UTF_8);
+        if (pending != null) return true;
+        if (generation.closed()) return false;
+        if (!generation.next()) {
+            release();
+            return false;
         }
+        pending = new String(generation.piece(), StandardCharsets.UTF_8);
         return true;
     }
 
@@ -61,23 +46,22 @@ public final class GenerationStream implements Iterable<String>, Iterator<String
         if (!hasNext()) throw new NoSuchElementException("the generation has ended");
         String piece = pending;
         pending = null;
-        text.append(piece);
         return piece;
     }
 
-    /** The text returned by {@link #next()} so far. */
+    /** The text generated so far (including a piece {@link #hasNext()} pulled ahead). */
     public synchronized String text() {
-        return text.toString();
+        return new String(generation.text(), StandardCharsets.UTF_8);
     }
 
     /** The ids of the tokens generated so far. */
     public synchronized int[] tokens() {
-        return Arrays.copyOf(tokens, nTokens);
+        return generation.tokens();
     }
 
     /** Why the generation ended; {@link StopReason#NONE} while it runs or if closed early. */
     public synchronized StopReason stopReason() {
-        return stopReason;
+        return generation.stopReason();
     }
 
     /** The context the generation runs in. */
@@ -85,9 +69,9 @@ public final class GenerationStream implements Iterable<String>, Iterator<String
         return context;
     }
 
-    /** Asks the generation to stop soon; safe from another thread. */
+    /** Asks the generation to stop soon (any thread): it ends with {@link StopReason#CANCELLED}. */
     public void cancel() {
-        context.cancel();
+        generation.cancel();
     }
 
     /** Stops and frees the generation. Calling it twice is a no-op. */
@@ -97,11 +81,7 @@ public final class GenerationStream implements Iterable<String>, Iterator<String
     }
 
     private void release() {
-        ai.longheads.internal.Generation g = generation;
-        generation = null;
-        if (g != null) {
-            g.close();
-        }
+        generation.close();
         if (ownsContext) context.close();
     }
 }

@@ -8,6 +8,12 @@ import java.security.CodeSource;
 /**
  * Loading the JNI library, and library-wide facts.
  *
+ * <p>Before the JNI library, a tiny library ({@code liblongheads_java_env.so}, found the same
+ * way) sets {@code OMP_WAIT_POLICY=PASSIVE} unless {@code OMP_WAIT_POLICY} or
+ * {@code GOMP_SPINCOUNT} is set: libgomp (which oneDNN runs on) reads it once, when it loads,
+ * and its spinning threads otherwise slow the attention 10-100x on a busy machine. Java cannot
+ * change its own environment, so native code does it.
+ *
  * <p>The classes of this package load the JNI library ({@code liblongheads_java.so}) on first
  * use, trying in order: the system property {@code longheads.library} (a file path), then
  * {@code System.loadLibrary("longheads_java")} (directories of {@code java.library.path}),
@@ -23,8 +29,24 @@ public final class LongHeads {
     /** Loads the JNI library from this file (a no-op if a library is loaded already). */
     public static synchronized void load(String path) {
         if (loaded) return;
-        System.load(new File(path).getAbsolutePath());
+        File file = new File(path).getAbsoluteFile();
+        loadEnvironment(file.getParentFile());
+        System.load(file.getPath());
         loaded = true;
+    }
+
+    /** Sets OMP_WAIT_POLICY through the env library next to {@code dir} or on the library path. */
+    private static void loadEnvironment(File dir) {
+        String name = System.mapLibraryName(BuildConfig.ENV_LIBRARY);
+        if (dir != null && new File(dir, name).isFile()) {
+            System.load(new File(dir, name).getPath());
+            return;
+        }
+        try {
+            System.loadLibrary(BuildConfig.ENV_LIBRARY);
+        } catch (UnsatisfiedLinkError e) {
+            // Without it libgomp keeps its default (spinning) policy: slower, still correct.
+        }
     }
 
     /** Loads the JNI library from the default places (see the class comment). */
@@ -37,6 +59,7 @@ public final class LongHeads {
         }
         UnsatisfiedLinkError first;
         try {
+            loadEnvironment(null);
             System.loadLibrary(BuildConfig.JNI_LIBRARY);
             loaded = true;
             return;
@@ -49,6 +72,7 @@ public final class LongHeads {
             for (File candidate : new File[] {
                     new File(jarDir, fileName), new File(new File(jarDir, BuildConfig.JAR_TO_LIBDIR), fileName)}) {
                 if (candidate.isFile()) {
+                    loadEnvironment(candidate.getAbsoluteFile().getParentFile());
                     System.load(candidate.getAbsolutePath());
                     loaded = true;
                     return;
@@ -70,7 +94,7 @@ public final class LongHeads {
     /** The native library's version, "MAJOR.MINOR.PATCH". */
     public static String version() {
         ensureLoaded();
-        return new String(ai.longheads.internal.LongHeadsNative.version(), StandardCharsets.UTF_8);
+        return LongHeadsNative.version();
     }
 
     /**
@@ -79,7 +103,7 @@ public final class LongHeads {
      */
     public static String cpuLevel() {
         ensureLoaded();
-        return new String(ai.longheads.internal.LongHeadsNative.cpuLevel(), StandardCharsets.UTF_8);
+        return LongHeadsNative.cpuLevel();
     }
 
     private static File jarDirectory() {
@@ -96,6 +120,13 @@ public final class LongHeads {
     static byte[] utf8(String s, String what) {
         if (s == null) throw new NullPointerException(what + " is null");
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[][] utf8All(String[] strings) {
+        if (strings == null) throw new NullPointerException("strings");
+        byte[][] out = new byte[strings.length][];
+        for (int i = 0; i < strings.length; i++) out[i] = utf8(strings[i], "string " + i);
+        return out;
     }
 
     static String text(byte[] utf8) {

@@ -21,10 +21,18 @@ public class LongHeadsException extends RuntimeException {
 
     /** Called by the JNI layer: the status code and the UTF-8 bytes of the message. */
     LongHeadsException(int status, byte[] utf8Message) {
-        this(Status.fromCode(status), new String(utf8Message, StandardCharsets.UTF_8));
+        this(statusOf(status), new String(utf8Message, StandardCharsets.UTF_8));
     }
 
     /** How the call failed. */
+    private static Status statusOf(int code) {
+        try {
+            return Status.swigToEnum(code);
+        } catch (IllegalArgumentException e) {
+            return Status.INTERNAL;
+        }
+    }
+
     public Status getStatus() {
         return status;
     }

@@ -11,7 +11,10 @@ import java.util.List;
  *
  * <pre>{@code
  * try (Model model = new Model("models/stories260K.gguf")) {
- *     System.out.println(model.generate("Once upon a time", new GenerateOptions().maxTokens(32).temperature(0)));
+ *     GenerateOptions options = new GenerateOptions();
+ *     options.setMaxTokens(32);
+ *     options.getSampling().setTemperature(0f);
+ *     System.out.println(model.generate("Once upon a time", options));
  *     try (GenerationStream stream = model.stream("Once upon a time")) {
  *         for (String piece : stream) System.out.print(piece);
  *     }
@@ -23,7 +26,7 @@ public final class Model implements AutoCloseable {
         LongHeads.ensureLoaded();
     }
 
-    private volatile ai.longheads.internal.Model handle;
+    private volatile NativeModel handle;
     private final String path;
 
     /** Loads a GGUF file with default options. */
@@ -40,11 +43,11 @@ public final class Model implements AutoCloseable {
     public Model(String path, ModelOptions options) {
         this.path = path;
         byte[] p = LongHeads.utf8(path, "path");
-        this.handle = new ai.longheads.internal.Model(p, (options == null ? new ModelOptions() : options).toNative());
+        this.handle = new NativeModel(p, options == null ? new ModelOptions() : options);
     }
 
-    ai.longheads.internal.Model handle() {
-        ai.longheads.internal.Model h = handle;
+    NativeModel handle() {
+        NativeModel h = handle;
         if (h == null) throw LongHeadsException.closed("model");
         return h;
     }
@@ -52,7 +55,7 @@ public final class Model implements AutoCloseable {
     /** Releases this model (freed once no context uses it). Calling it twice is a no-op. */
     @Override
     public synchronized void close() {
-        ai.longheads.internal.Model h = handle;
+        NativeModel h = handle;
         handle = null;
         if (h != null) {
             h.close();  // the native object goes when no call still uses it; the proxy by GC
@@ -69,11 +72,13 @@ public final class Model implements AutoCloseable {
         return path;
     }
 
-    /** Hyper-parameters and sizes. */
+    /** Hyper-parameters and sizes (the C API's lh_model_info: getNVocab(), getNCtxTrain(), ...). */
     public ModelInfo info() {
-        ai.longheads.internal.Model h = handle();
-        return new ModelInfo(LongHeads.text(h.architecture()), LongHeads.text(h.name()), h.info());
+        return handle().info();
     }
+
+    /** general.name, or "". */
+    public String name() { return LongHeads.text(handle().name()); }
 
     public String architecture() { return LongHeads.text(handle().architecture()); }
     public int nVocab() { return handle().nVocab(); }
@@ -94,7 +99,7 @@ public final class Model implements AutoCloseable {
 
     /** The weight tensors. */
     public List<TensorInfo> tensors() {
-        ai.longheads.internal.Model h = handle();
+        NativeModel h = handle();
         int n = h.tensorCount();
         List<TensorInfo> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -157,7 +162,7 @@ public final class Model implements AutoCloseable {
      */
     public String chatFormat(List<ChatMessage> messages, boolean addAssistant, String template) {
         if (messages == null) throw new NullPointerException("messages");
-        ai.longheads.internal.ChatMessages native_ = new ai.longheads.internal.ChatMessages();
+        NativeChatMessages native_ = new NativeChatMessages();
         try {
             for (ChatMessage m : messages) {
                 if (m == null) throw new NullPointerException("message");
@@ -191,7 +196,7 @@ public final class Model implements AutoCloseable {
 
     /** Bytes the KV cache of a context with these options would take at {@code nTokens}. */
     public long estimateKvBytes(ContextOptions options, long nTokens) {
-        return handle().estimateKvBytes((options == null ? new ContextOptions() : options).toNative(), nTokens);
+        return handle().estimateKvBytes(options == null ? new ContextOptions() : options, nTokens);
     }
 
     /** A new context with default options. */

@@ -6,17 +6,15 @@ public final class Sampler implements AutoCloseable {
         LongHeads.ensureLoaded();
     }
 
-    private volatile ai.longheads.internal.Sampler handle;
+    private volatile NativeSampler handle;
 
     /** A sampler with these options ({@code null}: defaults). */
     public Sampler(SamplerOptions options) {
-        ai.longheads.internal.SamplerParams p = new ai.longheads.internal.SamplerParams();
-        (options == null ? new SamplerOptions() : options).fill(p);
-        handle = new ai.longheads.internal.Sampler(p);
+        handle = new NativeSampler(options == null ? new SamplerOptions() : options);
     }
 
-    private ai.longheads.internal.Sampler handle() {
-        ai.longheads.internal.Sampler h = handle;
+    NativeSampler handle() {
+        NativeSampler h = handle;
         if (h == null) throw LongHeadsException.closed("sampler");
         return h;
     }
@@ -29,7 +27,7 @@ public final class Sampler implements AutoCloseable {
 
     /** Chooses a token from a context's logits of token {@code index} of its last eval (-1 = last). */
     public int sample(Context context, int index) {
-        return handle().sampleContext(context.handle(), index);
+        return context.sample(this, index);
     }
 
     /** Tells the sampler about tokens it did not choose (e.g. the prompt). */
@@ -41,7 +39,7 @@ public final class Sampler implements AutoCloseable {
     /** Frees the sampler. Calling it twice is a no-op. */
     @Override
     public synchronized void close() {
-        ai.longheads.internal.Sampler h = handle;
+        NativeSampler h = handle;
         handle = null;
         if (h != null) {
             h.close();  // the native object goes when no call still uses it; the proxy by GC
