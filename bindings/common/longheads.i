@@ -51,6 +51,8 @@
 /* Context::start returns a new object its proxy owns and frees. Every facade object keeps its
  * parent's native handle alive (shared_ptr), so no proxy needs a reference to another. */
 %newobject longheads::Context::start;
+%newobject longheads::Context::fork;
+%newobject longheads::Context::load;
 %nodefaultctor longheads::Generation;
 
 /* Flags (lh_bool) are booleans in every language. */
@@ -187,6 +189,13 @@ LH_BIND(Context::sample)
 LH_BIND(Context::cancel)
 LH_BIND(Context::generate)
 LH_BIND(Context::start)
+LH_BIND(Context::tokens)
+LH_BIND(Context::eval_reuse)
+LH_BIND(Context::truncate)
+LH_BIND(Context::fork)
+LH_BIND(Context::save)
+LH_BIND(Context::load)
+LH_BIND(Context::file_params)
 
 LH_BIND_CLASS(Generation)
 LH_BIND(Generation::next)

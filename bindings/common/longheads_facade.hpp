@@ -59,6 +59,12 @@ inline void check(lh_status status) {
 
 [[noreturn]] inline void invalid(const std::string &message) { throw Error(LH_ERROR_INVALID_ARGUMENT, message); }
 
+// A file path for the C API: refused when it holds a NUL byte (it would name another file).
+inline const char *c_path(const std::string &path) {
+    if (path.find('\0') != std::string::npos) invalid("the path contains a NUL byte");
+    return path.c_str();
+}
+
 // Calls fn(buf, capacity, &len) with a growing std::string until the bytes fit.
 template <typename Fn>
 std::string read_bytes(Fn fn, size_t guess) {
@@ -439,12 +445,27 @@ public:
         std::shared_ptr<lh_model> m = model.get();
         lh_context *raw = nullptr;
         detail::check(lh_context_create(m.get(), &params, &raw));
-        // The deleter holds the model: it is freed only after this context.
-        ctx_.reset(raw, [m](lh_context *c) { lh_context_free(c); });
-        n_vocab_ = model.n_vocab();
+        own(std::move(m), raw, model.n_vocab());
     }
 
-    void close() { ctx_.reset(); }
+    // A context holding what a file saved by save() holds (lh_context_load): with the saved
+    // parameters, or with `params` (attention fields equal to the saved ones; n_ctx 0 = saved).
+    static Context *load(const Model &model, const std::string &path) { return load_file(model, path, nullptr); }
+    static Context *load(const Model &model, const std::string &path, const lh_context_params &params) {
+        return load_file(model, path, &params);
+    }
+    // The parameters a saved context was made with, from its file's header.
+    static lh_context_params file_params(const std::string &path) {
+        lh_context_params p;
+        lh_context_params_init(&p);
+        detail::check(lh_context_file_params(detail::c_path(path), &p));
+        return p;
+    }
+
+    void close() {
+        ctx_.reset();
+        model_.reset();
+    }
     bool closed() const { return !ctx_.load(); }
 
     // The effective parameters (defaults resolved).
@@ -462,6 +483,42 @@ public:
     }
 
     void reset() { detail::check(lh_context_reset(get().get())); }
+
+    // The tokens the context holds, in order.
+    std::vector<int32_t> tokens() const {
+        std::shared_ptr<lh_context> c = get();
+        std::vector<int32_t> out(static_cast<size_t>(n_past()));
+        size_t n = 0;
+        lh_status st = lh_context_tokens(c.get(), out.data(), out.size(), &n);
+        if (st == LH_ERROR_BUFFER_TOO_SMALL) {
+            out.resize(n);
+            st = lh_context_tokens(c.get(), out.data(), out.size(), &n);
+        }
+        detail::check(st);
+        out.resize(n);
+        return out;
+    }
+    // Makes the context hold exactly `tokens`, evaluating only what differs from what it holds;
+    // returns the tokens kept.
+    int32_t eval_reuse(const std::vector<int32_t> &tokens) {
+        std::shared_ptr<lh_context> c = get();
+        int32_t reused = 0;
+        detail::check(lh_context_eval_reuse(c.get(), tokens.data(), tokens.size(), &reused));
+        return reused;
+    }
+    // Keeps the first n_keep tokens.
+    void truncate(int32_t n_keep) { detail::check(lh_context_truncate(get().get(), n_keep)); }
+    // An independent copy (same parameters, tokens, cache); it keeps the model alive.
+    Context *fork() {
+        std::shared_ptr<lh_context> c = get();
+        lh_context *raw = nullptr;
+        detail::check(lh_context_fork(c.get(), &raw));
+        return new Context(model_.get("context"), raw, n_vocab_);
+    }
+    void save(const std::string &path) {
+        std::shared_ptr<lh_context> c = get();
+        detail::check(lh_context_save(c.get(), detail::c_path(path)));
+    }
     int32_t n_past() const {
         int32_t n = 0;
         detail::check(lh_context_n_past(get().get(), &n));
@@ -525,6 +582,21 @@ public:
 #endif
 
 private:
+#ifndef SWIG
+    Context(std::shared_ptr<lh_model> m, lh_context *raw, int32_t n_vocab) { own(std::move(m), raw, n_vocab); }
+#endif
+    void own(std::shared_ptr<lh_model> m, lh_context *raw, int32_t n_vocab) {
+        // The deleter holds the model: it is freed only after this context.
+        ctx_.reset(raw, [m](lh_context *c) { lh_context_free(c); });
+        model_.set(std::move(m));
+        n_vocab_ = n_vocab;
+    }
+    static Context *load_file(const Model &model, const std::string &path, const lh_context_params *params) {
+        std::shared_ptr<lh_model> m = model.get();
+        lh_context *raw = nullptr;
+        detail::check(lh_context_load(m.get(), detail::c_path(path), params, &raw));
+        return new Context(std::move(m), raw, model.n_vocab());
+    }
     static int32_t append(const char *piece, size_t len, int32_t, void *user_data) {
         static_cast<std::string *>(user_data)->append(piece, len);
         return 0;
@@ -542,6 +614,7 @@ private:
         return greedy_;
     }
     detail::Handle<lh_context> ctx_;
+    detail::Handle<lh_model> model_;  // for fork(); dropped by close() like ctx_
     int32_t n_vocab_ = 0;
     std::mutex greedy_mutex_;
     std::shared_ptr<lh_sampler> greedy_;  // stateless (temperature 0, no penalty): shareable

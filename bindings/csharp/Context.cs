@@ -22,6 +22,42 @@ namespace LongHeads
             handle = new NativeContext(model.Handle, options ?? new ContextOptions());
         }
 
+        Context(Model model, NativeContext handle)
+        {
+            Model = model;
+            this.handle = handle;
+        }
+
+        /// <summary>A context holding what <see cref="Save"/> wrote, for the same model: with the
+        /// saved options (<paramref name="options"/> null) or with <paramref name="options"/>
+        /// (attention fields equal to the saved ones; NCtx 0 = the saved size).</summary>
+        /// <exception cref="LongHeadsException">Status Io, BadFormat (damaged file), InvalidArgument (another model).</exception>
+        public static Context Load(Model model, string path, ContextOptions options = null)
+        {
+            if (model == null) throw new ArgumentNullException(nameof(model));
+            byte[] p = Utf8.Bytes(path, nameof(path));
+            return new Context(model, options == null ? NativeContext.Load(model.Handle, p) : NativeContext.Load(model.Handle, p, options));
+        }
+
+        /// <summary>The options a saved context was made with, from its file's header.</summary>
+        public static ContextOptions FileParams(string path) => NativeContext.FileParams(Utf8.Bytes(path, nameof(path)));
+
+        /// <summary>The tokens the context holds, in order (BOS included).</summary>
+        public int[] Tokens() => Handle.Tokens();
+
+        /// <summary>Makes the context hold exactly <paramref name="tokens"/>, evaluating only what
+        /// differs from what it holds (the longest common prefix is kept); returns the tokens kept.</summary>
+        public int EvalReuse(int[] tokens) => Handle.EvalReuse(tokens ?? throw new ArgumentNullException(nameof(tokens)));
+
+        /// <summary>Keeps the first <paramref name="nKeep"/> tokens and forgets the rest.</summary>
+        public void Truncate(int nKeep) => Handle.Truncate(nKeep);
+
+        /// <summary>An independent context holding a copy of what this one holds (same options).</summary>
+        public Context Fork() => new Context(Model, Handle.Fork());
+
+        /// <summary>Writes the context to a file that <see cref="Load"/> reads back.</summary>
+        public void Save(string path) => Handle.Save(Utf8.Bytes(path, nameof(path)));
+
         internal NativeContext Handle
         {
             get

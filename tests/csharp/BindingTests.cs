@@ -347,6 +347,43 @@ public static class BindingTests
             }
         });
 
+        Test("saved contexts, forks, prefix reuse", () =>
+        {
+            int[] ids = model.Tokenize(Prompt + " there was a little girl who liked to play");
+            string file = System.IO.Path.GetTempFileName();
+            try
+            {
+                float[] expected;
+                var lh = new ContextOptions { Attention = Attention.LongHeads, NCtx = 512, ChunkSize = 8, AttnLen = 32 };
+                using (var ctx = model.CreateContext(lh))
+                {
+                    ctx.Eval(ids);
+                    CheckEq(string.Join(",", ids), string.Join(",", ctx.Tokens()), "Tokens");
+                    expected = ctx.Logits();
+                    ctx.Save(file);
+                    using (var copy = ctx.Fork())
+                        CheckEq(string.Join(",", expected), string.Join(",", copy.Logits()), "fork has the same logits");
+                    int reused = ctx.EvalReuse(ids);  // faithful score: up to ChunkSize - 1 fewer
+                    Check(reused >= ids.Length - 8 && reused <= ids.Length - 1, "EvalReuse kept " + reused);
+                    float[] again = ctx.Logits();
+                    for (int i = 0; i < again.Length; i++) Check(Math.Abs(again[i] - expected[i]) < 1e-3f, "logits after reuse");
+                    ctx.Truncate(5);
+                    CheckEq(5, ctx.NPast, "truncated");
+                }
+                CheckEq(Attention.LongHeads, Context.FileParams(file).Attention, "FileParams");
+                using (var loaded = Context.Load(model, file))
+                    CheckEq(string.Join(",", expected), string.Join(",", loaded.Logits()), "loaded has the same logits");
+                var e = ExpectError(() => Context.Load(model, file, new ContextOptions { NCtx = 512 }));
+                CheckEq(Status.InvalidArgument, e.Status, "other attention refused");
+                System.IO.File.WriteAllText(file, "not a context file");
+                CheckEq(Status.BadFormat, ExpectError(() => Context.Load(model, file)).Status, "damaged file");
+            }
+            finally
+            {
+                System.IO.File.Delete(file);
+            }
+        });
+
         Test("a second generation takes the context over", () =>
         {
             using (var ctx = model.CreateContext(new ContextOptions { NCtx = 512 }))

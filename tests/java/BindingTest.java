@@ -438,6 +438,40 @@ public final class BindingTest {
             }
         });
 
+        test("saved contexts, forks, prefix reuse", () -> {
+            int[] ids = model.tokenize(PROMPT + " there was a little girl who liked to play");
+            Path file = Files.createTempFile("longheads", ".lhctx");
+            try {
+                float[] expected;
+                try (Context ctx = model.newContext(longheads(512, 8, 32))) {
+                    ctx.eval(ids);
+                    checkEq(java.util.Arrays.toString(ids), java.util.Arrays.toString(ctx.tokens()), "tokens");
+                    expected = ctx.logits();
+                    ctx.save(file.toString());
+                    try (Context copy = ctx.fork()) {
+                        check(java.util.Arrays.equals(expected, copy.logits()), "fork has the same logits");
+                    }
+                    int reused = ctx.evalReuse(ids);  // faithful score: up to chunk_size - 1 fewer
+                    check(reused >= ids.length - 8 && reused <= ids.length - 1, "evalReuse kept " + reused);
+                    float[] again = ctx.logits();
+                    for (int i = 0; i < again.length; i++) check(Math.abs(again[i] - expected[i]) < 1e-3f, "logits after reuse");
+                    ctx.truncate(5);
+                    checkEq(5, ctx.nPast(), "truncated");
+                }
+                checkEq(Attention.LONGHEADS, Context.fileParams(file.toString()).getAttention(), "file params");
+                try (Context loaded = Context.load(model, file.toString())) {
+                    check(java.util.Arrays.equals(expected, loaded.logits()), "loaded has the same logits");
+                }
+                ContextOptions full = ctxOptions(512);
+                LongHeadsException e = expectError(() -> Context.load(model, file.toString(), full));
+                checkEq(Status.INVALID_ARGUMENT, e.getStatus(), "other attention refused");
+                Files.write(file, "not a context file".getBytes(StandardCharsets.UTF_8));
+                checkEq(Status.BAD_FORMAT, expectError(() -> Context.load(model, file.toString())).getStatus(), "damaged file");
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        });
+
         test("a second generation takes the context over", () -> {
             try (Context ctx = model.newContext(ctxOptions(512))) {
                 GenerationStream first = ctx.stream(PROMPT, greedy(20));

@@ -293,3 +293,39 @@ def test_kv_types(model):
         assert int(np.argmax(logits[kv])) == int(np.argmax(logits["f32"]))
     with pytest.raises(ValueError):
         model.context(kv_type="int4")
+
+
+def test_saved_contexts_forks_and_prefix_reuse(model, tmp_path):
+    """lh_context_save/load/file_params, fork, tokens, truncate and eval_reuse from Python: a
+    loaded or forked context answers exactly as the original."""
+    lh = dict(attention="longheads", n_ctx=512, chunk_size=8, attn_len=32)
+    ids = model.tokenize(PROMPT + " there was a little girl who liked to play")
+    path = tmp_path / "ctx.lhctx"
+    with model.context(**lh) as ctx:
+        ctx.eval(ids)
+        assert ctx.tokens == ids
+        expected = ctx.logits().tolist()
+        ctx.save(path)
+        with ctx.fork() as copy:
+            assert copy.tokens == ids and copy.logits().tolist() == expected
+            assert copy.params == ctx.params
+        # The common prefix is kept, less up to chunk_size - 1 tokens with the faithful score.
+        assert len(ids) - 8 <= ctx.eval_reuse(ids) <= len(ids) - 1
+        assert max(abs(a - b) for a, b in zip(ctx.logits().tolist(), expected)) < 1e-3
+        ctx.truncate(5)
+        assert ctx.n_past == 5 and ctx.tokens == ids[:5]
+        greedy_after = ctx.generate(" and", max_tokens=4, temperature=0)
+    saved = longheads.Context.file_params(path)
+    assert saved["attention"] == longheads.Attention.LONGHEADS and saved["chunk_size"] == 8
+    with longheads.Context.load(model, path) as loaded:
+        assert loaded.tokens == ids and loaded.logits().tolist() == expected
+        loaded.truncate(5)
+        assert loaded.generate(" and", max_tokens=4, temperature=0) == greedy_after
+    with longheads.Context.load(model, path, n_ctx=1024, **{k: v for k, v in lh.items() if k != "n_ctx"}) as bigger:
+        assert bigger.n_ctx == 1024 and bigger.tokens == ids
+    with pytest.raises(longheads.InvalidArgumentError, match="attention"):
+        longheads.Context.load(model, path, attention="full")
+    path.write_bytes(b"not a context file")
+    with pytest.raises(longheads.Error) as e:
+        longheads.Context.load(model, path)
+    assert e.value.status == longheads.Status.BAD_FORMAT

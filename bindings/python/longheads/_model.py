@@ -307,6 +307,64 @@ class Context(_NativeHandle):
         native = self._native
         _interrupt.run(lambda: native.eval(ids, bool(all_logits)), native.cancel)
 
+    @property
+    def tokens(self):
+        """The tokens the context holds, in order (BOS included)."""
+        return self._native.tokens()
+
+    def eval_reuse(self, tokens):
+        """Makes the context hold exactly ``tokens``, evaluating only what differs from what it
+        holds (the longest common prefix is kept, as llama.cpp's prompt cache); returns the
+        number of tokens kept. The last token's logits are available afterwards."""
+        ids = _token_list(tokens)
+        native = self._native
+        reused, _ = _interrupt.run(lambda: native.eval_reuse(ids), native.cancel)
+        return reused
+
+    def truncate(self, n_keep):
+        """Keeps the first ``n_keep`` tokens and forgets the rest."""
+        self._native.truncate(_opt.index("n_keep", n_keep))
+
+    def fork(self):
+        """An independent :class:`Context` holding a copy of what this one holds (same
+        parameters), so several questions can branch from one evaluated document."""
+        return Context._wrap(self._model, self._native.fork())
+
+    def save(self, path):
+        """Writes the context (tokens, KV cache, LongHeads state) to a file that
+        :meth:`Context.load` reads back; the same context always gives the same bytes."""
+        self._native.save(os.fsencode(path))
+
+    @classmethod
+    def load(cls, model, path, **params):
+        """A context holding what :meth:`save` wrote, for the same ``model``; it answers as the
+        saved context did. Without keywords, the saved parameters; keywords as in
+        :class:`Context` (attention fields must equal the saved ones; ``n_ctx`` 0 = saved).
+        Raises :class:`longheads.Error` (``Status.IO``, ``Status.BAD_FORMAT``) or
+        :class:`longheads.InvalidArgumentError` (another model, other attention)."""
+        if not isinstance(model, Model):
+            raise TypeError("model must be a longheads.Model, not {}".format(type(model).__name__))
+        file = os.fsencode(path)
+        if params:
+            native = _native.NativeContext.load(model._native, file,
+                                                _opt.make(_native.ContextOptions, params, "Context.load"))
+        else:
+            native = _native.NativeContext.load(model._native, file)
+        return cls._wrap(model, native)
+
+    @staticmethod
+    def file_params(path):
+        """The parameters (a dict, as :attr:`params`) a saved context was made with, read from
+        its file's header."""
+        return _opt.as_dict(_native.NativeContext.file_params(os.fsencode(path)))
+
+    @classmethod
+    def _wrap(cls, model, native):
+        ctx = cls.__new__(cls)
+        ctx._model = model
+        ctx._native = native
+        return ctx
+
     def logits(self, index=-1):
         """Logits of token ``index`` of the last :meth:`eval` (-1: its last token): a float32
         numpy array of ``n_vocab`` values when numpy is installed, else a list."""

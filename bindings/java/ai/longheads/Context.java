@@ -21,6 +21,64 @@ public final class Context implements AutoCloseable {
         this.handle = new NativeContext(model.handle(), options == null ? new ContextOptions() : options);
     }
 
+    private Context(Model model, NativeContext handle) {
+        this.model = model;
+        this.handle = handle;
+    }
+
+    /**
+     * A context holding what {@link #save} wrote, for the same model, with the saved options.
+     *
+     * @throws LongHeadsException {@link Status#IO}, {@link Status#BAD_FORMAT} (damaged file),
+     *     {@link Status#INVALID_ARGUMENT} (saved with another model)
+     */
+    public static Context load(Model model, String path) {
+        if (model == null) throw new NullPointerException("model");
+        return new Context(model, NativeContext.load(model.handle(), LongHeads.utf8(path, "path")));
+    }
+
+    /** As {@link #load(Model, String)} with {@code options} (attention fields must equal the
+     * saved ones; nCtx 0 = the saved size). */
+    public static Context load(Model model, String path, ContextOptions options) {
+        if (model == null) throw new NullPointerException("model");
+        if (options == null) return load(model, path);
+        return new Context(model, NativeContext.load(model.handle(), LongHeads.utf8(path, "path"), options));
+    }
+
+    /** The options a saved context was made with, from its file's header. */
+    public static ContextOptions fileParams(String path) {
+        return NativeContext.fileParams(LongHeads.utf8(path, "path"));
+    }
+
+    /** The tokens the context holds, in order (BOS included). */
+    public int[] tokens() {
+        return handle().tokens();
+    }
+
+    /**
+     * Makes the context hold exactly {@code tokens}, evaluating only what differs from what it
+     * holds (the longest common prefix is kept); returns the number of tokens kept.
+     */
+    public int evalReuse(int[] tokens) {
+        if (tokens == null) throw new NullPointerException("tokens");
+        return handle().evalReuse(tokens);
+    }
+
+    /** Keeps the first {@code nKeep} tokens and forgets the rest. */
+    public void truncate(int nKeep) {
+        handle().truncate(nKeep);
+    }
+
+    /** An independent context holding a copy of what this one holds (same options). */
+    public Context fork() {
+        return new Context(model, handle().fork());
+    }
+
+    /** Writes the context to a file that {@link #load} reads back. */
+    public void save(String path) {
+        handle().save(LongHeads.utf8(path, "path"));
+    }
+
     NativeContext handle() {
         NativeContext h = handle;
         if (h == null) throw LongHeadsException.closed("context");
