@@ -55,10 +55,20 @@ def test_early_stop(model):
 
 
 def test_break_out_of_model_stream_releases(model):
+    """Breaking out of a Model.stream loop stops the generation (no token after the last piece
+    pulled), and dropping the stream frees it with the context made for it."""
     for _ in range(20):
-        for i, _piece in enumerate(model.stream(PROMPT, max_tokens=50, temperature=0)):
+        stream = model.stream(PROMPT, max_tokens=50, temperature=0)
+        for i, _piece in enumerate(stream):
             if i == 1:
                 break
+        n = len(stream.tokens)
+        assert 2 <= n < 50
+        assert stream.stop_reason == longheads.StopReason.NONE
+        ctx = stream.context
+        assert not ctx.closed and ctx.n_past <= len(model.tokenize(PROMPT)) + n
+        del stream
+        assert ctx.closed
 
 
 def test_stop_strings(model):
