@@ -4,6 +4,10 @@ line_chart(path, title, xlabel, ylabel, series, logx=True, logy=False)
   series: list of (label, [(x, y), ...], style) with style a dict: color, dash (bool), marker ("square"
   or the default circle).
 Missing points are simply absent; a series with no point is drawn in the legend only.
+
+heatmaps(path, title, panels, row_labels, col_labels, row_title, col_title)
+  panels: list of (panel title, grid) with grid[row][col] a fraction in [0, 1] or None (not run);
+  cells coloured from red (0) through yellow to green (1), the percentage written in each.
 """
 import math
 
@@ -118,6 +122,60 @@ def line_chart(path, title, xlabel, ylabel, series, logx=True, logy=False, width
         out.append(f'<line x1="{ml + pw + 12}" y1="{ly}" x2="{ml + pw + 40}" y2="{ly}" stroke="{color}" '
                    f'stroke-width="2"{dash}/>')
         out.append(f'<text x="{ml + pw + 46}" y="{ly + 4}">{_esc(label)}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def _heat_color(v):
+    """Red (0) -> yellow (0.5) -> green (1)."""
+    v = min(max(v, 0.0), 1.0)
+    if v < 0.5:
+        r, g, b = 215, int(48 + (200 - 48) * v * 2), 39
+    else:
+        r, g, b = int(215 - (215 - 26) * (v - 0.5) * 2), int(200 - (200 - 152) * (v - 0.5) * 2), int(39 + (80 - 39) * (v - 0.5) * 2)
+    return f"rgb({r},{g},{b})"
+
+
+def heatmaps(path, title, panels, row_labels, col_labels, row_title, col_title, cell=34, per_row=3):
+    """Panels of equal grids side by side (per_row per line), one shared legend."""
+    nr, nc = len(row_labels), len(col_labels)
+    pw, ph = nc * cell, nr * cell
+    ml, mt, gap_x, gap_y = 62, 50, 40, 70
+    cols = min(per_row, len(panels))
+    lines = (len(panels) + per_row - 1) // per_row
+    W = ml + cols * pw + (cols - 1) * gap_x + 30
+    H = mt + lines * ph + (lines - 1) * gap_y + 75
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">{_esc(title)}</text>']
+    for k, (name, grid) in enumerate(panels):
+        x0 = ml + (k % per_row) * (pw + gap_x)
+        y0 = mt + (k // per_row) * (ph + gap_y)
+        out.append(f'<text x="{x0 + pw / 2}" y="{y0 - 8}" text-anchor="middle" font-size="13" '
+                   f'font-weight="bold">{_esc(name)}</text>')
+        for r in range(nr):
+            for c in range(nc):
+                v = grid[r][c]
+                x, y = x0 + c * cell, y0 + r * cell
+                fill = "#eeeeee" if v is None else _heat_color(v)
+                out.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" stroke="white"/>')
+                label = "-" if v is None else f"{round(100 * v)}"
+                out.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" text-anchor="middle">{label}</text>')
+        for c, lab in enumerate(col_labels):
+            out.append(f'<text x="{x0 + c * cell + cell / 2}" y="{y0 + ph + 14}" text-anchor="middle">{_esc(lab)}</text>')
+        out.append(f'<text x="{x0 + pw / 2}" y="{y0 + ph + 30}" text-anchor="middle">{_esc(col_title)}</text>')
+        if k % per_row == 0:
+            for r, lab in enumerate(row_labels):
+                out.append(f'<text x="{x0 - 5}" y="{y0 + r * cell + cell / 2 + 4}" text-anchor="end">{_esc(lab)}</text>')
+            out.append(f'<text transform="translate({x0 - 46} {y0 + ph / 2}) rotate(-90)" '
+                       f'text-anchor="middle">{_esc(row_title)}</text>')
+    ly = H - 22
+    for i in range(11):
+        out.append(f'<rect x="{ml + i * 24}" y="{ly - 10}" width="24" height="12" fill="{_heat_color(i / 10)}"/>')
+    out.append(f'<text x="{ml - 5}" y="{ly}" text-anchor="end">0 %</text>')
+    out.append(f'<text x="{ml + 11 * 24 + 5}" y="{ly}">100 % correct (grey: not run)</text>')
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

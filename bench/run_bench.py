@@ -166,8 +166,9 @@ def predict(done, n, attention, gen):
 # -------------------------------------------------------------------------------------------------
 # Bytes read per decoded token
 # -------------------------------------------------------------------------------------------------
-def bytes_per_token(info, cell, kv_elem):
-    """Weights + attended KV + chunk keys read to decode one token at depth ctx (see the doc)."""
+def bytes_per_token(info, cell, kv_elem, chunk_score=None, local_chunks=2):
+    """Weights + attended KV + chunk-score state read to decode one token at depth ctx (see the doc).
+    chunk_score: the cell's LongHeads score (default: the cell's "chunk_score", else "faithful")."""
     nl, nh, nkv, d = info["n_layer"], info["n_head"], info["n_head_kv"], info["head_dim"]
     embd = info["n_vocab"] * info["n_embd"] * FILE_BPE[info["_type"]]
     weights = cell["weight_bytes"] - embd  # token_embd: one row per token
@@ -183,13 +184,20 @@ def bytes_per_token(info, cell, kv_elem):
             kv = full_kv
         else:
             m = n // w
-            n_sel = min(K - 3, max(m - 2, 0)) + 2  # chunk 0, m-1 and the best, plus the partial chunk m
-            tokens = n_sel * w + w / 2
+            n_best = min(max(K - 1 - local_chunks, 0), max(m - local_chunks, 0))
+            # the sink, the best and the local chunks, the current (partial) one half full on average
+            tokens = (1 + n_best + local_chunks - 1) * w + w / 2
             # The query heads of a KV group are attended together and a chunk several of them
             # chose is read once, so a KV head reads between one selection (all its heads agree)
             # and one per query head. The lower bound is what any exact implementation must read.
             kv = 2 * nl * nkv * d * tokens * kv_elem
-            chunk = nl * nh * m * d * 4.0  # f32 chunk keys, one per chunk and query head
+            score = chunk_score or cell.get("chunk_score", "faithful")
+            if score == "faithful":
+                chunk = nl * nh * m * d * 4.0  # f32 chunk keys, one per chunk and query head
+            elif score == "bound":
+                chunk = nl * nkv * m * 2 * d * kv_elem  # one [max | min] row per chunk and KV head
+            else:  # max: every candidate chunk's keys
+                chunk = nl * nkv * max(m - local_chunks, 0) * w * d * kv_elem
     return dict(weights=weights, kv=kv, chunk=chunk, total=weights + kv + chunk)
 
 

@@ -1,0 +1,532 @@
+#!/usr/bin/python3
+"""Quality of the attention modes, as a person would look at it: writes docs/RESULTS.md and the
+needle heat-map docs/needle-heatmap.svg. Every number comes from one run of this script:
+
+    OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 bench/evaluate.py
+
+(a quality run, not a timing run: niced, in the background, ~3 h on the shared 2-core machine).
+Raw results go to bench/results/evaluate.json as they come; --resume reuses the cells found there,
+--render only rewrites the documents from it, --quick runs a small smoke version into /tmp.
+Speed (decode tok/s and bytes per token) is a separate command: bench/decode_scores.py.
+
+Models: models/longheads-demo.gguf (T = 256) for retrieval and held-out perplexity (Acts),
+models/stories260K.gguf (T = 512) for perplexity on its own stories. Uses the Python binding
+(of build/, or LONGHEADS_BUILD), run from a copy made at the start.
+"""
+import argparse
+import ctypes
+import datetime
+import json
+import os
+import pathlib
+import random
+import shutil
+import sys
+import time
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+import plot_svg  # noqa: E402
+
+
+def load_binding(build, snapshot):
+    """Imports the Python binding of `build` from a copy in `snapshot` (with its liblongheads),
+    so that rebuilding `build` during a run of hours cannot change the engine under it."""
+    if snapshot.exists():
+        shutil.rmtree(snapshot)
+    shutil.copytree(build / "python" / "longheads", snapshot / "python" / "longheads")
+    (snapshot / "lib").mkdir(parents=True)
+    for lib in (build / "lib").glob("liblongheads.so*"):
+        shutil.copy2(lib.resolve(), snapshot / "lib" / lib.name)
+    # Loaded first under its soname, the copy is the one the extension module links to.
+    ctypes.CDLL(str(snapshot / "lib" / "liblongheads.so.0"), mode=ctypes.RTLD_GLOBAL)
+    sys.path.insert(0, str(snapshot / "python"))
+    import longheads
+    return longheads
+
+DEMO = REPO / "models" / "longheads-demo.gguf"
+STORIES = REPO / "models" / "stories260K.gguf"
+STORIES_TEXT = REPO / "bench" / "data" / "stories_long.txt"
+ACTS_TEXT = REPO / "bench" / "data" / "kjv_acts.txt"  # the demo model's held-out book
+RESULTS_JSON = REPO / "bench" / "results" / "evaluate.json"
+lh = None  # the longheads module, loaded by main()
+
+# Mode label -> context keyword arguments (library defaults otherwise: w = T/16, L = T/2, B = L).
+MODES = {
+    "full": dict(attention="full"),
+    "window": dict(attention="window"),
+    "faithful": dict(attention="longheads", chunk_score="faithful"),
+    "bound": dict(attention="longheads", chunk_score="bound"),
+    "max": dict(attention="longheads", chunk_score="max_key"),
+}
+LONGHEADS = ["faithful", "bound", "max"]
+FULL_MAX_MULT = 8  # full attention only up to 8x T (it has failed long before, and is O(n^2))
+
+# ---------------------------------------------------------------------------------------------
+# Prompts: the passkey format of docs/longheads.md (tools/cli passkey builds the same one)
+# ---------------------------------------------------------------------------------------------
+
+TASK = ("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
+        "I will quiz you about the important information there.")
+FILLER = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again."
+
+
+def filler(n):
+    return " ".join([FILLER] * n)
+
+
+def needle(label, value):
+    return f"The {label} is {value}. Remember it. {value} is the {label}."
+
+
+def question(label):
+    return f"What is the {label}? The {label} is"
+
+
+def build_prompt(needles, gaps, ask):
+    """TASK, then filler(gaps[0]), needles[0], filler(gaps[1]), ... , filler(gaps[-1]), question.
+    needles: [(label, value)]; gaps: len(needles) + 1 filler repeat counts; ask: label asked."""
+    parts = [TASK, filler(gaps[0])]
+    for (label, value), gap in zip(needles, gaps[1:]):
+        parts += [needle(label, value), filler(gap)]
+    return "\n".join(parts + [question(ask)])
+
+
+class Prompts:
+    """Tokenizes prompts and places needles so a prompt has about n tokens."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def ids(self, text):
+        return self.model.tokenize(text, add_bos=True)
+
+    def repeats_for(self, n_tokens, needles):
+        """Filler repeats that bring a prompt with these needles to about n_tokens (as the CLI)."""
+        k = len(needles) + 1
+        fixed = len(self.ids(build_prompt(needles, [0] * k, needles[0][0])))
+        more = len(self.ids(build_prompt(needles, [100 // k] * k, needles[0][0])))
+        per_repeat = (more - fixed) / (100 // k * k)
+        return max(0, round((n_tokens - fixed) / per_repeat))
+
+    def case(self, n_tokens, needles, depths, ask):
+        """Needle i at depth depths[i] (fraction of the filler before it, ascending)."""
+        total = self.repeats_for(n_tokens, needles)
+        cuts = [round(d * total) for d in depths]
+        gaps = [cuts[0]] + [b - a for a, b in zip(cuts, cuts[1:])] + [total - cuts[-1]]
+        text = build_prompt(needles, gaps, ask)
+        value = dict(needles)[ask]
+        ids = self.ids(text)
+        full = self.ids(text + " " + str(value))
+        if full[:len(ids)] != ids or len(full) <= len(ids):
+            raise RuntimeError("the answer does not tokenize as a continuation of the prompt")
+        return ids, full[len(ids):]
+
+
+def greedy(ctx, ids, n):
+    """Greedy continuation of n tokens after ids (the context cleared first)."""
+    ctx.reset()
+    ctx.eval(ids)
+    out = []
+    for i in range(n):
+        t = int(np.argmax(ctx.logits()))
+        out.append(t)
+        if i + 1 < n:
+            ctx.eval([t])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Results store (resumable)
+# ---------------------------------------------------------------------------------------------
+
+class Store:
+    def __init__(self, path, resume):
+        self.path = path
+        self.data = json.loads(path.read_text()) if resume and path.exists() else {}
+
+    def get(self, section, key):
+        return self.data.get(section, {}).get(key)
+
+    def put(self, section, key, value):
+        self.data.setdefault(section, {})[key] = value
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        tmp.replace(self.path)
+
+
+def log(*args):
+    print(time.strftime("%H:%M:%S"), *args, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Retrieval: needle heat-map, several needles, word needles
+# ---------------------------------------------------------------------------------------------
+
+def trial_rng(*key):
+    return random.Random("/".join(map(str, key)))
+
+
+def run_cells(store, section, model, T, cells, make_case, modes, extra_ctx=None):
+    """cells: list of (key, mult, payload); make_case(payload) -> (ids, expected, info).
+    Stores per cell and mode: {"correct": c, "trials": t, "answers": [...]} (answers of misses)."""
+    prompts = Prompts(model)
+    for mode in modes:
+        by_mult = {}
+        for cell in cells:
+            by_mult.setdefault(cell[1], []).append(cell)
+        for mult, group in sorted(by_mult.items()):
+            if mode == "full" and mult > FULL_MAX_MULT:
+                continue
+            todo = [c for c in group if store.get(section, f"{mode}|{c[0]}") is None]
+            if not todo:
+                continue
+            kw = dict(MODES[mode], **(extra_ctx or {}))
+            t0, n_tok = time.time(), 0
+            with model.context(n_ctx=mult * T + 96, **kw) as ctx:
+                for key, _, payload in todo:
+                    correct, misses, trials = 0, [], 0
+                    for ids, expected, info in make_case(prompts, payload):
+                        got = greedy(ctx, ids, len(expected))
+                        n_tok += len(ids)
+                        trials += 1
+                        if got == expected:
+                            correct += 1
+                        else:
+                            misses.append({"expected": model.detokenize(expected), "got": model.detokenize(got),
+                                           "tokens": len(ids), **info})
+                    store.put(section, f"{mode}|{key}", {"correct": correct, "trials": trials, "misses": misses})
+            log(f"{section} {mode} {mult}x: {len(todo)} cells, {n_tok} prompt tokens in {time.time() - t0:.0f} s")
+
+
+def heatmap_cells(mults, depths, trials):
+    cells = []
+    for mult in mults:
+        for di, depth in enumerate(depths):
+            cells.append((f"{mult}|{di}", mult, (mult, depth, trials)))
+    return cells
+
+
+def passkey_cases(T):
+    def make(prompts, payload):
+        mult, depth, trials = payload
+        for k in range(trials):
+            key = trial_rng("passkey", mult, depth, k).randint(1, 50000)
+            ids, expected = prompts.case(mult * T, [("pass key", key)], [depth], "pass key")
+            yield ids, expected, {"depth": depth, "key": key}
+    return make
+
+
+# Three labelled needles; the question asks for one of them.
+LABELS = ["pass key", "door code", "room number"]
+
+
+def multi_cases(T, asked):
+    """Three needles (LABELS, each a random number) at random distinct depths; `asked` picks
+    which label the question names ("pass key" is the one the demo model was trained on)."""
+    def make(prompts, payload):
+        mult, trials = payload
+        for k in range(trials):
+            rng = trial_rng("multi", mult, k)
+            values = [rng.randint(1, 50000) for _ in LABELS]
+            order = rng.sample(range(3), 3)
+            depths = sorted(rng.uniform(0.0, 1.0) for _ in range(3))
+            needles = [(LABELS[i], values[i]) for i in order]
+            ids, expected = prompts.case(mult * T, needles, depths, asked)
+            yield ids, expected, {"depths": [round(d, 3) for d in depths], "order": [LABELS[i] for i in order]}
+    return make
+
+
+# Words of the demo model's training text (KJV), each a few tokens of its 512-token vocabulary.
+WORDS = ["Jerusalem", "shepherd", "vineyard", "trumpet", "wilderness", "garment", "harvest", "mountain",
+         "river", "temple", "silver", "olive", "eagle", "camel", "lamb", "garden", "stone", "bread",
+         "candle", "sword", "crown", "cedar", "fountain", "pillar", "tabernacle", "chariot", "honey",
+         "lion", "raven", "barley"]
+
+
+def word_cases(T):
+    def make(prompts, payload):
+        mult, trials = payload
+        for k in range(trials):
+            rng = trial_rng("word", mult, k)
+            word, depth = rng.choice(WORDS), rng.uniform(0.0, 1.0)
+            ids, expected = prompts.case(mult * T, [("pass key", word)], [depth], "pass key")
+            yield ids, expected, {"depth": round(depth, 3), "word": word}
+    return make
+
+
+# ---------------------------------------------------------------------------------------------
+# Perplexity
+# ---------------------------------------------------------------------------------------------
+
+def perplexity(model, text_ids, n, n_seq, ctx_kw, T):
+    """Scores n_seq consecutive sequences of n tokens (BOS + n-1 text tokens, the context cleared
+    between them), every position. Returns (ppl, ppl of the last T predictions of each sequence)."""
+    bos = model.info.bos
+    nll = np.zeros((n_seq, n - 1))
+    with model.context(n_ctx=n, **ctx_kw) as ctx:
+        for s in range(n_seq):
+            seq = [bos] + text_ids[s * (n - 1):(s + 1) * (n - 1)]
+            ctx.reset()
+            for start in range(0, n, 512):
+                part = seq[start:start + 512]
+                ctx.eval(part, all_logits=True)
+                for j in range(len(part)):
+                    pos = start + j
+                    if pos + 1 >= n:
+                        break
+                    lg = ctx.logits(j).astype(np.float64)
+                    mx = lg.max()
+                    nll[s, pos] = -(lg[seq[pos + 1]] - mx - np.log(np.exp(lg - mx).sum()))
+    return float(np.exp(nll.mean())), float(np.exp(nll[:, -T:].mean()))
+
+
+def ppl_runs(store, section, model, text_path, T, plan):
+    """plan: list of (key, n, n_seq, mode label, ctx kwargs)."""
+    text_ids = model.tokenize(text_path.read_text(), add_bos=False)
+    for key, n, n_seq, label, kw in plan:
+        if store.get(section, key) is not None:
+            continue
+        if len(text_ids) < n_seq * (n - 1):
+            raise SystemExit(f"{text_path}: {len(text_ids)} tokens, fewer than {n_seq} x {n - 1}")
+        t0 = time.time()
+        ppl, last = perplexity(model, text_ids, n, n_seq, kw, T)
+        store.put(section, key, {"ppl": ppl, "last": last, "n": n, "sequences": n_seq, "mode": label})
+        log(f"{section} {key}: {ppl:.4f} (last T: {last:.4f}) [{time.time() - t0:.0f} s]")
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+class Plan:
+    def __init__(self, quick):
+        self.mults = [1, 4, 8] if quick else [1, 4, 8, 16, 32, 64]
+        self.depths = [i / 9 for i in range(10)]
+        self.trials = 1 if quick else 4
+        self.multi_mults = [1, 8] if quick else [1, 8, 32]
+        self.multi_trials = 2 if quick else 20
+        self.stories_lengths = [512, 2048] if quick else [512, 2048, 4096, 8192, 16384]
+        self.acts_mults = [1, 8] if quick else [1, 8, 32, 64]
+        self.acts_tokens = 4096 if quick else 65536
+        self.local_values = [2, 4] if quick else [2, 3, 4, 6]
+        self.local_mult = 8 if quick else 32
+
+
+def run(store, plan, sections):
+    demo = lh.Model(str(DEMO))
+    stories = lh.Model(str(STORIES))
+    T = demo.info.n_ctx_train
+    Ts = stories.info.n_ctx_train
+    modes = ["full", "window", "faithful", "bound", "max"]
+    if "heatmap" in sections:
+        run_cells(store, "heatmap", demo, T, heatmap_cells(plan.mults, plan.depths, plan.trials), passkey_cases(T),
+                  modes)
+    if "multi" in sections:
+        for asked in LABELS:
+            # The demo model only learned to answer "pass key": the other questions are asked
+            # inside the window, to show it (nothing to find beyond it).
+            mults = plan.multi_mults if asked == LABELS[0] else [1]
+            cells = [(f"{m}", m, (m, plan.multi_trials)) for m in mults]
+            run_cells(store, f"multi:{asked}", demo, T, cells, multi_cases(T, asked), modes)
+    if "word" in sections:  # likewise: digits only, see the document
+        run_cells(store, "word", demo, T, [("1", 1, (1, plan.multi_trials))], word_cases(T), modes)
+    if "ppl" in sections:
+        plan_s = [(f"{mode}|{n}", n, 1, mode, MODES[mode]) for n in plan.stories_lengths for mode in modes]
+        ppl_runs(store, "ppl_stories", stories, STORIES_TEXT, Ts, plan_s)
+        plan_a = [(f"{mode}|{m}", m * T, plan.acts_tokens // (m * T), mode, MODES[mode])
+                  for m in plan.acts_mults for mode in modes if not (mode == "full" and m > 32)]
+        ppl_runs(store, "ppl_acts", demo, ACTS_TEXT, T, plan_a)
+    if "local" in sections:
+        study_local(store, plan, demo, stories, T)
+
+
+def study_local(store, plan, demo, stories, T):
+    """local_chunks n (the most recent n chunks always kept) for the bound and faithful scores:
+    perplexity (Acts at 8x and 32x T, stories at 8192) and retrieval at local_mult x T."""
+    m = plan.local_mult
+    for score in ("bound", "faithful"):
+        for n in plan.local_values:
+            kw = dict(MODES[score], local_chunks=n)
+            label = f"{score}|{n}"
+            ppl_runs(store, "local_acts", demo, ACTS_TEXT, T,
+                     [(f"{label}|{mm}", mm * T, plan.acts_tokens // (mm * T), label, kw) for mm in (8, 32)])
+            ppl_runs(store, "local_stories", stories, STORIES_TEXT, stories.info.n_ctx_train,
+                     [(f"{label}|8192", 8192, 1, label, kw)])
+            cells = [(f"{n}|{m}|{di}", m, (m, d, plan.trials)) for di, d in enumerate(plan.depths)]
+            run_cells(store, f"local_passkey:{score}", demo, T, cells, passkey_cases(T), [score],
+                      extra_ctx={"local_chunks": n})
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+# ---------------------------------------------------------------------------------------------
+
+def pct(c):
+    return f"{100 * c['correct'] / c['trials']:.0f} %" if c else "—"
+
+
+def frac(c):
+    return c["correct"] / c["trials"] if c else None
+
+
+def render(store, plan, doc_path, svg_path, command):
+    d = store.data
+    T = 256
+    modes = ["full", "window", "faithful", "bound", "max"]
+    names = {"full": "full", "window": "window (S = 4)", "faithful": "LongHeads faithful (paper)",
+             "bound": "LongHeads bound", "max": "LongHeads max"}
+    mults, depths = plan.mults, plan.depths
+    L = [f"# Results", "",
+         f"Made by `{command}` on {datetime.date.today()} on this project's shared 2-core machine (a quality run, "
+         "niced; timing is elsewhere). Every number below is what that run measured; raw results: "
+         f"`{RESULTS_JSON.relative_to(REPO)}`. Models: `models/longheads-demo.gguf` (trained window T = 256, "
+         "docs in `models/README.md`) and `models/stories260K.gguf` (T = 512). LongHeads runs with the "
+         "library's defaults for T (w = T/16, L = T/2, K = 8 chunks, B = L, 2 local chunks) unless a table "
+         "says otherwise; window keeps S = 4 sinks + the last L - S tokens. The chunk scores are defined in "
+         "docs/ATTENTION.md: `faithful` is the paper's q . c_j, `bound` the channel-wise key bounds, `max` the "
+         "best single key of each chunk.", ""]
+    # Heat-map
+    panels = []
+    for mode in modes:
+        grid = [[frac(d.get("heatmap", {}).get(f"{mode}|{m}|{di}")) for m in mults] for di in range(len(depths))]
+        panels.append((names[mode], grid))
+    plot_svg.heatmaps(svg_path, "Pass key retrieval by needle depth and length (demo model, T = 256)", panels,
+                      [f"{100 * x:.0f} %" for x in depths], [f"{m}x" for m in mults], "needle depth",
+                      "prompt length (x T)")
+    L += ["## Needle heat-map", "",
+          f"![pass key heat-map]({svg_path.name})", "",
+          f"The pass-key prompt of docs/longheads.md, needle at depth 0 %..100 % of the filler in {len(depths)} "
+          f"steps, {plan.trials} keys per cell ({plan.trials * len(depths)} per length), greedy decoding of every "
+          "answer token; full attention only up to 8x T. Per length (all depths):", "",
+          "| mode | " + " | ".join(f"{m}x T" for m in mults) + " | cells < 98 % |",
+          "|---|" + "---|" * (len(mults) + 1)]
+    for mode in modes:
+        row, below, n_run = [], [], 0
+        for m in mults:
+            cells = [d.get("heatmap", {}).get(f"{mode}|{m}|{di}") for di in range(len(depths))]
+            cells = [c for c in cells if c]
+            if not cells:
+                row.append("—")
+                continue
+            n_run += len(cells)
+            row.append(pct({"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)}))
+            below += [f"{m}x/{100 * depths[di]:.0f}%" for di in range(len(depths))
+                      if (c := d["heatmap"].get(f"{mode}|{m}|{di}")) and c["correct"] < 0.98 * c["trials"]]
+        below_txt = ", ".join(below) if len(below) <= 12 else f"{len(below)} of {n_run}"
+        L.append(f"| {names[mode]} | " + " | ".join(row) + f" | {below_txt or 'none'} |")
+    L += ["", "Per depth (rows) and length (columns), % correct:", ""]
+    for mode in modes:
+        L += [f"<details><summary>{names[mode]}</summary>", "",
+              "| depth | " + " | ".join(f"{m}x" for m in mults) + " |", "|---|" + "---|" * len(mults)]
+        for di, x in enumerate(depths):
+            L.append(f"| {100 * x:.0f} % | " + " | ".join(pct(d.get("heatmap", {}).get(f"{mode}|{m}|{di}"))
+                                                            for m in mults) + " |")
+        L += ["", "</details>", ""]
+    L += render_retrieval_extras(d, plan, modes, names)
+    L += render_ppl(d, plan, modes, names, T)
+    L += render_local(d, plan)
+    doc_path.write_text("\n".join(L) + "\n")
+
+
+def render_retrieval_extras(d, plan, modes, names):
+    L = ["## Harder retrieval", "",
+         "**Three needles.** Three labelled numbers, `The pass key is K1. Remember it. K1 is the pass key.`, "
+         "the same with `door code` and `room number`, in random order at random depths; the question asks "
+         f"for one label. {plan.multi_trials} prompts per cell (the same prompts for every mode and label). The "
+         "demo model was only ever trained on `pass key` questions: asked for another label it fails inside its "
+         "own window, with full attention, so those questions are shown at 1x T only.", "",
+         "| asked for | length | " + " | ".join(names[m] for m in modes) + " |",
+         "|---|---|" + "---|" * len(modes)]
+    for asked in LABELS:
+        for m in (plan.multi_mults if asked == LABELS[0] else [1]):
+            L.append(f"| {asked} | {m}x T | " + " | ".join(pct(d.get(f"multi:{asked}", {}).get(f"{mode}|{m}"))
+                                                          for mode in modes) + " |")
+    misses = [x for mode in modes for x in (d.get("word", {}).get(f"{mode}|1") or {}).get("misses", [])][:4]
+    L += ["", "**A word as the needle.** `The pass key is shepherd. Remember it. shepherd is the pass key.` with "
+          f"a word of the training text ({len(WORDS)} words, {plan.multi_trials} prompts, random depths), inside "
+          "the window (1x T):", "",
+          "| length | " + " | ".join(names[m] for m in modes) + " |", "|---|" + "---|" * len(modes),
+          "| 1x T | " + " | ".join(pct(d.get("word", {}).get(f"{mode}|1")) for mode in modes) + " |", "",
+          "The demo model answers pass-key questions with digits only (it was trained on numbers; for example "
+          + ", ".join(f"`{x['word']}` answered `{x['got'].strip()}`" for x in misses) +
+          "), so a word needle cannot be retrieved at any length; teaching it (a training run with labelled and "
+          "word needles) was not done here: on the shared 2-core machine a training run takes one to two hours "
+          "and would replace the model all other figures are measured on.", ""]
+    return L
+
+
+def render_ppl(d, plan, modes, names, T):
+    L = ["## Perplexity by length", "",
+         f"**stories260K (T = 512)** on `{STORIES_TEXT.relative_to(REPO)}` (stories sampled from the model itself): "
+         "the first N tokens as ONE sequence, every position scored; in brackets the last 512 predictions, the "
+         "furthest past the trained window.", "",
+         "| tokens | " + " | ".join(names[m] for m in modes) + " |", "|---|" + "---|" * len(modes)]
+    cell = lambda c: f"{c['ppl']:.3f} ({c['last']:.3f})" if c else "—"  # noqa: E731
+    for n in plan.stories_lengths:
+        L.append(f"| {n} | " + " | ".join(cell(d.get("ppl_stories", {}).get(f"{mode}|{n}")) for mode in modes) + " |")
+    L += ["", f"**Held-out Acts on the demo model (T = {T})**: `{ACTS_TEXT.relative_to(REPO)}`, a book the model "
+          f"never saw; each cell scores the same {plan.acts_tokens} tokens cut into sequences of N (BOS each, the "
+          "context cleared between them), every position; in brackets the last T predictions of each sequence.", "",
+          "| N | sequences | " + " | ".join(names[m] for m in modes) + " |", "|---|---|" + "---|" * len(modes)]
+    for m in plan.acts_mults:
+        n = m * T
+        L.append(f"| {n} ({m}x T) | {plan.acts_tokens // n} | " +
+                 " | ".join(cell(d.get("ppl_acts", {}).get(f"{mode}|{m}")) for mode in modes) + " |")
+    return L + [""]
+
+
+def render_local(d, plan):
+    m = plan.local_mult
+    L = ["## Local chunks", "",
+         "`local_chunks` n: the most recent n chunks every token keeps besides the sink (the paper: 2, the previous "
+         "and the current chunk), so K - 1 - n chunks are chosen by score. Perplexity as above (Acts at 8x and 32x "
+         f"T, stories260K at 8192 tokens) and pass-key retrieval at {m}x T ({plan.trials * len(plan.depths)} "
+         "prompts, every depth).", "",
+         "| score | n | Acts 8x T | Acts 32x T | stories 8192 | pass key " + f"{m}x T |", "|---|---|---|---|---|---|"]
+    for score in ("bound", "faithful"):
+        for n in plan.local_values:
+            a8 = d.get("local_acts", {}).get(f"{score}|{n}|8")
+            a32 = d.get("local_acts", {}).get(f"{score}|{n}|32")
+            st = d.get("local_stories", {}).get(f"{score}|{n}|8192")
+            cells = [d.get(f"local_passkey:{score}", {}).get(f"{score}|{n}|{m}|{di}") for di in range(len(plan.depths))]
+            cells = [c for c in cells if c]
+            pk = pct({"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)}) \
+                if cells else "—"
+            f = lambda c: f"{c['ppl']:.3f}" if c else "—"  # noqa: E731
+            L.append(f"| {score} | {n} | {f(a8)} | {f(a32)} | {f(st)} | {pk} |")
+    return L + [""]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a small smoke run into /tmp")
+    ap.add_argument("--resume", action="store_true", help="reuse the cells already in the results file")
+    ap.add_argument("--render", action="store_true", help="only rewrite the documents from the results file")
+    ap.add_argument("--sections", default="heatmap,multi,word,ppl,local",
+                    help="comma-separated subset of heatmap,multi,word,ppl,local")
+    args = ap.parse_args()
+    plan = Plan(args.quick)
+    if args.quick:
+        results, doc, svg = pathlib.Path("/tmp/evaluate-quick.json"), pathlib.Path("/tmp/RESULTS-quick.md"), \
+            pathlib.Path("/tmp/needle-heatmap.svg")
+    else:
+        results, doc, svg = RESULTS_JSON, REPO / "docs" / "RESULTS.md", REPO / "docs" / "needle-heatmap.svg"
+    store = Store(results, args.resume or args.render)
+    global lh
+    if not args.render:
+        build = pathlib.Path(os.environ.get("LONGHEADS_BUILD", REPO / "build"))
+        lh = load_binding(build, (pathlib.Path("/tmp") if args.quick else build) / "evaluate-engine")
+        t0 = time.time()
+        run(store, plan, set(args.sections.split(",")))
+        log(f"done in {(time.time() - t0) / 60:.1f} min")
+    render(store, plan, doc, svg, "OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 bench/evaluate.py")
+    print(f"wrote {doc} and {svg}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
