@@ -269,7 +269,7 @@ typedef struct lh_context_params {
                                             (every row with all_logits) must fit in it:
                                             lh_context_create and lh_context_eval refuse
                                             with LH_ERROR_OUT_OF_MEMORY what would not */
-    lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_FAITHFUL */
+    lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_BOUND (docs/RESULTS.md) */
     int32_t local_chunks;   /* LongHeads: the most recent chunks every token attends besides the
                                sink (its own and the n-1 before it), 1..K-1 with K = L/w;
                                0 = default (2: the previous and the current chunk) */

@@ -61,9 +61,9 @@ def monkeypatch_module():
     mp.undo()
 
 
-def engine_logits(stories, ids_path, attention, batch, all_positions=False, extra=()):
-    args = ["logits", "-m", stories, "--tokens-file", ids_path, "--attention", attention, "--chunk-size", W,
-            "--attn-len", L, "--begin", B, "--sinks", S, "-b", batch, "-c", N_TOKENS, *extra]
+def engine_logits(stories, ids_path, attention, batch, all_positions=False, extra=(), score="faithful"):
+    args = ["logits", "-m", stories, "--tokens-file", ids_path, "--attention", attention, "--chunk-score", score,
+            "--chunk-size", W, "--attn-len", L, "--begin", B, "--sinks", S, "-b", batch, "-c", N_TOKENS, *extra]
     if all_positions:
         args.append("--all")
     return np.array(run_json(*args)["logits"])
@@ -109,7 +109,7 @@ def test_perplexity_command_agrees_with_reference(stories, ref_model):
     # The command scores the file from its start: the reference does the same (a near-tie flip
     # there would move the perplexity far less than the tolerance).
     out = run_json("perplexity", "-m", stories, "-f", TEXT, "--ctx", N_TOKENS, "--attention", "longheads",
-                   "--chunk-size", W, "--attn-len", L, "--begin", B)
+                   "--chunk-score", "faithful", "--chunk-size", W, "--attn-len", L, "--begin", B)
     head = run_json("tokenize", "-m", stories, "-f", TEXT)["tokens"][:N_TOKENS]
     ref_ppl, _ = longheads_ref.perplexity(
         longheads_ref.forward(ref_model, head, mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S), head)
@@ -139,11 +139,11 @@ def test_longheads_key_chunk_scores_match_reference(stories, tokens, ref_model, 
     # key) and resolve alike in both (lower index); only near-ties could flip.
     gaps = [g for g in gaps if g != 0.0]
     assert gaps and min(gaps) > 1e-6, f"near-tie in the reference's selection ({min(gaps):.1e}): pick another text"
-    got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True, extra=("--chunk-score", score))
+    got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True, score=score)
     diff = np.abs(got - ref).max(axis=1)
     print(f"longheads chunk-score {score}: max |diff| {diff.max():.2e} (worst position {int(diff.argmax())})")
     assert diff.max() <= 1e-3
-    got77 = engine_logits(stories, tokens[1], "longheads", 77, extra=("--chunk-score", score))
+    got77 = engine_logits(stories, tokens[1], "longheads", 77, score=score)
     assert np.abs(got77 - ref[-1]).max() <= 1e-3
     faithful = engine_logits(stories, tokens[1], "longheads", 512)
     assert np.abs(faithful - ref[-1]).max() > 1e-3  # the variant changes the result
@@ -155,7 +155,7 @@ def test_longheads_local_chunks_match_reference(stories, tokens, ref_model):
     ref = longheads_ref.forward(ref_model, tokens[0], mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S,
                                 chunk_score="bound", local_chunks=4)
     got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True,
-                        extra=("--chunk-score", "bound", "--local-chunks", 4))
+                        score="bound", extra=("--local-chunks", 4))
     assert np.abs(got - ref).max() <= 1e-3
-    two = engine_logits(stories, tokens[1], "longheads", 512, extra=("--chunk-score", "bound"))
+    two = engine_logits(stories, tokens[1], "longheads", 512, score="bound")
     assert np.abs(two - ref[-1]).max() > 1e-3  # the parameter changes the result

@@ -1,8 +1,9 @@
 """The shipped demo model (models/longheads-demo.gguf, trained window T = 256): it retrieves a pass
-key inside its window with full attention, and LongHeads lets it retrieve at 16x T.
+key inside its window with full attention, and LongHeads with its default chunk score lets it
+retrieve far past it.
 
-Kept short for CI (a few prompts). The full figures (20 trials per cell, 1x..64x, every mode) are
-in docs/RESULTS.md, made by bench/make_results.py.
+Kept short for CI (a few prompts). The full figures (the needle heat-map: 10 depths x 1x..64x T,
+every mode) are in docs/RESULTS.md, made by bench/evaluate.py.
 """
 import pathlib
 
@@ -34,11 +35,21 @@ def test_in_window_retrieval_with_full_attention(demo):
     assert out["accuracy"] == 1.0, out
 
 
-def test_longheads_retrieval_at_16x_the_window(demo):
-    # The best-key chunk score (docs/ATTENTION.md): with the paper's score q . c_j this model's
-    # strongest retrieval head ranks the needle's chunks near last, so the faithful mode does not
-    # retrieve here (models/README.md); that is reported, not tested as a pass.
+def test_longheads_default_retrieval_at_16x_the_window(demo):
+    # The default chunk score (bound, docs/ATTENTION.md), no flag needed beyond the mode: a needle
+    # near the start and one near the end of a 4096-token prompt.
     out = run_json("passkey", "-m", demo, "--length", 16 * 256, "--trials", 2, "--seed", 3,
-                   "--attention", "longheads", "--chunk-score", "max", "--no-progress")
+                   "--attention", "longheads", "--no-progress")
     assert out["mean_tokens"] > 15 * 256
     assert out["accuracy"] == 1.0, out
+
+
+def test_faithful_chunk_score_stays_selectable(demo):
+    # The paper's rule (--chunk-score faithful) runs on the same prompts; on this model it ranks the
+    # needle's chunks near last and retrieves ~0 % past the window (docs/RESULTS.md), reported
+    # there rather than tested as a pass. Here: it runs, and differs from the default.
+    args = ["logits", "-m", demo, "-p", "The pass key is 123. " * 60 + "What is the pass key?",
+            "--attention", "longheads", "-c", 1024]
+    faithful = run_json(*args, "--chunk-score", "faithful")["logits"]
+    default = run_json(*args)["logits"]
+    assert faithful != default

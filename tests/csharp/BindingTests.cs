@@ -285,7 +285,7 @@ public static class BindingTests
 
         Test("chunk score", () =>
         {
-            CheckEq(ChunkScore.Faithful, new ContextOptions().ChunkScore, "default ChunkScore");
+            CheckEq(ChunkScore.Bound, new ContextOptions().ChunkScore, "default ChunkScore");
             var o = new ContextOptions { Attention = Attention.LongHeads, NCtx = 512, ChunkSize = 8, AttnLen = 32, ChunkScore = ChunkScore.MaxKey };
             using (var ctx = model.CreateContext(o))
             {
@@ -296,7 +296,7 @@ public static class BindingTests
             }
             Check(!string.IsNullOrEmpty(model.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Sampling = { Temperature = 0 } }, o)), "Model.Generate with MaxKey");
             using (var ctx = model.CreateContext(new ContextOptions()))
-                CheckEq(ChunkScore.Faithful, ctx.Options.ChunkScore, "default reported");
+                CheckEq(ChunkScore.Bound, ctx.Options.ChunkScore, "default reported");
             var e = ExpectError(() => model.CreateContext(new ContextOptions { ChunkScore = (ChunkScore)7 }));
             CheckEq(Status.InvalidArgument, e.Status, "invalid ChunkScore status");
         });

@@ -328,7 +328,7 @@ public final class BindingTest {
         });
 
         test("chunk score", () -> {
-            checkEq(ChunkScore.FAITHFUL, new ContextOptions().getChunkScore(), "default chunk score");
+            checkEq(ChunkScore.BOUND, new ContextOptions().getChunkScore(), "default chunk score");
             ContextOptions o = longheads(512, 8, 32);
             o.setChunkScore(ChunkScore.MAX_KEY);
             try (Context ctx = model.newContext(o)) {
@@ -340,7 +340,7 @@ public final class BindingTest {
             String text = model.generate(PROMPT, greedy(48), o);
             check(text != null && !text.isEmpty(), "model.generate with max key");
             try (Context ctx = model.newContext(new ContextOptions())) {
-                checkEq(ChunkScore.FAITHFUL, ctx.options().getChunkScore(), "default reported");
+                checkEq(ChunkScore.BOUND, ctx.options().getChunkScore(), "default reported");
             }
             checkEq(ChunkScore.MAX_KEY, ChunkScore.fromName("max"), "alias from the C API");
             checkEq("max_key", ChunkScore.MAX_KEY.canonicalName(), "canonical name");

@@ -356,6 +356,7 @@ AttentionConfig make_config(lh_attention mode, int n_head, int n_head_kv, int d,
     c.n_rot = d;
     c.rope_freq_base = 10000.0f;
     c.n_ctx = n_ctx;
+    c.chunk_score = LH_CHUNK_SCORE_FAITHFUL;  // the paper's rule unless a test says otherwise
     return c;
 }
 
