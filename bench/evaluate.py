@@ -2,9 +2,10 @@
 """Quality of the attention modes, as a person would look at it: writes docs/RESULTS.md and the
 needle heat-map docs/needle-heatmap.svg. Every number comes from one run of this script:
 
-    OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 bench/evaluate.py
+    OMP_WAIT_POLICY=PASSIVE nice -n 10 /usr/bin/python3 bench/evaluate.py
 
-(a quality run, not a timing run: niced, in the background, ~3 h on the shared 2-core machine).
+(a quality run, not a timing run: niced, in the background; about an hour on the shared 2-core
+machine with other jobs beside it).
 Raw results go to bench/results/evaluate.json as they come; --resume reuses the cells found there,
 --render only rewrites the documents from it, --quick runs a small smoke version into /tmp.
 Speed (decode tok/s and bytes per token) is a separate command: bench/decode_scores.py.
@@ -21,6 +22,7 @@ import os
 import pathlib
 import random
 import shutil
+import subprocess
 import sys
 import time
 
@@ -156,6 +158,15 @@ class Store:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
         tmp.replace(self.path)
+
+
+def git_describe():
+    """The engine's commit (+ "-dirty" when tracked files differ from it)."""
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return head + ("-dirty" if dirty else "")
 
 
 def log(*args):
@@ -302,6 +313,10 @@ def ppl_runs(store, section, model, text_path, T, plan):
 # The run
 # ---------------------------------------------------------------------------------------------
 
+# LongHeads (w, L) settings of the parameter sweep (stories260K, T = 512; defaults w = 32, L = 256).
+SWEEP = [(16, 256), (32, 256), (64, 256), (32, 512), (64, 512), (128, 512)]
+
+
 class Plan:
     def __init__(self, quick):
         self.mults = [1, 4, 8] if quick else [1, 4, 8, 16, 32, 64]
@@ -314,6 +329,8 @@ class Plan:
         self.acts_tokens = 4096 if quick else 65536
         self.local_values = [2, 4] if quick else [2, 3, 4, 6]
         self.local_mult = 8 if quick else 32
+        self.local_acts_mults = [8] if quick else [8, 32]  # Acts perplexity of the local_chunks study
+        self.sweep_tokens = 2048 if quick else 8192
 
 
 def run(store, plan, sections):
@@ -342,6 +359,10 @@ def run(store, plan, sections):
         ppl_runs(store, "ppl_acts", demo, ACTS_TEXT, T, plan_a)
     if "local" in sections:
         study_local(store, plan, demo, stories, T)
+    if "sweep" in sections:
+        plan_w = [(f"{score}|{w}|{L}", plan.sweep_tokens, 1, f"{score} w={w} L={L}",
+                   dict(MODES[score], chunk_size=w, attn_len=L)) for score in ("faithful", "bound") for w, L in SWEEP]
+        ppl_runs(store, "sweep_stories", stories, STORIES_TEXT, Ts, plan_w)
 
 
 def study_local(store, plan, demo, stories, T):
@@ -353,7 +374,7 @@ def study_local(store, plan, demo, stories, T):
             kw = dict(MODES[score], local_chunks=n)
             label = f"{score}|{n}"
             ppl_runs(store, "local_acts", demo, ACTS_TEXT, T,
-                     [(f"{label}|{mm}", mm * T, plan.acts_tokens // (mm * T), label, kw) for mm in (8, 32)])
+                     [(f"{label}|{mm}", mm * T, plan.acts_tokens // (mm * T), label, kw) for mm in plan.local_acts_mults])
             ppl_runs(store, "local_stories", stories, STORIES_TEXT, stories.info.n_ctx_train,
                      [(f"{label}|8192", 8192, 1, label, kw)])
             cells = [(f"{n}|{m}|{di}", m, (m, d, plan.trials)) for di, d in enumerate(plan.depths)]
@@ -373,6 +394,14 @@ def frac(c):
     return c["correct"] / c["trials"] if c else None
 
 
+def run_info(d):
+    r = d.get("meta", {}).get("run")
+    if not r:
+        return "no run recorded"
+    took = f", {r['minutes']:.0f} min" if "minutes" in r else ", unfinished"
+    return f"engine {r['engine']}, started {r['started']}{took}"
+
+
 def render(store, plan, doc_path, svg_path, command):
     d = store.data
     T = 256
@@ -380,8 +409,8 @@ def render(store, plan, doc_path, svg_path, command):
     names = {"full": "full", "window": "window (S = 4)", "faithful": "LongHeads faithful (paper)",
              "bound": "LongHeads bound", "max": "LongHeads max"}
     mults, depths = plan.mults, plan.depths
-    L = [f"# Results", "",
-         f"Made by `{command}` on {datetime.date.today()} on this project's shared 2-core machine (a quality run, "
+    L = ["# Results", "",
+         f"Made by `{command}` ({run_info(d)}) on this project's shared 2-core machine (a quality run, "
          "niced; timing is elsewhere). Every number below is what that run measured; raw results: "
          f"`{RESULTS_JSON.relative_to(REPO)}`. Models: `models/longheads-demo.gguf` (trained window T = 256, "
          "docs in `models/README.md`) and `models/stories260K.gguf` (T = 512). LongHeads runs with the "
@@ -429,6 +458,7 @@ def render(store, plan, doc_path, svg_path, command):
     L += render_retrieval_extras(d, plan, modes, names)
     L += render_ppl(d, plan, modes, names, T)
     L += render_local(d, plan)
+    L += render_sweep(d, plan)
     doc_path.write_text("\n".join(L) + "\n")
 
 
@@ -501,13 +531,26 @@ def render_local(d, plan):
     return L + [""]
 
 
+def render_sweep(d, plan):
+    L = ["## Chunk size and attention length", "",
+         f"stories260K perplexity over the first {plan.sweep_tokens} tokens (one sequence, as above) for chunk size "
+         "`w` and attention length `L` (`K = L/w` chunks per head; defaults for T = 512: w = 32, L = 256), in "
+         "brackets the last 512 predictions.", "",
+         "| w | L | K | faithful (paper) | bound |", "|---|---|---|---|---|"]
+    for w, Lk in SWEEP:
+        cells = [d.get("sweep_stories", {}).get(f"{score}|{w}|{Lk}") for score in ("faithful", "bound")]
+        L.append(f"| {w} | {Lk} | {Lk // w} | " + " | ".join(f"{c['ppl']:.3f} ({c['last']:.3f})" if c else "—"
+                                                            for c in cells) + " |")
+    return L + [""]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a small smoke run into /tmp")
     ap.add_argument("--resume", action="store_true", help="reuse the cells already in the results file")
     ap.add_argument("--render", action="store_true", help="only rewrite the documents from the results file")
-    ap.add_argument("--sections", default="heatmap,multi,word,ppl,local",
-                    help="comma-separated subset of heatmap,multi,word,ppl,local")
+    ap.add_argument("--sections", default="heatmap,multi,word,ppl,local,sweep",
+                    help="comma-separated subset of heatmap,multi,word,ppl,local,sweep")
     args = ap.parse_args()
     plan = Plan(args.quick)
     if args.quick:
@@ -521,9 +564,12 @@ def main():
         build = pathlib.Path(os.environ.get("LONGHEADS_BUILD", REPO / "build"))
         lh = load_binding(build, (pathlib.Path("/tmp") if args.quick else build) / "evaluate-engine")
         t0 = time.time()
+        store.put("meta", "run", {"engine": git_describe(), "started": datetime.datetime.now(datetime.timezone.utc)
+                                  .isoformat(timespec="seconds"), "sections": args.sections})
         run(store, plan, set(args.sections.split(",")))
+        store.put("meta", "run", dict(store.get("meta", "run"), minutes=round((time.time() - t0) / 60, 1)))
         log(f"done in {(time.time() - t0) / 60:.1f} min")
-    render(store, plan, doc, svg, "OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 bench/evaluate.py")
+    render(store, plan, doc, svg, "OMP_WAIT_POLICY=PASSIVE nice -n 10 /usr/bin/python3 bench/evaluate.py")
     print(f"wrote {doc} and {svg}")
     return 0
 
