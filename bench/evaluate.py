@@ -150,14 +150,31 @@ def greedy(ctx, ids, n):
 # ---------------------------------------------------------------------------------------------
 
 class Store:
+    """Cells by section and key; each cell a run made carries that run's number ("run", 1 if absent)."""
+
     def __init__(self, path, resume):
         self.path = path
         self.data = json.loads(path.read_text()) if resume and path.exists() else {}
+        self.run_id = None
+
+    def start_run(self, info):
+        runs = self.data.get("meta", {}).get("runs", [])
+        if "run" in self.data.get("meta", {}):  # the first run's record, before runs were numbered
+            runs = [dict(self.data["meta"].pop("run"), run=1)] + runs
+        self.run_id = len(runs) + 1
+        self.put("meta", "runs", runs + [dict(info, run=self.run_id)])
+
+    def end_run(self, minutes):
+        runs = self.data["meta"]["runs"]
+        runs[-1]["minutes"] = minutes
+        self.put("meta", "runs", runs)
 
     def get(self, section, key):
         return self.data.get(section, {}).get(key)
 
     def put(self, section, key, value):
+        if section != "meta" and self.run_id is not None:
+            value = dict(value, run=self.run_id)
         self.data.setdefault(section, {})[key] = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
@@ -166,11 +183,11 @@ class Store:
 
 
 def git_describe():
-    """The engine's commit (+ "-dirty" when tracked files differ from it)."""
+    """The engine's commit (+ "-dirty" when the engine's tracked sources differ from it)."""
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no", "--",
+                            "src", "include", "bindings", "CMakeLists.txt"], capture_output=True, text=True).stdout.strip()
     return head + ("-dirty" if dirty else "")
 
 
@@ -362,12 +379,12 @@ def run(store, plan, sections):
         plan_a = [(f"{mode}|{m}", m * T, plan.acts_tokens // (m * T), mode, MODES[mode])
                   for m in plan.acts_mults for mode in modes if not (mode == "full" and m > 32)]
         ppl_runs(store, "ppl_acts", demo, ACTS_TEXT, T, plan_a)
-    if "local" in sections:
-        study_local(store, plan, demo, stories, T)
     if "sweep" in sections:
         plan_w = [(f"{score}|{w}|{L}", plan.sweep_tokens, 1, f"{score} w={w} L={L}",
                    dict(MODES[score], chunk_size=w, attn_len=L)) for score in ("faithful", "bound") for w, L in SWEEP]
         ppl_runs(store, "sweep_stories", stories, STORIES_TEXT, Ts, plan_w)
+    if "local" in sections:
+        study_local(store, plan, demo, stories, T)
 
 
 def study_local(store, plan, demo, stories, T):
@@ -400,11 +417,22 @@ def frac(c):
 
 
 def run_info(d):
-    r = d.get("meta", {}).get("run")
-    if not r:
-        return "no run recorded"
-    took = f", {r['minutes']:.0f} min" if "minutes" in r else ", unfinished"
-    return f"engine {r['engine']}, started {r['started']}{took}"
+    """One line per run: its engine, start, duration and what it measured."""
+    meta = d.get("meta", {})
+    runs = meta.get("runs") or ([dict(meta["run"], run=1)] if "run" in meta else [])
+    made = {}  # run -> {section: {mode}}
+    for section, cells in d.items():
+        if section == "meta":
+            continue
+        for key, cell in cells.items():
+            made.setdefault(cell.get("run", 1), {}).setdefault(section, set()).add(key.split("|")[0])
+    lines = []
+    for r in runs:
+        took = f"{r['minutes']:.0f} min" if "minutes" in r else "stopped before its end"
+        what = "; ".join(f"{sec}: {', '.join(sorted(m))}" for sec, m in sorted(made.get(r["run"], {}).items()))
+        lines.append(f"- run {r['run']}: engine `{r['engine']}`, started {r['started']}, {took}; measured "
+                     f"{what or 'nothing'}")
+    return lines
 
 
 def render(store, plan, doc_path, svg_path, command):
@@ -413,14 +441,15 @@ def render(store, plan, doc_path, svg_path, command):
     modes, names = ALL_MODES, NAMES
     mults, depths = plan.mults, plan.depths
     L = ["# Results", "",
-         f"Made by `{command}` ({run_info(d)}) on this project's shared 2-core machine (a quality run, "
-         "niced; timing is elsewhere). Every number below is what that run measured; raw results: "
+         f"Made by `{command}` on this project's shared 2-core machine (a quality run, niced, the machine "
+         "shared with other jobs; timing is elsewhere), resumable (`--resume` keeps the cells already measured, "
+         "`--render` only rewrites this page). Every number below is what these runs measured; raw results: "
          f"`{RESULTS_JSON.relative_to(REPO)}`. Models: `models/longheads-demo.gguf` (trained window T = 256, "
          "docs in `models/README.md`) and `models/stories260K.gguf` (T = 512). LongHeads runs with the "
          "library's defaults for T (w = T/16, L = T/2, K = 8 chunks, B = L, 2 local chunks) unless a table "
          "says otherwise; window keeps S = 4 sinks + the last L - S tokens. The chunk scores are defined in "
          "docs/ATTENTION.md: `faithful` is the paper's q . c_j, `bound` the channel-wise key bounds, `max` the "
-         "best single key of each chunk.", ""]
+         "best single key of each chunk.", ""] + run_info(d) + [""]
     L += render_summary(d, plan)
     # Heat-map
     panels = []
@@ -621,10 +650,10 @@ def main():
         build = pathlib.Path(os.environ.get("LONGHEADS_BUILD", REPO / "build"))
         lh = load_binding(build, (pathlib.Path("/tmp") if args.quick else build) / "evaluate-engine")
         t0 = time.time()
-        store.put("meta", "run", {"engine": git_describe(), "started": datetime.datetime.now(datetime.timezone.utc)
-                                  .isoformat(timespec="seconds"), "sections": args.sections})
+        store.start_run({"engine": git_describe(), "started": datetime.datetime.now(datetime.timezone.utc)
+                         .isoformat(timespec="seconds"), "sections": args.sections, "resumed": args.resume})
         run(store, plan, set(args.sections.split(",")))
-        store.put("meta", "run", dict(store.get("meta", "run"), minutes=round((time.time() - t0) / 60, 1)))
+        store.end_run(round((time.time() - t0) / 60, 1))
         log(f"done in {(time.time() - t0) / 60:.1f} min")
     render(store, plan, doc, svg, "OMP_WAIT_POLICY=PASSIVE nice -n 10 /usr/bin/python3 bench/evaluate.py")
     print(f"wrote {doc} and {svg}")
