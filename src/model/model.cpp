@@ -19,17 +19,20 @@
 #include "numeric/tensor_types.h"
 #include "ops/ops.h"
 #include "ops/qblocks.h"
+#include "ops/qpacked.h"
 #include "tokenizer/vocab.h"
 
 // What weights become at load
 // ---------------------------
 // F32 precision: every matrix is expanded to float32 (exact: the products then match llama.cpp's
 // f32 reference). BF16 precision: f16/bf16/f32 matrices become bfloat16 and are multiplied by
-// oneDNN's bf16 products; quantized matrices of the types ops/qblocks.h lists (q8_0, q4_0, q4_1,
-// q5_0, q5_1, q4_K, q5_K) stay quantized, losslessly re-laid out as "u8 blocks", and are read as
-// such: decoding multiplies them with int8 dot products (activations quantized per block of 32,
-// as llama.cpp does), prefill expands one slice at a time to bf16 for oneDNN. Other quantized
-// types (q6_K) are expanded to bf16 at load. LONGHEADS_EXPAND_QUANTIZED=1 expands every type.
+// oneDNN's bf16 products; quantized matrices stay quantized, losslessly re-laid out, and are read
+// as such: decoding multiplies them with int8 dot products (activations quantized per block of 32
+// for q8_0/q4_0 and per 256 for the K-quants, as llama.cpp does), prefill expands one slice at a
+// time to bf16 for oneDNN. q4_0, q8_0, q4_K, q5_K and q6_K take the packed formats of
+// ops/qpacked.h (exactly the file's bytes); q4_1, q5_0 and q5_1 the "u8 blocks" of ops/qblocks.h
+// (float factors per 32 elements: 0.75 or 1.25 bytes a weight). LONGHEADS_EXPAND_QUANTIZED=1
+// expands every quantized type to bf16 instead.
 //
 // Measured on this project's 2-core AVX-512 machine (no AMX), one 2048 x 5632 matrix, ms per
 // product, 2 threads, before the u8-block path existed:
@@ -41,8 +44,8 @@
 // times the bf16 decoding product, so expanding per decoded token would lose; per prefill batch
 // of 512 rows it costs a few percent of the product. Decoding is bound by the bytes it reads, so
 // reading 1.25 (8-bit) or 0.75 (4-bit) bytes per weight instead of bf16's 2 is what pays there
-// (docs/BENCHMARKS.md has the measured rates). oneDNN's own int8 matmul cannot express ggml's
-// per-block scales, hence the own kernel.
+// (docs/BENCHMARKS.md has the measured rates), hence the packed formats that read exactly what the
+// file holds. oneDNN's own int8 matmul cannot express ggml's per-block scales, hence the own kernels.
 //
 // Tensors already in the target type (f32 files in F32, bf16 files in BF16) are used in place
 // from the memory-mapped file, without a copy. The embedding table is never expanded: lookups
@@ -148,6 +151,8 @@ struct Model::Loader {
             return w;
         }
         const size_t row_bytes = tensor_row_bytes(type, cols);
+        qpacked::Format format;
+        if (keep_quantized && qpacked::format_for(type, cols, &format)) return packed(t, src, row_bytes, format, w);
         if (keep_quantized && qblocks::supports(type)) {
             w.type = WeightType::U8_BLOCKS;
             w.block_bits = qblocks::bits_for(type);
@@ -195,6 +200,28 @@ struct Model::Loader {
         return w;
     }
 
+    // A quantized matrix re-laid out in its packed format (ops/qpacked.h): the file's bytes.
+    WeightMatrix packed(const GgufTensorInfo &t, const uint8_t *src, size_t row_bytes, qpacked::Format format,
+                        WeightMatrix w) {
+        w.type = WeightType::PACKED;
+        w.packed_format = format;
+        const int64_t qrb = qpacked::quant_row_bytes(format, w.cols), mrb = qpacked::meta_row_bytes(format, w.cols);
+        uint8_t *quants = static_cast<uint8_t *>(allocate(w.bytes()));
+        uint8_t *meta = quants + w.rows * qrb;
+        w.data = quants;
+        w.packed_meta = meta;
+        const int64_t cols = w.cols;
+        arena.execute([&] {
+            tbb::parallel_for(tbb::blocked_range<int64_t>(0, w.rows, 16), [&](const tbb::blocked_range<int64_t> &r) {
+                for (int64_t i = r.begin(); i < r.end(); ++i)
+                    qpacked::pack_row(format, src + static_cast<size_t>(i) * row_bytes, cols, quants + i * qrb,
+                                      meta + i * mrb);
+            });
+        });
+        if (&t != m.token_embd_) m.file_->release_pages(t);
+        return w;
+    }
+
     WeightMatrix matrix(const std::string &name, int64_t cols, int64_t rows) {
         return matrix(find(name), cols, rows, false);
     }
@@ -207,6 +234,10 @@ struct Model::Loader {
         switch (w.type) {
             case WeightType::F32: v.data = base + first * w.cols * 4; break;
             case WeightType::BF16: v.data = base + first * w.cols * 2; break;
+            case WeightType::PACKED:
+                v.data = base + first * qpacked::quant_row_bytes(w.packed_format, w.cols);
+                v.packed_meta = w.packed_meta + first * qpacked::meta_row_bytes(w.packed_format, w.cols);
+                break;
             case WeightType::U8_BLOCKS: {
                 const int64_t nb = w.cols / qblocks::kBlock;
                 v.data = base + first * qblocks::row_bytes_for(w.cols, w.block_bits);

@@ -24,6 +24,7 @@ const char *type_text(WeightType t) {
         case WeightType::F32: return " f32";
         case WeightType::BF16: return " bf16";
         case WeightType::U8_BLOCKS: return " u8 blocks";
+        case WeightType::PACKED: return " packed";
     }
     return "";
 }
@@ -90,8 +91,22 @@ uint64_t WeightMatrix::bytes() const {
         case WeightType::F32: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 4u;
         case WeightType::BF16: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 2u;
         case WeightType::U8_BLOCKS: return qblocks::matrix_bytes(rows, cols, block_bits);
+        case WeightType::PACKED:
+            return static_cast<uint64_t>(rows) * static_cast<uint64_t>(qpacked::quant_row_bytes(packed_format, cols) +
+                                                                       qpacked::meta_row_bytes(packed_format, cols));
     }
     return 0;
+}
+
+qpacked::PackedView WeightMatrix::packed_view() const {
+    qpacked::PackedView v;
+    v.format = packed_format;
+    v.cols = cols;
+    v.quants = static_cast<const uint8_t *>(data);
+    v.meta = packed_meta;
+    v.quant_row_bytes = qpacked::quant_row_bytes(packed_format, cols);
+    v.meta_row_bytes = qpacked::meta_row_bytes(packed_format, cols);
+    return v;
 }
 
 MatmulCache::MatmulCache(int32_t n_threads)
@@ -170,31 +185,56 @@ void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
     if (w.type == WeightType::F32 || (w.type == WeightType::BF16 && bf16_products_)) entry(m, w);
 }
 
-void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols) {
-    const int64_t nb = cols / qblocks::kBlock;
-    const size_t nq = static_cast<size_t>(m * cols), ns = static_cast<size_t>(m * nb);
-    if (xq_.size() < nq) xq_.resize(nq);
-    if (xq_scales_.size() < 2 * ns) xq_scales_.resize(2 * ns);
-    qa_.resize(static_cast<size_t>(m));
+void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count) {
+    bool per32 = false, per256 = false;
+    for (int i = 0; i < count; ++i) {
+        const bool k = ws[i]->type == WeightType::PACKED && qpacked::super_block(ws[i]->packed_format) == 256;
+        per256 = per256 || k;
+        per32 = per32 || !k;
+    }
+    const size_t n = static_cast<size_t>(m * cols);
+    const int64_t nb = cols / qblocks::kBlock, nk = cols / 256;
+    acts_.resize(static_cast<size_t>(m));
+    if (per32) {
+        if (xq_.size() < n) xq_.resize(n);
+        if (xq_scales_.size() < 2 * static_cast<size_t>(m * nb)) xq_scales_.resize(2 * static_cast<size_t>(m * nb));
+    }
+    if (per256) {
+        if (xk_.size() < n) xk_.resize(n);
+        if (xk_scales_.size() < static_cast<size_t>(m * nk)) xk_scales_.resize(static_cast<size_t>(m * nk));
+        if (xk_sums_.size() < static_cast<size_t>(m * nk * 16)) xk_sums_.resize(static_cast<size_t>(m * nk * 16));
+    }
     for (int64_t i = 0; i < m; ++i) {
-        qblocks::QuantizedActivations &a = qa_[static_cast<size_t>(i)];
-        a.cols = cols;
-        a.q = xq_.data() + i * cols;
-        a.d = xq_scales_.data() + i * nb;
-        a.d_sum = xq_scales_.data() + ns + i * nb;
-        qblocks::quantize_activations(x + i * cols, cols, a);
+        qpacked::PackedActivations &a = acts_[static_cast<size_t>(i)];
+        if (per32) {
+            a.a32.cols = cols;
+            a.a32.q = xq_.data() + i * cols;
+            a.a32.d = xq_scales_.data() + i * nb;
+            a.a32.d_sum = xq_scales_.data() + m * nb + i * nb;
+            qblocks::quantize_activations(x + i * cols, cols, a.a32);
+        }
+        if (per256) {
+            a.a256.cols = cols;
+            a.a256.q = xk_.data() + i * cols;
+            a.a256.d = xk_scales_.data() + i * nk;
+            a.a256.bsums = xk_sums_.data() + i * nk * 16;
+            qpacked::quantize_k_activations(x + i * cols, cols, a.a256);
+        }
     }
 }
 
-void MatmulCache::dot_u8_blocks(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
+void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
     // Work items: blocks of 16 rows of every matrix, so that each thread reads a contiguous share
     // of each matrix and small matrices (K, V) do not leave a thread idle.
     int64_t starts[8];
     int64_t total = 0;
+    qpacked::PackedView views[8];
     for (int i = 0; i < count; ++i) {
         starts[i] = total;
         total += (ws[i]->rows + 15) / 16;
+        if (ws[i]->type == WeightType::PACKED) views[i] = ws[i]->packed_view();
     }
+    const ops::OpsKernels &k = ops::kernels();
     omp_set_num_threads(n_threads_);
 #pragma omp parallel for schedule(static)
     for (int64_t item = 0; item < total; ++item) {
@@ -204,8 +244,13 @@ void MatmulCache::dot_u8_blocks(int64_t m, const WeightMatrix *const *ws, float 
         const int64_t r0 = (item - starts[mi]) * 16, r1 = std::min(w.rows, r0 + 16);
         float tmp[16];
         for (int64_t i = 0; i < m; ++i) {
-            qblocks::dot_rows(static_cast<const uint8_t *>(w.data), w.block_bits, w.block_scale, w.block_offset, w.cols,
-                              r0, r1, qa_[static_cast<size_t>(i)], tmp);
+            const qpacked::PackedActivations &a = acts_[static_cast<size_t>(i)];
+            if (w.type == WeightType::PACKED) {
+                k.packed_dot_rows(views[mi], r0, r1, a, tmp);
+            } else {
+                qblocks::dot_rows(static_cast<const uint8_t *>(w.data), w.block_bits, w.block_scale, w.block_offset,
+                                  w.cols, r0, r1, a.a32, tmp);
+            }
             for (int64_t r = r0; r < r1; ++r) ys[mi][i * w.rows + r] = tmp[r - r0];
         }
     }
@@ -214,36 +259,44 @@ void MatmulCache::dot_u8_blocks(int64_t m, const WeightMatrix *const *ws, float 
 void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
     bool fused = m <= kDirectMaxRows && count <= 8;
     for (int i = 0; fused && i < count; ++i)
-        fused = ws[i]->type == WeightType::U8_BLOCKS && ws[i]->cols == ws[0]->cols;
+        fused = (ws[i]->type == WeightType::U8_BLOCKS || ws[i]->type == WeightType::PACKED) &&
+                ws[i]->cols == ws[0]->cols;
     if (!fused) {
         for (int i = 0; i < count; ++i) run(x, m, *ws[i], ys[i]);
         return;
     }
-    quantize_rows(x, m, ws[0]->cols);
-    dot_u8_blocks(m, ws, ys, count);
+    quantize_rows(x, m, ws[0]->cols, ws, count);
+    dot_quantized(m, ws, ys, count);
 }
 
-void MatmulCache::run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y) {
+void MatmulCache::run_quantized(const float *x, int64_t m, const WeightMatrix &w, float *y) {
     omp_set_num_threads(n_threads_);
     if (m <= kDirectMaxRows) {
-        quantize_rows(x, m, w.cols);
         const WeightMatrix *ws[1] = {&w};
         float *ys[1] = {y};
-        dot_u8_blocks(m, ws, ys, 1);
+        quantize_rows(x, m, w.cols, ws, 1);
+        dot_quantized(m, ws, ys, 1);
+        return;
+    }
+    const WeightType slice = bf16_products_ ? WeightType::BF16 : WeightType::F32;
+    if (w.type == WeightType::PACKED) {
+        const qpacked::PackedView v = w.packed_view();
+        const ops::OpsKernels &k = ops::kernels();
+        run_by_slices(x, m, w, y, slice, [&](int64_t r0, int64_t n, void *dst) {
+            if (slice == WeightType::BF16) k.packed_rows_to_bf16(v, r0, n, static_cast<uint16_t *>(dst));
+            else k.packed_rows_to_f32(v, r0, n, static_cast<float *>(dst));
+        });
         return;
     }
     const uint8_t *u = static_cast<const uint8_t *>(w.data);
-    if (bf16_products_) {
-        run_by_slices(x, m, w, y, WeightType::BF16, [&](int64_t r0, int64_t n, void *dst) {
+    run_by_slices(x, m, w, y, slice, [&](int64_t r0, int64_t n, void *dst) {
+        if (slice == WeightType::BF16)
             qblocks::rows_to_bf16(u, w.block_bits, w.block_scale, w.block_offset, w.cols, r0, n,
                                   static_cast<uint16_t *>(dst));
-        });
-    } else {
-        run_by_slices(x, m, w, y, WeightType::F32, [&](int64_t r0, int64_t n, void *dst) {
+        else
             qblocks::rows_to_f32(u, w.block_bits, w.block_scale, w.block_offset, w.cols, r0, n,
                                  static_cast<float *>(dst));
-        });
-    }
+    });
 }
 
 void MatmulCache::run_bf16_in_f32(const float *x, int64_t m, const WeightMatrix &w, float *y) {
@@ -301,8 +354,8 @@ void MatmulCache::run_by_slices(const float *x, int64_t m, const WeightMatrix &w
 }
 
 void MatmulCache::run(const float *x, int64_t m, const WeightMatrix &w, float *y) {
-    if (w.type == WeightType::U8_BLOCKS) {
-        run_u8_blocks(x, m, w, y);
+    if (w.type == WeightType::U8_BLOCKS || w.type == WeightType::PACKED) {
+        run_quantized(x, m, w, y);
         return;
     }
     if (w.type == WeightType::BF16 && !bf16_products_) {

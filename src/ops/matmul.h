@@ -11,6 +11,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "ops/qblocks.h"
+#include "ops/qpacked.h"
 
 namespace lh {
 
@@ -18,10 +19,12 @@ enum class WeightType : uint8_t {
     F32 = 0,
     BF16 = 1,
     U8_BLOCKS = 2,  // quantized weights in the ops/qblocks.h layout (8 or 4 bits per element)
+    PACKED = 3,     // quantized weights in an ops/qpacked.h format (the file's bytes, re-laid out)
 };
 
 // A borrowed weight matrix: `rows` (= N, output features) rows of `cols` (= K, input features)
-// contiguous elements of `type` (float or bfloat16 bits, or u8 with per-block scale and offset).
+// contiguous elements of `type` (float or bfloat16 bits, u8 with per-block scale and offset, or a
+// packed format's quants with its block factors in a second plane).
 struct WeightMatrix {
     int64_t rows = 0;
     int64_t cols = 0;
@@ -30,8 +33,12 @@ struct WeightMatrix {
     const float *block_scale = nullptr;   // U8_BLOCKS only: [rows][cols / 32]
     const float *block_offset = nullptr;  // U8_BLOCKS only: [rows][cols / 32]
     int32_t block_bits = 8;               // U8_BLOCKS only: 8, or 4 (two elements per byte)
+    qpacked::Format packed_format = qpacked::Format::Q4_0;  // PACKED only
+    const uint8_t *packed_meta = nullptr;  // PACKED only: [rows][meta_row_bytes] (data: the quants)
 
     uint64_t bytes() const;
+    // PACKED only: the matrix as the kernels see it.
+    qpacked::PackedView packed_view() const;
 };
 
 // One engine and stream, the primitives created so far (one per shape class M x K x N x type)
@@ -54,8 +61,9 @@ public:
     void run(const float *x, int64_t m, const WeightMatrix &w, float *y);
 
     // ys[i] = x · ws[i]ᵀ for i < count (same input, e.g. Q/K/V or gate/up). When every matrix is
-    // u8 blocks and m is small, the activations are quantized once and all products share one
-    // parallel region (one wake-up of the thread team instead of `count`); otherwise run() each.
+    // quantized (u8 blocks or packed) and m is small, the activations are quantized once and all
+    // products share one parallel region (one wake-up of the thread team instead of `count`);
+    // otherwise run() each.
     void run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
 
     size_t n_primitives() const { return entries_.size(); }
@@ -73,10 +81,10 @@ private:
     };
     using Key = std::tuple<int64_t, int64_t, int64_t, uint8_t>;
     Entry &entry(int64_t m, const WeightMatrix &w);
-    // Few rows (decoding): int8 dot products straight from the blocks. More rows (prefill): the
-    // blocks are expanded to bf16 (f32 where oneDNN has no bf16 product) a slice of the matrix at
-    // a time and multiplied by oneDNN.
-    void run_u8_blocks(const float *x, int64_t m, const WeightMatrix &w, float *y);
+    // Quantized weights (u8 blocks, packed). Few rows (decoding): int8 dot products straight from
+    // the blocks. More rows (prefill): the blocks are expanded to bf16 (f32 where oneDNN has no
+    // bf16 product) a slice of the matrix at a time and multiplied by oneDNN.
+    void run_quantized(const float *x, int64_t m, const WeightMatrix &w, float *y);
     // bf16 weights where oneDNN has no bf16 product (CPUs before AVX-512): f32 dot products of
     // the bf16 rows for few rows, f32 slices multiplied by oneDNN for more.
     void run_bf16_in_f32(const float *x, int64_t m, const WeightMatrix &w, float *y);
@@ -85,10 +93,11 @@ private:
     template <class Expand>
     void run_by_slices(const float *x, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
                        const Expand &expand);
-    // Quantizes m rows of `cols` activations into xq_/xq_scales_ (views in qa_).
-    void quantize_rows(const float *x, int64_t m, int64_t cols);
-    // The int8 products of `count` u8-block matrices against the activations in qa_.
-    void dot_u8_blocks(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
+    // Quantizes m rows of `cols` activations as the matrices ws[0..count) read them (per 32 for
+    // u8 blocks, Q4_0 and Q8_0; per 256 for the K formats) into the views in acts_.
+    void quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count);
+    // The int8 products of `count` quantized matrices against the activations in acts_.
+    void dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
     void grow_scratch(size_t bytes);
 
     int32_t n_threads_;
@@ -99,9 +108,10 @@ private:
     std::unique_ptr<uint8_t, void (*)(void *)> scratch_;
     size_t scratch_size_ = 0;
     std::vector<uint16_t> x_bf16_;
-    std::vector<int8_t> xq_;          // quantized activations (u8-block products)
-    std::vector<qblocks::QuantizedActivations> qa_;
-    std::vector<float> xq_scales_;
+    std::vector<int8_t> xq_, xk_;     // activations quantized per 32 and per 256
+    std::vector<float> xq_scales_, xk_scales_;
+    std::vector<int16_t> xk_sums_;
+    std::vector<qpacked::PackedActivations> acts_;  // views of one row each
     std::vector<uint8_t> w_slice_;    // bf16 or f32 slice of a u8-block or bf16 matrix (prefill)
     std::vector<float> y_slice_;
 };

@@ -28,6 +28,41 @@ void unpack_block(const uint8_t *row, int64_t b, int64_t nb, int bits, uint8_t o
 
 }  // namespace qblocks
 
+namespace qpacked {
+
+// Formats of quantized weights packed for the decode kernels (layouts in ops/qpacked.h).
+enum class Format : int32_t { Q4_0 = 0, Q8_0 = 1, Q4_K = 2, Q5_K = 3, Q6_K = 4 };
+constexpr int32_t kFormatCount = 5;
+
+// A packed matrix as the kernels see it: rows of `cols` elements, each with quant_row_bytes of
+// quants (from `quants`) and meta_row_bytes of block factors (from `meta`).
+struct PackedView {
+    Format format = Format::Q4_0;
+    int64_t cols = 0;
+    const uint8_t *quants = nullptr;
+    const uint8_t *meta = nullptr;
+    int64_t quant_row_bytes = 0;
+    int64_t meta_row_bytes = 0;
+};
+
+// Activations quantized as ggml's q8_K does before its K-quant dot products: per block of 256,
+// d = max|x| / 127 and q = round(x / d), plus the sum of each 16 q.
+struct KActivations {
+    int64_t cols = 0;
+    int8_t *q = nullptr;        // [cols]
+    float *d = nullptr;         // [cols / 256]
+    int16_t *bsums = nullptr;   // [cols / 16]
+};
+
+// One activation row in the quantization each format reads: a32 (per 32) for Q4_0 and Q8_0,
+// a256 for the K formats.
+struct PackedActivations {
+    qblocks::QuantizedActivations a32;
+    KActivations a256;
+};
+
+}  // namespace qpacked
+
 namespace ops {
 
 struct OpsKernels {
@@ -46,11 +81,25 @@ struct OpsKernels {
     void (*bf16_dot_rows)(const uint16_t *w, int64_t cols, int64_t row0, int64_t row1, const float *x, float *y);
     // y[0..n) = x[0..n) as floats (exact).
     void (*bf16_to_f32)(const uint16_t *x, float *y, int64_t n);
+
+    // Packed formats (ops/qpacked.h). y[r - row0] = w_r . x for rows [row0, row1): int8 dot
+    // products against the activations the format reads, integer sums exact, float factors per
+    // block (Q4_0, Q8_0) or per 256 elements (K formats).
+    void (*packed_dot_rows)(const qpacked::PackedView &w, int64_t row0, int64_t row1,
+                            const qpacked::PackedActivations &x, float *y);
+    // Element values of rows [row0, row0 + n_rows) into out[n_rows][cols], rounded to bfloat16,
+    // or as floats (within one rounding of the dequantizers' values: a level with FMA may fuse).
+    void (*packed_rows_to_bf16)(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, uint16_t *out);
+    void (*packed_rows_to_f32)(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, float *out);
+    // qpacked::quantize_k_activations.
+    void (*quantize_k_activations)(const float *x, int64_t cols, qpacked::KActivations &out);
 };
 
-namespace generic { void fill(OpsKernels &t); }
-namespace avx2 { void fill(OpsKernels &t); }
-namespace avx512bf16 { void fill(OpsKernels &t); }
+// Each level's fill() sets its entries; fill_packed() (qpacked_kernels_<level>.cpp) the packed ones.
+namespace generic { void fill(OpsKernels &t); void fill_packed(OpsKernels &t); }
+namespace avx2 { void fill(OpsKernels &t); void fill_packed(OpsKernels &t); }
+namespace avx512 { void fill(OpsKernels &t); void fill_packed(OpsKernels &t); }
+namespace avx512bf16 { void fill(OpsKernels &t); void fill_packed(OpsKernels &t); }
 
 // The kernels of the active level (cpu::active_isa()); kernels_for: any level that runs here,
 // nullptr for the others (tests compare them).

@@ -7,9 +7,8 @@ namespace lh::ops {
 namespace {
 
 const cpu::LevelTables<OpsKernels> &tables() {
-    // The avx512 level adds nothing here: its CPUs keep the avx2 entries (and oneDNN's bf16).
-    static const cpu::LevelTables<OpsKernels> t(
-        {generic::fill, LH_LEVEL_FILL(avx2::fill), nullptr, LH_LEVEL_FILL(avx512bf16::fill)});
+    static const cpu::LevelTables<OpsKernels> t({generic::fill, LH_LEVEL_FILL(avx2::fill),
+                                                  LH_LEVEL_FILL(avx512::fill), LH_LEVEL_FILL(avx512bf16::fill)});
     return t;
 }
 

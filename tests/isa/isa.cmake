@@ -1,6 +1,7 @@
 # Instruction-set levels (src/cpu/isa.h): the level objects keep to their namespace; the unit
 # tests run with each lower level forced (LONGHEADS_CPU; the per-level kernel comparisons are in
-# unit/test_kernel_levels.cpp); and under qemu-user emulating older CPUs, the level kernels and
+# unit/test_kernel_levels.cpp, those of the packed quantized formats in unit/test_qpacked.cpp, all
+# tagged [levels]); and under qemu-user emulating older CPUs, the level kernels and
 # the CLI against llama.cpp's reference outputs (label qemu, a few minutes).
 if(NOT LONGHEADS_X86_LEVELS)
   return()

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "gguf/gguf_file.h"
@@ -12,6 +13,7 @@
 #include "gguf_builder.h"
 #include "model/model.h"
 #include "ops/qblocks.h"
+#include "ops/qpacked.h"
 #include "tokenizer/vocab.h"
 
 using namespace lh;
@@ -52,6 +54,13 @@ float weight_at(const WeightMatrix &w, int64_t row, int64_t col) {
             qblocks::unpack_block(r, col / 32, nb, w.block_bits, e);
             const size_t b = size_t(row * nb + col / 32);
             return std::fma(w.block_scale[b], float(e[col % 32]), w.block_offset[b]);
+        }
+        case WeightType::PACKED: {
+            const qpacked::PackedView v = w.packed_view();
+            std::vector<float> values(static_cast<size_t>(w.cols));
+            qpacked::unpack_row(v.format, v.quants + row * v.quant_row_bytes, v.meta + row * v.meta_row_bytes, w.cols,
+                                values.data());
+            return values[size_t(col)];
         }
     }
     return NAN;
@@ -146,9 +155,9 @@ TEST_CASE("half weights expand, quantized ones stay quantized in bf16 mode, all 
             const GgufTensorInfo *info = m->file().find_tensor("blk.1.ffn_down.weight");
             REQUIRE(info != nullptr);
             const WeightMatrix &w = m->layer(1).w_down;
-            // In bf16 mode q8_0 and q4_0 are kept as u8 blocks, whose values are exactly ggml's (no bf16 rounding).
+            // In bf16 mode q8_0 and q4_0 are kept packed, whose values are exactly ggml's (no bf16 rounding).
             const bool kept = p == LH_PRECISION_BF16 && (t == TensorType::Q8_0 || t == TensorType::Q4_0);
-            CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : kept ? WeightType::U8_BLOCKS : WeightType::BF16));
+            CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : kept ? WeightType::PACKED : WeightType::BF16));
             std::vector<float> row(size_t(c.n_ff));
             const size_t row_bytes = tensor_row_bytes(t, c.n_ff);
             for (int64_t r = 0; r < c.n_embd; ++r) {

@@ -1,0 +1,211 @@
+// Decode kernels of quantized weights alone (int8 dot products of one activation row against a
+// matrix), per instruction-set level: the matrix products of a decoded token without the rest of
+// the model. Two modes:
+//   streaming (default): --mb megabytes of weights (several copies of a rows x cols matrix), read
+//     once per round, so the rate is bounded by the memory bandwidth;
+//   --cache: one matrix small enough for the L2 cache, read --inner times per round, so the rate
+//     is the kernel's compute throughput.
+// --expand times the expansion to bf16 (prefill) instead of the dot products.
+// Best of --repeat rounds (on a shared machine the best round is the least disturbed one).
+//
+//   qkernel_bench --type q4_0|q8_0|q4_K|q5_K|q6_K|q4_0-u8|q8_0-u8 [--level generic|avx2|avx512|avx512_bf16]
+//                 [--rows 5632] [--cols 2048] [--mb 512] [--cache] [--inner 50] [--threads 2] [--repeat 20]
+// (`-u8` types: the older u8-block layout of ops/qblocks.h, for comparison.)
+// Prints one JSON line: seconds per round, GB/s of weights read, ns per weight and thread.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cpu/isa.h"
+#include "numeric/tensor_types.h"
+#include "ops/ops_kernels.h"
+#include "ops/qblocks.h"
+#include "ops/qpacked.h"
+
+namespace {
+
+struct Args {
+    std::string type = "q4_0", level;
+    int64_t rows = 5632, cols = 2048, mb = 512, inner = 50;
+    int32_t threads = 2, repeat = 20;
+    bool cache = false, expand = false;
+};
+
+[[noreturn]] void usage(const char *why) {
+    std::fprintf(stderr, "qkernel_bench: %s\n", why);
+    std::exit(2);
+}
+
+Args parse(int argc, char **argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string k = argv[i];
+        if (k == "--cache" || k == "--expand") {
+            (k == "--cache" ? a.cache : a.expand) = true;
+            continue;
+        }
+        if (i + 1 >= argc) usage(("missing value for " + k).c_str());
+        const char *v = argv[++i];
+        if (k == "--type") a.type = v;
+        else if (k == "--level") a.level = v;
+        else if (k == "--rows") a.rows = std::atoll(v);
+        else if (k == "--cols") a.cols = std::atoll(v);
+        else if (k == "--mb") a.mb = std::atoll(v);
+        else if (k == "--inner") a.inner = std::atoll(v);
+        else if (k == "--threads") a.threads = std::atoi(v);
+        else if (k == "--repeat") a.repeat = std::atoi(v);
+        else usage(("unknown flag " + k).c_str());
+    }
+    return a;
+}
+
+lh::TensorType ggml_type(const std::string &t) {
+    const std::string base = t.substr(0, t.find("-u8"));
+    for (uint32_t id = 0; id < 64; ++id) {
+        const lh::TensorTypeTraits *tr = lh::tensor_type_traits(id);
+        if (tr && base == tr->name) return static_cast<lh::TensorType>(id);
+    }
+    usage(("unknown type " + t).c_str());
+}
+
+// Random ggml rows with modest f16 factors where each block keeps them.
+std::vector<uint8_t> random_rows(lh::TensorType type, int64_t rows, int64_t cols) {
+    const lh::TensorTypeTraits *tr = lh::tensor_type_traits(static_cast<uint32_t>(type));
+    std::vector<uint8_t> b(lh::tensor_row_bytes(type, cols) * static_cast<size_t>(rows));
+    std::mt19937 rng(1);
+    for (uint8_t &x : b) x = static_cast<uint8_t>(rng());
+    const uint16_t h = lh::float_to_half(0.01f);
+    for (size_t blk = 0; blk < b.size() / tr->block_bytes; ++blk) {
+        uint8_t *p = b.data() + blk * tr->block_bytes;
+        const size_t at = type == lh::TensorType::Q6_K ? 208 : 0;
+        std::memcpy(p + at, &h, 2);
+        if (type == lh::TensorType::Q4_K || type == lh::TensorType::Q5_K) std::memcpy(p + 2, &h, 2);
+    }
+    return b;
+}
+
+// One matrix in the layout the kernel reads.
+struct Matrix {
+    std::vector<uint8_t> bytes;
+    lh::qpacked::PackedView view;               // packed types
+    std::vector<float> scale, offset;           // u8 blocks
+    int bits = 8;
+};
+
+Matrix build(const Args &a, lh::TensorType type, bool u8) {
+    const std::vector<uint8_t> src = random_rows(type, a.rows, a.cols);
+    const size_t rb = lh::tensor_row_bytes(type, a.cols);
+    Matrix m;
+    if (u8) {
+        m.bits = lh::qblocks::bits_for(type);
+        const int64_t nb = a.cols / 32, ru = lh::qblocks::row_bytes_for(a.cols, m.bits);
+        m.bytes.resize(static_cast<size_t>(a.rows * ru));
+        m.scale.resize(static_cast<size_t>(a.rows * nb));
+        m.offset.resize(static_cast<size_t>(a.rows * nb));
+        std::vector<uint8_t> tmp(static_cast<size_t>(a.cols));
+        for (int64_t r = 0; r < a.rows; ++r) {
+            lh::qblocks::convert_row(type, src.data() + r * rb, a.cols, tmp.data(), m.scale.data() + r * nb,
+                                     m.offset.data() + r * nb);
+            lh::qblocks::pack_row(tmp.data(), a.cols, m.bits, m.bytes.data() + r * ru);
+        }
+        return m;
+    }
+    lh::qpacked::Format f;
+    if (!lh::qpacked::format_for(type, a.cols, &f)) usage("no packed format for this type and width");
+    const int64_t qrb = lh::qpacked::quant_row_bytes(f, a.cols), mrb = lh::qpacked::meta_row_bytes(f, a.cols);
+    m.bytes.resize(static_cast<size_t>(a.rows * (qrb + mrb)));
+    for (int64_t r = 0; r < a.rows; ++r)
+        lh::qpacked::pack_row(f, src.data() + r * rb, a.cols, m.bytes.data() + r * qrb,
+                              m.bytes.data() + a.rows * qrb + r * mrb);
+    m.view = {f, a.cols, m.bytes.data(), m.bytes.data() + a.rows * qrb, qrb, mrb};
+    return m;
+}
+
+uint64_t matrix_bytes(const Matrix &m) {
+    return m.bytes.size() + (m.scale.size() + m.offset.size()) * sizeof(float);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    const Args a = parse(argc, argv);
+    lh::cpu::Isa isa = lh::cpu::active_isa();
+    if (!a.level.empty() && !lh::cpu::parse_isa(a.level.c_str(), &isa)) usage("unknown level");
+    const lh::ops::OpsKernels *k = lh::ops::kernels_for(isa);
+    if (!k) usage("that level does not run on this CPU");
+    const bool u8 = a.type.find("-u8") != std::string::npos;
+    const lh::TensorType type = ggml_type(a.type);
+
+    std::vector<Matrix> mats;
+    mats.push_back(build(a, type, u8));
+    const uint64_t one = matrix_bytes(mats[0]);
+    const int64_t copies = a.cache ? 1 : std::max<int64_t>(1, static_cast<int64_t>((a.mb << 20) / one));
+    for (int64_t c = 1; c < copies; ++c) mats.push_back(mats[0]);
+    for (Matrix &m : mats) {  // the copies' views point into their own bytes
+        if (u8) continue;
+        const int64_t qrb = m.view.quant_row_bytes;
+        m.view.quants = m.bytes.data();
+        m.view.meta = m.bytes.data() + a.rows * qrb;
+    }
+
+    std::vector<float> x(static_cast<size_t>(a.cols));
+    std::mt19937 rng(2);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (float &v : x) v = dist(rng);
+    std::vector<int8_t> q32(x.size()), q256(x.size());
+    std::vector<float> d32(x.size() / 32), ds32(x.size() / 32), d256(x.size() / 256 + 1);
+    std::vector<int16_t> bs(x.size() / 16);
+    lh::qpacked::PackedActivations acts;
+    acts.a32 = {a.cols, q32.data(), d32.data(), ds32.data()};
+    acts.a256 = {a.cols, q256.data(), d256.data(), bs.data()};
+    k->quantize_activations(x.data(), a.cols, acts.a32);
+    if (a.cols % 256 == 0) k->quantize_k_activations(x.data(), a.cols, acts.a256);
+
+    std::vector<float> y(static_cast<size_t>(a.rows));
+    std::vector<uint16_t> slice(a.expand ? static_cast<size_t>(16 * a.threads * a.cols) : 0);
+    const int64_t items = (a.rows + 15) / 16;
+    const int64_t passes = a.cache ? a.inner : 1;
+    double best = 1e30, sink = 0;
+    omp_set_num_threads(a.threads);
+    for (int rep = 0; rep < a.repeat; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int64_t p = 0; p < passes; ++p) {
+            for (const Matrix &m : mats) {
+#pragma omp parallel for schedule(static)
+                for (int64_t it = 0; it < items; ++it) {
+                    const int64_t r0 = it * 16, r1 = std::min(a.rows, r0 + 16);
+                    uint16_t *out = a.expand ? slice.data() + omp_get_thread_num() * 16 * a.cols : nullptr;
+                    if (a.expand && u8)
+                        k->qblocks_rows_to_bf16(m.bytes.data(), m.bits, m.scale.data(), m.offset.data(), a.cols, r0,
+                                                r1 - r0, out);
+                    else if (a.expand)
+                        k->packed_rows_to_bf16(m.view, r0, r1 - r0, out);
+                    else if (u8)
+                        k->qblocks_dot_rows(m.bytes.data(), m.bits, m.scale.data(), m.offset.data(), a.cols, r0, r1,
+                                            acts.a32, y.data() + r0);
+                    else
+                        k->packed_dot_rows(m.view, r0, r1, acts, y.data() + r0);
+                }
+                sink += a.expand ? slice[0] : y[0];
+            }
+        }
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        best = std::min(best, s);
+    }
+    const double bytes = static_cast<double>(one) * static_cast<double>(copies * passes);
+    const double weights = static_cast<double>(a.rows * a.cols) * static_cast<double>(copies * passes);
+    std::printf("{\"type\": \"%s\", \"level\": \"%s\", \"mode\": \"%s\", \"threads\": %d, \"rows\": %lld, "
+                "\"cols\": %lld, \"bytes_per_round\": %.0f, \"best_s\": %.6f, \"gb_per_s\": %.2f, "
+                "\"ns_per_weight_thread\": %.4f, \"bytes_per_weight\": %.4f, \"check\": %g}\n",
+                a.type.c_str(), lh::cpu::isa_name(isa), a.expand ? (a.cache ? "expand-cache" : "expand") : a.cache ? "cache" : "stream", a.threads,
+                static_cast<long long>(a.rows), static_cast<long long>(a.cols), bytes, best, bytes / best / 1e9,
+                best * 1e9 * a.threads / weights, bytes / weights, sink);
+    return 0;
+}

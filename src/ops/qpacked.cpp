@@ -1,0 +1,219 @@
+#include "ops/qpacked.h"
+
+#include <cstring>
+
+namespace lh {
+namespace qpacked {
+
+namespace {
+
+constexpr int64_t kGroup = 128;
+
+inline float half_at(const uint8_t *p) {
+    uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return half_to_float(h);
+}
+
+// Group g of a row of n elements holds min(128, n - 128 g) of them.
+inline int64_t group_len(int64_t cols, int64_t start) { return cols - start < kGroup ? cols - start : kGroup; }
+
+// Nibble plane of one group of n elements (values < 16): n / 2 bytes.
+void pack_nibbles(const uint8_t *u, int64_t n, uint8_t *out) {
+    const int64_t h = n / 2;
+    for (int64_t j = 0; j < h; ++j) out[j] = static_cast<uint8_t>((u[j] & 0x0f) | (u[h + j] << 4));
+}
+
+void unpack_nibbles(const uint8_t *in, int64_t n, uint8_t *u) {
+    const int64_t h = n / 2;
+    for (int64_t j = 0; j < h; ++j) {
+        u[j] = in[j] & 0x0f;
+        u[h + j] = in[j] >> 4;
+    }
+}
+
+// ggml q4_K / q5_K element e (0..255) of a block: low nibble of qs[32 (e / 64) + e % 32] for
+// e % 64 < 32, the high one otherwise.
+inline int k4_nibble(const uint8_t *qs, int e) {
+    const uint8_t b = qs[32 * (e / 64) + e % 32];
+    return (e % 64) < 32 ? (b & 0x0f) : (b >> 4);
+}
+
+// The 256 element values (q, before offsets) of one ggml block of a K type.
+void k_block_values(Format f, const uint8_t *blk, uint8_t *u) {
+    if (f == Format::Q6_K) {
+        const uint8_t *ql = blk, *qh = blk + 128;
+        for (int n = 0; n < 2; ++n) {
+            for (int l = 0; l < 32; ++l) {
+                const int a = ql[64 * n + l], c = ql[64 * n + 32 + l], h = qh[32 * n + l];
+                uint8_t *e = u + 128 * n;
+                e[l] = static_cast<uint8_t>((a & 0x0f) | ((h & 3) << 4));
+                e[32 + l] = static_cast<uint8_t>((c & 0x0f) | (((h >> 2) & 3) << 4));
+                e[64 + l] = static_cast<uint8_t>((a >> 4) | (((h >> 4) & 3) << 4));
+                e[96 + l] = static_cast<uint8_t>((c >> 4) | (((h >> 6) & 3) << 4));
+            }
+        }
+        return;
+    }
+    const bool five = f == Format::Q5_K;
+    const uint8_t *qs = blk + (five ? 48 : 16), *qh = blk + 16;
+    for (int e = 0; e < 256; ++e) {
+        int q = k4_nibble(qs, e);
+        if (five) q |= ((qh[e % 32] >> (e / 32)) & 1) << 4;  // bit s of qh[l]: element 32 s + l
+        u[e] = static_cast<uint8_t>(q);
+    }
+}
+
+size_t ggml_block_bytes(Format f) {
+    switch (f) {
+        case Format::Q4_0: return 18;
+        case Format::Q8_0: return 34;
+        case Format::Q4_K: return 144;
+        case Format::Q5_K: return 176;
+        case Format::Q6_K: return 210;
+    }
+    return 0;
+}
+
+}  // namespace
+
+static_assert(kFormatCount == 5, "format tables below list every format");
+
+bool format_for(TensorType type, int64_t cols, Format *out) {
+    switch (type) {
+        case TensorType::Q4_0: *out = Format::Q4_0; break;
+        case TensorType::Q8_0: *out = Format::Q8_0; break;
+        case TensorType::Q4_K: *out = Format::Q4_K; break;
+        case TensorType::Q5_K: *out = Format::Q5_K; break;
+        case TensorType::Q6_K: *out = Format::Q6_K; break;
+        default: return false;
+    }
+    return cols > 0 && cols % super_block(*out) == 0;
+}
+
+const char *format_name(Format f) {
+    static const char *const names[kFormatCount] = {"q4_0", "q8_0", "q4_K", "q5_K", "q6_K"};
+    return names[static_cast<int32_t>(f)];
+}
+
+int64_t super_block(Format f) { return f == Format::Q4_0 || f == Format::Q8_0 ? 32 : 256; }
+
+int64_t quant_row_bytes(Format f, int64_t cols) {
+    switch (f) {
+        case Format::Q4_0:
+        case Format::Q4_K: return cols / 2;
+        case Format::Q8_0: return cols;
+        case Format::Q5_K: return cols / 2 + cols / 8;
+        case Format::Q6_K: return cols / 2 + cols / 4;
+    }
+    return 0;
+}
+
+int64_t meta_row_bytes(Format f, int64_t cols) {
+    switch (f) {
+        case Format::Q4_0:
+        case Format::Q8_0: return cols / 32 * 2;
+        case Format::Q4_K:
+        case Format::Q5_K: return cols / 256 * 16;
+        case Format::Q6_K: return cols / 256 * 18;
+    }
+    return 0;
+}
+
+void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint8_t *meta) {
+    const uint8_t *src = static_cast<const uint8_t *>(src_row);
+    const size_t bb = ggml_block_bytes(f);
+    if (f == Format::Q4_0 || f == Format::Q8_0) {
+        uint8_t u[kGroup];
+        for (int64_t g = 0; g < cols; g += kGroup) {
+            const int64_t n = group_len(cols, g);
+            for (int64_t b = 0; b < n / 32; ++b) {
+                const uint8_t *blk = src + static_cast<size_t>(g / 32 + b) * bb;
+                std::memcpy(meta + 2 * (g / 32 + b), blk, 2);
+                for (int j = 0; j < 32; ++j) {
+                    u[32 * b + j] = f == Format::Q8_0 ? static_cast<uint8_t>(static_cast<int8_t>(blk[2 + j]) + 128)
+                                    : j < 16           ? static_cast<uint8_t>(blk[2 + j] & 0x0f)
+                                                       : static_cast<uint8_t>(blk[2 + j - 16] >> 4);
+                }
+            }
+            if (f == Format::Q8_0) std::memcpy(quants + g, u, static_cast<size_t>(n));
+            else pack_nibbles(u, n, quants + g / 2);
+        }
+        return;
+    }
+    uint8_t u[256];
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *blk = src + static_cast<size_t>(sb) * bb;
+        k_block_values(f, blk, u);
+        pack_nibbles(u, kGroup, quants + 128 * sb);
+        pack_nibbles(u + kGroup, kGroup, quants + 128 * sb + 64);
+        if (f == Format::Q6_K) {
+            std::memcpy(meta + 18 * sb, blk + 192, 18);  // 16 int8 scales, f16 d
+            uint8_t *pairs = quants + cols / 2 + 64 * sb;  // 32 bytes per group of 128
+            for (int j = 0; j < 64; ++j) {
+                const uint8_t *e = u + kGroup * (j / 32) + j % 32;
+                pairs[j] = static_cast<uint8_t>((e[0] >> 4) | ((e[32] >> 4) << 2) | ((e[64] >> 4) << 4) |
+                                                ((e[96] >> 4) << 6));
+            }
+        } else {
+            std::memcpy(meta + 16 * sb, blk, 16);  // d, dmin, the 12 scale bytes
+            if (f == Format::Q5_K) {
+                uint8_t *high = quants + cols / 2 + 32 * sb;
+                std::memset(high, 0, 32);
+                for (int e = 0; e < 256; ++e) high[e % 32] = static_cast<uint8_t>(high[e % 32] | (((u[e] >> 4) & 1) << (e / 32)));
+            }
+        }
+    }
+}
+
+void quantize_k_activations(const float *x, int64_t cols, KActivations &out) {
+    ops::kernels().quantize_k_activations(x, cols, out);
+}
+
+void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t cols, float *out) {
+    uint8_t u[256];
+    if (f == Format::Q4_0 || f == Format::Q8_0) {
+        for (int64_t g = 0; g < cols; g += kGroup) {
+            const int64_t n = group_len(cols, g);
+            if (f == Format::Q8_0) std::memcpy(u, quants + g, static_cast<size_t>(n));
+            else unpack_nibbles(quants + g / 2, n, u);
+            for (int64_t b = 0; b < n / 32; ++b) {
+                const float d = half_at(meta + 2 * (g / 32 + b));
+                const int zero = f == Format::Q8_0 ? 128 : 8;
+                for (int j = 0; j < 32; ++j) out[g + 32 * b + j] = static_cast<float>(u[32 * b + j] - zero) * d;
+            }
+        }
+        return;
+    }
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        unpack_nibbles(quants + 128 * sb, kGroup, u);
+        unpack_nibbles(quants + 128 * sb + 64, kGroup, u + kGroup);
+        float *y = out + 256 * sb;
+        if (f == Format::Q6_K) {
+            const uint8_t *m = meta + 18 * sb;
+            const uint8_t *pairs = quants + cols / 2 + 64 * sb;
+            const float d = half_at(m + 16);
+            for (int e = 0; e < 256; ++e) {
+                const int k = (e % kGroup) / 32;  // which bit pair of the byte
+                const int q = u[e] | (((pairs[32 * (e / kGroup) + e % 32] >> (2 * k)) & 3) << 4);
+                const float s = d * static_cast<float>(static_cast<int8_t>(m[e / 16]));
+                y[e] = s * static_cast<float>(q - 32);
+            }
+            continue;
+        }
+        const uint8_t *m = meta + 16 * sb;
+        const float d = half_at(m), dmin = half_at(m + 2);
+        uint8_t sc[8], mn[8];
+        unpack_k4_scales(m + 4, sc, mn);
+        const uint8_t *high = quants + cols / 2 + 32 * sb;
+        for (int e = 0; e < 256; ++e) {
+            int q = u[e];
+            if (f == Format::Q5_K) q |= ((high[e % 32] >> (e / 32)) & 1) << 4;
+            const float d1 = d * sc[e / 32], m1 = dmin * mn[e / 32];
+            y[e] = d1 * static_cast<float>(q) - m1;
+        }
+    }
+}
+
+}  // namespace qpacked
+}  // namespace lh

@@ -1,0 +1,60 @@
+// Quantized weights re-laid out for the decode kernels in exactly the bytes of the file's blocks:
+// the quants of a row in one plane, ordered so that one vector load and a mask or shift give 64
+// consecutive elements, and the block factors of the row in another. Decoding reads a packed
+// matrix once per token, so it reads as many bytes as the file holds (the ops/qblocks.h layout,
+// which the other 32-element types still use, spends 8 bytes of float factors per 32 elements).
+//
+// A row of `cols` elements (a multiple of 32, of 256 for the K formats) is cut into groups of 128
+// consecutive elements (the last group of a Q4_0 row may hold 32, 64 or 96). Per row:
+//
+//   Q4_0  quants: per group of n elements, n/2 bytes; byte j holds element j in its low nibble and
+//               element n/2 + j in its high nibble (u = q, 0..15)
+//         meta:  f16 d per 32 elements                       value = d (u - 8)       18 B / 32
+//   Q8_0  quants: one byte per element, u = q + 128
+//         meta:  f16 d per 32 elements                       value = d (u - 128)     34 B / 32
+//   Q4_K  quants: nibbles as Q4_0 (groups of 128)
+//         meta:  per 256 elements the block's own 16 header bytes: f16 d, f16 dmin, 12 bytes of
+//                6-bit scales and mins (ggml's packing)   value = d sc_s u - dmin mn_s, s = e / 32
+//                                                                                  144 B / 256
+//   Q5_K  quants: nibbles as Q4_K for the whole row, then per 256 elements 32 bytes of fifth bits:
+//                bit s of byte l belongs to element 32 s + l (ggml's qh)
+//         meta:  as Q4_K                                     u = nibble | fifth bit << 4   176 B / 256
+//   Q6_K  quants: nibbles as Q4_K for the whole row (low 4 bits), then per group of 128 elements 32
+//                bytes of high bit pairs: byte j holds those of elements j, 32 + j, 64 + j, 96 + j
+//                in bits 0-1, 2-3, 4-5, 6-7 (ggml's qh; the nibbles too are ggml's ql order)
+//         meta:  per 256 elements 16 int8 scales (one per 16 elements) then f16 d
+//                                                            value = d sc_g (u - 32), g = e / 16
+//                                                                                  210 B / 256
+// The element values are exactly what numeric/tensor_types.h's dequantizers give for the same
+// blocks (same formulas, same order of float operations).
+#pragma once
+
+#include <cstdint>
+
+#include "numeric/tensor_types.h"
+#include "ops/ops_kernels.h"  // Format, PackedView, the activation layouts, the kernels
+
+namespace lh {
+namespace qpacked {
+
+// The packed format of a ggml type, if it has one and `cols` suits it.
+bool format_for(TensorType type, int64_t cols, Format *out);
+const char *format_name(Format f);
+// Elements per block of scale factors (32, or 256 for the K formats).
+int64_t super_block(Format f);
+
+// Bytes per row of each plane.
+int64_t quant_row_bytes(Format f, int64_t cols);
+int64_t meta_row_bytes(Format f, int64_t cols);
+
+// One row of ggml blocks of the format's type -> its two planes.
+void pack_row(Format f, const void *src, int64_t cols, uint8_t *quants, uint8_t *meta);
+// The float values of one packed row (the reference for the kernels' tests).
+void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t cols, float *out);
+
+// Quantizes one row of activations for the K formats (KActivations in ops/ops_kernels.h), on the
+// active instruction-set level; the products and expansions are the level's kernels' entries.
+void quantize_k_activations(const float *x, int64_t cols, KActivations &out);
+
+}  // namespace qpacked
+}  // namespace lh

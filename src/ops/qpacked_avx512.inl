@@ -1,0 +1,266 @@
+// AVX-512 kernels of the packed quantized formats (ops/qpacked.h), included by the avx512 level
+// (AVX-512 F/BW: maddubs + madd) and by the avx512_bf16 level (which adds VNNI: Q4_0 and Q8_0 use
+// vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and 64-127 (high
+// nibbles), which meet 64 consecutive activations each. Needs <cstdint>, common/simd.h,
+// ops/ops_kernels.h, ops_loops.inl and qpacked_loops.inl before it, inside the level's namespace.
+
+namespace avx512_packed {
+
+using qpacked::Format;
+
+inline __m512i load64(const void *p) { return _mm512_loadu_si512(p); }
+inline __m256i load32(const void *p) { return _mm256_loadu_si256(static_cast<const __m256i *>(p)); }
+
+inline float half_f(const uint8_t *p) {
+    uint16_t h;
+    __builtin_memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// sum(u * q) per 4 bytes as int32, for unsigned u and signed q (u <= 127 without VNNI).
+inline __m512i dot_u8(__m512i u, __m512i q) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
+#else
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(u, q), _mm512_set1_epi16(1));
+#endif
+}
+
+// Pair sums of u * q (u <= 63) multiplied by the int16 factor of their lane, summed into int32.
+inline __m512i dot_scaled(__m512i u, __m512i q, __m512i factors) {
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(u, q), factors);
+}
+
+// Lane indexes that spread 4 block factors over two vectors: blocks 0, 1 and blocks 2, 3.
+inline __m512i pair_index(int first) {
+    return _mm512_set_epi32(first + 1, first + 1, first + 1, first + 1, first + 1, first + 1, first + 1, first + 1,
+                            first, first, first, first, first, first, first, first);
+}
+
+// ---- Q4_0, Q8_0: per group of 128 elements (4 blocks), one float factor per block ----------
+
+// sum((u - 128) * q) for the bytes of a Q8_0 row: with VNNI the unsigned product (the 128 comes
+// back through the block offsets), without it the weights made signed and their sign moved onto q.
+inline __m512i dot_q8(__m512i u, __m512i q) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
+#else
+    const __m512i w = _mm512_xor_si512(u, _mm512_set1_epi8(static_cast<char>(0x80)));
+    const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), q_signed), _mm512_set1_epi16(1));
+#endif
+}
+
+// The dot products of one group of 128 elements (4 blocks): elements 0-63 (blocks 0, 1) and 64-127
+// (blocks 2, 3), as int32 lanes, 8 per block.
+template <bool Eight>
+inline void group_dots(const uint8_t *qs, int64_t g, const int8_t *xq, __m512i &d0, __m512i &d1) {
+    if (Eight) {
+        d0 = dot_q8(load64(qs + g), load64(xq + g));
+        d1 = dot_q8(load64(qs + g + 64), load64(xq + g + 64));
+    } else {
+        const __m512i m4 = _mm512_set1_epi8(0x0f);
+        const __m512i w = load64(qs + g / 2);
+        d0 = dot_u8(_mm512_and_si512(w, m4), load64(xq + g));
+        d1 = dot_u8(_mm512_and_si512(_mm512_srli_epi16(w, 4), m4), load64(xq + g + 64));
+    }
+}
+
+// Q8_0 without VNNI multiplies u - 128 directly: no offset term.
+template <bool Eight> constexpr bool has_offset() {
+#if defined(__AVX512VNNI__)
+    return true;
+#else
+    return !Eight;
+#endif
+}
+
+// Lane indexes spreading block factors 2k and 2k + 1 of 16 over the two halves of a vector.
+inline __m512i spread_index(int k) { return pair_index(2 * k); }
+
+template <bool Eight>
+float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    const __m512i idx[8] = {spread_index(0), spread_index(1), spread_index(2), spread_index(3),
+                            spread_index(4), spread_index(5), spread_index(6), spread_index(7)};
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), off = _mm512_setzero_ps();
+    const int64_t nb = cols / 32;
+    int64_t b = 0;
+    // 16 blocks (4 groups) per step: their 16 factors from one conversion.
+    for (; b + 16 <= nb; b += 16) {
+        const __m512 dw = _mm512_cvtph_ps(load32(meta + 2 * b));
+        const __m512 s = _mm512_mul_ps(dw, _mm512_loadu_ps(x.d + b));
+        if (has_offset<Eight>()) off = _mm512_fmadd_ps(dw, _mm512_loadu_ps(x.d_sum + b), off);
+        for (int k = 0; k < 4; ++k) {
+            __m512i d0, d1;
+            group_dots<Eight>(qs, 32 * b + 128 * k, x.q, d0, d1);
+            acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_permutexvar_ps(idx[2 * k], s), acc0);
+            acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_permutexvar_ps(idx[2 * k + 1], s), acc1);
+        }
+    }
+    // Whole groups left: 4 factors at a time.
+    __m128 off4 = _mm_setzero_ps();
+    for (; b + 4 <= nb && 32 * b + 128 <= cols / 128 * 128; b += 4) {
+        const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(meta + 2 * b)));
+        const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(x.d + b)));
+        if (has_offset<Eight>()) off4 = _mm_fmadd_ps(dw, _mm_loadu_ps(x.d_sum + b), off4);
+        __m512i d0, d1;
+        group_dots<Eight>(qs, 32 * b, x.q, d0, d1);
+        acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_permutexvar_ps(idx[0], s), acc0);
+        acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_permutexvar_ps(idx[1], s), acc1);
+    }
+    const float zero = Eight ? 128.0f : 8.0f;
+    __m128 o = _mm_add_ps(off4, _mm_movehl_ps(off4, off4));
+    o = _mm_add_ss(o, _mm_movehdup_ps(o));
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) -
+                zero * (_mm512_reduce_add_ps(off) + _mm_cvtss_f32(o));
+    const int64_t done = 32 * b;
+    if (done < cols) {  // a last group of 32, 64 or 96 elements: the plain loop's formula
+        const int64_t n = cols - done;
+        for (int64_t k = 0; k < n / 32; ++k) {
+            int32_t dot = 0;
+            for (int64_t e = 32 * k; e < 32 * k + 32; ++e) {
+                const int u = Eight ? qs[done + e] : group_nibble(qs + done / 2, n, e);
+                dot += u * x.q[done + e];
+            }
+            const int64_t blk = b + k;
+            const float dw = half_f(meta + 2 * blk);
+            sum += x.d[blk] * (dw * static_cast<float>(dot)) - zero * dw * x.d_sum[blk];
+        }
+    }
+    return sum;
+}
+
+// ---- Q4_K, Q5_K ------------------------------------------------------------------------------
+
+// The 8 scales (bytes 0-7) and 8 mins (bytes 8-15) of a q4_K / q5_K block header's 12 scale
+// bytes, unpacked with 32-bit integer operations (no byte stores for a vector load to wait on).
+inline __m128i k4_scales_vec(const uint8_t *q) {
+    uint32_t w0, w1, w2;
+    __builtin_memcpy(&w0, q, 4);
+    __builtin_memcpy(&w1, q + 4, 4);
+    __builtin_memcpy(&w2, q + 8, 4);
+    const uint32_t sc_lo = w0 & 0x3f3f3f3fu, mn_lo = w1 & 0x3f3f3f3fu;
+    const uint32_t sc_hi = (w2 & 0x0f0f0f0fu) | ((w0 >> 2) & 0x30303030u);
+    const uint32_t mn_hi = ((w2 >> 4) & 0x0f0f0f0fu) | ((w1 >> 2) & 0x30303030u);
+    return _mm_set_epi32(static_cast<int>(mn_hi), static_cast<int>(mn_lo), static_cast<int>(sc_hi),
+                         static_cast<int>(sc_lo));
+}
+
+// int16 lane indexes picking factor a for lanes 0-15 and factor b for lanes 16-31.
+inline __m512i two_factor_index(int a, int b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<short>(a))),
+                              _mm256_set1_epi16(static_cast<short>(b)), 1);
+}
+
+// int16 shift counts: c0 for the low 256 bits, c1 for the high.
+inline __m512i two_counts(int c0, int c1) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<short>(c0))),
+                              _mm256_set1_epi16(static_cast<short>(c1)), 1);
+}
+
+template <bool Five>
+float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
+    const __m512i idx[4] = {two_factor_index(0, 1), two_factor_index(2, 3), two_factor_index(4, 5),
+                            two_factor_index(6, 7)};
+    // fifth bits: sub-block s sits in bit s of each byte; bring it to bit 4
+    const __m512i left0 = two_counts(4, 3), left1 = two_counts(2, 1), right2 = two_counts(0, 1),
+                  right3 = two_counts(2, 3);
+    __m512 accf = _mm512_setzero_ps();
+    __m256 accm = _mm256_setzero_ps();
+    const uint8_t *high = qs + cols / 2;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 16 * sb;
+        const __m128i scmn = k4_scales_vec(m + 4);
+        const __m512i f16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(scmn));
+        const int8_t *xq = x.q + 256 * sb;
+        const __m512i w0 = load64(qs + 128 * sb), w1 = load64(qs + 128 * sb + 64);
+        __m512i u0 = _mm512_and_si512(w0, m4), u1 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), m4);
+        __m512i u2 = _mm512_and_si512(w1, m4), u3 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), m4);
+        if (Five) {
+            const __m512i h = _mm512_broadcast_i64x4(load32(high + 32 * sb));
+            u0 = _mm512_or_si512(u0, _mm512_and_si512(_mm512_sllv_epi16(h, left0), bit4));
+            u1 = _mm512_or_si512(u1, _mm512_and_si512(_mm512_sllv_epi16(h, left1), bit4));
+            u2 = _mm512_or_si512(u2, _mm512_and_si512(_mm512_srlv_epi16(h, right2), bit4));
+            u3 = _mm512_or_si512(u3, _mm512_and_si512(_mm512_srlv_epi16(h, right3), bit4));
+        }
+        __m512i isum = dot_scaled(u0, load64(xq), _mm512_permutexvar_epi16(idx[0], f16));
+        isum = _mm512_add_epi32(isum, dot_scaled(u1, load64(xq + 64), _mm512_permutexvar_epi16(idx[1], f16)));
+        isum = _mm512_add_epi32(isum, dot_scaled(u2, load64(xq + 128), _mm512_permutexvar_epi16(idx[2], f16)));
+        isum = _mm512_add_epi32(isum, dot_scaled(u3, load64(xq + 192), _mm512_permutexvar_epi16(idx[3], f16)));
+        const float dx = x.d[sb];
+        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m) * dx), accf);
+        // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
+        const __m256i mn16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scmn, scmn));
+        const __m256i msum = _mm256_madd_epi16(mn16, load32(x.bsums + 16 * sb));
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(half_f(m + 2) * dx), accm);
+    }
+    return _mm512_reduce_add_ps(accf) - hsum8(accm);
+}
+
+// ---- Q6_K ------------------------------------------------------------------------------------
+
+// int16 lane indexes picking scale groups first .. first + 3, eight lanes each.
+inline __m512i four_group_index(int first) {
+    alignas(64) int16_t v[32];
+    for (int i = 0; i < 32; ++i) v[i] = static_cast<int16_t>(first + i / 8);
+    return _mm512_load_si512(v);
+}
+
+float row_q6_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m2 = _mm512_set1_epi8(0x30);
+    const __m512i idx[4] = {four_group_index(0), four_group_index(4), four_group_index(8), four_group_index(12)};
+    // high pairs: elements j, 32 + j, 64 + j, 96 + j of a group in bits 0-1, 2-3, 4-5, 6-7 of byte j
+    const __m512i lo_shift = two_counts(4, 2), hi_shift = two_counts(0, 2);
+    __m512 acc = _mm512_setzero_ps();
+    const uint8_t *pairs = qs + cols / 2;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 18 * sb;
+        const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i *>(m));
+        const __m256i s16 = _mm256_cvtepi8_epi16(scales);
+        const __m512i f16 = _mm512_castsi256_si512(s16);
+        const int8_t *xq = x.q + 256 * sb;
+        __m512i isum = _mm512_setzero_si512();
+        for (int g = 0; g < 2; ++g) {
+            const __m512i w = load64(qs + 128 * sb + 64 * g);
+            const __m512i p = _mm512_broadcast_i64x4(load32(pairs + 64 * sb + 32 * g));
+            const __m512i lo = _mm512_or_si512(_mm512_and_si512(w, m4),
+                                               _mm512_and_si512(_mm512_sllv_epi16(p, lo_shift), m2));
+            const __m512i hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(w, 4), m4),
+                                               _mm512_and_si512(_mm512_srlv_epi16(p, hi_shift), m2));
+            isum = _mm512_add_epi32(isum, dot_scaled(lo, load64(xq + 128 * g), _mm512_permutexvar_epi16(idx[2 * g], f16)));
+            isum = _mm512_add_epi32(isum,
+                                    dot_scaled(hi, load64(xq + 128 * g + 64), _mm512_permutexvar_epi16(idx[2 * g + 1], f16)));
+        }
+        const __m256i corr = _mm256_madd_epi16(s16, load32(x.bsums + 16 * sb));
+        isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(corr, 5)));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m + 16) * x.d[sb]), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+inline void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qpacked::PackedActivations &x,
+                     float *y) {
+    for (int64_t r = row0; r < row1; ++r) {
+        const uint8_t *qs = w.quants + r * w.quant_row_bytes;
+        const uint8_t *meta = w.meta + r * w.meta_row_bytes;
+        float v = 0.0f;
+        switch (w.format) {
+            case Format::Q4_0: v = row_32<false>(qs, meta, w.cols, x.a32); break;
+            case Format::Q8_0: v = row_32<true>(qs, meta, w.cols, x.a32); break;
+            case Format::Q4_K: v = row_k45<false>(qs, meta, w.cols, x.a256); break;
+            case Format::Q5_K: v = row_k45<true>(qs, meta, w.cols, x.a256); break;
+            case Format::Q6_K: v = row_q6_k(qs, meta, w.cols, x.a256); break;
+        }
+        y[r - row0] = v;
+    }
+}
+
+}  // namespace avx512_packed

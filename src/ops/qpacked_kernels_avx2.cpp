@@ -1,0 +1,266 @@
+// AVX2 + FMA kernels of the packed quantized formats (ops/qpacked.h): integer dot products with
+// maddubs (unsigned weights, signed activations, pairs summed into 16 bits), then madd, which sums
+// the pairs into 32 bits and, for the K formats, multiplies them by the sub-block scales in the
+// same instruction; one float step per 32-element block (Q4_0, Q8_0) or per 256 (K formats).
+// Compiled with the avx2 level's flags; rules in attention/kernel_table.h.
+#include <cstdint>
+
+#include "common/simd.h"
+#include "ops/ops_kernels.h"
+
+namespace lh::ops::avx2 {
+
+#include "ops/ops_loops.inl"
+#include "ops/qpacked_loops.inl"
+#include "ops/qpacked_expand.inl"
+
+namespace {
+
+using qpacked::Format;
+
+inline __m256i load32(const void *p) { return _mm256_loadu_si256(static_cast<const __m256i *>(p)); }
+
+inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline float hsum4(__m128 s) {
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+inline float half_f(const uint8_t *p) {
+    uint16_t h;
+    __builtin_memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+// sum(u * q) per 4 bytes as int32, for u <= 127 (no pair of products saturates 16 bits).
+inline __m256i dot_small(__m256i u, __m256i q) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, q), _mm256_set1_epi16(1));
+}
+
+// The same with each pair sum multiplied by the int16 factor of its lane.
+inline __m256i dot_scaled(__m256i u, __m256i q, __m256i factors) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, q), factors);
+}
+
+// Element i of v in every lane.
+inline __m256 spread(__m128 v, int i) { return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), _mm256_set1_epi32(i)); }
+
+// ---- Q4_0 ------------------------------------------------------------------------------------
+
+// The blocks of a last group of fewer than 128 elements, by the plain loop's formula.
+float q4_0_tail(const uint8_t *group, int64_t n, const uint8_t *meta, const qblocks::QuantizedActivations &x,
+                int64_t first_block) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / 32; ++b) {
+        int32_t dot = 0;
+        for (int64_t e = 32 * b; e < 32 * b + 32; ++e) dot += group_nibble(group, n, e) * x.q[32 * first_block + e];
+        const float dw = half_f(meta + 2 * (first_block + b));
+        sum += x.d[first_block + b] * (dw * static_cast<float>(dot)) - 8.0f * dw * x.d_sum[first_block + b];
+    }
+    return sum;
+}
+
+float row_q4_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m128 off = _mm_setzero_ps();
+    const int64_t full = cols / 128 * 128;
+    for (int64_t g = 0; g < full; g += 128) {
+        const int64_t b = g / 32;
+        const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(meta + 2 * b)));
+        const __m128 s = _mm_mul_ps(dw, _mm_loadu_ps(x.d + b));
+        off = _mm_fmadd_ps(dw, _mm_loadu_ps(x.d_sum + b), off);
+        // bytes 0-31: elements 0-31 (low nibbles) and 64-95 (high); bytes 32-63: 32-63 and 96-127
+        const __m256i a = load32(qs + g / 2), c = load32(qs + g / 2 + 32);
+        const int8_t *xq = x.q + g;
+        const __m256i d0 = dot_small(_mm256_and_si256(a, m4), load32(xq));
+        const __m256i d1 = dot_small(_mm256_and_si256(c, m4), load32(xq + 32));
+        const __m256i d2 = dot_small(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), load32(xq + 64));
+        const __m256i d3 = dot_small(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), load32(xq + 96));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d0), spread(s, 0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d1), spread(s, 1), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d2), spread(s, 2), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d3), spread(s, 3), acc1);
+    }
+    float sum = hsum8(_mm256_add_ps(acc0, acc1)) - 8.0f * hsum4(off);
+    if (full < cols) sum += q4_0_tail(qs + full / 2, cols - full, meta, x, full / 32);
+    return sum;
+}
+
+// ---- Q8_0 ------------------------------------------------------------------------------------
+
+// sum((u - 128) * q) per 4 bytes: the weights made signed, their sign moved onto q so that
+// maddubs sees |w| <= 128 and |q| <= 127 (pairs within 16 bits).
+inline __m256i dot_q8(__m256i u, __m256i q) {
+    const __m256i w = _mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80)));
+    return dot_small(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w));
+}
+
+float row_q8_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    const int64_t nb = cols / 32;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const __m128 s = _mm_mul_ps(_mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(meta + 2 * b))),
+                                    _mm_loadu_ps(x.d + b));
+        const uint8_t *u = qs + 32 * b;
+        const int8_t *xq = x.q + 32 * b;
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_q8(load32(u), load32(xq))), spread(s, 0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_q8(load32(u + 32), load32(xq + 32))), spread(s, 1), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_q8(load32(u + 64), load32(xq + 64))), spread(s, 2), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_q8(load32(u + 96), load32(xq + 96))), spread(s, 3), acc1);
+    }
+    for (; b < nb; ++b) {
+        const float s = half_f(meta + 2 * b) * x.d[b];
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_q8(load32(qs + 32 * b), load32(x.q + 32 * b))),
+                               _mm256_set1_ps(s), acc0);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+// ---- Q4_K, Q5_K ------------------------------------------------------------------------------
+
+// The fifth bits of sub-block S (bit S of each byte of the block's 32 bytes) at bit 4 of each byte.
+template <int S> inline __m256i fifth_bits(__m256i h) {
+    const __m256i bit4 = _mm256_set1_epi8(0x10);
+    if (S < 4) return _mm256_and_si256(_mm256_slli_epi16(h, 4 - S), bit4);
+    if (S == 4) return _mm256_and_si256(h, bit4);
+    return _mm256_and_si256(_mm256_srli_epi16(h, S - 4), bit4);
+}
+
+// The 8 scales (bytes 0-7) and 8 mins (bytes 8-15) of a q4_K / q5_K block header's 12 scale
+// bytes, unpacked with 32-bit integer operations (no byte stores for a vector load to wait on).
+inline __m128i k4_scales_vec(const uint8_t *q) {
+    uint32_t w0, w1, w2;
+    __builtin_memcpy(&w0, q, 4);
+    __builtin_memcpy(&w1, q + 4, 4);
+    __builtin_memcpy(&w2, q + 8, 4);
+    const uint32_t sc_lo = w0 & 0x3f3f3f3fu, mn_lo = w1 & 0x3f3f3f3fu;
+    const uint32_t sc_hi = (w2 & 0x0f0f0f0fu) | ((w0 >> 2) & 0x30303030u);
+    const uint32_t mn_hi = ((w2 >> 4) & 0x0f0f0f0fu) | ((w1 >> 2) & 0x30303030u);
+    return _mm_set_epi32(static_cast<int>(mn_hi), static_cast<int>(mn_lo), static_cast<int>(sc_hi),
+                         static_cast<int>(sc_lo));
+}
+
+// Factor S of the 8 int16 scales in both 128-bit halves, in every int16 lane.
+template <int S> inline __m256i factor(__m256i sc16) {
+    return _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((2 * S) | ((2 * S + 1) << 8))));
+}
+
+// Sub-blocks 4G .. 4G + 3 of a K block (group G of 128 elements): sum_s sc_s dot_s, in int32 lanes.
+template <bool Five, int G>
+inline __m256i k45_group(const uint8_t *nib, __m256i high, const int8_t *xq, __m256i sc16, __m256i isum) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m256i a = load32(nib), c = load32(nib + 32);
+    __m256i u0 = _mm256_and_si256(a, m4), u1 = _mm256_and_si256(c, m4);
+    __m256i u2 = _mm256_and_si256(_mm256_srli_epi16(a, 4), m4), u3 = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+    if (Five) {
+        u0 = _mm256_or_si256(u0, fifth_bits<4 * G>(high));
+        u1 = _mm256_or_si256(u1, fifth_bits<4 * G + 1>(high));
+        u2 = _mm256_or_si256(u2, fifth_bits<4 * G + 2>(high));
+        u3 = _mm256_or_si256(u3, fifth_bits<4 * G + 3>(high));
+    }
+    isum = _mm256_add_epi32(isum, dot_scaled(u0, load32(xq), factor<4 * G>(sc16)));
+    isum = _mm256_add_epi32(isum, dot_scaled(u1, load32(xq + 32), factor<4 * G + 1>(sc16)));
+    isum = _mm256_add_epi32(isum, dot_scaled(u2, load32(xq + 64), factor<4 * G + 2>(sc16)));
+    return _mm256_add_epi32(isum, dot_scaled(u3, load32(xq + 96), factor<4 * G + 3>(sc16)));
+}
+
+template <bool Five>
+float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    __m256 accf = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    const uint8_t *high = qs + cols / 2;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 16 * sb;
+        const __m128i scmn = k4_scales_vec(m + 4);
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
+        const __m256i h = Five ? load32(high + 32 * sb) : _mm256_setzero_si256();
+        const int8_t *xq = x.q + 256 * sb;
+        __m256i isum = k45_group<Five, 0>(qs + 128 * sb, h, xq, sc16, _mm256_setzero_si256());
+        isum = k45_group<Five, 1>(qs + 128 * sb + 64, h, xq + 128, sc16, isum);
+        const float dx = x.d[sb];
+        accf = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_f(m) * dx), accf);
+        // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
+        const __m256i mn16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scmn, scmn));
+        const __m256i msum = _mm256_madd_epi16(mn16, load32(x.bsums + 16 * sb));
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(half_f(m + 2) * dx), accm);
+    }
+    return hsum8(accf) - hsum8(accm);
+}
+
+// ---- Q6_K ------------------------------------------------------------------------------------
+
+// Scale factors (int16) for the 32 elements of scale groups I and I + 1: shuffled from the 16
+// int8 scales, then widened.
+template <int I> inline __m256i q6_factors(__m128i scales) {
+    const __m128i pick = _mm_set_epi8(I + 1, I + 1, I + 1, I + 1, I + 1, I + 1, I + 1, I + 1, I, I, I, I, I, I, I, I);
+    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, pick));
+}
+
+template <int G>
+inline __m256i q6_group(const uint8_t *nib, const uint8_t *pairs, const int8_t *xq, __m128i scales, __m256i isum) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x30);
+    const __m256i a = load32(nib), c = load32(nib + 32), p = load32(pairs);
+    // bytes j of the pairs: elements j, 32 + j, 64 + j, 96 + j in bits 0-1, 2-3, 4-5, 6-7
+    const __m256i u0 = _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_and_si256(_mm256_slli_epi16(p, 4), m2));
+    const __m256i u1 = _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_and_si256(_mm256_slli_epi16(p, 2), m2));
+    const __m256i u2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), _mm256_and_si256(p, m2));
+    const __m256i u3 =
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), _mm256_and_si256(_mm256_srli_epi16(p, 2), m2));
+    isum = _mm256_add_epi32(isum, dot_scaled(u0, load32(xq), q6_factors<8 * G>(scales)));
+    isum = _mm256_add_epi32(isum, dot_scaled(u1, load32(xq + 32), q6_factors<8 * G + 2>(scales)));
+    isum = _mm256_add_epi32(isum, dot_scaled(u2, load32(xq + 64), q6_factors<8 * G + 4>(scales)));
+    return _mm256_add_epi32(isum, dot_scaled(u3, load32(xq + 96), q6_factors<8 * G + 6>(scales)));
+}
+
+float row_q6_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    __m256 acc = _mm256_setzero_ps();
+    const uint8_t *pairs = qs + cols / 2;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 18 * sb;
+        const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i *>(m));
+        const int8_t *xq = x.q + 256 * sb;
+        __m256i isum = q6_group<0>(qs + 128 * sb, pairs + 64 * sb, xq, scales, _mm256_setzero_si256());
+        isum = q6_group<1>(qs + 128 * sb + 64, pairs + 64 * sb + 32, xq + 128, scales, isum);
+        // the offset: 32 sum_g sc_g qsum_g
+        const __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), load32(x.bsums + 16 * sb));
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(corr, 5));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_f(m + 16) * x.d[sb]), acc);
+    }
+    return hsum8(acc);
+}
+
+void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qpacked::PackedActivations &x,
+              float *y) {
+    for (int64_t r = row0; r < row1; ++r) {
+        const uint8_t *qs = w.quants + r * w.quant_row_bytes;
+        const uint8_t *meta = w.meta + r * w.meta_row_bytes;
+        float v = 0.0f;
+        switch (w.format) {
+            case Format::Q4_0: v = row_q4_0(qs, meta, w.cols, x.a32); break;
+            case Format::Q8_0: v = row_q8_0(qs, meta, w.cols, x.a32); break;
+            case Format::Q4_K: v = row_k45<false>(qs, meta, w.cols, x.a256); break;
+            case Format::Q5_K: v = row_k45<true>(qs, meta, w.cols, x.a256); break;
+            case Format::Q6_K: v = row_q6_k(qs, meta, w.cols, x.a256); break;
+        }
+        y[r - row0] = v;
+    }
+}
+
+}  // namespace
+
+void fill_packed(OpsKernels &t) {
+    t.packed_dot_rows = dot_rows;
+    t.packed_rows_to_bf16 = packed_expand::expand_rows<uint16_t>;
+    t.packed_rows_to_f32 = packed_expand::expand_rows<float>;
+    t.quantize_k_activations = loop_quantize_k_activations;
+}
+
+}  // namespace lh::ops::avx2

@@ -1,0 +1,19 @@
+// The packed-format kernels of the avx512 level (AVX-512 F/BW: maddubs + madd), from
+// qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
+#include <cstdint>
+
+#include "common/simd.h"
+#include "ops/ops_kernels.h"
+
+namespace lh::ops::avx512 {
+
+#include "ops/ops_loops.inl"
+#include "ops/qpacked_loops.inl"
+#include "ops/qpacked_avx512.inl"
+
+void fill_packed(OpsKernels &t) { t.packed_dot_rows = avx512_packed::dot_rows; }
+
+// The avx512 level's whole contribution to the table (its CPUs keep the avx2 entries otherwise).
+void fill(OpsKernels &t) { fill_packed(t); }
+
+}  // namespace lh::ops::avx512

@@ -1,0 +1,20 @@
+// The packed-format kernels of the avx512_bf16 level (with VNNI: vpdpbusd for Q4_0 and Q8_0), from
+// qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
+#include <cstdint>
+
+#include "common/simd.h"
+#include "ops/ops_kernels.h"
+
+namespace lh::ops::avx512bf16 {
+
+#include "ops/ops_loops.inl"
+#include "ops/qpacked_loops.inl"
+#include "ops/qpacked_avx512.inl"
+#include "ops/qpacked_expand.inl"
+
+void fill_packed(OpsKernels &t) {
+    t.packed_dot_rows = avx512_packed::dot_rows;
+    t.packed_rows_to_bf16 = packed_expand::expand_rows<uint16_t>;  // native bf16 rounding
+}
+
+}  // namespace lh::ops::avx512bf16

@@ -1,0 +1,221 @@
+// Plain-loop versions of the packed-format kernels (contracts in ops_kernels.h, layouts in
+// ops/qpacked.h), included inside a level's namespace after ops_loops.inl: the generic level's
+// kernels, the reference of the tests, and the fallbacks of the other levels. Builtins only.
+// The integer sums are exact and the float steps are those of the vector kernels, so the levels
+// differ only in the order in which floats are added.
+
+inline float half_bits_to_f32(uint16_t h) {  // exact, branch-free as numeric/tensor_types.cpp's
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    const uint32_t em = h & 0x7fffu;
+    const uint32_t normal = (em << 13) + 0x38000000u;
+    const uint32_t inf_mask = 0u - static_cast<uint32_t>(em >= 0x7c00u);
+    const uint32_t wide = normal + (inf_mask & 0x38000000u);
+    uint32_t sub_bits;
+    float sub = 0.0f;
+    const uint32_t half_bits = 0x3f000000u | em;
+    __builtin_memcpy(&sub, &half_bits, 4);
+    sub -= 0.5f;
+    __builtin_memcpy(&sub_bits, &sub, 4);
+    const uint32_t sub_mask = 0u - static_cast<uint32_t>(em < 0x0400u);
+    const uint32_t bits = sign | (sub_bits & sub_mask) | (wide & ~sub_mask);
+    float f;
+    __builtin_memcpy(&f, &bits, 4);
+    return f;
+}
+
+inline float half_at_bytes(const uint8_t *p) {
+    uint16_t h;
+    __builtin_memcpy(&h, p, 2);
+    return half_bits_to_f32(h);
+}
+
+// Element e (0 <= e < n) of a nibble group of n elements: byte e of its low half, or the high
+// nibble of byte e - n/2.
+inline int group_nibble(const uint8_t *group, int64_t n, int64_t e) {
+    return e < n / 2 ? (group[e] & 0x0f) : (group[e - n / 2] >> 4);
+}
+
+// The 8 six-bit scales and mins of a q4_K / q5_K block header (numeric/tensor_types.h).
+inline void k4_scales(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) {
+    for (int j = 0; j < 4; ++j) {
+        sc[j] = q[j] & 63;
+        mn[j] = q[j + 4] & 63;
+        sc[j + 4] = static_cast<uint8_t>((q[j + 8] & 0x0f) | ((q[j] >> 6) << 4));
+        mn[j + 4] = static_cast<uint8_t>((q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4));
+    }
+}
+
+// The u values of the n elements of the group starting at column g (n = 128, or less for the last
+// group of a Q4_0 / Q8_0 row), in plain loops the compiler vectorises.
+inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64_t cols, int64_t g, int64_t n,
+                                uint8_t *u) {
+    if (format == qpacked::Format::Q8_0) {
+        for (int64_t j = 0; j < n; ++j) u[j] = qs[g + j];
+        return;
+    }
+    const uint8_t *nib = qs + g / 2;
+    const int64_t h = n / 2;
+    for (int64_t j = 0; j < h; ++j) {
+        u[j] = nib[j] & 0x0f;
+        u[h + j] = nib[j] >> 4;
+    }
+    if (format == qpacked::Format::Q5_K) {
+        const uint8_t *high = qs + cols / 2 + (g / 256) * 32;
+        const int shift0 = static_cast<int>((g % 256) / 32);  // sub-blocks shift0 .. shift0 + 3
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 32; ++l) u[32 * k + l] = static_cast<uint8_t>(u[32 * k + l] | (((high[l] >> (shift0 + k)) & 1) << 4));
+    } else if (format == qpacked::Format::Q6_K) {
+        const uint8_t *pairs = qs + cols / 2 + (g / 128) * 32;
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 32; ++l) u[32 * k + l] = static_cast<uint8_t>(u[32 * k + l] | (((pairs[l] >> (2 * k)) & 3) << 4));
+    }
+}
+
+// Q4_0 / Q8_0: sum over blocks of d_x (d_w dot) - zero d_w (d_x sum q).
+inline float loop_dot_row_32(qpacked::Format format, const uint8_t *qs, const uint8_t *meta, int64_t cols,
+                             const qblocks::QuantizedActivations &x) {
+    const float zero = format == qpacked::Format::Q8_0 ? 128.0f : 8.0f;
+    uint8_t u[128];
+    float sum = 0.0f;
+    for (int64_t g = 0; g < cols; g += 128) {
+        const int64_t n = cols - g < 128 ? cols - g : 128;
+        packed_group_values(format, qs, cols, g, n, u);
+        for (int64_t k = 0; k < n / 32; ++k) {
+            const int64_t b = g / 32 + k;
+            int32_t dot = 0;
+            for (int j = 0; j < 32; ++j) dot += u[32 * k + j] * x.q[32 * b + j];
+            const float dw = half_at_bytes(meta + 2 * b);
+            sum += x.d[b] * (dw * static_cast<float>(dot)) - zero * dw * x.d_sum[b];
+        }
+    }
+    return sum;
+}
+
+// K formats: per block of 256, d_x (d sum_s sc_s dot_s - dmin sum_s mn_s qsum_s) (q4_K, q5_K) or
+// d_x d sum_g sc_g (dot_g - 32 qsum_g) (q6_K), the sums over the block in integers.
+inline float loop_dot_row_k(qpacked::Format format, const uint8_t *qs, const uint8_t *meta, int64_t cols,
+                            const qpacked::KActivations &x) {
+    uint8_t u[256];
+    float sum = 0.0f;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        packed_group_values(format, qs, cols, 256 * sb, 128, u);
+        packed_group_values(format, qs, cols, 256 * sb + 128, 128, u + 128);
+        const int8_t *xq = x.q + 256 * sb;
+        const int16_t *bs = x.bsums + 16 * sb;
+        if (format == qpacked::Format::Q6_K) {
+            const uint8_t *m = meta + 18 * sb;
+            int32_t isum = 0;
+            for (int g = 0; g < 16; ++g) {
+                int32_t dot = 0;
+                for (int j = 16 * g; j < 16 * g + 16; ++j) dot += u[j] * xq[j];
+                isum += static_cast<int8_t>(m[g]) * (dot - 32 * bs[g]);
+            }
+            sum += x.d[sb] * half_at_bytes(m + 16) * static_cast<float>(isum);
+            continue;
+        }
+        const uint8_t *m = meta + 16 * sb;
+        uint8_t sc[8], mn[8];
+        k4_scales(m + 4, sc, mn);
+        int32_t isum = 0, msum = 0;
+        for (int s = 0; s < 8; ++s) {
+            int32_t dot = 0;
+            for (int j = 32 * s; j < 32 * s + 32; ++j) dot += u[j] * xq[j];
+            isum += sc[s] * dot;
+            msum += mn[s] * (bs[2 * s] + bs[2 * s + 1]);
+        }
+        sum += x.d[sb] * half_at_bytes(m) * static_cast<float>(isum) -
+               x.d[sb] * half_at_bytes(m + 2) * static_cast<float>(msum);
+    }
+    return sum;
+}
+
+inline void loop_packed_dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1,
+                                 const qpacked::PackedActivations &x, float *y) {
+    for (int64_t r = row0; r < row1; ++r) {
+        const uint8_t *qs = w.quants + r * w.quant_row_bytes;
+        const uint8_t *meta = w.meta + r * w.meta_row_bytes;
+        y[r - row0] = (w.format == qpacked::Format::Q4_0 || w.format == qpacked::Format::Q8_0)
+                          ? loop_dot_row_32(w.format, qs, meta, w.cols, x.a32)
+                          : loop_dot_row_k(w.format, qs, meta, w.cols, x.a256);
+    }
+}
+
+// Activations per 256 (ggml's q8_K, with ggml's q8_0 rounding): d = max|x| / 127,
+// q = round(x / d), and the sum of each 16 q.
+inline void loop_quantize_k_activations(const float *x, int64_t cols, qpacked::KActivations &out) {
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const float *xb = x + 256 * sb;
+        float amax = 0.0f;
+        for (int j = 0; j < 256; ++j) amax = __builtin_fmaxf(amax, __builtin_fabsf(xb[j]));
+        const float d = amax / 127.0f;
+        const float inv = d != 0.0f ? 1.0f / d : 0.0f;
+        for (int g = 0; g < 16; ++g) {
+            int32_t sum = 0;
+            for (int j = 16 * g; j < 16 * g + 16; ++j) {
+                const float r = __builtin_fminf(__builtin_fmaxf(__builtin_nearbyintf(xb[j] * inv), -127.0f), 127.0f);
+                const int32_t q = static_cast<int32_t>(r);
+                out.q[256 * sb + j] = static_cast<int8_t>(q);
+                sum += q;
+            }
+            out.bsums[16 * sb + g] = static_cast<int16_t>(sum);
+        }
+        out.d[sb] = d;
+    }
+}
+
+// Element values of rows [row0, row0 + n_rows), as the dequantizers give them (qpacked.h).
+template <class Out, class Store>
+inline void loop_packed_expand(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out *out, Store store) {
+    const int64_t cols = w.cols;
+    alignas(64) uint8_t u[256];
+    alignas(64) float v[256];
+    for (int64_t r = 0; r < n_rows; ++r) {
+        const uint8_t *qs = w.quants + (row0 + r) * w.quant_row_bytes;
+        const uint8_t *meta = w.meta + (row0 + r) * w.meta_row_bytes;
+        Out *o = out + r * cols;
+        if (w.format == qpacked::Format::Q4_0 || w.format == qpacked::Format::Q8_0) {
+            const int zero = w.format == qpacked::Format::Q8_0 ? 128 : 8;
+            for (int64_t g = 0; g < cols; g += 128) {
+                const int64_t n = cols - g < 128 ? cols - g : 128;
+                packed_group_values(w.format, qs, cols, g, n, u);
+                for (int64_t b = 0; b < n / 32; ++b) {
+                    const float d = half_at_bytes(meta + 2 * (g / 32 + b));
+                    for (int j = 0; j < 32; ++j) v[32 * b + j] = static_cast<float>(u[32 * b + j] - zero) * d;
+                }
+                for (int64_t j = 0; j < n; ++j) o[g + j] = store(v[j]);
+            }
+            continue;
+        }
+        for (int64_t sb = 0; sb < cols / 256; ++sb) {
+            packed_group_values(w.format, qs, cols, 256 * sb, 128, u);
+            packed_group_values(w.format, qs, cols, 256 * sb + 128, 128, u + 128);
+            if (w.format == qpacked::Format::Q6_K) {
+                const uint8_t *m = meta + 18 * sb;
+                const float d = half_at_bytes(m + 16);
+                for (int g = 0; g < 16; ++g) {
+                    const float s = d * static_cast<float>(static_cast<int8_t>(m[g]));
+                    for (int j = 16 * g; j < 16 * g + 16; ++j) v[j] = s * static_cast<float>(u[j] - 32);
+                }
+            } else {
+                const uint8_t *m = meta + 16 * sb;
+                const float d = half_at_bytes(m), dmin = half_at_bytes(m + 2);
+                uint8_t sc[8], mn[8];
+                k4_scales(m + 4, sc, mn);
+                for (int s = 0; s < 8; ++s) {
+                    const float d1 = d * sc[s], m1 = dmin * mn[s];
+                    // (A level compiled with FMA may fuse this: within one rounding of the dequantizer.)
+                    for (int j = 32 * s; j < 32 * s + 32; ++j) v[j] = d1 * static_cast<float>(u[j]) - m1;
+                }
+            }
+            for (int j = 0; j < 256; ++j) o[256 * sb + j] = store(v[j]);
+        }
+    }
+}
+
+inline void loop_packed_rows_to_bf16(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, uint16_t *out) {
+    loop_packed_expand(w, row0, n_rows, out, f32_to_bf16_bits);
+}
+
+inline void loop_packed_rows_to_f32(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, float *out) {
+    loop_packed_expand(w, row0, n_rows, out, [](float v) { return v; });
+}
