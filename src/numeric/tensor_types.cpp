@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "numeric/dequant_low_bits.h"
 #include "numeric/numeric_kernels.h"
 
 namespace lh {
@@ -36,8 +37,8 @@ constexpr TensorTypeTraits kTraits[] = {
     /*  7 */ {"q5_1", 32, 2 + 2 + 4 + 16, true},
     /*  8 */ {"q8_0", 32, 2 + 32, true},
     /*  9 */ {"q8_1", 32, 2 + 2 + 32, false},
-    /* 10 */ {"q2_K", kQK_K, 16 + 64 + 2 + 2, false},               // scales, qs, d, dmin
-    /* 11 */ {"q3_K", kQK_K, 32 + 64 + 12 + 2, false},              // hmask, qs, scales, d
+    /* 10 */ {"q2_K", kQK_K, 16 + 64 + 2 + 2, true},               // scales, qs, d, dmin
+    /* 11 */ {"q3_K", kQK_K, 32 + 64 + 12 + 2, true},              // hmask, qs, scales, d
     /* 12 */ {"q4_K", kQK_K, 2 + 2 + 12 + 128, true},               // d, dmin, scales, qs
     /* 13 */ {"q5_K", kQK_K, 2 + 2 + 12 + 32 + 128, true},          // d, dmin, scales, qh, qs
     /* 14 */ {"q6_K", kQK_K, 128 + 64 + 16 + 2, true},              // ql, qh, scales, d
@@ -46,10 +47,10 @@ constexpr TensorTypeTraits kTraits[] = {
     /* 17 */ {"iq2_xs", kQK_K, 2 + 2 * 32 + 8, false},              // d, qs, scales
     /* 18 */ {"iq3_xxs", kQK_K, 2 + 96, false},                     // d, qs[3*QK_K/8]
     /* 19 */ {"iq1_s", kQK_K, 2 + 32 + 2 * 8, false},               // d, qs, uint16 qh[8]
-    /* 20 */ {"iq4_nl", 32, 2 + 16, false},                         // d, qs
+    /* 20 */ {"iq4_nl", 32, 2 + 16, true},                         // d, qs
     /* 21 */ {"iq3_s", kQK_K, 2 + 64 + 8 + 32 + 4, false},          // d, qs, qh, signs, scales
     /* 22 */ {"iq2_s", kQK_K, 2 + 64 + 8 + 8, false},               // d, qs, qh, scales
-    /* 23 */ {"iq4_xs", kQK_K, 2 + 2 + 4 + 128, false},             // d, scales_h, scales_l, qs
+    /* 23 */ {"iq4_xs", kQK_K, 2 + 2 + 4 + 128, true},             // d, scales_h, scales_l, qs
     /* 24 */ {"i8", 1, 1, false},
     /* 25 */ {"i16", 1, 2, false},
     /* 26 */ {"i32", 1, 4, false},
@@ -341,6 +342,10 @@ void dequantize_row(TensorType type, const void *src, float *dst, int64_t n) {
         case TensorType::Q4_K: deq_q4_K(s, dst, n / kQK_K); return;
         case TensorType::Q5_K: deq_q5_K(s, dst, n / kQK_K); return;
         case TensorType::Q6_K: deq_q6_K(s, dst, n / kQK_K); return;
+        case TensorType::Q2_K: numeric::dequantize_q2_K(s, dst, n / kQK_K); return;
+        case TensorType::Q3_K: numeric::dequantize_q3_K(s, dst, n / kQK_K); return;
+        case TensorType::IQ4_NL: numeric::dequantize_iq4_nl(s, dst, n / 32); return;
+        case TensorType::IQ4_XS: numeric::dequantize_iq4_xs(s, dst, n / kQK_K); return;
         default: break;
     }
     fail(LH_ERROR_UNSUPPORTED,

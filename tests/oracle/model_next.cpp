@@ -1,7 +1,8 @@
 // This library's side of the live model comparisons (test_models_oracle.py), through the C API:
-//   model_next MODEL.gguf IN.json OUT.json [full|longheads] [n_ctx]
+//   model_next MODEL.gguf IN.json OUT.json [full|longheads] [n_ctx] [f32|bf16]
 // IN: {"prompts": [[ids], ...], "greedy": N}; OUT: [{"probs": [...], "greedy": [...]}, ...]: the
-// softmax of the logits after each prompt (evaluated in one call, f32 weights and KV cache), then
+// softmax of the logits after each prompt (evaluated in one call, f32 KV cache, weights in the
+// precision named, f32 by default), then
 // N greedy tokens evaluated one at a time (the first is the argmax after the prompt).
 #include <cmath>
 #include <cstdio>
@@ -31,7 +32,7 @@ int32_t argmax(const float *x, int32_t n) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        std::fprintf(stderr, "usage: model_next MODEL.gguf IN.json OUT.json [full|longheads] [n_ctx]\n");
+        std::fprintf(stderr, "usage: model_next MODEL.gguf IN.json OUT.json [full|longheads] [n_ctx] [f32|bf16]\n");
         return 2;
     }
     const std::string mode = argc > 4 ? argv[4] : "full";
@@ -39,8 +40,11 @@ int main(int argc, char **argv) {
     const json_mini::Value in = json_mini::parse_file(argv[2]);
     const int greedy = in.has("greedy") ? static_cast<int>(in["greedy"].num()) : 0;
 
+    lh_model_params mp;
+    lh_model_params_init(&mp);
+    if (argc > 6 && !ok(lh_precision_from_name(argv[6], &mp.precision), "precision")) return 2;
     lh_model *model = nullptr;
-    if (!ok(lh_model_load(argv[1], nullptr, &model), "load")) return 1;
+    if (!ok(lh_model_load(argv[1], &mp, &model), "load")) return 1;
     lh_model_info info;
     info.struct_size = sizeof info;
     if (!ok(lh_model_get_info(model, &info), "info")) return 1;

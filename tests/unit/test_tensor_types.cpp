@@ -321,7 +321,8 @@ TEST_CASE("tensor types: traits of the supported formats", "[tensor_types]") {
     const Row rows[] = {
         {0, "f32", 1, 4},      {1, "f16", 1, 2},       {2, "q4_0", 32, 18},    {3, "q4_1", 32, 20},
         {6, "q5_0", 32, 22},   {7, "q5_1", 32, 24},    {8, "q8_0", 32, 34},    {12, "q4_K", 256, 144},
-        {13, "q5_K", 256, 176}, {14, "q6_K", 256, 210}, {30, "bf16", 1, 2},
+        {13, "q5_K", 256, 176}, {14, "q6_K", 256, 210}, {30, "bf16", 1, 2},    {10, "q2_K", 256, 84},
+        {11, "q3_K", 256, 110}, {20, "iq4_nl", 32, 18}, {23, "iq4_xs", 256, 136},
     };
     for (const Row &r : rows) {
         INFO("type " << r.id);
@@ -343,10 +344,9 @@ TEST_CASE("tensor types: every ggml type id has its ggml name and geometry", "[t
         size_t bytes;
     };
     const Row rows[] = {
-        {9, "q8_1", 32, 36},        {10, "q2_K", 256, 84},      {11, "q3_K", 256, 110},
-        {15, "q8_K", 256, 292},     {16, "iq2_xxs", 256, 66},   {17, "iq2_xs", 256, 74},
-        {18, "iq3_xxs", 256, 98},   {19, "iq1_s", 256, 50},     {20, "iq4_nl", 32, 18},
-        {21, "iq3_s", 256, 110},    {22, "iq2_s", 256, 82},     {23, "iq4_xs", 256, 136},
+        {9, "q8_1", 32, 36},        {15, "q8_K", 256, 292},     {16, "iq2_xxs", 256, 66},
+        {17, "iq2_xs", 256, 74},    {18, "iq3_xxs", 256, 98},   {19, "iq1_s", 256, 50},
+        {21, "iq3_s", 256, 110},    {22, "iq2_s", 256, 82},
         {24, "i8", 1, 1},           {25, "i16", 1, 2},          {26, "i32", 1, 4},
         {27, "i64", 1, 8},          {28, "f64", 1, 8},          {29, "iq1_m", 256, 56},
         {34, "tq1_0", 256, 54},     {35, "tq2_0", 256, 66},     {39, "mxfp4", 32, 17},
@@ -365,11 +365,13 @@ TEST_CASE("tensor types: every ggml type id has its ggml name and geometry", "[t
     CHECK(static_cast<uint32_t>(TensorType::Q8_1) == 9);
     CHECK(static_cast<uint32_t>(TensorType::Q2_K) == 10);
     CHECK(static_cast<uint32_t>(TensorType::Q8_K) == 15);
+    CHECK(static_cast<uint32_t>(TensorType::IQ4_NL) == 20);
+    CHECK(static_cast<uint32_t>(TensorType::IQ4_XS) == 23);
     CHECK(static_cast<uint32_t>(TensorType::BF16) == 30);
 }
 
-TEST_CASE("tensor types: can_dequantize holds for exactly the eleven supported types", "[tensor_types]") {
-    const std::vector<uint32_t> supported = {0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 30};
+TEST_CASE("tensor types: can_dequantize holds for exactly the fifteen supported types", "[tensor_types]") {
+    const std::vector<uint32_t> supported = {0, 1, 2, 3, 6, 7, 8, 10, 11, 12, 13, 14, 20, 23, 30};
     for (uint32_t id = 0; id < 300; ++id) {
         INFO("type " << id);
         const lh::TensorTypeTraits *t = lh::tensor_type_traits(id);
@@ -837,7 +839,7 @@ TEST_CASE("tensor types: dequantize: random rows quantized by the reference enco
 }
 
 TEST_CASE("tensor types: dequantize: all-zero blocks give zeros", "[tensor_types][dequant]") {
-    for (uint32_t id : {0u, 1u, 2u, 3u, 6u, 7u, 8u, 12u, 13u, 14u, 30u}) {
+    for (uint32_t id : {0u, 1u, 2u, 3u, 6u, 7u, 8u, 10u, 11u, 12u, 13u, 14u, 20u, 23u, 30u}) {
         const TensorType t = static_cast<TensorType>(id);
         const int64_t n = lh::tensor_type_traits(id)->block_elems == 1 ? 64 : 512;
         const std::vector<uint8_t> bytes(lh::tensor_row_bytes(t, n), 0);
@@ -864,7 +866,7 @@ TEST_CASE("tensor types: dequantize: rows at unaligned addresses", "[tensor_type
 TEST_CASE("tensor types: dequantize: unsupported types throw LH_ERROR_UNSUPPORTED", "[tensor_types][dequant]") {
     std::vector<uint8_t> bytes(1024, 0);
     std::vector<float> out(256);
-    for (uint32_t id : {9u, 10u, 11u, 15u, 16u, 20u, 24u, 28u, 39u, 999u}) {
+    for (uint32_t id : {9u, 15u, 16u, 17u, 21u, 24u, 28u, 39u, 999u}) {
         INFO("type " << id);
         bool threw = false;
         try {

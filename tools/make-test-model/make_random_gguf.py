@@ -3,7 +3,7 @@
 measurements without downloading a model.
 
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
-        [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|f32] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
+        [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|q2_K|q3_K|iq4_nl|iq4_xs|f32] [--embd-only] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
         [--arch llama|qwen2|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
         [--freq-base B] [--std S] [--chat-template FILE]
 
@@ -12,6 +12,8 @@ Shapes (`--layers` / `--ctx` override the layer count / trained context):
   small      n_embd 512, 4 layers, 8 query / 4 KV heads (head 64), FFN 1408, T 2048
   mha        Llama-2-7B's layer (n_embd 4096, 32 query = 32 KV heads of 128, FFN 11008), 4 layers, T 4096
   tiny       n_embd 64, 2 layers, 4 query / 2 KV heads (head 16), FFN 128, T 128: oracle tests
+  tiny256    n_embd 256, 2 layers, 4 query / 2 KV heads (head 64), FFN 512, T 128: oracle tests of the
+             256-element block types (every row a whole number of blocks)
 
 Architectures (llama.cpp's tensor layouts):
   llama      attn_q/k/v, ffn_gate/up; adjacent-pair RoPE. --rope-freqs adds Llama-3.1's rope_freqs.weight
@@ -28,7 +30,10 @@ std 0.02 (so activations stay in a sane range), norms 1; each tensor has its own
 every matrix (token_embd and output included) is in --type, except for q4_K_M / q5_K_M, which are
 llama.cpp's mixes of those names (q4_K or q5_K for most matrices, q6_K for the output and for attn_v
 and ffn_down in the layers llama.cpp gives more bits: matrix_type below). A K-quant matrix whose rows
-are not a multiple of 256 gets llama.cpp's fallback type (q5_0, q5_1, q8_0 for q4_K, q5_K, q6_K).
+are not a multiple of 256 gets llama.cpp's fallback type (q5_0, q5_1, q8_0 for q4_K, q5_K, q6_K; iq4_nl
+for q2_K, q3_K, iq4_xs). --embd-only keeps only token_embd in --type and writes the other matrices f32:
+its rows are looked up, not multiplied, so llama.cpp reads them exactly as dequantized (no
+quantized activations), which tests a dequantizer against llama.cpp's alone.
 Tensors are generated and written in slices of rows, so memory stays around a hundred MB whatever the
 model size.
 
@@ -64,10 +69,12 @@ SHAPES = {
                 n_head_kv=32, n_ff=11008, ctx=4096),
     "tiny": dict(name="tiny shape (random weights)", n_embd=64, n_layer=2, n_head=4, n_head_kv=2,
                  n_ff=128, ctx=128),
+    "tiny256": dict(name="tiny shape, 256-multiple rows (random weights)", n_embd=256, n_layer=2, n_head=4,
+                    n_head_kv=2, n_ff=512, ctx=128),
 }
 # llama_ftype values for general.file_type
-FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q4_K_M": 15, "q5_K_M": 17,
-             "q6_K": 18, "bf16": 32}
+FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q2_K": 10, "q3_K": 11,
+             "q4_K_M": 15, "q5_K_M": 17, "q6_K": 18, "iq4_nl": 25, "iq4_xs": 30, "bf16": 32}
 TYPES = list(FILE_TYPE)
 
 
@@ -131,7 +138,8 @@ def use_more_bits(i, n):
 
 
 # What llama.cpp's quantizer substitutes for a K-quant whose rows are not a multiple of 256.
-K_FALLBACK = {"q4_K": "q5_0", "q5_K": "q5_1", "q6_K": "q8_0"}
+K_FALLBACK = {"q4_K": "q5_0", "q5_K": "q5_1", "q6_K": "q8_0", "q2_K": "iq4_nl", "q3_K": "iq4_nl",
+              "iq4_xs": "iq4_nl"}
 
 
 def matrix_type(file_type, name, cols, n_layer):
@@ -221,6 +229,7 @@ def main():
     ap.add_argument("--chat-template", metavar="FILE",
                     help="store this file's text as tokenizer.chat_template (replacing the donor's)")
     ap.add_argument("--force", action="store_true", help="rewrite the file even if it exists")
+    ap.add_argument("--embd-only", action="store_true", help="only token_embd in --type, other matrices f32")
     args = ap.parse_args()
 
     hp = dict(SHAPES[args.shape])
@@ -274,7 +283,8 @@ def main():
     w.kv.update(tok)
 
     tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs)
-    types = {name: matrix_type(args.type, name, dims[0], hp["n_layer"]) for name, dims, kind in tensors
+    types = {name: matrix_type(args.type if name == "token_embd.weight" or not args.embd_only else "f32", name,
+                               dims[0], hp["n_layer"]) for name, dims, kind in tensors
              if kind == "matrix"}
     for name, dims, kind in tensors:
         w.add_tensor_info(name, dims, g.GGML_TYPE_ID[types[name]] if kind == "matrix" else 0)
