@@ -91,11 +91,17 @@ inline void loop_dot_rows(const uint8_t *u, int bits, const float *scale, const 
     }
 }
 
+// Eight partial sums, so that the compiler may keep them in vector lanes (it may not reorder one
+// float sum).
 inline void loop_bf16_dot_rows(const uint16_t *w, int64_t cols, int64_t row0, int64_t row1, const float *x, float *y) {
     for (int64_t row = row0; row < row1; ++row) {
         const uint16_t *wr = w + row * cols;
-        float sum = 0.0f;
-        for (int64_t i = 0; i < cols; ++i) sum += bf16_bits_to_f32(wr[i]) * x[i];
+        float part[8] = {};
+        int64_t i = 0;
+        for (; i + 8 <= cols; i += 8)
+            for (int j = 0; j < 8; ++j) part[j] += bf16_bits_to_f32(wr[i + j]) * x[i + j];
+        float sum = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+        for (; i < cols; ++i) sum += bf16_bits_to_f32(wr[i]) * x[i];
         y[row - row0] = sum;
     }
 }

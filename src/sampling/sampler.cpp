@@ -74,15 +74,9 @@ void Sampler::accept(int32_t token) {
 int32_t Sampler::sample(const float *logits, int32_t n_vocab) {
     if (!logits) invalid("sampler: logits is NULL");
     if (n_vocab <= 0) invalid("sampler: n_vocab must be > 0, got " + std::to_string(n_vocab));
-    load_logits(logits, static_cast<size_t>(n_vocab));
-    penalize_repeats(n_vocab);
-    const int32_t chosen = options_.temperature > 0.0f ? draw_filtered() : greedy();
-    accept(chosen);
-    return chosen;
-}
+    const SamplerOptions &o = options_;
+    const size_t n = static_cast<size_t>(n_vocab);
 
-// Copy of the logits: NaN counts as -inf, +inf as the largest float.
-void Sampler::load_logits(const float *logits, size_t n) {
     logits_.assign(logits, logits + n);
     for (float &l : logits_) {
         if (std::isnan(l))
@@ -90,124 +84,114 @@ void Sampler::load_logits(const float *logits, size_t n) {
         else if (l == INFINITY)
             l = FLT_MAX;
     }
-}
 
-// 1. Repetition penalty, once per distinct recent token.
-void Sampler::penalize_repeats(int32_t n_vocab) {
-    const float penalty = options_.repeat_penalty;
-    if (penalty == 1.0f || history_.empty()) return;
-    penalized_.assign(history_.begin(), history_.end());
-    std::sort(penalized_.begin(), penalized_.end());
-    penalized_.erase(std::unique(penalized_.begin(), penalized_.end()), penalized_.end());
-    for (int32_t id : penalized_) {
-        if (id < 0 || id >= n_vocab) continue;
-        float &l = logits_[id];
-        l = l > 0.0f ? l / penalty : l * penalty;
-    }
-}
-
-bool Sampler::better(int32_t a, int32_t b) const {
-    return logits_[a] > logits_[b] || (logits_[a] == logits_[b] && a < b);
-}
-
-// 2. Greedy: the highest logit, the lowest id on ties.
-int32_t Sampler::greedy() const {
-    int32_t best = 0;
-    for (size_t i = 1; i < logits_.size(); ++i)
-        if (logits_[i] > logits_[best]) best = static_cast<int32_t>(i);
-    return best;
-}
-
-// 3-5. The filters keep a prefix of ids_ (m candidates), then the draw.
-int32_t Sampler::draw_filtered() {
-    const size_t n = logits_.size();
-    ids_.resize(n);
-    std::iota(ids_.begin(), ids_.end(), 0);
-    size_t m = keep_top_k(n);
-    int32_t best = ids_[0];
-    for (size_t i = 1; i < m; ++i)
-        if (better(ids_[i], best)) best = ids_[i];
-    const float l_max = logits_[best];
-    if (l_max == -INFINITY) return best;  // nothing has any probability: the lowest id
-    if (options_.top_p < 1.0f) m = keep_top_p(m, l_max);
-    if (options_.min_p > 0.0f) m = keep_min_p(m, l_max);
-    order_by_id(m);
-    return draw(m, l_max, best);
-}
-
-// 3a. top-k: the k best, in any order.
-size_t Sampler::keep_top_k(size_t n) {
-    const int32_t k = options_.top_k;
-    if (k <= 0 || static_cast<size_t>(k) >= n) return n;
-    const auto cmp = [this](int32_t a, int32_t b) { return better(a, b); };
-    std::nth_element(ids_.begin(), ids_.begin() + k, ids_.end(), cmp);
-    return static_cast<size_t>(k);
-}
-
-// 3b. top-p over the candidates' softmax at temperature 1, sorting only the prefix needed, in
-// growing chunks.
-size_t Sampler::keep_top_p(size_t m, float l_max) {
-    const auto cmp = [this](int32_t a, int32_t b) { return better(a, b); };
-    double z = 0.0;
-    for (size_t i = 0; i < m; ++i) z += std::exp(static_cast<double>(logits_[ids_[i]]) - l_max);
-    const double target = static_cast<double>(options_.top_p) * z;
-    double cum = 0.0;
-    size_t sorted = 0, chunk = 64;
-    while (sorted < m) {
-        const size_t end = std::min(m, sorted + chunk);
-        if (end < m) std::nth_element(ids_.begin() + sorted, ids_.begin() + end, ids_.begin() + m, cmp);
-        std::sort(ids_.begin() + sorted, ids_.begin() + end, cmp);
-        for (size_t i = sorted; i < end; ++i) {
-            cum += std::exp(static_cast<double>(logits_[ids_[i]]) - l_max);
-            if (cum >= target) return i + 1;
+    // 1. Repetition penalty, once per distinct recent token.
+    if (o.repeat_penalty != 1.0f && !history_.empty()) {
+        penalized_.assign(history_.begin(), history_.end());
+        std::sort(penalized_.begin(), penalized_.end());
+        penalized_.erase(std::unique(penalized_.begin(), penalized_.end()), penalized_.end());
+        for (int32_t id : penalized_) {
+            if (id < 0 || id >= n_vocab) continue;
+            float &l = logits_[id];
+            l = l > 0.0f ? l / o.repeat_penalty : l * o.repeat_penalty;
         }
-        sorted = end;
-        chunk *= 2;
     }
-    return m;
-}
 
-// 3c. min-p: p_i >= min_p * p_max  <=>  logit_i >= l_max + ln(min_p). l_max itself passes.
-size_t Sampler::keep_min_p(size_t m, float l_max) {
-    const double threshold = static_cast<double>(l_max) + std::log(static_cast<double>(options_.min_p));
-    size_t w = 0;
-    for (size_t i = 0; i < m; ++i)
-        if (static_cast<double>(logits_[ids_[i]]) >= threshold) ids_[w++] = ids_[i];
-    return w;
-}
+    auto better = [this](int32_t a, int32_t b) {
+        return logits_[a] > logits_[b] || (logits_[a] == logits_[b] && a < b);
+    };
 
-// Canonical order for the draw: increasing id (independent of the std library's selection
-// algorithms).
-void Sampler::order_by_id(size_t m) {
-    const size_t n = logits_.size();
-    if (m <= n / 8) {
-        std::sort(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(m));
-        return;
+    int32_t chosen = -1;
+    if (!(o.temperature > 0.0f)) {
+        // 2. Greedy.
+        int32_t best = 0;
+        for (int32_t i = 1; i < n_vocab; ++i)
+            if (logits_[i] > logits_[best]) best = i;
+        chosen = best;
+    } else {
+        ids_.resize(n);
+        std::iota(ids_.begin(), ids_.end(), 0);
+        size_t m = n;
+        // 3a. top-k: the k best, in any order.
+        if (o.top_k > 0 && static_cast<size_t>(o.top_k) < n) {
+            m = static_cast<size_t>(o.top_k);
+            std::nth_element(ids_.begin(), ids_.begin() + m, ids_.end(), better);
+        }
+        int32_t best = ids_[0];
+        for (size_t i = 1; i < m; ++i)
+            if (better(ids_[i], best)) best = ids_[i];
+        const float l_max = logits_[best];
+        if (l_max == -INFINITY) {
+            chosen = best;  // nothing has any probability: the lowest id
+        } else {
+            // 3b. top-p over the candidates' softmax at temperature 1, sorting only the prefix
+            // needed, in growing chunks.
+            if (o.top_p < 1.0f) {
+                double z = 0.0;
+                for (size_t i = 0; i < m; ++i) z += std::exp(static_cast<double>(logits_[ids_[i]]) - l_max);
+                const double target = static_cast<double>(o.top_p) * z;
+                double cum = 0.0;
+                size_t keep = m, sorted = 0, chunk = 64;
+                bool found = false;
+                while (!found && sorted < m) {
+                    const size_t end = std::min(m, sorted + chunk);
+                    if (end < m) std::nth_element(ids_.begin() + sorted, ids_.begin() + end, ids_.begin() + m, better);
+                    std::sort(ids_.begin() + sorted, ids_.begin() + end, better);
+                    for (size_t i = sorted; i < end; ++i) {
+                        cum += std::exp(static_cast<double>(logits_[ids_[i]]) - l_max);
+                        if (cum >= target) {
+                            keep = i + 1;
+                            found = true;
+                            break;
+                        }
+                    }
+                    sorted = end;
+                    chunk *= 2;
+                }
+                m = keep;
+            }
+            // 3c. min-p: p_i >= min_p * p_max  <=>  logit_i >= l_max + ln(min_p).
+            if (o.min_p > 0.0f) {
+                const double threshold = static_cast<double>(l_max) + std::log(static_cast<double>(o.min_p));
+                size_t w = 0;
+                for (size_t i = 0; i < m; ++i)
+                    if (static_cast<double>(logits_[ids_[i]]) >= threshold) ids_[w++] = ids_[i];
+                m = w;  // l_max itself always passes
+            }
+            // Canonical order for the draw: increasing id (independent of the std library's
+            // selection algorithms).
+            if (m > n / 8) {
+                penalized_.assign(n, 0);  // reuse as a mark array
+                for (size_t i = 0; i < m; ++i) penalized_[ids_[i]] = 1;
+                size_t w = 0;
+                for (size_t id = 0; id < n; ++id)
+                    if (penalized_[id]) ids_[w++] = static_cast<int32_t>(id);
+            } else {
+                std::sort(ids_.begin(), ids_.begin() + m);
+            }
+            // 4-5. Temperature, softmax, draw.
+            const double inv_t = 1.0 / static_cast<double>(o.temperature);
+            double total = 0.0;
+            weights_.resize(m);
+            for (size_t i = 0; i < m; ++i) {
+                const double w = std::exp((static_cast<double>(logits_[ids_[i]]) - l_max) * inv_t);
+                weights_[i] = w;
+                total += w;
+            }
+            const double u = next_uniform() * total;
+            double cum = 0.0;
+            chosen = best;
+            for (size_t i = 0; i < m; ++i) {
+                cum += weights_[i];
+                if (cum > u) {
+                    chosen = ids_[i];
+                    break;
+                }
+            }
+        }
     }
-    penalized_.assign(n, 0);  // reuse as a mark array
-    for (size_t i = 0; i < m; ++i) penalized_[ids_[i]] = 1;
-    size_t w = 0;
-    for (size_t id = 0; id < n; ++id)
-        if (penalized_[id]) ids_[w++] = static_cast<int32_t>(id);
-}
-
-// 4-5. Temperature, softmax, one draw.
-int32_t Sampler::draw(size_t m, float l_max, int32_t fallback) {
-    const double inv_t = 1.0 / static_cast<double>(options_.temperature);
-    double total = 0.0;
-    weights_.resize(m);
-    for (size_t i = 0; i < m; ++i) {
-        const double w = std::exp((static_cast<double>(logits_[ids_[i]]) - l_max) * inv_t);
-        weights_[i] = w;
-        total += w;
-    }
-    const double u = next_uniform() * total;
-    double cum = 0.0;
-    for (size_t i = 0; i < m; ++i) {
-        cum += weights_[i];
-        if (cum > u) return ids_[i];
-    }
-    return fallback;
+    accept(chosen);
+    return chosen;
 }
 
 }  // namespace lh

@@ -59,17 +59,6 @@ public:
 
 private:
     uint64_t next_u64();
-    // The phases of sample(), numbered as in the comment at the top.
-    void load_logits(const float *logits, size_t n);
-    void penalize_repeats(int32_t n_vocab);
-    bool better(int32_t a, int32_t b) const;
-    int32_t greedy() const;
-    int32_t draw_filtered();
-    size_t keep_top_k(size_t n);
-    size_t keep_top_p(size_t m, float l_max);
-    size_t keep_min_p(size_t m, float l_max);
-    void order_by_id(size_t m);
-    int32_t draw(size_t m, float l_max, int32_t fallback);
 
     SamplerOptions options_;
     uint64_t state_[4];

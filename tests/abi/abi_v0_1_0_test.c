@@ -9,9 +9,17 @@
 #include <string.h>
 
 #include "longheads_v0_1_0.h"
-/* EXPECT and report(); its #include of today's header is skipped: the copy above defines the
- * same include guard. */
-#include "../api/test_util.h"
+
+static int passed = 0, failed = 0;
+#define EXPECT(cond)                                                                                  \
+    do {                                                                                              \
+        if (cond) {                                                                                   \
+            ++passed;                                                                                 \
+        } else {                                                                                      \
+            ++failed;                                                                                 \
+            fprintf(stderr, "%s:%d: FAILED: %s (last error: %s)\n", __FILE__, __LINE__, #cond, lh_last_error()); \
+        }                                                                                             \
+    } while (0)
 
 static const char *PROMPT = "Once upon a time";
 
@@ -178,5 +186,6 @@ int main(int argc, char **argv) {
     lh_context_free(ctx);
     test_context_and_sampler(model);
     lh_model_free(model);
-    return report();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
 }

