@@ -7,11 +7,15 @@
 #     pkg-config, tokenizes as the CLI does; a project embedding the source tree with
 #     add_subdirectory configures with longheads::longheads and without tests or bindings;
 #  4. Python: the package cmake --install put under the prefix sits where /usr/bin/python3 looks
-#     for the prefix /usr/local, and imports from there.
+#     for the prefix /usr/local, and imports from there; `pip install` of the source tree into a
+#     fresh venv (--system-site-packages) runs the Python example;
+#  5. the Java and C# examples, compiled and run from copies in an unrelated directory against
+#     the installed jar and the installed assembly directory only; the pom and the .nupkg.
 #
 #   install_test.sh BUILD_DIR SOURCE_DIR MODEL LANGUAGES
 # LANGUAGES: comma-separated bindings the build has (python,java,csharp).
-# Environment: LONGHEADS_INSTALL_TEST_KEEP=1 keeps the temporary directory.
+# Environment: LONGHEADS_PIP_CMAKE_ARGS extra CMake arguments of the pip build (e.g. ccache);
+# LONGHEADS_INSTALL_TEST_KEEP=1 keeps the temporary directory.
 set -euo pipefail
 build=$(realpath "$1")
 source=$(realpath "$2")
@@ -26,6 +30,7 @@ start=$SECONDS
 step() { echo; echo "== [$((SECONDS - start)) s] $*"; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 has() { [[ "$langs" == *",$1,"* ]]; }
+zip_names() { /usr/bin/python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$1"; }
 
 step "cmake --install into a staging prefix, moved to $prefix"
 cmake --install "$build" --prefix "$work/staging" >"$work/install.log"
@@ -83,9 +88,9 @@ target_link_libraries(consumer PRIVATE longheads::longheads)
 EOF
 cmake -S "$work/embed" -B "$work/embed/build" >"$work/embed.log" || { cat "$work/embed.log"; fail "embed configure"; }
 targets=$(cmake --build "$work/embed/build" --target help)
-echo "$targets" | grep -q ' consumer$' || fail "the embedding project has no consumer target"
+grep -q ' consumer$' <<<"$targets" || fail "the embedding project has no consumer target"
 for unwanted in unit_tests longheads_cli longheads_python longheads_java longheads_csharp; do
-  ! echo "$targets" | grep -q " $unwanted\$" || fail "embedded build has target $unwanted (should be off)"
+  ! grep -q " $unwanted\$" <<<"$targets" || fail "embedded build has target $unwanted (should be off)"
 done
 echo "configured; targets: $(echo "$targets" | grep -c '^\.\.\. ') (no tests, CLI or bindings)"
 
@@ -103,6 +108,59 @@ if has python; then
   echo "installed in $rel: on /usr/bin/python3's sys.path for the prefix /usr/local"
   PYTHONPATH=$(dirname "$site") /usr/bin/python3 -c \
     'import longheads; print("longheads", longheads.version(), longheads.cpu_level(), "from", longheads.__file__)'
+
+  step "pip install of the source tree into a fresh venv"
+  /usr/bin/python3 -m venv --system-site-packages "$work/venv"
+  pip_args=(--no-index --no-deps)
+  if [ -n "${LONGHEADS_PIP_CMAKE_ARGS:-}" ]; then pip_args+=("--config-settings=cmake-args=$LONGHEADS_PIP_CMAKE_ARGS"); fi
+  "$work/venv/bin/python" -m pip install "${pip_args[@]}" "$source" >"$work/pip.log" 2>&1 ||
+    { tail -40 "$work/pip.log"; fail "pip install"; }
+  "$work/venv/bin/python" -c 'import longheads, pathlib; p = pathlib.Path(longheads.__file__).parent
+assert str(p).startswith(__import__("sys").prefix), p
+print("pip-installed:", p, longheads.version())'
+  cp "$source/examples/python/stream.py" "$work/elsewhere/"
+  out=$("$work/venv/bin/python" "$work/elsewhere/stream.py" "$model" --max-tokens 16)
+  head -5 <<<"$out"
+  grep -q "stopped by" <<<"$out" || fail "the Python example did not finish its stream"
+fi
+
+if has java; then
+  step "Java example from a copy of the installed jar"
+  jar=$(find "$prefix" -name longheads.jar | head -1)
+  [ -n "$jar" ] || fail "no longheads.jar under $prefix"
+  [ -f "$(dirname "$jar")/longheads-$version.pom" ] || fail "no longheads-$version.pom next to the jar"
+  grep -qx 'ai/longheads/native/linux-x86_64/liblongheads.so.0' <<<"$(zip_names "$jar")" || fail "the jar carries no liblongheads.so.0"
+  mkdir -p "$work/java_app"
+  cp "$jar" "$source/examples/java/Stream.java" "$work/java_app/"
+  (cd "$work/java_app" && javac -cp longheads.jar -d . Stream.java)
+  out=$(cd "$work/elsewhere" && java -cp "$work/java_app/longheads.jar:$work/java_app" Stream "$model" 16)
+  head -5 <<<"$out"
+  grep -q "stopped by" <<<"$out" || fail "the Java example did not finish its stream"
+fi
+
+if has csharp; then
+  step "C# example from copies of the installed assembly directory"
+  csdir=$(dirname "$(find "$prefix" -name LongHeads.dll | head -1)")
+  mkdir -p "$work/cs_app"
+  cp "$csdir"/* "$source/examples/csharp/Stream.cs" "$work/cs_app/"
+  echo 'class V { static void Main() { System.Console.WriteLine(typeof(LongHeads.Model).Assembly.GetName().Version); } }' \
+    >"$work/cs_app/AssemblyVersion.cs"
+  (cd "$work/cs_app" && mcs -nologo -out:Stream.exe -r:LongHeads.dll Stream.cs &&
+    mcs -nologo -out:AssemblyVersion.exe -r:LongHeads.dll AssemblyVersion.cs)
+  assembly_version=$(cd "$work/elsewhere" && mono "$work/cs_app/AssemblyVersion.exe")
+  [ "$assembly_version" = "$version.0" ] || fail "LongHeads.dll has version '$assembly_version', expected $version.0"
+  echo "LongHeads.dll version $assembly_version"
+  out=$(cd "$work/elsewhere" && mono "$work/cs_app/Stream.exe" "$model" 16)
+  head -5 <<<"$out"
+  grep -q "stopped by" <<<"$out" || fail "the C# example did not finish its stream"
+  nupkg=$build/csharp/LongHeads.$version.nupkg
+  [ -f "$nupkg" ] || fail "no $nupkg (Debian package nuget)"
+  listing=$(zip_names "$nupkg")
+  for entry in lib/net45/LongHeads.dll runtimes/linux-x64/native/liblongheads_csharp.so \
+               runtimes/linux-x64/native/liblongheads.so.0; do
+    grep -qx "$entry" <<<"$listing" || fail "$nupkg lacks $entry"
+  done
+  echo "$(basename "$nupkg"): assembly and native libraries present"
 fi
 
 echo

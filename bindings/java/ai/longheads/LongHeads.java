@@ -15,10 +15,12 @@ import java.security.CodeSource;
  * change its own environment, so native code does it.
  *
  * <p>The classes of this package load the JNI library ({@code liblongheads_java.so}) on first
- * use, trying in order: the system property {@code longheads.library} (a file path), then
- * {@code System.loadLibrary("longheads_java")} (directories of {@code java.library.path}),
- * then the jar's own directory and the installed library directory relative to it
- * ({@code <prefix>/share/java/longheads.jar} next to {@code <prefix>/lib}). Call
+ * use, trying in order: the system property {@code longheads.library} (a file path), then the
+ * native libraries the jar carries for its platform (linux-x86_64: liblongheads and the JNI
+ * library, extracted to a temporary directory; so {@code java -cp longheads.jar} works from any
+ * directory), then {@code System.loadLibrary("longheads_java")} (directories of
+ * {@code java.library.path}), then the jar's own directory and the installed library directory
+ * relative to it ({@code <prefix>/share/java/longheads.jar} next to {@code <prefix>/lib}). Call
  * {@link #load(String)} first to use an explicit path instead.
  */
 public final class LongHeads {
@@ -55,6 +57,10 @@ public final class LongHeads {
         String explicit = System.getProperty("longheads.library");
         if (explicit != null && !explicit.isEmpty()) {
             load(explicit);
+            return;
+        }
+        if (BundledNatives.load()) {
+            loaded = true;
             return;
         }
         UnsatisfiedLinkError first;
