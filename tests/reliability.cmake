@@ -74,7 +74,7 @@ if(NOT LONGHEADS_FUZZ)
     list(APPEND LH_MALFORMED_ARGS --lib $<TARGET_FILE:longheads>)
     if(LONGHEADS_PYTHON)
       # Valid files must also load through the Python binding.
-      list(APPEND LH_MALFORMED_ARGS --python-path ${CMAKE_BINARY_DIR}/python)
+      list(APPEND LH_MALFORMED_ARGS --python-path ${PROJECT_BINARY_DIR}/python)
     endif()
   endif()
   add_test(NAME malformed COMMAND ${LONGHEADS_TEST_PYTHON} ${LH_REL_DIR}/malformed/check_cases.py ${LH_MALFORMED_ARGS})
