@@ -16,9 +16,9 @@ install(EXPORT longheadsTargets NAMESPACE longheads:: DESTINATION ${LONGHEADS_CM
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/longheadsConfig.cmake.in
   ${PROJECT_BINARY_DIR}/longheadsConfig.cmake INSTALL_DESTINATION ${LONGHEADS_CMAKE_DIR})
-# Same major version = same SONAME = compatible (docs/ABI.md).
+# Same SONAME = compatible (cmake/LongheadsVersion.cmake, docs/ABI.md).
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/longheadsConfigVersion.cmake
-  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+  VERSION ${PROJECT_VERSION} COMPATIBILITY ${LONGHEADS_COMPATIBILITY})
 install(FILES ${PROJECT_BINARY_DIR}/longheadsConfig.cmake ${PROJECT_BINARY_DIR}/longheadsConfigVersion.cmake
         DESTINATION ${LONGHEADS_CMAKE_DIR})
 

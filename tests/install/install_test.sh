@@ -35,18 +35,29 @@ zip_names() { /usr/bin/python3 -c 'import sys, zipfile; print("\n".join(zipfile.
 step "cmake --install into a staging prefix, moved to $prefix"
 cmake --install "$build" --prefix "$work/staging" >"$work/install.log"
 mv "$work/staging" "$prefix"
-lib=$(find "$prefix" -name 'liblongheads.so.0' -path '*/lib*/liblongheads.so.0' -not -path '*/longheads/*' | head -1)
-[ -n "$lib" ] || fail "no liblongheads.so.0 under $prefix"
+# The version from the header; the SONAME policy of docs/ABI.md: liblongheads.so.MAJOR, and
+# liblongheads.so.0.MINOR before 1.0.
+header_version() { awk -v k="LH_VERSION_$1" '$1 == "#define" && $2 == k {print $3}' "$source/include/longheads/longheads.h"; }
+major=$(header_version MAJOR) minor=$(header_version MINOR) patch=$(header_version PATCH)
+version=$major.$minor.$patch
+if [ "$major" = 0 ]; then soversion=0.$minor; else soversion=$major; fi
+soname=liblongheads.so.$soversion
+lib=$(find "$prefix" -name "$soname" -not -path '*/longheads/*' | head -1)
+[ -n "$lib" ] || fail "no $soname under $prefix: $(find "$prefix" -name 'liblongheads.so*')"
 libdir=$(dirname "$lib")
-soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
-[ "$soname" = "liblongheads.so.0" ] || fail "SONAME is '$soname'"
-exported=$(nm -D --defined-only "$lib" | awk '{print $NF}')
-others=$(echo "$exported" | grep -v '^lh_' | grep -v '^LONGHEADS_[0-9]*$' || true)
+recorded=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
+[ "$recorded" = "$soname" ] || fail "SONAME is '$recorded', expected $soname (version $version)"
+echo "version $version, SONAME $soname"
+exported=$(nm -D --defined-only "$lib" | awk '{sub(/@.*/, "", $NF); print $NF}')
+others=$(grep -v '^lh_' <<<"$exported" | grep -vx "LONGHEADS_$soversion" || true)
 [ -z "$others" ] || fail "exported beyond lh_*: $others"
-count=$(echo "$exported" | grep -c '^lh_')
-header_count=$(grep -c '^LH_API' "$source/include/longheads/longheads.h")
-echo "exports: $count lh_* functions (the header declares $header_count), nothing else"
-[ "$count" = "$header_count" ] || fail "exported $count lh_* functions, the header declares $header_count"
+count=$(grep -c '^lh_' <<<"$exported")
+declared=$(grep '^LH_API' "$source/include/longheads/longheads.h" | grep -oE '\blh_[a-z0-9_]+\(' | tr -d '(' | sort)
+diff <(echo "$declared") <(grep '^lh_' <<<"$exported" | sort) >"$work/exports.diff" ||
+  { cat "$work/exports.diff"; fail "the exported lh_* functions differ from the header's LH_API declarations"; }
+grep -q " lh_version@@LONGHEADS_$soversion\$" <<<"$(nm -D --defined-only --with-symbol-versions "$lib")" ||
+  fail "lh_version is not in the version node LONGHEADS_$soversion"
+echo "exports: the header's $count lh_* functions, in version node LONGHEADS_$soversion, nothing else"
 
 step "installed CLI"
 cli=$prefix/bin/longheads
@@ -54,17 +65,25 @@ cli=$prefix/bin/longheads
 expected=$("$cli" tokenize -m "$model" -p "Hello world" --json | /usr/bin/python3 -c \
   'import json, sys; print(" ".join(map(str, json.load(sys.stdin)["tokens"])))')
 [ -n "$expected" ] || fail "the installed CLI tokenized nothing"
-version=$("$cli" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+cli_version=$("$cli" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+[ "$cli_version" = "$version" ] || fail "the CLI says version $cli_version, the header $version"
 want="$version $expected"
 
 step "C consumer with find_package(longheads)"
 cp -r "$source/tests/install/consumer" "$work/consumer"
 cmake -S "$work/consumer" -B "$work/consumer/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
-  >"$work/consumer.log" || { cat "$work/consumer.log"; fail "consumer configure"; }
+  -DLONGHEADS_WANTED="$major.$minor" >"$work/consumer.log" || { cat "$work/consumer.log"; fail "consumer configure"; }
 cmake --build "$work/consumer/build" >>"$work/consumer.log" || { cat "$work/consumer.log"; fail "consumer build"; }
 got=$("$work/consumer/build/consumer" "$model" "Hello world")
 [ "$got" = "$want" ] || fail "find_package consumer printed '$got', expected '$want'"
 echo "$got"
+# Another SONAME is another ABI: the package refuses a request for it.
+if [ "$major" = 0 ]; then other=0.$((minor + 1)); else other=$((major + 1)).0; fi
+if cmake -S "$work/consumer" -B "$work/consumer/build_other" -DCMAKE_PREFIX_PATH="$prefix" \
+     -DLONGHEADS_WANTED="$other" >"$work/consumer_other.log" 2>&1; then
+  fail "find_package(longheads $other) accepted version $version"
+fi
+echo "find_package(longheads $other) refused, as it should be"
 
 step "C consumer with pkg-config"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -129,7 +148,7 @@ if has java; then
   jar=$(find "$prefix" -name longheads.jar | head -1)
   [ -n "$jar" ] || fail "no longheads.jar under $prefix"
   [ -f "$(dirname "$jar")/longheads-$version.pom" ] || fail "no longheads-$version.pom next to the jar"
-  grep -qx 'ai/longheads/native/linux-x86_64/liblongheads.so.0' <<<"$(zip_names "$jar")" || fail "the jar carries no liblongheads.so.0"
+  grep -qx "ai/longheads/native/linux-x86_64/$soname" <<<"$(zip_names "$jar")" || fail "the jar carries no $soname"
   mkdir -p "$work/java_app"
   cp "$jar" "$source/examples/java/Stream.java" "$work/java_app/"
   (cd "$work/java_app" && javac -cp longheads.jar -d . Stream.java)
@@ -157,7 +176,7 @@ if has csharp; then
   [ -f "$nupkg" ] || fail "no $nupkg (Debian package nuget)"
   listing=$(zip_names "$nupkg")
   for entry in lib/net45/LongHeads.dll runtimes/linux-x64/native/liblongheads_csharp.so \
-               runtimes/linux-x64/native/liblongheads.so.0; do
+               "runtimes/linux-x64/native/$soname"; do
     grep -qx "$entry" <<<"$listing" || fail "$nupkg lacks $entry"
   done
   echo "$(basename "$nupkg"): assembly and native libraries present"

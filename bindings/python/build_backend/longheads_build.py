@@ -2,7 +2,7 @@
 
 `pip install .` builds a wheel here: CMake configures and builds the library and the Python
 module only (no tests, tools, Java or C#), and the wheel holds the package directory
-`longheads/` with the SWIG module and `liblongheads.so.<major>` next to it (the module's RPATH
+`longheads/` with the SWIG module and `liblongheads.so.<soversion>` next to it (the module's RPATH
 is $ORIGIN). It needs nothing from PyPI: only cmake, a C++ compiler and the Debian
 build dependencies (tools/install-deps.sh), so it works offline and with pip's build isolation.
 
@@ -84,8 +84,8 @@ def _wheel_files(package_dir):
             continue
         files.append((f"{NAME}/{path.name}", path.resolve()))
     names = {name for name, _ in files}
-    if not any(re.fullmatch(rf"{NAME}/liblongheads\.so\.\d+", n) for n in names):
-        raise RuntimeError(f"liblongheads.so.<major> missing from {package_dir} (LONGHEADS_PYTHON_WHEEL)")
+    if not any(re.fullmatch(rf"{NAME}/liblongheads\.so\.\d+(\.\d+)?", n) for n in names):
+        raise RuntimeError(f"liblongheads.so.<soversion> missing from {package_dir} (LONGHEADS_PYTHON_WHEEL)")
     return files
 
 
