@@ -35,12 +35,11 @@ zip_names() { /usr/bin/python3 -c 'import sys, zipfile; print("\n".join(zipfile.
 step "cmake --install into a staging prefix, moved to $prefix"
 cmake --install "$build" --prefix "$work/staging" >"$work/install.log"
 mv "$work/staging" "$prefix"
-# The version from the header; the SONAME policy of docs/ABI.md: liblongheads.so.MAJOR, and
-# liblongheads.so.0.MINOR before 1.0.
+# The version from the header; the SONAME policy of docs/ABI.md: liblongheads.so.MAJOR.
 header_version() { awk -v k="LH_VERSION_$1" '$1 == "#define" && $2 == k {print $3}' "$source/include/longheads/longheads.h"; }
 major=$(header_version MAJOR) minor=$(header_version MINOR) patch=$(header_version PATCH)
 version=$major.$minor.$patch
-if [ "$major" = 0 ]; then soversion=0.$minor; else soversion=$major; fi
+soversion=$major
 soname=liblongheads.so.$soversion
 lib=$(find "$prefix" -name "$soname" -not -path '*/longheads/*' | head -1)
 [ -n "$lib" ] || fail "no $soname under $prefix: $(find "$prefix" -name 'liblongheads.so*')"
@@ -81,8 +80,8 @@ cmake --build "$work/consumer/build" >>"$work/consumer.log" || { cat "$work/cons
 got=$("$work/consumer/build/consumer" "$model" "Hello world")
 [ "$got" = "$want" ] || fail "find_package consumer printed '$got', expected '$want'"
 echo "$got"
-# Another SONAME is another ABI: the package refuses a request for it.
-if [ "$major" = 0 ]; then other=0.$((minor + 1)); else other=$((major + 1)).0; fi
+# Another major version is another ABI: the package refuses a request for it.
+other=$((major + 1)).0
 if cmake -S "$work/consumer" -B "$work/consumer/build_other" -DCMAKE_PREFIX_PATH="$prefix" \
      -DLONGHEADS_WANTED="$other" >"$work/consumer_other.log" 2>&1; then
   fail "find_package(longheads $other) accepted version $version"
