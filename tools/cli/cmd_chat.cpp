@@ -22,11 +22,6 @@ using ChatPtr = std::unique_ptr<lh_chat, ChatDeleter>;
 
 bool is_quit(const std::string &line) { return line == "/exit" || line == "/quit" || line == "/bye"; }
 
-std::string template_arg(const Args &args) {
-    if (!args.chat_template_file.empty()) return read_file(args.chat_template_file);
-    return args.chat_template;
-}
-
 // Streams one reply to stdout; returns its stop reason.
 lh_stop_reason stream_reply(lh_chat *chat) {
     for (;;) {
@@ -59,13 +54,7 @@ void print_turn(lh_chat *chat, const lh_context *ctx, int turn, lh_stop_reason r
 void add_chat_flags(CLI::App &cmd, Args &args) {
     add_model_flags(cmd, args);
     cmd.add_option("--system", args.system, "a system message opening the conversation")->type_name("TEXT");
-    auto *tmpl = cmd.add_option("--chat-template", args.chat_template,
-                                "template family name (chatml, llama3, llama3.1, phi3, ...) or a Jinja template's "
-                                "text; default: the model's tokenizer.chat_template")
-                     ->type_name("NAME|TEXT");
-    cmd.add_option("--chat-template-file", args.chat_template_file, "read the Jinja chat template from a file")
-        ->type_name("FILE")
-        ->excludes(tmpl);
+    add_chat_template_flags(cmd, args);
     add_int_flag(cmd, "-n,--n-predict", args.n_predict, 0, 1 << 24, "tokens per reply at most");
     add_sampling_flags(cmd, args);
     add_context_flags(cmd, args);
@@ -77,7 +66,7 @@ void add_chat_flags(CLI::App &cmd, Args &args) {
 int run_chat(const Args &args) {
     ModelPtr model = load_model(args);
     ContextPtr ctx = make_context(model.get(), args);
-    std::string tmpl = template_arg(args);
+    std::string tmpl = chat_template_arg(args);
     lh_chat *raw = nullptr;
     check(lh_chat_create(ctx.get(), tmpl.empty() ? nullptr : tmpl.c_str(), args.system.c_str(), &raw),
           "cannot start the chat");

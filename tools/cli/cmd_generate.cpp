@@ -131,7 +131,8 @@ void add_generate_flags(CLI::App &cmd, Args &args) {
     add_context_file_flags(cmd, args);
     cmd.add_flag_function(
         "--no-perf", [&args](int64_t) { args.perf = false; }, "no timing summary on stderr");
-    cmd.add_flag("-v,--verbose", args.verbose, "print the seed and the context's parameters on stderr");
+    cmd.add_flag("-v,--verbose", args.verbose,
+                 "print the seed, the context's parameters and a --load-context's time on stderr");
     cmd.footer("The text goes to stdout (the prompt first, unless --json). On stderr: a progress line while a long "
                "prompt is evaluated (on a terminal), and a timing summary at the end (--no-perf: none).");
 }

@@ -40,11 +40,13 @@ void add_serve_flags(CLI::App &cmd, Args &args) {
     cmd.add_option("--api-key", g_serve.api_key, "require 'Authorization: Bearer KEY' on /v1/ routes")->type_name("KEY");
     cmd.add_option("--alias", g_serve.model_id, "the model's name for clients (default: the file name)")->type_name("NAME");
     cmd.add_option("--max-body", g_serve.max_body, "larger request bodies get 413")->type_name("BYTES")->capture_default_str();
+    add_chat_template_flags(cmd, args);
     cmd.add_flag("-v,--verbose", g_serve.verbose, "one line per request on stderr");
     cmd.footer("-t sets the threads of each context (default: the cores divided among --parallel contexts). "
                "Requests may carry the attention options as extra fields (attention, chunk_size, attn_len, "
-               "begin_len, n_sinks, prefill_mode, kv_type, chunk_score) and top_k, min_p, repeat_penalty, "
-               "ignore_eos. Stop with Ctrl-C or SIGTERM.");
+               "begin_len, n_sinks, local_chunks, prefill_mode, kv_type, chunk_score) and top_k, min_p, repeat_penalty, "
+               "ignore_eos. /v1/chat/completions formats the messages with the chat template. Stop with Ctrl-C or "
+               "SIGTERM.");
 }
 
 int run_serve(const Args &args) {
@@ -59,6 +61,7 @@ int run_serve(const Args &args) {
 
     ServeOptions options = g_serve;
     if (options.model_id.empty()) options.model_id = file_stem(args.model_path);
+    options.chat_template = chat_template_arg(args);
     ModelPtr model = load_model(args);
     lh_context_params params = context_params(args);
     if (params.n_threads == 0)

@@ -91,6 +91,11 @@ std::string read_file(const std::string &path) {
     return os.str();
 }
 
+std::string chat_template_arg(const Args &args) {
+    if (!args.chat_template_file.empty()) return read_file(args.chat_template_file);
+    return args.chat_template;
+}
+
 std::string prompt_text(const Args &args) {
     if (args.prompt_set) return args.prompt;
     if (!args.file.empty()) return read_file(args.file);

@@ -37,6 +37,8 @@ lh_model_info model_info(const lh_model *model);
 std::vector<int32_t> tokenize(const lh_model *model, const std::string &text, bool add_bos);
 std::string detokenize(const lh_model *model, const std::vector<int32_t> &ids);
 std::string read_file(const std::string &path);
+// --chat-template's text or name, or the --chat-template-file's contents; "" = the model's own.
+std::string chat_template_arg(const Args &args);
 
 class Progress;
 // Evaluates `ids` in slices of the context's batch size (the same batches as one call), showing

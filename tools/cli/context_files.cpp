@@ -1,5 +1,6 @@
 #include "context_files.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace cli {
@@ -35,10 +36,18 @@ ContextPtr make_or_load_context(const lh_model *model, const Args &args) {
     if (given.prefill_mode != defaults.prefill_mode) p.prefill_mode = given.prefill_mode;
     if (given.kv_type != defaults.kv_type) p.kv_type = given.kv_type;
     if (given.chunk_score != defaults.chunk_score) p.chunk_score = given.chunk_score;
+    if (given.local_chunks != defaults.local_chunks) p.local_chunks = given.local_chunks;
     if (given.allow_attn_len_over_trained != defaults.allow_attn_len_over_trained)
         p.allow_attn_len_over_trained = given.allow_attn_len_over_trained;
     lh_context *c = nullptr;
+    const auto t0 = std::chrono::steady_clock::now();
     check(lh_context_load(model, args.load_context.c_str(), &p, &c), "cannot load context");
+    if (args.verbose) {
+        int32_t n_past = 0;
+        lh_context_n_past(c, &n_past);
+        std::fprintf(stderr, "longheads: loaded %d tokens from %s in %.1f ms\n", n_past, args.load_context.c_str(),
+                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
     return ContextPtr(c);
 }
 

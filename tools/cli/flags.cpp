@@ -124,4 +124,14 @@ void add_output_flags(CLI::App &cmd, Args &args) {
         "--no-progress", [&args](int64_t) { args.progress = false; }, "no progress lines on stderr");
 }
 
+void add_chat_template_flags(CLI::App &cmd, Args &args) {
+    auto *tmpl = cmd.add_option("--chat-template", args.chat_template,
+                                "template family name (chatml, llama3, llama3.1, phi3, ...) or a Jinja template's "
+                                "text; default: the model's tokenizer.chat_template")
+                     ->type_name("NAME|TEXT");
+    cmd.add_option("--chat-template-file", args.chat_template_file, "read the Jinja chat template from a file")
+        ->type_name("FILE")
+        ->excludes(tmpl);
+}
+
 }  // namespace cli

@@ -15,6 +15,7 @@ void add_context_flags(CLI::App &cmd, Args &args);   // -c -b, the attention fla
 void add_sampling_flags(CLI::App &cmd, Args &args);  // --temp --top-k --top-p --min-p --repeat-*
 void add_seed_flag(CLI::App &cmd, Args &args, const std::string &what);  // -s/--seed
 void add_output_flags(CLI::App &cmd, Args &args);    // --json --no-progress
+void add_chat_template_flags(CLI::App &cmd, Args &args);  // --chat-template --chat-template-file
 
 // An integer flag refused outside [lo, hi].
 CLI::Option *add_int_flag(CLI::App &cmd, const std::string &flag, int32_t &target, int32_t lo, int32_t hi,

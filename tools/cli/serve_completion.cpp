@@ -24,22 +24,12 @@ using Clock = std::chrono::steady_clock;
 
 std::string dump(const Json &j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-std::vector<int32_t> tokenize_text(const lh_model *model, const std::string &text, bool add_bos, bool special) {
-    size_t n = 0;
-    lh_status s = lh_tokenize(model, text.data(), text.size(), add_bos, special, nullptr, 0, &n);
-    std::vector<int32_t> ids(n);
-    if (s == LH_ERROR_BUFFER_TOO_SMALL || s == LH_OK)
-        s = lh_tokenize(model, text.data(), text.size(), add_bos, special, ids.data(), ids.size(), &n);
-    if (s != LH_OK) throw ApiError(400, std::string("cannot tokenize the prompt: ") + lh_last_error());
-    ids.resize(n);
-    return ids;
-}
-
 std::string detokenize_ids(const lh_model *model, const std::vector<int32_t> &ids) {
     size_t n = 0;
-    lh_status s = lh_detokenize(model, ids.data(), ids.size(), 0, nullptr, 0, &n);
+    lh_status s = lh_detokenize(model, ids.data(), ids.size(), LH_DETOK_REMOVE_SPECIAL, nullptr, 0, &n);
     std::string out(n, '\0');
-    if (s == LH_ERROR_BUFFER_TOO_SMALL || s == LH_OK) s = lh_detokenize(model, ids.data(), ids.size(), 0, &out[0], n, &n);
+    if (s == LH_ERROR_BUFFER_TOO_SMALL || s == LH_OK)
+        s = lh_detokenize(model, ids.data(), ids.size(), LH_DETOK_REMOVE_SPECIAL, &out[0], n, &n);
     if (s != LH_OK) throw ApiError(400, std::string("bad prompt token ids: ") + lh_last_error(), "invalid_request_error", "prompt");
     out.resize(n);
     return out;
@@ -132,7 +122,7 @@ struct Job {
 };
 
 std::vector<int32_t> prompt_of(const ServeState &st, const CompletionRequest &r) {
-    if (r.chat) return tokenize_text(st.model, chat_prompt(st, r.messages), st.info.add_bos != 0, true);
+    if (r.chat) return chat_prompt_tokens(st, r.messages);
     if (r.has_prompt_ids) {
         for (int32_t id : r.prompt_ids)
             if (id >= st.info.n_vocab)
@@ -140,7 +130,7 @@ std::vector<int32_t> prompt_of(const ServeState &st, const CompletionRequest &r)
                                               std::to_string(st.info.n_vocab) + " tokens");
         return r.prompt_ids;
     }
-    return tokenize_text(st.model, r.prompt, st.info.add_bos != 0, false);
+    return tokenize_prompt(st.model, r.prompt, st.info.add_bos != 0, false);
 }
 
 // Checks, waits for a context, evaluates the prompt and starts the generation.
@@ -242,6 +232,17 @@ void respond_stream(std::shared_ptr<Job> job, httplib::Response &res) {
 }
 
 }  // namespace
+
+std::vector<int32_t> tokenize_prompt(const lh_model *model, const std::string &text, bool add_bos, bool parse_special) {
+    size_t n = 0;
+    lh_status s = lh_tokenize(model, text.data(), text.size(), add_bos, parse_special, nullptr, 0, &n);
+    std::vector<int32_t> ids(n);
+    if (s == LH_ERROR_BUFFER_TOO_SMALL || s == LH_OK)
+        s = lh_tokenize(model, text.data(), text.size(), add_bos, parse_special, ids.data(), ids.size(), &n);
+    if (s != LH_OK) throw ApiError(400, std::string("cannot tokenize the prompt: ") + lh_last_error());
+    ids.resize(n);
+    return ids;
+}
 
 void handle_completion(ServeState &st, const httplib::Request &req, httplib::Response &res, bool chat) {
     try {

@@ -12,7 +12,8 @@ bool same_context_params(const lh_context_params &a, const lh_context_params &b)
            a.chunk_size == b.chunk_size && a.attn_len == b.attn_len && a.begin_len == b.begin_len &&
            a.n_sinks == b.n_sinks && a.allow_attn_len_over_trained == b.allow_attn_len_over_trained &&
            a.prefill_mode == b.prefill_mode && a.kv_type == b.kv_type &&
-           a.memory_budget_bytes == b.memory_budget_bytes && a.chunk_score == b.chunk_score;
+           a.memory_budget_bytes == b.memory_budget_bytes && a.chunk_score == b.chunk_score &&
+           a.local_chunks == b.local_chunks;
 }
 
 namespace {
@@ -133,6 +134,11 @@ void ContextPool::release(size_t slot) {
         slots_[slot].last_used = ++clock_;
     }
     freed_.notify_all();
+}
+
+void ContextPool::cancel_all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Slot &s : slots_) lh_context_cancel(s.context);  // NULL-safe; any thread
 }
 
 PoolStats ContextPool::stats() {

@@ -53,6 +53,8 @@ public:
     std::unique_ptr<Lease> acquire(const lh_context_params &params, const std::vector<int32_t> &prompt,
                                    const std::function<bool()> &gone);
     PoolStats stats();
+    // Cancels whatever every context is evaluating (server shutdown).
+    void cancel_all();
 
 private:
     friend class Lease;

@@ -172,6 +172,7 @@ void read_attention(const Json &body, CompletionRequest &r) {
     c.attn_len = static_cast<int32_t>(get_int(body, "attn_len", c.attn_len, 0, 1 << 24));
     c.begin_len = static_cast<int32_t>(get_int(body, "begin_len", c.begin_len, 0, 1 << 24));
     c.n_sinks = static_cast<int32_t>(get_int(body, "n_sinks", c.n_sinks, 0, 1 << 24));
+    c.local_chunks = static_cast<int32_t>(get_int(body, "local_chunks", c.local_chunks, 0, 1 << 24));
     c.allow_attn_len_over_trained =
         get_bool(body, "allow_attn_len_over_trained", c.allow_attn_len_over_trained != 0) ? 1 : 0;
 }

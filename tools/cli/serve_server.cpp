@@ -41,7 +41,8 @@ Json model_object(const ServeState &st) {
     return Json{{"id", st.options.model_id}, {"object", "model"}, {"created", st.created}, {"owned_by", "longheads"},
                 {"meta", {{"n_ctx", st.context.n_ctx}, {"n_ctx_train", st.info.n_ctx_train},
                           {"attention", lh_attention_name(st.context.attention)}, {"n_vocab", st.info.n_vocab},
-                          {"n_params", st.info.n_params}}}};
+                          {"n_params", st.info.n_params},
+                          {"chat_template", st.chat.family.empty() ? Json(nullptr) : Json(st.chat.family)}}}};
 }
 
 void add_routes(httplib::Server &http, ServeState &st) {
@@ -110,8 +111,8 @@ std::string error_body(const ApiError &e) {
 }
 
 ServeState::ServeState(const lh_model *m, const lh_context_params &p, const ServeOptions &o)
-    : model(m), info(info_of(m)), context(p), pool(m, p, static_cast<size_t>(o.parallel), static_cast<size_t>(o.queue)),
-      options(o),
+    : model(m), info(info_of(m)), context(p), chat(chat_setup(m, info, o.chat_template)),
+      pool(m, p, static_cast<size_t>(o.parallel), static_cast<size_t>(o.queue)), options(o),
       created(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
 Server::Server(const lh_model *model, const lh_context_params &params, const ServeOptions &options)
@@ -147,6 +148,9 @@ int Server::bind() {
 
 void Server::run() { http_->listen_after_bind(); }
 
-void Server::stop() { http_->stop(); }
+void Server::stop() {
+    http_->stop();
+    state_->pool.cancel_all();  // requests in flight end now rather than when their answers are done
+}
 
 }  // namespace cli

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "longheads/longheads.h"
+#include "serve_chat.h"
 #include "serve_disconnect.h"
 #include "serve_pool.h"
 
@@ -29,6 +31,7 @@ struct ServeOptions {
     std::string model_id;            // the name clients use; default: the file name
     uint64_t max_body = 32u << 20;   // larger request bodies get 413
     int32_t http_threads = 0;        // 0: parallel + queue + 16
+    std::string chat_template;       // a family name or a template's text; "" = the model's
     bool verbose = false;            // one line per request on stderr
 };
 
@@ -37,6 +40,7 @@ struct ServeState {
     const lh_model *model;
     lh_model_info info;
     lh_context_params context;  // the pool's parameters (defaults resolved)
+    ChatSetup chat;
     ContextPool pool;
     DisconnectWatcher watcher;
     ServeOptions options;
@@ -61,5 +65,7 @@ private:
 
 // Handlers (serve_completion.cpp).
 void handle_completion(ServeState &state, const httplib::Request &req, httplib::Response &res, bool chat);
+// The ids of a prompt's text; throws ApiError(400) when it cannot be tokenized.
+std::vector<int32_t> tokenize_prompt(const lh_model *model, const std::string &text, bool add_bos, bool parse_special);
 
 }  // namespace cli
