@@ -4,7 +4,8 @@ set -euo pipefail
 packages=(cmake g++ make pkg-config libdnnl-dev libtbb-dev catch2 swig
           python3-dev python3-numpy python3-pytest openjdk-17-jdk-headless mono-mcs mono-runtime
           clang libclang-rt-14-dev libomp-14-dev libcli11-dev nlohmann-json3-dev
-          python3-jinja2 libcpp-httplib-dev qemu-user python3-venv nuget)
+          python3-jinja2 libcpp-httplib-dev qemu-user python3-venv nuget curl
+          libmono-system-net-http4.0-cil)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
