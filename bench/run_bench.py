@@ -503,9 +503,11 @@ class Report:
         L += self.section_bandwidth_model()
         L += self.section_skipped()
         text = "\n".join(L) + "\n"
-        if self.doc.exists():  # the side-by-side section of peer_bench.py stays
+        if self.doc.exists():  # the sections of peer_bench.py and read_once_ask_many.py stay
             import peer_report
+            import read_once_ask_many
             text = peer_report.keep_section(self.doc.read_text(), text)
+            text = read_once_ask_many.keep_section(self.doc.read_text(), text)
         self.doc.write_text(text)
         keep = {f"{kind}-{m.replace('/', '_')}.svg" for m in self.models for kind in ("decode", "prefill")}
         for old in list(self.plots.glob("decode-*.svg")) + list(self.plots.glob("prefill-*.svg")):
