@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/build.sh
+bash tools/install-test-deps.sh
 # oneDNN's OpenMP threads must sleep when idle, or they starve the TBB attention workers.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 ctest --test-dir build --output-on-failure "$@"
