@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "error_capture.h"
 #include "common/error.h"
 #include "gguf_builder.h"
 #include "json_mini.h"
@@ -59,17 +60,8 @@ double max_diff(const float *a, const float *b, int32_t n) {
     return d;
 }
 
-template <typename F>
-std::pair<lh_status, std::string> error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return {e.status(), e.what()};
-    }
-    return {LH_OK, ""};
-}
-
-bool contains(const std::string &s, const std::string &needle) { return s.find(needle) != std::string::npos; }
+using lh_test::contains;
+using lh_test::error_of;
 
 ContextOptions small_options(int32_t n_ctx = 512) {
     ContextOptions o;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "error_capture.h"
 #include "common/error.h"
 #include "common/hash64.h"
 #include "gguf/gguf_file.h"
@@ -72,17 +73,8 @@ std::vector<float> last_logits(const Context &c) {
     return std::vector<float>(l, l + c.model().hparams().n_vocab);
 }
 
-template <typename F>
-std::pair<lh_status, std::string> error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return {e.status(), e.what()};
-    }
-    return {LH_OK, ""};
-}
-
-bool contains(const std::string &s, const std::string &needle) { return s.find(needle) != std::string::npos; }
+using lh_test::contains;
+using lh_test::error_of;
 
 struct Config {
     const char *name;
