@@ -36,7 +36,7 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
-sys.path.insert(0, str(REPO / "tools" / "make-test-model"))
+sys.path.insert(0, str(REPO / "tools" / "gguf"))
 import run_bench as rb  # noqa: E402
 import gguf_io  # noqa: E402
 import peer_report  # noqa: E402

@@ -54,6 +54,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "gguf"))
 import gguf_io as g  # noqa: E402
 import quant_encoders as qe  # noqa: E402
 

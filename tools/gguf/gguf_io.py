@@ -1,4 +1,4 @@
-"""Small GGUF v3 reader and streaming writer for tools/make-test-model (standalone on purpose).
+"""Small GGUF v3 reader and streaming writer for the project's Python tools (standalone on purpose).
 
 File layout (little endian):
   "GGUF", u32 version, u64 n_tensors, u64 n_kv,
