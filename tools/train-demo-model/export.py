@@ -1,8 +1,13 @@
 """Export the PyTorch model to GGUF (arch `llama`) and load a GGUF back into PyTorch."""
+import os
+import sys
+
 import numpy as np
 import torch
-from gguf_writer import GGUFWriter, read_gguf, T_STRING, T_FLOAT32, T_INT32
-from model import Config, Llama
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gguf"))
+from gguf_io import Gguf, read_gguf, T_ARRAY, T_FLOAT32, T_INT32, T_STRING, T_UINT32  # noqa: E402
+from model import Config, Llama  # noqa: E402
 
 
 def _names(c):
@@ -19,33 +24,33 @@ def _names(c):
 
 def export_gguf(model, tok, path, name="longheads-demo", f16=False):
     c = model.c
-    w = GGUFWriter()
-    w.add_string("general.architecture", "llama")
-    w.add_string("general.name", name)
-    w.add_u32("general.alignment", 32)
-    w.add_u32("llama.context_length", c.T)
-    w.add_u32("llama.embedding_length", c.dim)
-    w.add_u32("llama.block_count", c.n_layer)
-    w.add_u32("llama.feed_forward_length", c.ffn)
-    w.add_u32("llama.attention.head_count", c.n_head)
-    w.add_u32("llama.attention.head_count_kv", c.n_kv_head)
-    w.add_u32("llama.rope.dimension_count", c.d_head)
-    w.add_f32("llama.rope.freq_base", c.theta)
-    w.add_f32("llama.attention.layer_norm_rms_epsilon", c.eps)
-    w.add_u32("llama.vocab_size", c.vocab)
-    w.add_string("tokenizer.ggml.model", "llama")
-    w.add_array("tokenizer.ggml.tokens", T_STRING, tok.tokens)
-    w.add_array("tokenizer.ggml.scores", T_FLOAT32, tok.scores)
-    w.add_array("tokenizer.ggml.token_type", T_INT32, tok.token_types)
-    w.add_u32("tokenizer.ggml.bos_token_id", tok.bos_id)
-    w.add_u32("tokenizer.ggml.eos_token_id", tok.eos_id)
-    w.add_u32("tokenizer.ggml.padding_token_id", 0)
+    w = Gguf()
+    w.set("general.architecture", T_STRING, "llama")
+    w.set("general.name", T_STRING, name)
+    w.set("general.alignment", T_UINT32, 32)
+    w.set("llama.context_length", T_UINT32, c.T)
+    w.set("llama.embedding_length", T_UINT32, c.dim)
+    w.set("llama.block_count", T_UINT32, c.n_layer)
+    w.set("llama.feed_forward_length", T_UINT32, c.ffn)
+    w.set("llama.attention.head_count", T_UINT32, c.n_head)
+    w.set("llama.attention.head_count_kv", T_UINT32, c.n_kv_head)
+    w.set("llama.rope.dimension_count", T_UINT32, c.d_head)
+    w.set("llama.rope.freq_base", T_FLOAT32, c.theta)
+    w.set("llama.attention.layer_norm_rms_epsilon", T_FLOAT32, c.eps)
+    w.set("llama.vocab_size", T_UINT32, c.vocab)
+    w.set("tokenizer.ggml.model", T_STRING, "llama")
+    w.set("tokenizer.ggml.tokens", T_ARRAY, (T_STRING, list(tok.tokens)))
+    w.set("tokenizer.ggml.scores", T_ARRAY, (T_FLOAT32, list(tok.scores)))
+    w.set("tokenizer.ggml.token_type", T_ARRAY, (T_INT32, list(tok.token_types)))
+    w.set("tokenizer.ggml.bos_token_id", T_UINT32, tok.bos_id)
+    w.set("tokenizer.ggml.eos_token_id", T_UINT32, tok.eos_id)
+    w.set("tokenizer.ggml.padding_token_id", T_UINT32, 0)
     sd = model.state_dict()
     for gname, tname in _names(c):
         a = sd[tname].detach().float().cpu().numpy()
         # 1-D norms stay F32 (llama.cpp requires it); matrices optionally F16
         a = a.astype(np.float16) if (f16 and a.ndim == 2) else a.astype(np.float32)
-        w.add_tensor(gname, a)
+        w.array(gname, a)
     w.write(path)
 
 

@@ -7,8 +7,9 @@ a piece becomes byte tokens <0xNN>.  Merged pieces in this vocabulary never cont
 at their start, so text can be split before every U+2581 and each word tokenized (and cached)
 on its own: the result is identical.
 """
-import os
 import heapq
+import os
+import sys
 
 SPACE = "\u2581"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +36,10 @@ class SPMTokenizer:
 
     @classmethod
     def from_gguf(cls, path=DEFAULT_VOCAB_GGUF):
-        from gguf_writer import read_gguf
+        gguf_dir = os.path.join(HERE, "..", "gguf")
+        if gguf_dir not in sys.path:
+            sys.path.insert(0, gguf_dir)
+        from gguf_io import read_gguf
         m, _ = read_gguf(path)
         return cls(m["tokenizer.ggml.tokens"], m["tokenizer.ggml.scores"],
                    m["tokenizer.ggml.token_type"], m.get("tokenizer.ggml.bos_token_id", 1),
