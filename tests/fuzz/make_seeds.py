@@ -12,7 +12,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "malformed"))
-import gguf_writer as gw  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "gguf"))
+import gguf_io  # noqa: E402
 import make_cases  # noqa: E402
 
 MAX_LEN = 64 * 1024  # keep in step with -max_len in tests/reliability.cmake
@@ -21,13 +22,13 @@ MAX_LEN = 64 * 1024  # keep in step with -max_len in tests/reliability.cmake
 def small_models():
     out = {}
     for v in (1, 2, 3):
-        out["tiny_v%d" % v] = gw.tiny_llama(version=v)
-    out["tiny_tied"] = gw.tiny_llama(tied=True)
-    out["tiny_gqa1"] = gw.tiny_llama(n_head_kv=1, n_layer=2)
-    out["tiny_f16"] = gw.tiny_llama(weight_type=gw.T_F16, n_embd=8, n_head=2, n_head_kv=1, n_ff=16)
-    out["tiny_bf16"] = gw.tiny_llama(weight_type=gw.T_BF16, n_embd=8, n_head=2, n_head_kv=1, n_ff=16)
-    out["tiny_q8_0"] = gw.tiny_llama(weight_type=gw.T_Q8_0, n_embd=32, n_head=4, n_head_kv=4, n_ff=32)
-    out["tiny_q4_0"] = gw.tiny_llama(weight_type=gw.T_Q4_0, n_embd=32, n_head=2, n_head_kv=1, n_ff=32)
+        out["tiny_v%d" % v] = make_cases.tiny_llama(version=v)
+    out["tiny_tied"] = make_cases.tiny_llama(tied=True)
+    out["tiny_gqa1"] = make_cases.tiny_llama(n_head_kv=1, n_layer=2)
+    out["tiny_f16"] = make_cases.tiny_llama(weight_type=gguf_io.GGML_F16, n_embd=8, n_head=2, n_head_kv=1, n_ff=16)
+    out["tiny_bf16"] = make_cases.tiny_llama(weight_type=gguf_io.GGML_BF16, n_embd=8, n_head=2, n_head_kv=1, n_ff=16)
+    out["tiny_q8_0"] = make_cases.tiny_llama(weight_type=gguf_io.GGML_Q8_0, n_embd=32, n_head=4, n_head_kv=4, n_ff=32)
+    out["tiny_q4_0"] = make_cases.tiny_llama(weight_type=gguf_io.GGML_Q4_0, n_embd=32, n_head=2, n_head_kv=1, n_ff=32)
     return out
 
 

@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
-"""Generates the malformed-GGUF suite: a tiny valid llama and ~60 broken variants of it, each
-with the status and message the loader must give. Writes OUTDIR/<case>.gguf and
-OUTDIR/cases.json ([{name, file, status, messages}]); check_cases.py runs them.
+"""Generates the malformed-GGUF suite: a tiny valid llama (tiny_llama, also the fuzz seeds' base)
+and ~60 broken variants of it, written with tools/gguf/gguf_io.py's Gguf, each with the status and
+message the loader must give. Writes OUTDIR/<case>.gguf and OUTDIR/cases.json
+([{name, file, status, messages}]); check_cases.py runs them.
 
     /usr/bin/python3 tests/malformed/make_cases.py OUTDIR
 """
 
 import json
 import os
+import random
 import struct
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gguf_writer import (ARRAY, BOOL, F32, F64, I32, I64, STRING, T_BF16, T_F16, T_F32, T_Q4_0,  # noqa: E402
-                         T_Q8_0, U32, U64, U8, Gguf, tiny_llama, tiny_vocab)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "gguf"))
+from gguf_io import GGML_TYPES, Gguf  # noqa: E402
+# Short names: metadata value types, then tensor types.
+from gguf_io import (T_ARRAY as ARRAY, T_BOOL as BOOL, T_FLOAT32 as F32, T_INT32 as I32, T_INT64 as I64,  # noqa: E402
+                     T_STRING as STRING, T_UINT8 as U8, T_UINT32 as U32, T_UINT64 as U64)
+from gguf_io import (GGML_BF16 as T_BF16, GGML_F16 as T_F16, GGML_F32 as T_F32, GGML_Q4_0 as T_Q4_0,  # noqa: E402
+                     GGML_Q4_K as T_Q4_K, GGML_Q6_K as T_Q6_K, GGML_Q8_0 as T_Q8_0)
 
 OK = "LH_OK"
 BAD = "LH_ERROR_BAD_FORMAT"
@@ -22,6 +28,105 @@ IO = "LH_ERROR_IO"
 U64_MAX = (1 << 64) - 1
 # Cases where a second outcome is also right: name -> (status, messages).
 ALTERNATIVES = {}
+
+
+# ---- a tiny valid llama -----------------------------------------------------------------------
+
+SPACE = "\u2581"
+
+
+def tiny_vocab():
+    """<unk>, <s>, </s>, 256 byte tokens, then a few merges: 276 tokens."""
+    tokens = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]
+    kinds = [2, 3, 3] + [6] * 256
+    words = [SPACE, "e", "t", "h", "a", "o", SPACE + "t", "he", SPACE + "a", SPACE + "the", "in", "ce",
+             SPACE + "on", SPACE + "once", "up", SPACE + "up", SPACE + "upon"]
+    tokens += words
+    kinds += [1] * len(words)
+    scores = [0.0] * 259 + [-float(i) for i in range(len(words))]
+    return tokens, scores, kinds
+
+
+def f32_bytes(n, rng, scale=0.1):
+    return struct.pack("<%df" % n, *[rng.uniform(-scale, scale) for _ in range(n)])
+
+
+def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, ctx=64, seed=7,
+               weight_type=T_F32, tied=False):
+    """A complete, loadable llama: the baseline every malformed case is derived from."""
+    rng = random.Random(seed)
+    g = Gguf(version=version)
+    tokens, scores, kinds = tiny_vocab()
+    g.set("general.architecture", STRING, "llama")
+    g.set("general.name", STRING, "tiny-hostile")
+    g.set("llama.context_length", U32, ctx)
+    g.set("llama.embedding_length", U32, n_embd)
+    g.set("llama.block_count", U32, n_layer)
+    g.set("llama.feed_forward_length", U32, n_ff)
+    g.set("llama.attention.head_count", U32, n_head)
+    g.set("llama.attention.head_count_kv", U32, n_head_kv)
+    g.set("llama.rope.dimension_count", U32, n_embd // n_head)
+    g.set("llama.attention.layer_norm_rms_epsilon", F32, 1e-5)
+    g.set("tokenizer.ggml.model", STRING, "llama")
+    g.set("tokenizer.ggml.tokens", ARRAY, (STRING, tokens))
+    g.set("tokenizer.ggml.scores", ARRAY, (F32, scores))
+    g.set("tokenizer.ggml.token_type", ARRAY, (I32, kinds))
+    g.set("tokenizer.ggml.bos_token_id", U32, 1)
+    g.set("tokenizer.ggml.eos_token_id", U32, 2)
+    g.set("tokenizer.ggml.unknown_token_id", U32, 0)
+    n_vocab = len(tokens)
+    head_dim = n_embd // n_head
+    kv_dim = n_head_kv * head_dim
+
+    def mat(name, cols, rows):
+        if weight_type == T_F32:
+            g.tensor(name, [cols, rows], T_F32, f32_bytes(cols * rows, rng))
+        else:
+            g.tensor(name, [cols, rows], weight_type, quantized_bytes(weight_type, cols * rows, rng))
+
+    def vec(name, n):
+        g.tensor(name, [n], T_F32, struct.pack("<%df" % n, *[1.0 + rng.uniform(-0.1, 0.1) for _ in range(n)]))
+
+    g.tensor("token_embd.weight", [n_embd, n_vocab], T_F32, f32_bytes(n_embd * n_vocab, rng, 1.0))
+    for i in range(n_layer):
+        p = "blk.%d." % i
+        vec(p + "attn_norm.weight", n_embd)
+        mat(p + "attn_q.weight", n_embd, n_embd)
+        mat(p + "attn_k.weight", n_embd, kv_dim)
+        mat(p + "attn_v.weight", n_embd, kv_dim)
+        mat(p + "attn_output.weight", n_embd, n_embd)
+        vec(p + "ffn_norm.weight", n_embd)
+        mat(p + "ffn_gate.weight", n_embd, n_ff)
+        mat(p + "ffn_up.weight", n_embd, n_ff)
+        mat(p + "ffn_down.weight", n_ff, n_embd)
+    vec("output_norm.weight", n_embd)
+    if not tied:
+        mat("output.weight", n_embd, n_vocab)
+    return g
+
+
+def quantized_bytes(ttype, n, rng):
+    """Plausible blocks: small f16 scales (finite), random quants."""
+    _, per, size = GGML_TYPES[ttype]
+    out = bytearray()
+    half_small = struct.pack("<e", 0.01)
+    for _ in range(n // per):
+        blk = bytearray(rng.getrandbits(8) for _ in range(size))
+        if ttype in (T_Q4_0, T_Q8_0):
+            blk[0:2] = half_small
+        elif ttype == T_Q4_K:
+            blk[0:2] = half_small
+            blk[2:4] = half_small
+        elif ttype == T_Q6_K:
+            blk[size - 2:size] = half_small
+        elif ttype in (T_F16,):
+            pass
+        out += blk
+    if ttype == T_F16:
+        return struct.pack("<%de" % n, *[rng.uniform(-0.1, 0.1) for _ in range(n)])
+    if ttype == T_BF16:
+        return b"".join(struct.pack("<f", rng.uniform(-0.1, 0.1))[2:] for _ in range(n))
+    return bytes(out)
 
 
 def base(**kw):
