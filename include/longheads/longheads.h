@@ -106,12 +106,17 @@ typedef struct lh_generation lh_generation;
 /* How weights are kept in memory after loading. */
 typedef enum lh_precision {
     LH_PRECISION_F32 = 0,  /* exact: weights expanded to float32, float32 products */
-    LH_PRECISION_BF16 = 1  /* fast: bfloat16 weights and products (AMX/AVX-512), f32 accumulation */
+    LH_PRECISION_BF16 = 1, /* fast: bfloat16 weights and products (AMX/AVX-512), f32 accumulation;
+                              quantized weights stay quantized (int8 dot products when decoding) */
+    LH_PRECISION_AUTO = 2  /* the default: F32 when every weight matrix of the file (the
+                              embedding table only when it is also the output) is float32,
+                              BF16 otherwise (so a quantized or 16-bit file keeps its size); the
+                              model reports the precision chosen (lh_model_info.precision) */
 } lh_precision;
 
 typedef struct lh_model_params {
     uint32_t struct_size;
-    lh_precision precision; /* default LH_PRECISION_F32 */
+    lh_precision precision; /* default LH_PRECISION_AUTO */
     int32_t n_threads;      /* threads used while converting weights at load; 0 = all cores
                                (lowered like lh_context_params.n_threads) */
     lh_bool vocab_only;     /* default 0; 1: read only the vocabulary (as llama.cpp's vocab_only),
@@ -250,13 +255,19 @@ typedef enum lh_chunk_score {
 
 typedef struct lh_context_params {
     uint32_t struct_size;
-    int32_t n_ctx;          /* max tokens the context holds; 0 = the model's trained context */
+    int32_t n_ctx;          /* max tokens the context holds. 0 = with full attention the model's
+                               trained context T; with window or LongHeads attention 32 x T, or
+                               the most (at least T) whose KV cache takes at most half of
+                               memory_budget_bytes, or without a budget half of the physical
+                               memory (the cache is reserved: pages are used as tokens arrive) */
     int32_t n_threads;      /* 0 = number of cores; more than the machine's hardware threads, or
                                than its address-space limit (RLIMIT_AS) leaves room for, are lowered
                                to that (lh_context_get_params reports the number used) */
     int32_t n_batch;        /* max tokens evaluated per forward step; 0 = 512; values above
                                4096 or n_ctx are lowered to that (buffers grow as batches come) */
-    lh_attention attention; /* default LH_ATTENTION_FULL */
+    lh_attention attention; /* default LH_ATTENTION_LONGHEADS: the same as full attention for
+                               the first begin_len tokens (B, default L = T/2), chunk selection
+                               beyond, so a prompt longer than T just works */
     int32_t chunk_size;     /* LongHeads w; 0 = default from the trained context T */
     int32_t attn_len;       /* LongHeads / window L (tokens one head attends to); 0 = default */
     int32_t begin_len;      /* LongHeads B: below it full attention; 0 = default (= L) */

@@ -59,7 +59,7 @@ extern "C" {
 LH_API void lh_context_params_init_sized(lh_context_params *params, size_t size) {
     lh_context_params p{};
     p.struct_size = sizeof p;
-    p.attention = LH_ATTENTION_FULL;
+    p.attention = LH_ATTENTION_LONGHEADS;
     p.prefill_mode = LH_PREFILL_PER_TOKEN;
     p.kv_type = LH_KV_F32;
     p.chunk_score = LH_CHUNK_SCORE_BOUND;

@@ -26,7 +26,7 @@ extern "C" {
 LH_API void lh_model_params_init_sized(lh_model_params *params, size_t size) {
     lh_model_params p{};
     p.struct_size = sizeof p;
-    p.precision = LH_PRECISION_F32;
+    p.precision = LH_PRECISION_AUTO;
     p.n_threads = 0;
     p.use_mmap = 1;
     p.check_tensors = 0;

@@ -16,7 +16,7 @@ constexpr int32_t count_of(const char *const (&)[N]) {
 constexpr const char *kStatus[] = {"ok",           "invalid_argument", "io",      "bad_format",
                                    "unsupported",  "out_of_memory",    "context_full", "buffer_too_small",
                                    "cancelled",    "busy",             "internal",     "numeric"};
-constexpr const char *kPrecision[] = {"f32", "bf16"};
+constexpr const char *kPrecision[] = {"f32", "bf16", "auto"};
 constexpr const char *kAttention[] = {"full", "window", "longheads"};
 constexpr const char *kPrefill[] = {"per_token", "block"};
 constexpr const char *kKvType[] = {"f32", "bf16", "q8"};

@@ -311,9 +311,24 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &
 
 void Model::check_file_unchanged() const { file_->check_unchanged(); }
 
-std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, const ModelOptions &opts) {
-    require(opts.precision == LH_PRECISION_F32 || opts.precision == LH_PRECISION_BF16, LH_ERROR_INVALID_ARGUMENT,
+lh_precision Model::auto_precision(const GgufFile &file) {
+    // The embedding table is read row by row from the file in either precision: it counts only
+    // when it is also the output matrix.
+    const bool tied_output = file.find_tensor("output.weight") == nullptr;
+    for (const GgufTensorInfo &t : file.tensors()) {
+        if (t.n_dims < 2 || t.type == static_cast<uint32_t>(TensorType::F32)) continue;
+        if (t.name == "token_embd.weight" && !tied_output) continue;
+        return LH_PRECISION_BF16;
+    }
+    return LH_PRECISION_F32;
+}
+
+std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, ModelOptions opts) {
+    require(opts.precision == LH_PRECISION_F32 || opts.precision == LH_PRECISION_BF16 ||
+                opts.precision == LH_PRECISION_AUTO,
+            LH_ERROR_INVALID_ARGUMENT,
             "precision " + std::to_string(static_cast<int>(opts.precision)) + " is not a valid lh_precision");
+    if (opts.precision == LH_PRECISION_AUTO) opts.precision = auto_precision(*file);
     require(opts.n_threads >= 0 && opts.n_threads <= 1024, LH_ERROR_INVALID_ARGUMENT,
             "n_threads " + std::to_string(opts.n_threads) + " is outside 0..1024");
     std::unique_ptr<Model> m(new Model());

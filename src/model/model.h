@@ -18,7 +18,7 @@ class Vocab;
 struct GgufTensorInfo;
 
 struct ModelOptions {
-    lh_precision precision = LH_PRECISION_F32;
+    lh_precision precision = LH_PRECISION_F32;  // AUTO resolves at load (auto_precision)
     int32_t n_threads = 0;  // threads converting weights at load; 0 = all cores
     bool vocab_only = false;  // read the vocabulary only: no hyper-parameters beyond n_vocab, no weights
     bool use_mmap = true;   // false: read the whole file into memory (GgufFile::open)
@@ -45,7 +45,11 @@ public:
     // LH_ERROR_OUT_OF_MEMORY, LH_ERROR_INVALID_ARGUMENT (bad options).
     static std::unique_ptr<Model> load(const std::string &path, const ModelOptions &opts);
     // Same from an already opened file (tests build files in memory).
-    static std::unique_ptr<Model> from_file(std::unique_ptr<GgufFile> file, const ModelOptions &opts);
+    static std::unique_ptr<Model> from_file(std::unique_ptr<GgufFile> file, ModelOptions opts);
+    // What LH_PRECISION_AUTO becomes for a file: F32 when every matrix the products use (every
+    // tensor of 2+ dimensions but an untied embedding table) is stored as float32, BF16
+    // otherwise, so that quantized and 16-bit files keep their size.
+    static lh_precision auto_precision(const GgufFile &file);
     ~Model();
     Model(const Model &) = delete;
     Model &operator=(const Model &) = delete;

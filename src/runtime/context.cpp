@@ -29,6 +29,8 @@
 #include "runtime/context.h"
 
 #include <omp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <new>
@@ -49,6 +51,10 @@ namespace lh {
 namespace {
 
 constexpr int32_t kMaxCtx = 1 << 24;     // 16M tokens
+// n_ctx 0 in the modes that read past the trained window: this many times T (the product's
+// promise), lowered to what the memory budget allows. The KV cache is reserved, not touched:
+// pages are used only as tokens arrive.
+constexpr int64_t kDefaultLongFactor = 32;
 constexpr int32_t kMaxThreads = 1024;
 constexpr int32_t kDefaultBatch = 512;
 // Larger batches gain nothing in speed and cost activation memory in proportion (about 200 KB
@@ -65,15 +71,46 @@ int32_t floor_pow2(int32_t v) {
 
 std::string str(int64_t v) { return std::to_string(v); }
 
+// Memory the process may use: the physical memory, or the address space it may map (RLIMIT_AS)
+// if less; 0 if unknown.
+uint64_t memory_limit() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t limit = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+    struct rlimit as {};
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+        limit = limit == 0 ? static_cast<uint64_t>(as.rlim_cur) : std::min<uint64_t>(limit, as.rlim_cur);
+    return limit;
+}
+
 }  // namespace
+
+int32_t default_long_n_ctx(const HParams &hp, const ContextOptions &resolved) {
+    const int64_t T = hp.n_ctx_train;
+    // Half of it: the rest stays for the weights, activations, scratch and logits.
+    const uint64_t budget = (resolved.memory_budget_bytes ? resolved.memory_budget_bytes : memory_limit()) / 2;
+    AttentionConfig cfg = attention_config(hp, resolved);
+    auto fits = [&](int64_t n) {
+        cfg.n_ctx = static_cast<int32_t>(n);
+        return budget == 0 || Attention::estimate_bytes(cfg, n) <= budget;
+    };
+    int64_t lo = T, hi = std::min<int64_t>(kDefaultLongFactor * T, kMaxCtx);
+    if (fits(hi)) return static_cast<int32_t>(hi);
+    if (!fits(lo)) return static_cast<int32_t>(lo);  // even T is over: lh_context_create says so
+    while (hi - lo > 1) {  // largest n in [T, hi) that fits
+        const int64_t mid = lo + (hi - lo) / 2;
+        (fits(mid) ? lo : hi) = mid;
+    }
+    return static_cast<int32_t>(lo);
+}
 
 ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     const int32_t T = hp.n_ctx_train;
     if (o.n_ctx < 0) invalid("n_ctx " + str(o.n_ctx) + " is negative");
-    if (o.n_ctx == 0) o.n_ctx = T;
+    const bool default_ctx = o.n_ctx == 0;
+    if (default_ctx) o.n_ctx = T;  // raised below for the modes that read past T
     if (o.n_ctx > kMaxCtx) {
         invalid("n_ctx " + str(o.n_ctx) + " is more than the supported " + str(kMaxCtx) +
-                " tokens" + (o.n_ctx == T ? " (it defaulted to the model's trained context; set n_ctx)" : ""));
+                " tokens" + (default_ctx ? " (it defaulted to the model's trained context; set n_ctx)" : ""));
     }
     if (o.n_threads < 0 || o.n_threads > kMaxThreads) {
         invalid("n_threads " + str(o.n_threads) + " is outside 0.." + str(kMaxThreads));
@@ -83,8 +120,6 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     o.n_threads = usable_threads(o.n_threads);
     if (o.n_batch < 0) invalid("n_batch " + str(o.n_batch) + " is negative");
     if (o.n_batch == 0) o.n_batch = kDefaultBatch;
-    o.n_batch = std::min({o.n_batch, o.n_ctx, kMaxBatch});  // a batch never holds more than the context
-
     o.attention = checked_enum(o.attention, "attention");
     o.prefill_mode = checked_enum(o.prefill_mode, "prefill_mode");
     o.kv_type = checked_enum(o.kv_type, "kv_type");
@@ -96,7 +131,8 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.local_chunks < 0) invalid("local_chunks " + str(o.local_chunks) + " is negative");
 
     // Defaults from T (docs/ATTENTION.md).
-    if (o.chunk_size == 0) o.chunk_size = floor_pow2(std::max(16, T / 16));
+    // w <= T/6 keeps K = L/w >= 3 chunks on models trained on fewer than 96 tokens.
+    if (o.chunk_size == 0) o.chunk_size = floor_pow2(std::max(1, std::min(std::max(16, T / 16), T / 6)));
     if (o.attn_len == 0) o.attn_len = std::max(o.chunk_size, T / 2 / o.chunk_size * o.chunk_size);
     if (o.begin_len == 0) o.begin_len = o.attn_len;
     if (o.n_sinks == 0) o.n_sinks = 4;
@@ -130,6 +166,8 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
             invalid("n_sinks " + str(o.n_sinks) + " must be less than attn_len " + str(o.attn_len));
         }
     }
+    if (default_ctx && o.attention != LH_ATTENTION_FULL) o.n_ctx = default_long_n_ctx(hp, o);
+    o.n_batch = std::min({o.n_batch, o.n_ctx, kMaxBatch});  // a batch never holds more than the context
     return o;
 }
 

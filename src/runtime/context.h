@@ -39,10 +39,15 @@ struct ContextOptions {
 };
 
 // Fills defaults (docs/ATTENTION.md "Defaults": w = max(16, T/16) rounded down to a power of
-// two, L = T/2 rounded down to a multiple of w, B = L, S = 4; n_ctx 0 -> T, n_threads 0 ->
-// hardware threads, n_batch 0 -> 512) and validates every field. Throws
-// lh::Error(LH_ERROR_INVALID_ARGUMENT) naming the field and the value.
+// two, L = T/2 rounded down to a multiple of w, B = L, S = 4; n_ctx 0 -> T in full attention,
+// default_long_n_ctx otherwise; n_threads 0 -> hardware threads, n_batch 0 -> 512) and validates
+// every field. Throws lh::Error(LH_ERROR_INVALID_ARGUMENT) naming the field and the value.
 ContextOptions resolve_context_options(const HParams &hp, ContextOptions opts);
+
+// n_ctx 0 with window or LongHeads attention: 32 x T tokens, or the most (at least T) whose KV
+// cache fits in half of the memory budget, or without one of the physical memory (or RLIMIT_AS).
+// `resolved`: options with every attention default filled in.
+int32_t default_long_n_ctx(const HParams &hp, const ContextOptions &resolved);
 
 // The attention module's configuration for resolved options.
 AttentionConfig attention_config(const HParams &hp, const ContextOptions &resolved);

@@ -353,7 +353,25 @@ static void test_context_params(lh_model *model) {
     memset(&got, 0, sizeof got);
     got.struct_size = sizeof got;
     STATUS(lh_context_get_params(c, &got), LH_OK);
-    EXPECT(got.chunk_size > 0 && got.attn_len % got.chunk_size == 0 && got.n_ctx == 512 && got.n_threads == 1);
+    /* n_ctx 0 with LongHeads: 32 x T (the model's KV cache for 16K tokens is far below half
+       the memory of any machine this runs on) */
+    EXPECT(got.chunk_size > 0 && got.attn_len % got.chunk_size == 0 && got.n_ctx == 32 * 512 && got.n_threads == 1);
+    lh_context_free(c);
+    lh_context_params_init(&p); /* full attention: n_ctx 0 is the trained context */
+    p.attention = LH_ATTENTION_FULL;
+    c = NULL;
+    STATUS(lh_context_create(model, &p, &c), LH_OK);
+    STATUS(lh_context_get_params(c, &got), LH_OK);
+    EXPECT(got.n_ctx == 512);
+    lh_context_free(c);
+    lh_context_params_init(&p); /* a budget lowers the default: half of it for the KV cache */
+    p.memory_budget_bytes = 8u << 20;
+    uint64_t kv_at_n = 0;
+    c = NULL;
+    STATUS(lh_context_create(model, &p, &c), LH_OK);
+    STATUS(lh_context_get_params(c, &got), LH_OK);
+    STATUS(lh_context_estimate_kv_bytes(model, &p, got.n_ctx, &kv_at_n), LH_OK);
+    EXPECT(got.n_ctx > 512 && got.n_ctx < 32 * 512 && kv_at_n <= (4u << 20));
     lh_context_free(c);
     lh_context_params_init(&p);
     p.attention = LH_ATTENTION_WINDOW;

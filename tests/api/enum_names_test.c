@@ -19,7 +19,7 @@
 
 static void test_round_trips(void) {
     ROUND_TRIP(status, LH_ERROR_NUMERIC + 1);
-    ROUND_TRIP(precision, LH_PRECISION_BF16 + 1);
+    ROUND_TRIP(precision, LH_PRECISION_AUTO + 1);
     ROUND_TRIP(attention, LH_ATTENTION_LONGHEADS + 1);
     ROUND_TRIP(prefill_mode, LH_PREFILL_BLOCK + 1);
     ROUND_TRIP(kv_type, LH_KV_Q8 + 1);
@@ -80,7 +80,7 @@ static void test_invalid_enum_fields(const char *model_path) {
     mp.precision = (lh_precision)7;
     lh_model *model = NULL;
     STATUS_MSG(lh_model_load(model_path, &mp, &model), LH_ERROR_INVALID_ARGUMENT,
-               "precision 7 is not a valid lh_precision (f32, bf16)");
+               "precision 7 is not a valid lh_precision (f32, bf16, auto)");
     EXPECT(model == NULL);
 }
 

@@ -261,7 +261,7 @@ public static class BindingTests
                     CheckEq(s.Sample(ctx.Logits()), s.Sample(ctx), "sample from context");
                     s.Accept(new[] { 1, 2 });
                 }
-                CheckEq(Attention.Full, ctx.Options.Attention, "Attention");
+                CheckEq(Attention.LongHeads, ctx.Options.Attention, "Attention");
             }
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads, NCtx = 2048, ChunkSize = 32, AttnLen = 256 }))
             {

@@ -305,7 +305,7 @@ public final class BindingTest {
                     checkEq(a, s.sample(ctx, -1), "sample from context");
                     s.accept(new int[] {1, 2});
                 }
-                checkEq(Attention.FULL, ctx.options().getAttention(), "attention");
+                checkEq(Attention.LONGHEADS, ctx.options().getAttention(), "attention");
                 checkEq(256, ctx.options().getNCtx(), "options n_ctx");
             }
             try (Context ctx = model.newContext(longheads(2048, 32, 256))) {

@@ -107,7 +107,7 @@ def test_context_low_level(model, cli, model_path):
         first = ctx.logits(0)
         assert len(first) == 512
         assert ctx.params["n_ctx"] == 256
-        assert ctx.params["attention"] == longheads.Attention.FULL
+        assert ctx.params["attention"] == longheads.Attention.LONGHEADS  # the default: full attention below B
 
 
 def test_logits_numpy(model):

@@ -95,9 +95,9 @@ class Model:
 
 
 def default_params(n_ctx_train):
-    """Defaults from ATTENTION.md: w = max(16, T/16) as a power of two (rounded down),
-    L = T/2, B = L, S = 4."""
-    target = max(16, n_ctx_train // 16)
+    """Defaults from ATTENTION.md: w = min(max(16, T/16), T/6) as a power of two (rounded
+    down), L = T/2, B = L, S = 4."""
+    target = max(1, min(max(16, n_ctx_train // 16), n_ctx_train // 6))
     w = 1 << (int(target).bit_length() - 1)
     L = n_ctx_train // 2
     L = max(w, L // w * w)  # keep L a multiple of w

@@ -1,6 +1,7 @@
 // generate: continue a prompt, streaming the text to stdout; progress and timings on stderr.
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <memory>
 
 #include "commands.h"
@@ -114,6 +115,12 @@ void print_verbose(const lh_context *ctx, uint64_t seed, const Timings &t) {
                  p.n_ctx, p.n_batch, name_of(kAttentionNames, p.attention), t.prompt_tokens);
 }
 
+// Without -c: room for the prompt and -n tokens, and at least the trained window.
+int32_t default_n_ctx(const lh_model *model, const Args &args, const std::string &prompt) {
+    const int64_t need = static_cast<int64_t>(tokenize(model, prompt, !args.no_bos).size()) + args.n_predict;
+    return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(need, model_info(model).n_ctx_train), int64_t{1} << 24));
+}
+
 }  // namespace
 
 void add_generate_flags(CLI::App &cmd, Args &args) {
@@ -142,7 +149,9 @@ int run_generate(const Args &args) {
     auto t0 = Clock::now();
     ModelPtr model = load_model(args);
     std::string prompt = args.load_context.empty() || args.prompt_set || !args.file.empty() ? prompt_text(args) : "";
-    ContextPtr ctx = make_or_load_context(model.get(), args);
+    ContextPtr ctx = args.load_context.empty() && args.context.n_ctx == 0
+                         ? make_context(model.get(), args, default_n_ctx(model.get(), args, prompt))
+                         : make_or_load_context(model.get(), args);
     timings.load_ms = ms_since(t0);
 
     lh_sampler_params sampling = args.sampling;

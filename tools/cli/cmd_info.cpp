@@ -33,18 +33,20 @@ Json info_json(const lh_model_info &info) {
                 {"n_vocab", info.n_vocab},            {"rope_freq_base", shortest(info.rope_freq_base)},
                 {"rms_norm_eps", shortest(info.rms_norm_eps)},  {"bos", info.bos_token},
                 {"eos", info.eos_token},              {"n_params", info.n_params},
-                {"file_bytes", info.file_bytes},      {"weight_bytes", info.weight_bytes}};
+                {"file_bytes", info.file_bytes},      {"weight_bytes", info.weight_bytes},
+                {"precision", name_of(kPrecisionNames, info.precision)}};
 }
 
 void print_info_text(const lh_model_info &info, const std::map<std::string, int> &types) {
     std::printf("architecture    %s\nname            %s\ncontext_length  %d\nn_layer         %d\n"
                 "n_embd          %d\nn_head          %d\nn_head_kv       %d\nhead_dim        %d\n"
                 "n_ff            %d\nn_rot           %d\nn_vocab         %d\nrope_freq_base  %g\n"
-                "rms_norm_eps    %g\nbos / eos       %d / %d\nparameters      %llu\nweight bytes    %llu\n",
+                "rms_norm_eps    %g\nbos / eos       %d / %d\nparameters      %llu\nweight bytes    %llu\n"
+                "precision       %s\n",
                 info.architecture, info.name, info.n_ctx_train, info.n_layer, info.n_embd, info.n_head,
                 info.n_head_kv, info.head_dim, info.n_ff, info.n_rot, info.n_vocab, info.rope_freq_base,
                 info.rms_norm_eps, info.bos_token, info.eos_token, (unsigned long long)info.n_params,
-                (unsigned long long)info.weight_bytes);
+                (unsigned long long)info.weight_bytes, name_of(kPrecisionNames, info.precision));
     std::printf("tensor types   ");
     for (const auto &kv : types) std::printf(" %s x%d", kv.first.c_str(), kv.second);
     std::printf("\n");

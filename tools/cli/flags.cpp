@@ -49,7 +49,8 @@ void add_model_flags(CLI::App &cmd, Args &args) {
     // Required, but checked when the command runs, so that an unknown flag is reported first.
     cmd.add_option("-m,--model", args.model_path, "GGUF model file (required)")->type_name("FILE");
     add_enum_flag(cmd, "--precision", args.model.precision, kPrecisionNames,
-                  "weights and products: f32 exact, bf16 fast (quantized weights stay quantized)");
+                  "weights and products: f32 exact, bf16 fast (quantized weights stay quantized), auto: f32 "
+                  "for an all-f32 file, else bf16");
     add_int_flag(cmd, "-t,--threads", args.n_threads, 0, 1024, "threads (0 = all cores)");
 }
 
@@ -68,7 +69,8 @@ void add_prompt_flags(CLI::App &cmd, Args &args) {
 
 void add_context_flags(CLI::App &cmd, Args &args) {
     lh_context_params &c = args.context;
-    add_int_flag(cmd, "-c,--ctx,--ctx-size", c.n_ctx, 0, kMaxTokens, "context size in tokens (0 = the model's trained context)");
+    add_int_flag(cmd, "-c,--ctx,--ctx-size", c.n_ctx, 0, kMaxTokens, "context size in tokens (0 = generate: the prompt plus -n, at least the trained context T; "
+                 "otherwise T with --attention full, else 32 x T within half the memory)");
     add_int_flag(cmd, "-b,--batch-size", c.n_batch, 0, 1 << 20, "tokens per forward step (0 = 512)");
     cmd.add_option("--memory-budget", c.memory_budget_bytes, "refuse a KV cache larger than this (0 = no budget)")
         ->type_name("BYTES")
