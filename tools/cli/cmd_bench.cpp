@@ -1,4 +1,6 @@
 // bench: prefill and decode speed at a given depth, KV bytes, peak RSS; --membw: read bandwidth.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -82,6 +84,14 @@ std::vector<int32_t> bench_prompt(const lh_model_info &info, size_t n) {
     return ids;
 }
 
+// CPU seconds of every thread of this process so far: on a machine shared with other jobs the
+// CPU time of a phase changes less with their load than its wall time does.
+double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 // Seconds for `gen` greedy single-token steps after the prefill.
 double decode_seconds(lh_context *ctx, int32_t n_vocab, int gen) {
     auto t0 = Clock::now();
@@ -107,7 +117,7 @@ void add_bench_flags(CLI::App &cmd, Args &args) {
     add_context_flags(cmd, args);
     add_output_flags(cmd, args);
     cmd.footer("Prefills --ctx tokens (required) of a fixed pseudo-random prompt, then decodes --gen tokens "
-               "greedily; reports tokens/s, KV bytes and peak RSS.");
+               "greedily; reports tokens/s, the decode's CPU seconds (all threads), KV bytes and peak RSS.");
 }
 
 int run_bench(const Args &args) {
@@ -125,7 +135,9 @@ int run_bench(const Args &args) {
     for (size_t done = 0; done < ids.size(); done += slice)
         check(lh_context_eval(ctx.get(), ids.data() + done, std::min(slice, ids.size() - done), 0), "prefill failed");
     const double prefill_s = seconds_since(t0);
+    const double cpu0 = process_cpu_seconds();
     const double decode_s = gen > 0 ? decode_seconds(ctx.get(), info.n_vocab, gen) : 0.0;
+    const double decode_cpu_s = process_cpu_seconds() - cpu0;
 
     lh_context_params cp = effective_params(ctx.get());
     uint64_t kv_bytes = 0;
@@ -135,7 +147,8 @@ int run_bench(const Args &args) {
     if (args.json) {
         print_json(Json{{"ctx", n_prefill}, {"gen", gen}, {"attention", name_of(kAttentionNames, cp.attention)},
                         {"precision", name_of(kPrecisionNames, args.model.precision)}, {"prefill_s", prefill_s},
-                        {"prefill_tok_s", prefill_tok_s}, {"decode_tok_s", decode_tok_s}, {"kv_bytes", kv_bytes},
+                        {"prefill_tok_s", prefill_tok_s}, {"decode_tok_s", decode_tok_s},
+                        {"decode_cpu_s", decode_cpu_s}, {"kv_bytes", kv_bytes},
                         {"weight_bytes", info.weight_bytes}, {"peak_rss_bytes", peak_rss_bytes()},
                         {"threads", thread_count(args)}});
     } else {
