@@ -545,7 +545,13 @@ def render_speed():
     if doc.exists():
         L.append("Its last run: [BENCHMARKS-SCORES.md](BENCHMARKS-SCORES.md).")
     else:
-        L.append("**Not run yet**: the speed part of the default's bar is unmeasured.")
+        L.append("**Not run yet** (the whole model: half an hour of prefill per 64K cell).")
+    attn = REPO / "docs" / "BENCHMARKS-SCORES-ATTENTION.md"
+    if attn.exists():
+        L += ["", "What differs between the scores, the attention's share of a decoded token (no weights; "
+              "`bench/score_attention_cost.py`, minutes): [BENCHMARKS-SCORES-ATTENTION.md]"
+              "(BENCHMARKS-SCORES-ATTENTION.md), which also adds a measured weights' share to give the whole "
+              "token's rate."]
     return L + [""]
 
 
