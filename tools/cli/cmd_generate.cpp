@@ -118,7 +118,7 @@ void print_verbose(const lh_context *ctx, uint64_t seed, const Timings &t) {
 // Without -c: room for the prompt and -n tokens, and at least the trained window.
 int32_t default_n_ctx(const lh_model *model, const Args &args, const std::string &prompt) {
     const int64_t need = static_cast<int64_t>(tokenize(model, prompt, !args.no_bos).size()) + args.n_predict;
-    return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(need, model_info(model).n_ctx_train), int64_t{1} << 24));
+    return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(need, model_info(model).n_ctx_train), kMaxTokens));
 }
 
 }  // namespace

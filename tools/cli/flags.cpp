@@ -7,8 +7,6 @@ namespace cli {
 
 namespace {
 
-const int32_t kMaxTokens = 1 << 24;
-
 CLI::Option *add_float(CLI::App &cmd, const std::string &flag, float &target, const std::string &help) {
     CLI::Validator number(
         [](std::string &value) -> std::string {

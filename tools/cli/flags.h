@@ -9,6 +9,9 @@
 
 namespace cli {
 
+// The most tokens any token-count flag accepts (the library's n_ctx limit).
+inline constexpr int32_t kMaxTokens = 1 << 24;
+
 void add_model_flags(CLI::App &cmd, Args &args);     // -m --precision -t
 void add_prompt_flags(CLI::App &cmd, Args &args);    // -p -f --no-bos
 void add_context_flags(CLI::App &cmd, Args &args);   // -c -b, the attention flags, --memory-budget
