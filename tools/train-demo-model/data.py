@@ -2,6 +2,11 @@
 into windows of T+1 tokens, mixed with passkey samples in the exact format of
 docs/longheads.md (shared) with needle-to-question gaps spread continuously over the window.
 
+Passkey samples come in two kinds (see README.md): the single numeric pass key of the
+evaluation prompt, and labelled needles (1-3 needles, each a label such as "door code" with a
+number or a word, the question naming one label), so the model learns to answer by label and to
+copy words, not only digits.
+
 Held out for perplexity: the book of Acts (never used in training).
 """
 import os
@@ -21,6 +26,26 @@ QUESTION = "What is the pass key? The pass key is"
 
 def needle(k):
     return "The pass key is %d. Remember it. %d is the pass key." % (k, k)
+
+
+# Labelled needles: the evaluation's three labels (bench/evaluate.py) and others, so a question
+# must be matched to its label, not to the only needle present.
+LABELS = ["pass key", "door code", "room number", "secret word", "lock code", "magic number",
+          "code word", "house number", "hidden name", "key number"]
+# Words the evaluation hides (bench/evaluate.py WORDS): never used as training needles, so the
+# word-needle results measure copying a word seen only as text.
+EVAL_WORDS = {"Jerusalem", "shepherd", "vineyard", "trumpet", "wilderness", "garment", "harvest",
+              "mountain", "river", "temple", "silver", "olive", "eagle", "camel", "lamb", "garden",
+              "stone", "bread", "candle", "sword", "crown", "cedar", "fountain", "pillar",
+              "tabernacle", "chariot", "honey", "lion", "raven", "barley"}
+
+
+def labelled_needle(label, value):
+    return "The %s is %s. Remember it. %s is the %s." % (label, value, value, label)
+
+
+def labelled_question(label):
+    return "What is the %s? The %s is" % (label, label)
 
 
 def garbage_inf(n_chars, start=0):
@@ -65,13 +90,17 @@ def heldout_text(verses=None):
 class DataGen:
     """Produces training windows of T+1 tokens plus a per-target loss weight."""
 
-    def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0):
+    def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0, labelled_frac=0.0):
         self.tok, self.T = tok, T
         self.rng = random.Random(seed)
         verses = load_kjv()
         self.train_verses = [v for b, v in verses if b != HELDOUT_BOOK]
         self.passkey_frac = passkey_frac
         self.answer_weight = answer_weight
+        self.labelled_frac = labelled_frac
+        # needle words: the training text's words of 4-10 letters, minus the evaluation's
+        found = set(re.findall(r"\b[A-Za-z]{4,10}\b", " ".join(self.train_verses)))
+        self.words = sorted(found - EVAL_WORDS)
         self.n_fixed = len(tok.encode(passkey_prompt(50000, 0, 0) + " 50000", bos=True))
 
     # ---- natural text
@@ -140,6 +169,52 @@ class DataGen:
         assert ids[:len(p_ids)] == p_ids
         return ids, len(p_ids)
 
+    def needle_value(self):
+        r = self.rng
+        return str(r.randint(1, 50000)) if r.random() < 0.6 else r.choice(self.words)
+
+    @staticmethod
+    def labelled_prompt(needles, fillers, label):
+        parts = [TASK, fillers[0]]
+        for nd, f in zip(needles, fillers[1:]):
+            parts += [labelled_needle(*nd), f]
+        return "\n".join(parts + [labelled_question(label)])
+
+    def labelled_doc(self, max_tokens):
+        """BOS + task + 1-3 labelled needles between fillers + a question naming one label +
+        " value" (the layout of bench/evaluate.py build_prompt), at most max_tokens tokens."""
+        r = self.rng
+        n = r.choices([1, 2, 3], weights=[0.5, 0.35, 0.15])[0]
+        while True:
+            needles = [(label, self.needle_value()) for label in r.sample(LABELS, n)]
+            label, value = r.choice(needles)
+            n_fixed = len(self.tok.encode(self.labelled_prompt(needles, [""] * (n + 1), label) + " " + value,
+                                          bos=True))
+            if n_fixed <= max_tokens:
+                break
+            if n == 1:
+                return None
+            n -= 1
+        budget = max_tokens - n_fixed
+        cmax = int(budget * 2.2) + 8
+        cuts = sorted(r.randint(0, cmax) for _ in range(n))  # n + 1 fillers share cmax chars
+        sizes = [b - a for a, b in zip([0] + cuts, cuts + [cmax])]
+        fillers = [self.filler(c) for c in sizes]
+        while True:
+            prompt = self.labelled_prompt(needles, fillers, label)
+            p_ids = self.tok.encode(prompt, bos=True)
+            ids = self.tok.encode(prompt + " " + value, bos=True)
+            if len(ids) <= max_tokens:
+                break
+            if not any(fillers):
+                return None
+            i = max(range(len(fillers)), key=lambda j: len(fillers[j]))  # trim the longest
+            cut = max(1, int((len(ids) - max_tokens) * 1.6))
+            fillers[i] = fillers[i][:max(0, len(fillers[i]) - cut)]
+        if ids[:len(p_ids)] != p_ids:  # a word that merges with the prompt's end: skip it
+            return None
+        return ids, len(p_ids)
+
     def window(self):
         """Returns (tokens[T+1], weights[T]) : weights for predicting tokens[1:]."""
         r, T = self.rng, self.T
@@ -157,7 +232,10 @@ class DataGen:
             room = T + 1 - len(toks)
             # passkey samples mostly start a window (as at evaluation), sometimes packed later
             want_pk = r.random() < (self.passkey_frac if len(toks) == 0 else self.passkey_frac / 3)
-            pk = self.passkey_doc(min(room, T)) if want_pk else None
+            pk = None
+            if want_pk:
+                labelled = self.labelled_frac > 0 and r.random() < self.labelled_frac
+                pk = self.labelled_doc(min(room, T)) if labelled else self.passkey_doc(min(room, T))
             if pk is not None:
                 append(*pk)
             else:

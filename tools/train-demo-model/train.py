@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from spm_tokenizer import SPMTokenizer  # noqa: E402
 from data import DataGen  # noqa: E402
 from model import Config, Llama  # noqa: E402
-from export import export_gguf  # noqa: E402
+from export import export_gguf, load_gguf  # noqa: E402
 
 
 def main():
@@ -47,11 +47,17 @@ def main():
     ap.add_argument("--wd", type=float, default=0.1)
     ap.add_argument("--passkey-frac", type=float, default=0.5)
     ap.add_argument("--answer-weight", type=float, default=5.0)
+    ap.add_argument("--labelled-frac", type=float, default=0.5,
+                    help="share of passkey samples with labelled needles (numbers or words, 1-3 of "
+                         "them, the question naming one); 0 gives the first shipped model's data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="models/longheads-demo.gguf")
     ap.add_argument("--ckpt", default="/tmp/longheads-demo.pt")
     ap.add_argument("--log-every", type=int, default=25)
     ap.add_argument("--no-bf16", action="store_true")
+    ap.add_argument("--init-from", default=None,
+                    help="start from this GGUF's weights (fine-tuning) instead of a random init; the "
+                         "shape flags must match it")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -60,10 +66,17 @@ def main():
     torch.manual_seed(args.seed)
 
     tok = SPMTokenizer.from_gguf()
-    gen = DataGen(tok, args.T, args.seed, args.passkey_frac, args.answer_weight)
+    gen = DataGen(tok, args.T, args.seed, args.passkey_frac, args.answer_weight, args.labelled_frac)
     c = Config(vocab=tok.n_vocab, dim=args.dim, n_layer=args.layers, n_head=args.heads,
                n_kv_head=args.kv_heads, ffn=args.ffn, T=args.T)
     model = Llama(c)
+    if args.init_from:
+        start, _ = load_gguf(args.init_from)
+        shape = lambda cfg: {k: v for k, v in cfg.to_dict().items() if k not in ("eps", "theta")}  # noqa: E731
+        if shape(start.c) != shape(c):  # eps/theta: the file's f32 values
+            raise SystemExit("--init-from %s has shape %s, not %s" % (args.init_from, start.c.to_dict(), c.to_dict()))
+        model.load_state_dict(start.state_dict())
+        model.train()
     n_params = sum(p.numel() for p in model.parameters())
     print("config", json.dumps(c.to_dict()), "params", n_params, flush=True)
 
