@@ -248,9 +248,12 @@ typedef enum lh_chunk_score {
     LH_CHUNK_SCORE_FAITHFUL = 0, /* the paper's rule: q (before RoPE) . c_j */
     LH_CHUNK_SCORE_MAX_KEY = 1,  /* opt-in: max over the chunk's tokens of R(w-1)q . k~_i
                                     (keys rotated at their local offset i); O(w) per chunk */
-    LH_CHUNK_SCORE_BOUND = 2     /* sum_i max(q~_i min_i, q~_i max_i), q~ = R(w-1)q, with the
+    LH_CHUNK_SCORE_BOUND = 2,    /* sum_i max(q~_i min_i, q~_i max_i), q~ = R(w-1)q, with the
                                     channel-wise min/max of the chunk's keys at their local
                                     offsets (Quest); O(1) per chunk, 2/w of the key cache */
+    LH_CHUNK_SCORE_BOUND_MID = 3 /* the default: halfway between the bound and the box centre,
+                                    sum_i q~_i c_i + |q~_i| r_i / 2 with c = (max + min) / 2,
+                                    r = (max - min) / 2; the same state and cost as BOUND */
 } lh_chunk_score;
 
 typedef struct lh_context_params {
@@ -280,10 +283,11 @@ typedef struct lh_context_params {
                                             (every row with all_logits) must fit in it:
                                             lh_context_create and lh_context_eval refuse
                                             with LH_ERROR_OUT_OF_MEMORY what would not */
-    lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_BOUND (docs/RESULTS.md) */
+    lh_chunk_score chunk_score;          /* default LH_CHUNK_SCORE_BOUND_MID (docs/RESULTS.md) */
     int32_t local_chunks;   /* LongHeads: the most recent chunks every token attends besides the
                                sink (its own and the n-1 before it), 1..K-1 with K = L/w;
-                               0 = default (2: the previous and the current chunk) */
+                               0 = default: 2 (the previous and the current chunk, the paper)
+                               with the faithful score or K < 8, else 4 */
 } lh_context_params;
 
 /* Fill *params with the defaults. lh_context_params_init is a macro: it passes the size of the

@@ -62,7 +62,7 @@ LH_API void lh_context_params_init_sized(lh_context_params *params, size_t size)
     p.attention = LH_ATTENTION_LONGHEADS;
     p.prefill_mode = LH_PREFILL_PER_TOKEN;
     p.kv_type = LH_KV_F32;
-    p.chunk_score = LH_CHUNK_SCORE_BOUND;
+    p.chunk_score = LH_CHUNK_SCORE_BOUND_MID;
     init_struct(params, p, size);
 }
 

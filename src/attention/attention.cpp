@@ -47,7 +47,7 @@ void validate(const AttentionConfig &c) {
     if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16 && c.kv_type != LH_KV_Q8) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
     if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY &&
-        c.chunk_score != LH_CHUNK_SCORE_BOUND)
+        c.chunk_score != LH_CHUNK_SCORE_BOUND && c.chunk_score != LH_CHUNK_SCORE_BOUND_MID)
         bad("unknown chunk_score");
     switch (c.mode) {
     case LH_ATTENTION_FULL: break;

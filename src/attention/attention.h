@@ -22,7 +22,7 @@ struct AttentionConfig {
     int32_t n_sinks = 4;      // S (window)
     lh_prefill_mode prefill_mode = LH_PREFILL_PER_TOKEN;
     lh_kv_type kv_type = LH_KV_F32;
-    lh_chunk_score chunk_score = LH_CHUNK_SCORE_BOUND;  // longheads candidate scoring
+    lh_chunk_score chunk_score = LH_CHUNK_SCORE_BOUND_MID;  // longheads candidate scoring
     int32_t local_chunks = 2;  // longheads: the most recent chunks always attended (m-n+1 .. m)
     // Model geometry.
     int32_t n_layer = 0;

@@ -25,7 +25,8 @@ inline bool uses_chunk_keys(const AttentionConfig &c) {
     return c.mode == LH_ATTENTION_LONGHEADS && c.chunk_score == LH_CHUNK_SCORE_FAITHFUL;
 }
 inline bool uses_bounds(const AttentionConfig &c) {
-    return c.mode == LH_ATTENTION_LONGHEADS && c.chunk_score == LH_CHUNK_SCORE_BOUND;
+    return c.mode == LH_ATTENTION_LONGHEADS &&
+           (c.chunk_score == LH_CHUNK_SCORE_BOUND || c.chunk_score == LH_CHUNK_SCORE_BOUND_MID);
 }
 
 // Per-thread work buffers, carved out of one allocation made by the constructor.

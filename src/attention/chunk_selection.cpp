@@ -1,6 +1,7 @@
 #include "attention/chunk_selection.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "attention/kernels.h"
 
@@ -54,10 +55,13 @@ void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t last, cons
     }
 }
 
-void bound_query(const float *qr, int32_t d, float *qb) {
+void bound_query(const float *qr, int32_t d, float spread, float *qb) {
+    // q.c + spread |q|.r with c = (max + min) / 2, r = (max - min) / 2, as one product with
+    // [max | min]: spread 1 gives exactly max(q, 0) | min(q, 0).
     for (int32_t x = 0; x < d; ++x) {
-        qb[x] = std::max(qr[x], 0.0f);
-        qb[d + x] = std::min(qr[x], 0.0f);
+        const float a = spread * std::fabs(qr[x]);
+        qb[x] = 0.5f * (qr[x] + a);
+        qb[d + x] = 0.5f * (qr[x] - a);
     }
 }
 

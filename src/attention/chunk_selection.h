@@ -35,8 +35,9 @@ template <class T>
 void max_key_scores(const T *key_tiles, int32_t d, int32_t w, int32_t last, const float *qr, int32_t R, float *tmp,
                     float *scores, int64_t stride);
 
-// LH_CHUNK_SCORE_BOUND query row: qb[0..d) = max(qr, 0), qb[d..2d) = min(qr, 0), so that
-// qb . [max_j | min_j] = sum_i max(qr_i min_ji, qr_i max_ji) (kv/chunk_bounds.h).
-void bound_query(const float *qr, int32_t d, float *qb);
+// The bound scores' query row, so that qb . [max_j | min_j] = sum_i qr_i c_ji + spread |qr_i| r_ji
+// with c = (max + min) / 2 and r = (max - min) / 2 (kv/chunk_bounds.h). spread 1 (LH_CHUNK_SCORE_BOUND):
+// qb = [max(qr, 0) | min(qr, 0)], sum_i max(qr_i min_ji, qr_i max_ji); 0.5: LH_CHUNK_SCORE_BOUND_MID.
+void bound_query(const float *qr, int32_t d, float spread, float *qb);
 
 }  // namespace lh::attn

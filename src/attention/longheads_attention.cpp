@@ -123,7 +123,7 @@ void Attention::Impl::longheads_group(const AttnBatch &b, int32_t m, int32_t kvh
 
 void Attention::Impl::longheads_forward(const AttnBatch &b) {
     if (cfg.chunk_score == LH_CHUNK_SCORE_FAITHFUL) build_chunk_keys(b);
-    if (cfg.chunk_score == LH_CHUNK_SCORE_BOUND) build_chunk_bounds(b);
+    if (uses_bounds(cfg)) build_chunk_bounds(b);
     const int32_t w = cfg.chunk_size;
     const int32_t m0 = b.pos0 / w, m1 = (b.pos0 + b.n - 1) / w;
     const int32_t n_chunks = m1 - m0 + 1;

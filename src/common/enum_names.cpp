@@ -20,7 +20,7 @@ constexpr const char *kPrecision[] = {"f32", "bf16", "auto"};
 constexpr const char *kAttention[] = {"full", "window", "longheads"};
 constexpr const char *kPrefill[] = {"per_token", "block"};
 constexpr const char *kKvType[] = {"f32", "bf16", "q8"};
-constexpr const char *kChunkScore[] = {"faithful", "max_key", "bound"};
+constexpr const char *kChunkScore[] = {"faithful", "max_key", "bound", "bound_mid"};
 constexpr const char *kStopReason[] = {"none", "max_tokens", "eog", "string", "context_full", "cancelled"};
 
 // Short spellings the CLI used before the names were unified.

@@ -34,8 +34,8 @@ struct ContextOptions {
     lh_prefill_mode prefill_mode = LH_PREFILL_PER_TOKEN;
     lh_kv_type kv_type = LH_KV_F32;
     uint64_t memory_budget_bytes = 0;  // 0 = none
-    lh_chunk_score chunk_score = LH_CHUNK_SCORE_BOUND;
-    int32_t local_chunks = 0;  // 0 = default (2)
+    lh_chunk_score chunk_score = LH_CHUNK_SCORE_BOUND_MID;
+    int32_t local_chunks = 0;  // 0 = default (2, or 4 for the key-based scores when K >= 8)
 };
 
 // Fills defaults (docs/ATTENTION.md "Defaults": w = max(16, T/16) rounded down to a power of

@@ -23,7 +23,7 @@ static void test_round_trips(void) {
     ROUND_TRIP(attention, LH_ATTENTION_LONGHEADS + 1);
     ROUND_TRIP(prefill_mode, LH_PREFILL_BLOCK + 1);
     ROUND_TRIP(kv_type, LH_KV_Q8 + 1);
-    ROUND_TRIP(chunk_score, LH_CHUNK_SCORE_BOUND + 1);
+    ROUND_TRIP(chunk_score, LH_CHUNK_SCORE_BOUND_MID + 1);
     ROUND_TRIP(stop_reason, LH_STOP_CANCELLED + 1);
 }
 
@@ -33,6 +33,7 @@ static void test_canonical_names(void) {
     EXPECT(strcmp(lh_prefill_mode_name(LH_PREFILL_PER_TOKEN), "per_token") == 0);
     EXPECT(strcmp(lh_chunk_score_name(LH_CHUNK_SCORE_MAX_KEY), "max_key") == 0);
     EXPECT(strcmp(lh_chunk_score_name(LH_CHUNK_SCORE_BOUND), "bound") == 0);
+    EXPECT(strcmp(lh_chunk_score_name(LH_CHUNK_SCORE_BOUND_MID), "bound_mid") == 0);
     EXPECT(strcmp(lh_kv_type_name(LH_KV_Q8), "q8") == 0);
     EXPECT(strcmp(lh_precision_name(LH_PRECISION_BF16), "bf16") == 0);
     EXPECT(strcmp(lh_stop_reason_name(LH_STOP_CANCELLED), "cancelled") == 0);

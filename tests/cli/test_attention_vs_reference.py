@@ -61,9 +61,11 @@ def monkeypatch_module():
     mp.undo()
 
 
-def engine_logits(stories, ids_path, attention, batch, all_positions=False, extra=(), score="faithful"):
+def engine_logits(stories, ids_path, attention, batch, all_positions=False, local=2, score="faithful"):
+    # The score and local chunks always given: the engine's defaults are not the reference's.
     args = ["logits", "-m", stories, "--tokens-file", ids_path, "--attention", attention, "--chunk-score", score,
-            "--chunk-size", W, "--attn-len", L, "--begin", B, "--sinks", S, "-b", batch, "-c", N_TOKENS, *extra]
+            "--chunk-size", W, "--attn-len", L, "--begin", B, "--sinks", S, "-b", batch, "-c", N_TOKENS,
+            "--local-chunks", local]
     if all_positions:
         args.append("--all")
     return np.array(run_json(*args)["logits"])
@@ -130,9 +132,9 @@ def test_perplexity_command_agrees_with_reference(stories, ref_model):
 KEY_SCORE_LEVEL = "generic"
 
 
-@pytest.mark.parametrize("score", ["max", "bound"])
+@pytest.mark.parametrize("score", ["max", "bound", "bound_mid"])
 def test_longheads_key_chunk_scores_match_reference(stories, tokens, ref_model, monkeypatch, score):
-    """The key-based chunk scores "max" and "bound" (docs/ATTENTION.md, "Chunk-scoring
+    """The key-based chunk scores "max", "bound" and "bound_mid" (docs/ATTENTION.md, "Chunk-scoring
     variants"), prefill and a mixed batch split, against the reference's chunk_score=score."""
     gaps = []
     select = longheads_ref.select_by_scores
@@ -168,7 +170,7 @@ def test_longheads_local_chunks_match_reference(stories, tokens, ref_model, monk
     ref = longheads_ref.forward(ref_model, tokens[0], mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S,
                                 chunk_score="bound", local_chunks=4)
     got = engine_logits(stories, tokens[1], "longheads", 512, all_positions=True,
-                        score="bound", extra=("--local-chunks", 4))
+                        score="bound", local=4)
     assert np.abs(got - ref).max() <= 1e-3
     two = engine_logits(stories, tokens[1], "longheads", 512, score="bound")
     assert np.abs(two - ref[-1]).max() > 1e-3  # the parameter changes the result

@@ -285,7 +285,7 @@ public static class BindingTests
 
         Test("chunk score", () =>
         {
-            CheckEq(ChunkScore.Bound, new ContextOptions().ChunkScore, "default ChunkScore");
+            CheckEq(ChunkScore.BoundMid, new ContextOptions().ChunkScore, "default ChunkScore");
             var o = new ContextOptions { Attention = Attention.LongHeads, NCtx = 512, ChunkSize = 8, AttnLen = 32, ChunkScore = ChunkScore.MaxKey };
             using (var ctx = model.CreateContext(o))
             {
@@ -296,7 +296,7 @@ public static class BindingTests
             }
             Check(!string.IsNullOrEmpty(model.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Sampling = { Temperature = 0 } }, o)), "Model.Generate with MaxKey");
             using (var ctx = model.CreateContext(new ContextOptions()))
-                CheckEq(ChunkScore.Bound, ctx.Options.ChunkScore, "default reported");
+                CheckEq(ChunkScore.BoundMid, ctx.Options.ChunkScore, "default reported");
             var e = ExpectError(() => model.CreateContext(new ContextOptions { ChunkScore = (ChunkScore)7 }));
             CheckEq(Status.InvalidArgument, e.Status, "invalid ChunkScore status");
         });
@@ -313,7 +313,7 @@ public static class BindingTests
                 Check(!string.IsNullOrEmpty(ctx.Generate(Prompt, new GenerateOptions { MaxTokens = 48, Sampling = { Temperature = 0 } })), "bound generate returns text");
             }
             using (var ctx = model.CreateContext(new ContextOptions { Attention = Attention.LongHeads }))
-                CheckEq(2, ctx.Options.LocalChunks, "default resolved by the library");
+                CheckEq(4, ctx.Options.LocalChunks, "default resolved by the library (K = 8, key-based score)");
             o.LocalChunks = 4;  // K = 4: at most 3
             var e = ExpectError(() => model.CreateContext(o));
             CheckEq(Status.InvalidArgument, e.Status, "LocalChunks 4 of K = 4 refused");

@@ -328,7 +328,7 @@ public final class BindingTest {
         });
 
         test("chunk score", () -> {
-            checkEq(ChunkScore.BOUND, new ContextOptions().getChunkScore(), "default chunk score");
+            checkEq(ChunkScore.BOUND_MID, new ContextOptions().getChunkScore(), "default chunk score");
             ContextOptions o = longheads(512, 8, 32);
             o.setChunkScore(ChunkScore.MAX_KEY);
             try (Context ctx = model.newContext(o)) {
@@ -340,7 +340,7 @@ public final class BindingTest {
             String text = model.generate(PROMPT, greedy(48), o);
             check(text != null && !text.isEmpty(), "model.generate with max key");
             try (Context ctx = model.newContext(new ContextOptions())) {
-                checkEq(ChunkScore.BOUND, ctx.options().getChunkScore(), "default reported");
+                checkEq(ChunkScore.BOUND_MID, ctx.options().getChunkScore(), "default reported");
             }
             checkEq(ChunkScore.MAX_KEY, ChunkScore.fromName("max"), "alias from the C API");
             checkEq("max_key", ChunkScore.MAX_KEY.canonicalName(), "canonical name");
@@ -361,7 +361,8 @@ public final class BindingTest {
             ContextOptions defaults = new ContextOptions();
             defaults.setAttention(Attention.LONGHEADS);
             try (Context ctx = model.newContext(defaults)) {
-                checkEq(2, ctx.options().getLocalChunks(), "default resolved by the library");
+                // stories260K defaults: K = 256 / 32 = 8 chunks, so the key-based default score keeps 4.
+                checkEq(4, ctx.options().getLocalChunks(), "default resolved by the library");
             }
             o.setLocalChunks(4);  // K = 4: at most 3
             LongHeadsException e = expectError(() -> model.newContext(o));

@@ -30,6 +30,19 @@ def test_context_defaults_read_past_the_trained_window(model):
         assert ctx.n_ctx == T
 
 
+def test_default_chunk_score_and_local_chunks(model):
+    # stories260K: T = 512, w = 32, L = 256, so K = 8 chunks per head.
+    with model.context() as ctx:
+        assert ctx.params["chunk_score"] == longheads.ChunkScore.BOUND_MID
+        assert ctx.params["local_chunks"] == 4  # key-based score and K >= 8
+    with model.context(chunk_score="faithful") as ctx:
+        assert ctx.params["local_chunks"] == 2  # the paper's previous and current chunk
+    with model.context(chunk_score="bound", attn_len=128) as ctx:
+        assert ctx.params["local_chunks"] == 2  # K = 4: too few chunks to keep 4
+    with model.context(chunk_score="bound", local_chunks=3) as ctx:
+        assert ctx.params["local_chunks"] == 3
+
+
 def test_generate_without_options_reads_a_long_prompt(model):
     text = model.generate(LONG_TEXT, max_tokens=4, temperature=0)
     assert isinstance(text, str) and len(model.tokenize(text, add_bos=False)) >= 1

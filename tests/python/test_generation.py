@@ -255,7 +255,7 @@ def test_chunk_score(model):
     assert model.generate(PROMPT, max_tokens=48, temperature=0, chunk_score=longheads.ChunkScore.MAX_KEY, **lh)
     assert "".join(model.stream(PROMPT, max_tokens=8, temperature=0, chunk_score="max_key", **lh))
     with model.context() as ctx:
-        assert ctx.params["chunk_score"] == longheads.ChunkScore.BOUND  # the library default
+        assert ctx.params["chunk_score"] == longheads.ChunkScore.BOUND_MID  # the library default
     with pytest.raises(ValueError):
         model.context(chunk_score="bogus")
     with pytest.raises(ValueError):

@@ -233,6 +233,20 @@ def bound_scores(q, k_local, m, w, n_rot, base, local=2):
     return np.maximum(lo * qr, hi * qr).sum(axis=1)
 
 
+def bound_mid_scores(q, k_local, m, w, n_rot, base, local=2):
+    """Chunk score "bound_mid": halfway between the box centre's score and the bound, i.e.
+    score_j = sum_i q~_i c_ji + |q~_i| r_ji / 2 with c = (max + min) / 2, r = (max - min) / 2 of the
+    chunk's keys as in bound_scores. Arguments as max_key_scores."""
+    nc = n_candidates(m, local)
+    if nc == 0:
+        return np.zeros(0)
+    qr = rope(q, w - 1, n_rot, base)
+    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, -1)
+    lo, hi = chunks.min(axis=1), chunks.max(axis=1)
+    centre, half_range = (hi + lo) / 2, (hi - lo) / 2
+    return (centre @ qr) + 0.5 * (half_range @ np.abs(qr))
+
+
 def select_by_scores(scores, m, K, local=2):
     """select_chunks with given candidate scores (scores[j-1] for chunk j = 1 .. m-local):
     the sink 0, the local chunks m-local+1 .. m and the K-1-local best candidates."""
@@ -261,7 +275,7 @@ def _full_token(qh_rot, kh_rot, vh, t):
     return attend(qh_rot[:, t], kh_rot[:, :t + 1], vh[:, :t + 1])
 
 
-CHUNK_SCORES = ("faithful", "max", "bound")
+CHUNK_SCORES = ("faithful", "max", "bound", "bound_mid")
 
 
 def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful", local=2, hf_order=None):
@@ -310,7 +324,7 @@ def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful", lo
             ck = chunk_keys(q, k, v, w, n_rot, base, hf_order)  # (n // w, H, d)
         else:
             kh_local = rope(kh, (np.arange(n) % w)[None, :], n_rot, base)
-            score_fn = max_key_scores if chunk_score == "max" else bound_scores
+            score_fn = {"max": max_key_scores, "bound": bound_scores, "bound_mid": bound_mid_scores}[chunk_score]
         heads = np.arange(H)[:, None]
         for t in range(n):
             if t < B:
@@ -362,7 +376,7 @@ def forward(model, tokens, mode="full", chunk_size=None, attn_len=None, begin=No
             return_selections=False, chunk_score="faithful", local_chunks=2, hf_order=None):
     """Logits for every position, shape (n_tokens, n_vocab).
 
-    chunk_score (longheads mode): "faithful" (the paper's q . c_j), "max" or "bound".
+    chunk_score (longheads mode): "faithful" (the paper's q . c_j), "max", "bound" or "bound_mid".
     local_chunks: the most recent chunks every token keeps (m-local+1 .. m; default 2).
     hf_order: faithful pooling logit over HF-ordered key channels (None: as the model needs).
 

@@ -372,6 +372,26 @@ def test_bound_scores_against_naive_loops():
     assert len(ref.bound_scores(q, k_local, 2, w, 4, 10000.0)) == 0
 
 
+def test_bound_mid_scores_against_naive_loops():
+    rng = np.random.default_rng(15)
+    n, d, w, m = 64, 6, 8, 7
+    q, k = rng.normal(size=d), rng.normal(size=(n, d))
+    k_local = ref.rope(k, np.arange(n) % w, 4, 10000.0)
+    got = ref.bound_mid_scores(q, k_local, m, w, 4, 10000.0)
+    bound = ref.bound_scores(q, k_local, m, w, 4, 10000.0)
+    qr = _naive_rope(q, w - 1, 4, 10000.0)
+    assert len(got) == m - 2
+    for j in range(1, m - 1):
+        keys = [_naive_rope(k[j * w + i], i, 4, 10000.0) for i in range(w)]
+        lo = [min(kk[x] for kk in keys) for x in range(d)]
+        hi = [max(kk[x] for kk in keys) for x in range(d)]
+        centre = sum(qr[x] * (lo[x] + hi[x]) / 2 for x in range(d))
+        want = centre + sum(abs(qr[x]) * (hi[x] - lo[x]) / 4 for x in range(d))
+        assert abs(got[j - 1] - want) < 1e-12
+        assert abs(got[j - 1] - (centre + bound[j - 1]) / 2) < 1e-12  # halfway to the bound
+    assert len(ref.bound_mid_scores(q, k_local, m, w, 4, 10000.0, local=4)) == m - 4
+
+
 def test_select_by_scores_with_local_chunks():
     scores = np.array([0.5, 3.0, 1.0, 2.0, 0.1, 0.2, 0.3])  # chunks 1..7
     assert ref.select_by_scores(scores, 9, 6) == [0, 2, 3, 4, 8, 9]              # local 2: K-3 = 3 best
@@ -385,7 +405,7 @@ def test_longheads_local_chunks_selections(stories, llamacpp):
     toks = story_tokens(llamacpp, 400)
     w, L, B = 16, 96, 96  # K = 6
     for local in (1, 3, 5):
-        for score in ("faithful", "bound"):
+        for score in ("faithful", "bound", "bound_mid"):
             _, sel = ref.forward(stories, toks, "longheads", chunk_size=w, attn_len=L, begin=B,
                                  return_selections=True, chunk_score=score, local_chunks=local)
             for t in (100, 250, 399):

@@ -91,11 +91,12 @@ void add_context_flags(CLI::App &cmd, Args &args) {
         ->group(group);
     add_enum_flag(cmd, "--kv-type", c.kv_type, kKvTypeNames, "KV cache element type")->group(group);
     add_enum_flag(cmd, "--chunk-score", c.chunk_score, kChunkScoreNames,
-                  "LongHeads chunk score: the paper's q.c_j, the best key of the chunk, or the chunk's "
-                  "channel-wise key bounds")
+                  "LongHeads chunk score: the paper's q.c_j, the best key of the chunk, the chunk's "
+                  "channel-wise key bound, or halfway between that bound and the key box's centre (default)")
         ->group(group);
     add_int_flag(cmd, "--local-chunks", c.local_chunks, 0, 1 << 20,
-                 "LongHeads: the most recent chunks every token keeps (0 = 2: the previous and its own)")
+                 "LongHeads: the most recent chunks every token keeps (0 = 2, the previous and its own, "
+                 "for faithful or K < 8; else 4)")
         ->group(group);
 }
 
