@@ -1,8 +1,9 @@
 #include "common/threads.h"
 
+#include "common/process_limits.h"
+
 #include <pthread.h>
 #include <sched.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,10 +63,10 @@ uint64_t address_space_used() {
 
 // Threads (counting the caller's) that fit in half of the address space left under RLIMIT_AS.
 int64_t threads_address_space_allows() {
-    struct rlimit rl {};
-    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return INT64_MAX;
+    const uint64_t limit = address_space_limit();
+    if (limit == UINT64_MAX) return INT64_MAX;
     const uint64_t used = address_space_used();
-    const uint64_t left = rl.rlim_cur > used ? rl.rlim_cur - used : 0;
+    const uint64_t left = limit > used ? limit - used : 0;
     return 1 + static_cast<int64_t>(left / 2 / (thread_stack_size() + kMallocArena));
 }
 

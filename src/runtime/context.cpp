@@ -29,8 +29,6 @@
 #include "runtime/context.h"
 
 #include <omp.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <new>
@@ -41,6 +39,7 @@
 #include "common/enum_names.h"
 #include "common/error.h"
 #include "common/finite.h"
+#include "common/process_limits.h"
 #include "common/threads.h"
 #include "model/forward.h"
 #include "model/model.h"
@@ -74,12 +73,9 @@ std::string str(int64_t v) { return std::to_string(v); }
 // Memory the process may use: the physical memory, or the address space it may map (RLIMIT_AS)
 // if less; 0 if unknown.
 uint64_t memory_limit() {
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    uint64_t limit = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
-    struct rlimit as {};
-    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
-        limit = limit == 0 ? static_cast<uint64_t>(as.rlim_cur) : std::min<uint64_t>(limit, as.rlim_cur);
-    return limit;
+    const uint64_t physical = physical_memory(), address_space = address_space_limit();
+    if (address_space == UINT64_MAX) return physical;
+    return physical == 0 ? address_space : std::min(physical, address_space);
 }
 
 }  // namespace
