@@ -36,12 +36,14 @@ struct Result {
 // generation then starts on the filled context (the same batches, so the same numbers, as one
 // call). A repetition penalty must also count the prompt's tokens, which the library's sampler
 // only does when the generation evaluates the prompt itself: then it does, without progress.
+// `tokens`: the prompt's tokens if the caller has them for this (empty) context, else null.
 GenerationPtr start(lh_context *ctx, const lh_model *model, const Args &args, const std::string &prompt,
-                    const lh_generate_params &gp, Timings &timings) {
+                    const std::vector<int32_t> *tokens, const lh_generate_params &gp, Timings &timings) {
     lh_generation *gen = nullptr;
     int32_t n_past = 0;  // a loaded context already holds tokens: no second BOS
     check(lh_context_n_past(ctx, &n_past), "cannot read the context");
-    std::vector<int32_t> ids = tokenize(model, prompt, !args.no_bos && n_past == 0);
+    const std::vector<int32_t> ids =
+        tokens && n_past == 0 ? *tokens : tokenize(model, prompt, !args.no_bos && n_past == 0);
     timings.prompt_tokens = ids.size();
     const int32_t n_ctx = effective_params(ctx).n_ctx;
     if (ids.size() > static_cast<size_t>(n_ctx - n_past))
@@ -115,9 +117,9 @@ void print_verbose(const lh_context *ctx, uint64_t seed, const Timings &t) {
                  p.n_ctx, p.n_batch, name_of(kAttentionNames, p.attention), t.prompt_tokens);
 }
 
-// Without -c: room for the prompt and -n tokens, and at least the trained window.
-int32_t default_n_ctx(const lh_model *model, const Args &args, const std::string &prompt) {
-    const int64_t need = static_cast<int64_t>(tokenize(model, prompt, !args.no_bos).size()) + args.n_predict;
+// Without -c: room for the prompt's tokens and -n more, and at least the trained window.
+int32_t default_n_ctx(const lh_model *model, const Args &args, size_t prompt_tokens) {
+    const int64_t need = static_cast<int64_t>(prompt_tokens) + args.n_predict;
     return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(need, model_info(model).n_ctx_train), kMaxTokens));
 }
 
@@ -149,9 +151,12 @@ int run_generate(const Args &args) {
     auto t0 = Clock::now();
     ModelPtr model = load_model(args);
     std::string prompt = args.load_context.empty() || args.prompt_set || !args.file.empty() ? prompt_text(args) : "";
-    ContextPtr ctx = args.load_context.empty() && args.context.n_ctx == 0
-                         ? make_context(model.get(), args, default_n_ctx(model.get(), args, prompt))
-                         : make_or_load_context(model.get(), args);
+    // A new context starts empty: the prompt is tokenized once, with BOS, for its size and its prefill.
+    std::vector<int32_t> tokens;
+    const bool fresh = args.load_context.empty();
+    if (fresh) tokens = tokenize(model.get(), prompt, !args.no_bos);
+    ContextPtr ctx = fresh && args.context.n_ctx == 0 ? make_context(model.get(), args, default_n_ctx(model.get(), args, tokens.size()))
+                                                      : make_or_load_context(model.get(), args);
     timings.load_ms = ms_since(t0);
 
     lh_sampler_params sampling = args.sampling;
@@ -167,7 +172,7 @@ int run_generate(const Args &args) {
     gp.stop = stops.data();
     gp.n_stop = stops.size();
 
-    GenerationPtr gen = start(ctx.get(), model.get(), args, prompt, gp, timings);
+    GenerationPtr gen = start(ctx.get(), model.get(), args, prompt, fresh ? &tokens : nullptr, gp, timings);
     if (!args.json) {  // after the prefill, whose progress line shares the terminal
         std::fwrite(prompt.data(), 1, prompt.size(), stdout);
         std::fflush(stdout);
