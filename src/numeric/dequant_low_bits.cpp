@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "numeric/iq4_levels.h"
 #include "numeric/tensor_types.h"
 
 namespace lh {
@@ -17,9 +18,6 @@ inline float half_at(const uint8_t *p) {
     std::memcpy(&h, p, sizeof h);
     return half_to_float(h);
 }
-
-// The 16 levels a 4-bit index of iq4_nl / iq4_xs selects (ggml's kvalues_iq4nl).
-constexpr int8_t kIq4Levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 // 32 elements of an iq4 block: element j is the low nibble of qs[j], element 16 + j the high one.
 inline void iq4_32(const uint8_t *qs, float d, float *y) {

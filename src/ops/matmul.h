@@ -94,7 +94,8 @@ private:
     void run_by_slices(const float *x, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
                        const Expand &expand);
     // Quantizes m rows of `cols` activations as the matrices ws[0..count) read them (per 32 for
-    // u8 blocks, Q4_0 and Q8_0; per 256 for the K formats) into the views in acts_.
+    // u8 blocks, Q4_0, Q8_0 and IQ4_NL; per 256 for the K formats and IQ4_XS) into the views in
+    // acts_.
     void quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count);
     // The int8 products of `count` quantized matrices against the activations in acts_.
     void dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);

@@ -31,8 +31,8 @@ void unpack_block(const uint8_t *row, int64_t b, int64_t nb, int bits, uint8_t o
 namespace qpacked {
 
 // Formats of quantized weights packed for the decode kernels (layouts in ops/qpacked.h).
-enum class Format : int32_t { Q4_0 = 0, Q8_0 = 1, Q4_K = 2, Q5_K = 3, Q6_K = 4 };
-constexpr int32_t kFormatCount = 5;
+enum class Format : int32_t { Q4_0 = 0, Q8_0 = 1, Q4_K = 2, Q5_K = 3, Q6_K = 4, IQ4_NL = 5, IQ4_XS = 6 };
+constexpr int32_t kFormatCount = 7;
 
 // A packed matrix as the kernels see it: rows of `cols` elements, each with quant_row_bytes of
 // quants (from `quants`) and meta_row_bytes of block factors (from `meta`).
@@ -54,8 +54,8 @@ struct KActivations {
     int16_t *bsums = nullptr;   // [cols / 16]
 };
 
-// One activation row in the quantization each format reads: a32 (per 32) for Q4_0 and Q8_0,
-// a256 for the K formats.
+// One activation row in the quantization each format reads: a32 (per 32) for Q4_0, Q8_0 and
+// IQ4_NL, a256 for the K formats and IQ4_XS.
 struct PackedActivations {
     qblocks::QuantizedActivations a32;
     KActivations a256;
@@ -84,7 +84,7 @@ struct OpsKernels {
 
     // Packed formats (ops/qpacked.h). y[r - row0] = w_r . x for rows [row0, row1): int8 dot
     // products against the activations the format reads, integer sums exact, float factors per
-    // block (Q4_0, Q8_0) or per 256 elements (K formats).
+    // block (Q4_0, Q8_0, IQ4_NL) or per 256 elements (K formats, IQ4_XS).
     void (*packed_dot_rows)(const qpacked::PackedView &w, int64_t row0, int64_t row1,
                             const qpacked::PackedActivations &x, float *y);
     // Element values of rows [row0, row0 + n_rows) into out[n_rows][cols], rounded to bfloat16,

@@ -2,12 +2,16 @@
 
 #include <cstring>
 
+#include "numeric/iq4_levels.h"
+
 namespace lh {
 namespace qpacked {
 
 namespace {
 
 constexpr int64_t kGroup = 128;
+
+inline bool per_32(Format f) { return f == Format::Q4_0 || f == Format::Q8_0 || f == Format::IQ4_NL; }
 
 inline float half_at(const uint8_t *p) {
     uint16_t h;
@@ -39,8 +43,18 @@ inline int k4_nibble(const uint8_t *qs, int e) {
     return (e % 64) < 32 ? (b & 0x0f) : (b >> 4);
 }
 
-// The 256 element values (q, before offsets) of one ggml block of a K type.
+// The 256 element values (q, before offsets; IQ4_XS: the 4-bit indexes) of one ggml block of a
+// 256-element type.
 void k_block_values(Format f, const uint8_t *blk, uint8_t *u) {
+    if (f == Format::IQ4_XS) {
+        // sub-block s: element 32 s + j is the low nibble of qs[16 s + j], 32 s + 16 + j the high one
+        const uint8_t *qs = blk + 8;
+        for (int e = 0; e < 256; ++e) {
+            const int s = e / 32, j = e % 32;
+            u[e] = static_cast<uint8_t>(j < 16 ? (qs[16 * s + j] & 0x0f) : (qs[16 * s + j - 16] >> 4));
+        }
+        return;
+    }
     if (f == Format::Q6_K) {
         const uint8_t *ql = blk, *qh = blk + 128;
         for (int n = 0; n < 2; ++n) {
@@ -71,13 +85,15 @@ size_t ggml_block_bytes(Format f) {
         case Format::Q4_K: return 144;
         case Format::Q5_K: return 176;
         case Format::Q6_K: return 210;
+        case Format::IQ4_NL: return 18;
+        case Format::IQ4_XS: return 136;
     }
     return 0;
 }
 
 }  // namespace
 
-static_assert(kFormatCount == 5, "format tables below list every format");
+static_assert(kFormatCount == 7, "format tables below list every format");
 
 bool format_for(TensorType type, int64_t cols, Format *out) {
     switch (type) {
@@ -86,22 +102,26 @@ bool format_for(TensorType type, int64_t cols, Format *out) {
         case TensorType::Q4_K: *out = Format::Q4_K; break;
         case TensorType::Q5_K: *out = Format::Q5_K; break;
         case TensorType::Q6_K: *out = Format::Q6_K; break;
+        case TensorType::IQ4_NL: *out = Format::IQ4_NL; break;
+        case TensorType::IQ4_XS: *out = Format::IQ4_XS; break;
         default: return false;
     }
     return cols > 0 && cols % super_block(*out) == 0;
 }
 
 const char *format_name(Format f) {
-    static const char *const names[kFormatCount] = {"q4_0", "q8_0", "q4_K", "q5_K", "q6_K"};
+    static const char *const names[kFormatCount] = {"q4_0", "q8_0", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"};
     return names[static_cast<int32_t>(f)];
 }
 
-int64_t super_block(Format f) { return f == Format::Q4_0 || f == Format::Q8_0 ? 32 : 256; }
+int64_t super_block(Format f) { return per_32(f) ? 32 : 256; }
 
 int64_t quant_row_bytes(Format f, int64_t cols) {
     switch (f) {
         case Format::Q4_0:
-        case Format::Q4_K: return cols / 2;
+        case Format::Q4_K:
+        case Format::IQ4_NL:
+        case Format::IQ4_XS: return cols / 2;
         case Format::Q8_0: return cols;
         case Format::Q5_K: return cols / 2 + cols / 8;
         case Format::Q6_K: return cols / 2 + cols / 4;
@@ -112,10 +132,12 @@ int64_t quant_row_bytes(Format f, int64_t cols) {
 int64_t meta_row_bytes(Format f, int64_t cols) {
     switch (f) {
         case Format::Q4_0:
-        case Format::Q8_0: return cols / 32 * 2;
+        case Format::Q8_0:
+        case Format::IQ4_NL: return cols / 32 * 2;
         case Format::Q4_K:
         case Format::Q5_K: return cols / 256 * 16;
         case Format::Q6_K: return cols / 256 * 18;
+        case Format::IQ4_XS: return cols / 256 * 8;
     }
     return 0;
 }
@@ -123,7 +145,7 @@ int64_t meta_row_bytes(Format f, int64_t cols) {
 void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint8_t *meta) {
     const uint8_t *src = static_cast<const uint8_t *>(src_row);
     const size_t bb = ggml_block_bytes(f);
-    if (f == Format::Q4_0 || f == Format::Q8_0) {
+    if (per_32(f)) {  // IQ4_NL's block is Q4_0's: f16 d, then the nibbles in the same order
         uint8_t u[kGroup];
         for (int64_t g = 0; g < cols; g += kGroup) {
             const int64_t n = group_len(cols, g);
@@ -147,7 +169,9 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
         k_block_values(f, blk, u);
         pack_nibbles(u, kGroup, quants + 128 * sb);
         pack_nibbles(u + kGroup, kGroup, quants + 128 * sb + 64);
-        if (f == Format::Q6_K) {
+        if (f == Format::IQ4_XS) {
+            std::memcpy(meta + 8 * sb, blk, 8);  // d, scales_h, scales_l
+        } else if (f == Format::Q6_K) {
             std::memcpy(meta + 18 * sb, blk + 192, 18);  // 16 int8 scales, f16 d
             uint8_t *pairs = quants + cols / 2 + 64 * sb;  // 32 bytes per group of 128
             for (int j = 0; j < 64; ++j) {
@@ -172,7 +196,7 @@ void quantize_k_activations(const float *x, int64_t cols, KActivations &out) {
 
 void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t cols, float *out) {
     uint8_t u[256];
-    if (f == Format::Q4_0 || f == Format::Q8_0) {
+    if (per_32(f)) {
         for (int64_t g = 0; g < cols; g += kGroup) {
             const int64_t n = group_len(cols, g);
             if (f == Format::Q8_0) std::memcpy(u, quants + g, static_cast<size_t>(n));
@@ -180,7 +204,11 @@ void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t co
             for (int64_t b = 0; b < n / 32; ++b) {
                 const float d = half_at(meta + 2 * (g / 32 + b));
                 const int zero = f == Format::Q8_0 ? 128 : 8;
-                for (int j = 0; j < 32; ++j) out[g + 32 * b + j] = static_cast<float>(u[32 * b + j] - zero) * d;
+                for (int j = 0; j < 32; ++j) {
+                    const int i = u[32 * b + j];
+                    out[g + 32 * b + j] =
+                        f == Format::IQ4_NL ? d * static_cast<float>(kIq4Levels[i]) : static_cast<float>(i - zero) * d;
+                }
             }
         }
         return;
@@ -189,6 +217,17 @@ void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t co
         unpack_nibbles(quants + 128 * sb, kGroup, u);
         unpack_nibbles(quants + 128 * sb + 64, kGroup, u + kGroup);
         float *y = out + 256 * sb;
+        if (f == Format::IQ4_XS) {
+            const uint8_t *m = meta + 8 * sb;
+            const float d = half_at(m);
+            const unsigned scales_h = static_cast<unsigned>(m[2]) | (static_cast<unsigned>(m[3]) << 8);
+            for (int s = 0; s < 8; ++s) {
+                const int ls = ((m[4 + s / 2] >> (4 * (s % 2))) & 0x0f) | (((scales_h >> (2 * s)) & 3) << 4);
+                const float dl = d * static_cast<float>(ls - 32);
+                for (int j = 32 * s; j < 32 * s + 32; ++j) y[j] = dl * static_cast<float>(kIq4Levels[u[j]]);
+            }
+            continue;
+        }
         if (f == Format::Q6_K) {
             const uint8_t *m = meta + 18 * sb;
             const uint8_t *pairs = quants + cols / 2 + 64 * sb;

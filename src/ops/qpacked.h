@@ -4,8 +4,9 @@
 // matrix once per token, so it reads as many bytes as the file holds (the ops/qblocks.h layout,
 // which the other 32-element types still use, spends 8 bytes of float factors per 32 elements).
 //
-// A row of `cols` elements (a multiple of 32, of 256 for the K formats) is cut into groups of 128
-// consecutive elements (the last group of a Q4_0 row may hold 32, 64 or 96). Per row:
+// A row of `cols` elements (a multiple of 32, of 256 for the K formats and IQ4_XS) is cut into
+// groups of 128 consecutive elements (the last group of a Q4_0, Q8_0 or IQ4_NL row may hold 32, 64
+// or 96). Per row:
 //
 //   Q4_0  quants: per group of n elements, n/2 bytes; byte j holds element j in its low nibble and
 //               element n/2 + j in its high nibble (u = q, 0..15)
@@ -25,6 +26,15 @@
 //         meta:  per 256 elements 16 int8 scales (one per 16 elements) then f16 d
 //                                                            value = d sc_g (u - 32), g = e / 16
 //                                                                                  210 B / 256
+//   IQ4_NL quants: nibbles as Q4_0 (i = the file's 4-bit index, 0..15)
+//         meta:  f16 d per 32 elements                       value = d L[i]          18 B / 32
+//   IQ4_XS quants: nibbles as Q4_K (the file's 4-bit indexes)
+//         meta:  per 256 elements the block's own 8 header bytes: f16 d, u16 scales_h, 4 bytes
+//                scales_l (6-bit scale ls_s of sub-block s = e / 32)
+//                                                            value = (d (ls_s - 32)) L[i]
+//                                                                                  136 B / 256
+//   L = numeric/iq4_levels.h's table (int8, -127..113). The kernels read i as u = L[i] + 128, an
+//   unsigned byte as Q8_0's, through a 16-byte table lookup (a byte shuffle in the vector levels).
 // The element values are exactly what numeric/tensor_types.h's dequantizers give for the same
 // blocks (same formulas, same order of float operations).
 #pragma once
@@ -40,7 +50,7 @@ namespace qpacked {
 // The packed format of a ggml type, if it has one and `cols` suits it.
 bool format_for(TensorType type, int64_t cols, Format *out);
 const char *format_name(Format f);
-// Elements per block of scale factors (32, or 256 for the K formats).
+// Elements per block of scale factors (32, or 256 for the K formats and IQ4_XS).
 int64_t super_block(Format f);
 
 // Bytes per row of each plane.
@@ -52,7 +62,7 @@ void pack_row(Format f, const void *src, int64_t cols, uint8_t *quants, uint8_t 
 // The float values of one packed row (the reference for the kernels' tests).
 void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t cols, float *out);
 
-// Quantizes one row of activations for the K formats (KActivations in ops/ops_kernels.h), on the
+// Quantizes one row of activations for the 256-element formats (KActivations in ops/ops_kernels.h), on the
 // active instruction-set level; the products and expansions are the level's kernels' entries.
 void quantize_k_activations(const float *x, int64_t cols, KActivations &out);
 

@@ -1,7 +1,8 @@
 // AVX-512 kernels of the packed quantized formats (ops/qpacked.h), included by the avx512 level
-// (AVX-512 F/BW: maddubs + madd) and by the avx512_bf16 level (which adds VNNI: Q4_0 and Q8_0 use
-// vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and 64-127 (high
-// nibbles), which meet 64 consecutive activations each. Needs <cstdint>, common/simd.h,
+// (AVX-512 F/BW: maddubs + madd) and by the avx512_bf16 level (which adds VNNI: Q4_0, Q8_0 and
+// IQ4_NL use vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and
+// 64-127 (high nibbles), which meet 64 consecutive activations each; IQ4 indexes become levels by
+// a byte shuffle of the 16-entry table. Needs <cstdint>, common/simd.h, numeric/iq4_levels.h,
 // ops/ops_kernels.h, ops_loops.inl and qpacked_loops.inl before it, inside the level's namespace.
 
 namespace avx512_packed {
@@ -44,7 +45,20 @@ inline __m512i pair_index(int first) {
                             first, first, first, first, first, first, first, first);
 }
 
-// ---- Q4_0, Q8_0: per group of 128 elements (4 blocks), one float factor per block ----------
+// Pair sums of w * q for signed w (the sign of w moved onto q: maddubs sees |w| <= 128, |q| <= 127),
+// multiplied by the int16 factor of their lane and summed into int32.
+inline __m512i dot_signed_scaled(__m512i w, __m512i q, __m512i factors) {
+    const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), q_signed), factors);
+}
+
+// The 16 iq4 levels in every 128-bit lane, plus `bias` (a byte shuffle by the indexes looks them up).
+inline __m512i iq4_table(int bias) {
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i *>(kIq4Levels));
+    return _mm512_broadcast_i32x4(_mm_add_epi8(t, _mm_set1_epi8(static_cast<char>(bias))));
+}
+
+// ---- Q4_0, Q8_0, IQ4_NL: per group of 128 elements (4 blocks), one float factor per block ----
 
 // sum((u - 128) * q) for the bytes of a Q8_0 row: with VNNI the unsigned product (the 128 comes
 // back through the block offsets), without it the weights made signed and their sign moved onto q.
@@ -52,41 +66,64 @@ inline __m512i dot_q8(__m512i u, __m512i q) {
 #if defined(__AVX512VNNI__)
     return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q);
 #else
-    const __m512i w = _mm512_xor_si512(u, _mm512_set1_epi8(static_cast<char>(0x80)));
-    const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
-    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), q_signed), _mm512_set1_epi16(1));
+    return dot_signed_scaled(_mm512_xor_si512(u, _mm512_set1_epi8(static_cast<char>(0x80))), q, _mm512_set1_epi16(1));
+#endif
+}
+
+// IQ4_NL's levels as dot_q8 reads them: u = level + 128 with VNNI, the signed level without
+// (dot_iq4 then skips dot_q8's sign flip).
+inline __m512i iq4_nl_table() {
+#if defined(__AVX512VNNI__)
+    return iq4_table(128);
+#else
+    return iq4_table(0);
+#endif
+}
+
+inline __m512i dot_iq4(__m512i w, __m512i q) {
+#if defined(__AVX512VNNI__)
+    return dot_q8(w, q);
+#else
+    return dot_signed_scaled(w, q, _mm512_set1_epi16(1));
 #endif
 }
 
 // The dot products of one group of 128 elements (4 blocks): elements 0-63 (blocks 0, 1) and 64-127
 // (blocks 2, 3), as int32 lanes, 8 per block.
-template <bool Eight>
-inline void group_dots(const uint8_t *qs, int64_t g, const int8_t *xq, __m512i &d0, __m512i &d1) {
-    if (Eight) {
+template <Format F>
+inline void group_dots(const uint8_t *qs, int64_t g, const int8_t *xq, __m512i table, __m512i &d0, __m512i &d1) {
+    if (F == Format::Q8_0) {
         d0 = dot_q8(load64(qs + g), load64(xq + g));
         d1 = dot_q8(load64(qs + g + 64), load64(xq + g + 64));
+        return;
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const __m512i w = load64(qs + g / 2);
+    const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+    if (F == Format::IQ4_NL) {
+        d0 = dot_iq4(_mm512_shuffle_epi8(table, lo), load64(xq + g));
+        d1 = dot_iq4(_mm512_shuffle_epi8(table, hi), load64(xq + g + 64));
     } else {
-        const __m512i m4 = _mm512_set1_epi8(0x0f);
-        const __m512i w = load64(qs + g / 2);
-        d0 = dot_u8(_mm512_and_si512(w, m4), load64(xq + g));
-        d1 = dot_u8(_mm512_and_si512(_mm512_srli_epi16(w, 4), m4), load64(xq + g + 64));
+        d0 = dot_u8(lo, load64(xq + g));
+        d1 = dot_u8(hi, load64(xq + g + 64));
     }
 }
 
-// Q8_0 without VNNI multiplies u - 128 directly: no offset term.
-template <bool Eight> constexpr bool has_offset() {
+// Q8_0 and IQ4_NL without VNNI multiply the signed values directly: no offset term.
+template <Format F> constexpr bool has_offset() {
 #if defined(__AVX512VNNI__)
     return true;
 #else
-    return !Eight;
+    return F == Format::Q4_0;
 #endif
 }
 
 // Lane indexes spreading block factors 2k and 2k + 1 of 16 over the two halves of a vector.
 inline __m512i spread_index(int k) { return pair_index(2 * k); }
 
-template <bool Eight>
+template <Format F>
 float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    const __m512i table = F == Format::IQ4_NL ? iq4_nl_table() : _mm512_setzero_si512();
     const __m512i idx[8] = {spread_index(0), spread_index(1), spread_index(2), spread_index(3),
                             spread_index(4), spread_index(5), spread_index(6), spread_index(7)};
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), off = _mm512_setzero_ps();
@@ -96,10 +133,10 @@ float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks
     for (; b + 16 <= nb; b += 16) {
         const __m512 dw = _mm512_cvtph_ps(load32(meta + 2 * b));
         const __m512 s = _mm512_mul_ps(dw, _mm512_loadu_ps(x.d + b));
-        if (has_offset<Eight>()) off = _mm512_fmadd_ps(dw, _mm512_loadu_ps(x.d_sum + b), off);
+        if (has_offset<F>()) off = _mm512_fmadd_ps(dw, _mm512_loadu_ps(x.d_sum + b), off);
         for (int k = 0; k < 4; ++k) {
             __m512i d0, d1;
-            group_dots<Eight>(qs, 32 * b + 128 * k, x.q, d0, d1);
+            group_dots<F>(qs, 32 * b + 128 * k, x.q, table, d0, d1);
             acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_permutexvar_ps(idx[2 * k], s), acc0);
             acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_permutexvar_ps(idx[2 * k + 1], s), acc1);
         }
@@ -109,13 +146,13 @@ float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks
     for (; b + 4 <= nb && 32 * b + 128 <= cols / 128 * 128; b += 4) {
         const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(meta + 2 * b)));
         const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(x.d + b)));
-        if (has_offset<Eight>()) off4 = _mm_fmadd_ps(dw, _mm_loadu_ps(x.d_sum + b), off4);
+        if (has_offset<F>()) off4 = _mm_fmadd_ps(dw, _mm_loadu_ps(x.d_sum + b), off4);
         __m512i d0, d1;
-        group_dots<Eight>(qs, 32 * b, x.q, d0, d1);
+        group_dots<F>(qs, 32 * b, x.q, table, d0, d1);
         acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_permutexvar_ps(idx[0], s), acc0);
         acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_permutexvar_ps(idx[1], s), acc1);
     }
-    const float zero = Eight ? 128.0f : 8.0f;
+    const float zero = F == Format::Q4_0 ? 8.0f : 128.0f;
     __m128 o = _mm_add_ps(off4, _mm_movehl_ps(off4, off4));
     o = _mm_add_ss(o, _mm_movehdup_ps(o));
     float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) -
@@ -126,7 +163,9 @@ float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks
         for (int64_t k = 0; k < n / 32; ++k) {
             int32_t dot = 0;
             for (int64_t e = 32 * k; e < 32 * k + 32; ++e) {
-                const int u = Eight ? qs[done + e] : group_nibble(qs + done / 2, n, e);
+                const int u = F == Format::Q8_0    ? qs[done + e]
+                              : F == Format::IQ4_NL ? iq4_u(group_nibble(qs + done / 2, n, e))
+                                                    : group_nibble(qs + done / 2, n, e);
                 dot += u * x.q[done + e];
             }
             const int64_t blk = b + k;
@@ -205,6 +244,35 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
     return _mm512_reduce_add_ps(accf) - hsum8(accm);
 }
 
+// ---- IQ4_XS ----------------------------------------------------------------------------------
+
+// Per block of 256, d_x d sum_s (ls_s - 32) dot_s: one 64-byte load of indexes gives sub-blocks
+// 4G, 4G + 1 (low nibbles) and 4G + 2, 4G + 3 (high), each half of a vector with its own scale.
+float row_iq4_xs(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f), table = iq4_table(0);
+    const __m512i idx[4] = {two_factor_index(0, 1), two_factor_index(2, 3), two_factor_index(4, 5),
+                            two_factor_index(6, 7)};
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 8 * sb;
+        const int8_t *xq = x.q + 256 * sb;
+        const __m128i sc8 = _mm_cvtsi64_si128(static_cast<long long>(iq4_xs_scales8(m)));
+        const __m512i f16 = _mm512_castsi128_si512(_mm_cvtepi8_epi16(sc8));
+        __m512i isum = _mm512_setzero_si512();
+        for (int g = 0; g < 2; ++g) {
+            const __m512i w = load64(qs + 128 * sb + 64 * g);
+            const __m512i lo = _mm512_shuffle_epi8(table, _mm512_and_si512(w, m4));
+            const __m512i hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(w, 4), m4));
+            isum = _mm512_add_epi32(isum, dot_signed_scaled(lo, load64(xq + 128 * g),
+                                                            _mm512_permutexvar_epi16(idx[2 * g], f16)));
+            isum = _mm512_add_epi32(isum, dot_signed_scaled(hi, load64(xq + 128 * g + 64),
+                                                            _mm512_permutexvar_epi16(idx[2 * g + 1], f16)));
+        }
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m) * x.d[sb]), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
 // ---- Q6_K ------------------------------------------------------------------------------------
 
 // int16 lane indexes picking scale groups first .. first + 3, eight lanes each.
@@ -253,8 +321,10 @@ inline void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, c
         const uint8_t *meta = w.meta + r * w.meta_row_bytes;
         float v = 0.0f;
         switch (w.format) {
-            case Format::Q4_0: v = row_32<false>(qs, meta, w.cols, x.a32); break;
-            case Format::Q8_0: v = row_32<true>(qs, meta, w.cols, x.a32); break;
+            case Format::Q4_0: v = row_32<Format::Q4_0>(qs, meta, w.cols, x.a32); break;
+            case Format::Q8_0: v = row_32<Format::Q8_0>(qs, meta, w.cols, x.a32); break;
+            case Format::IQ4_NL: v = row_32<Format::IQ4_NL>(qs, meta, w.cols, x.a32); break;
+            case Format::IQ4_XS: v = row_iq4_xs(qs, meta, w.cols, x.a256); break;
             case Format::Q4_K: v = row_k45<false>(qs, meta, w.cols, x.a256); break;
             case Format::Q5_K: v = row_k45<true>(qs, meta, w.cols, x.a256); break;
             case Format::Q6_K: v = row_q6_k(qs, meta, w.cols, x.a256); break;

@@ -2,7 +2,8 @@
 // (8 floats at a time), included by the avx2, avx512 and avx512_bf16 levels; with AVX512-BF16 the
 // rounding to bf16 is one instruction. Values exactly as qpacked_loops.inl's loop_packed_expand
 // (which handles a last group of fewer than 128 elements). Needs <cstdint>, common/simd.h,
-// ops/ops_kernels.h, ops_loops.inl and qpacked_loops.inl before it, inside the level's namespace.
+// numeric/iq4_levels.h, ops/ops_kernels.h, ops_loops.inl and qpacked_loops.inl before it, inside
+// the level's namespace.
 
 namespace packed_expand {
 
@@ -55,7 +56,13 @@ inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256
     u[1] = _mm256_and_si256(c, m4);
     u[2] = _mm256_and_si256(_mm256_srli_epi16(a, 4), m4);
     u[3] = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
-    if (f == Format::Q5_K) {
+    if (f == Format::IQ4_NL || f == Format::IQ4_XS) {
+        // u = level + 128: the biased table in both halves, looked up by a byte shuffle
+        const __m256i table = _mm256_add_epi8(
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(kIq4Levels))),
+            _mm256_set1_epi8(static_cast<char>(0x80)));
+        for (int k = 0; k < 4; ++k) u[k] = _mm256_shuffle_epi8(table, u[k]);
+    } else if (f == Format::Q5_K) {
         const __m256i h = ld32(qs + cols / 2 + (g / 256) * 32), one = _mm256_set1_epi8(1);
         const int s0 = static_cast<int>((g % 256) / 32);
         for (int k = 0; k < 4; ++k) {
@@ -75,18 +82,25 @@ inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256
 template <class Out>
 void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out *out) {
     const int64_t cols = w.cols, whole = cols / 128 * 128;
-    const bool k_format = w.format != Format::Q4_0 && w.format != Format::Q8_0;
+    const bool k_format = !format_per_32(w.format);
+    const int zero32 = w.format == Format::Q4_0 ? 8 : 128;  // Q8_0, IQ4_NL: u - 128
     for (int64_t r = 0; r < n_rows; ++r) {
         const uint8_t *qs = w.quants + (row0 + r) * w.quant_row_bytes;
         const uint8_t *meta = w.meta + (row0 + r) * w.meta_row_bytes;
         Out *o = out + r * cols;
-        float factor[16], offset[8];  // per sub-block (Q4_K, Q5_K: d sc, dmin mn) or per 16 (Q6_K: d sc)
+        // per sub-block (Q4_K, Q5_K: d sc, dmin mn; IQ4_XS: d (ls - 32)) or per 16 (Q6_K: d sc)
+        float factor[16], offset[8];
         for (int64_t g = 0; g < whole; g += 128) {
             __m256i u[4];
             group_u(w.format, qs, cols, g, u);
             if (k_format && g % 256 == 0) {
-                const uint8_t *m = meta + (g / 256) * (w.format == Format::Q6_K ? 18 : 16);
-                if (w.format == Format::Q6_K) {
+                const uint8_t *m = meta + (g / 256) * (w.format == Format::Q6_K    ? 18
+                                                       : w.format == Format::IQ4_XS ? 8
+                                                                                    : 16);
+                if (w.format == Format::IQ4_XS) {
+                    const float d = half_f(m);
+                    for (int i = 0; i < 8; ++i) factor[i] = d * static_cast<float>(iq4_xs_scale(m, i) - 32);
+                } else if (w.format == Format::Q6_K) {
                     const float d = half_f(m + 16);
                     for (int i = 0; i < 16; ++i) factor[i] = d * static_cast<float>(static_cast<int8_t>(m[i]));
                 } else {
@@ -108,9 +122,14 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
                 // cannot change a value: d sc and dmin mn have at most 17 significant bits, u 5.
                 if (!k_format) {
                     const __m256 d = _mm256_set1_ps(half_f(meta + 2 * (e0 / 32)));
-                    const __m256i zero = _mm256_set1_epi32(w.format == Format::Q8_0 ? 128 : 8);
+                    const __m256i zero = _mm256_set1_epi32(zero32);
                     for (int j = 0; j < 4; ++j)
                         store8(ok + 8 * j, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v[j], zero)), d));
+                } else if (w.format == Format::IQ4_XS) {
+                    const __m256 dl = _mm256_set1_ps(factor[(e0 % 256) / 32]);
+                    const __m256i zero = _mm256_set1_epi32(128);
+                    for (int j = 0; j < 4; ++j)
+                        store8(ok + 8 * j, _mm256_mul_ps(dl, _mm256_cvtepi32_ps(_mm256_sub_epi32(v[j], zero))));
                 } else if (w.format == Format::Q6_K) {
                     const int gi = static_cast<int>((e0 % 256) / 16);  // groups of 16: gi and gi + 1
                     const __m256i zero = _mm256_set1_epi32(32);
@@ -125,14 +144,13 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
                 }
             }
         }
-        if (whole < cols) {  // a last group of 32, 64 or 96 elements (Q4_0, Q8_0)
+        if (whole < cols) {  // a last group of 32, 64 or 96 elements (Q4_0, Q8_0, IQ4_NL)
             const int64_t n = cols - whole;
             alignas(64) uint8_t uu[128];
             alignas(32) float tail[128];
             packed_group_values(w.format, qs, cols, whole, n, uu);
-            const int zero = w.format == Format::Q8_0 ? 128 : 8;
             for (int64_t j = 0; j < n; ++j)
-                tail[j] = static_cast<float>(uu[j] - zero) * half_f(meta + 2 * ((whole + j) / 32));
+                tail[j] = static_cast<float>(uu[j] - zero32) * half_f(meta + 2 * ((whole + j) / 32));
             for (int64_t j = 0; j < n; j += 8) store8(o + whole + j, _mm256_load_ps(tail + j));
         }
     }

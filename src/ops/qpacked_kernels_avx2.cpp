@@ -1,11 +1,13 @@
 // AVX2 + FMA kernels of the packed quantized formats (ops/qpacked.h): integer dot products with
 // maddubs (unsigned weights, signed activations, pairs summed into 16 bits), then madd, which sums
 // the pairs into 32 bits and, for the K formats, multiplies them by the sub-block scales in the
-// same instruction; one float step per 32-element block (Q4_0, Q8_0) or per 256 (K formats).
+// same instruction; one float step per 32-element block (Q4_0, Q8_0, IQ4_NL) or per 256 (K
+// formats, IQ4_XS). IQ4 indexes become their levels by a byte shuffle of the 16-entry table.
 // Compiled with the avx2 level's flags; rules in attention/kernel_table.h.
 #include <cstdint>
 
 #include "common/simd.h"
+#include "numeric/iq4_levels.h"
 #include "ops/ops_kernels.h"
 
 namespace lh::ops::avx2 {
@@ -96,11 +98,13 @@ float row_q4_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qbloc
 
 // ---- Q8_0 ------------------------------------------------------------------------------------
 
-// sum((u - 128) * q) per 4 bytes: the weights made signed, their sign moved onto q so that
-// maddubs sees |w| <= 128 and |q| <= 127 (pairs within 16 bits).
+// sum(w * q) per 4 bytes for signed w: the sign of w moved onto q so that maddubs sees |w| <= 128
+// and |q| <= 127 (pairs within 16 bits).
+inline __m256i dot_signed(__m256i w, __m256i q) { return dot_small(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w)); }
+
+// sum((u - 128) * q) per 4 bytes.
 inline __m256i dot_q8(__m256i u, __m256i q) {
-    const __m256i w = _mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80)));
-    return dot_small(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w));
+    return dot_signed(_mm256_xor_si256(u, _mm256_set1_epi8(static_cast<char>(0x80))), q);
 }
 
 float row_q8_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
@@ -237,6 +241,89 @@ float row_q6_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpack
     return hsum8(acc);
 }
 
+// ---- IQ4_NL, IQ4_XS ----------------------------------------------------------------------------
+
+// The 16 signed levels in both 128-bit halves: a byte shuffle by the 4-bit indexes looks them up.
+inline __m256i iq4_table() {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(kIq4Levels)));
+}
+
+// The levels of a group of 128 indexes (64 nibble bytes): elements 0-31, 32-63, 64-95, 96-127.
+inline void iq4_group(const uint8_t *nib, __m256i table, __m256i w[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m256i a = load32(nib), c = load32(nib + 32);
+    w[0] = _mm256_shuffle_epi8(table, _mm256_and_si256(a, m4));
+    w[1] = _mm256_shuffle_epi8(table, _mm256_and_si256(c, m4));
+    w[2] = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(a, 4), m4));
+    w[3] = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(c, 4), m4));
+}
+
+// IQ4_NL: as Q8_0 with signed levels (no offset term); a last group of fewer than 128 elements by
+// the plain loop's formula.
+float row_iq4_nl(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    const __m256i table = iq4_table();
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const int64_t full = cols / 128 * 128;
+    for (int64_t g = 0; g < full; g += 128) {
+        const int64_t b = g / 32;
+        const __m128 s = _mm_mul_ps(_mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(meta + 2 * b))),
+                                    _mm_loadu_ps(x.d + b));
+        __m256i w[4];
+        iq4_group(qs + g / 2, table, w);
+        const int8_t *xq = x.q + g;
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_signed(w[0], load32(xq))), spread(s, 0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_signed(w[1], load32(xq + 32))), spread(s, 1), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_signed(w[2], load32(xq + 64))), spread(s, 2), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_signed(w[3], load32(xq + 96))), spread(s, 3), acc1);
+    }
+    float sum = hsum8(_mm256_add_ps(acc0, acc1));
+    if (full < cols) {
+        const int64_t n = cols - full;
+        for (int64_t b = 0; b < n / 32; ++b) {
+            int32_t dot = 0;
+            for (int64_t e = 32 * b; e < 32 * b + 32; ++e)
+                dot += iq4_u(group_nibble(qs + full / 2, n, e)) * x.q[full + e];
+            const int64_t blk = full / 32 + b;
+            const float dw = half_f(meta + 2 * blk);
+            sum += x.d[blk] * (dw * static_cast<float>(dot)) - 128.0f * dw * x.d_sum[blk];
+        }
+    }
+    return sum;
+}
+
+// Signed levels w times q, pair sums multiplied by the int16 factor of their lane (|level| <= 127,
+// |q| <= 127, |ls - 32| <= 32: within int16 pairs and int32 sums).
+inline __m256i dot_signed_scaled(__m256i w, __m256i q, __m256i factors) {
+    return dot_scaled(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w), factors);
+}
+
+// Sub-blocks 4G .. 4G + 3 of an IQ4_XS block: sum_s (ls_s - 32) dot_s, in int32 lanes.
+template <int G>
+inline __m256i iq4_xs_group(const uint8_t *nib, const int8_t *xq, __m256i table, __m256i sc16, __m256i isum) {
+    __m256i w[4];
+    iq4_group(nib, table, w);
+    isum = _mm256_add_epi32(isum, dot_signed_scaled(w[0], load32(xq), factor<4 * G>(sc16)));
+    isum = _mm256_add_epi32(isum, dot_signed_scaled(w[1], load32(xq + 32), factor<4 * G + 1>(sc16)));
+    isum = _mm256_add_epi32(isum, dot_signed_scaled(w[2], load32(xq + 64), factor<4 * G + 2>(sc16)));
+    return _mm256_add_epi32(isum, dot_signed_scaled(w[3], load32(xq + 96), factor<4 * G + 3>(sc16)));
+}
+
+// IQ4_XS: per block of 256, d_x d sum_s (ls_s - 32) dot_s.
+float row_iq4_xs(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const __m256i table = iq4_table();
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 8 * sb;
+        const int8_t *xq = x.q + 256 * sb;
+        const __m128i sc8 = _mm_cvtsi64_si128(static_cast<long long>(iq4_xs_scales8(m)));
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(sc8));
+        __m256i isum = iq4_xs_group<0>(qs + 128 * sb, xq, table, sc16, _mm256_setzero_si256());
+        isum = iq4_xs_group<1>(qs + 128 * sb + 64, xq + 128, table, sc16, isum);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_f(m) * x.d[sb]), acc);
+    }
+    return hsum8(acc);
+}
+
 void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qpacked::PackedActivations &x,
               float *y) {
     for (int64_t r = row0; r < row1; ++r) {
@@ -249,6 +336,8 @@ void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qp
             case Format::Q4_K: v = row_k45<false>(qs, meta, w.cols, x.a256); break;
             case Format::Q5_K: v = row_k45<true>(qs, meta, w.cols, x.a256); break;
             case Format::Q6_K: v = row_q6_k(qs, meta, w.cols, x.a256); break;
+            case Format::IQ4_NL: v = row_iq4_nl(qs, meta, w.cols, x.a32); break;
+            case Format::IQ4_XS: v = row_iq4_xs(qs, meta, w.cols, x.a256); break;
         }
         y[r - row0] = v;
     }

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "common/simd.h"
+#include "numeric/iq4_levels.h"
 #include "ops/ops_kernels.h"
 
 namespace lh::ops::avx512 {

@@ -1,8 +1,9 @@
-// The packed-format kernels of the avx512_bf16 level (with VNNI: vpdpbusd for Q4_0 and Q8_0), from
-// qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
+// The packed-format kernels of the avx512_bf16 level (with VNNI: vpdpbusd for Q4_0, Q8_0 and
+// IQ4_NL), from qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
 #include <cstdint>
 
 #include "common/simd.h"
+#include "numeric/iq4_levels.h"
 #include "ops/ops_kernels.h"
 
 namespace lh::ops::avx512bf16 {

@@ -2,6 +2,7 @@
 // and the reference the other levels are tested against.
 #include <cstdint>
 
+#include "numeric/iq4_levels.h"
 #include "ops/ops_kernels.h"
 
 namespace lh::ops::generic {

@@ -1,6 +1,7 @@
 // Plain-loop versions of the packed-format kernels (contracts in ops_kernels.h, layouts in
 // ops/qpacked.h), included inside a level's namespace after ops_loops.inl: the generic level's
-// kernels, the reference of the tests, and the fallbacks of the other levels. Builtins only.
+// kernels, the reference of the tests, and the fallbacks of the other levels. Builtins only; needs
+// numeric/iq4_levels.h before the level's namespace.
 // The integer sums are exact and the float steps are those of the vector kernels, so the levels
 // differ only in the order in which floats are added.
 
@@ -27,6 +28,42 @@ inline float half_at_bytes(const uint8_t *p) {
     uint16_t h;
     __builtin_memcpy(&h, p, 2);
     return half_bits_to_f32(h);
+}
+
+// Formats with a factor per 32 elements, read with activations per 32 (the others: per 256).
+inline bool format_per_32(qpacked::Format f) {
+    return f == qpacked::Format::Q4_0 || f == qpacked::Format::Q8_0 || f == qpacked::Format::IQ4_NL;
+}
+
+// The u value of an IQ4 index i: its level + 128 (an unsigned byte, as Q8_0's u).
+inline uint8_t iq4_u(int i) { return static_cast<uint8_t>(kIq4Levels[i] + 128); }
+
+// The 6-bit scale of sub-block s (of 8) of an IQ4_XS block header (f16 d, u16 scales_h, scales_l[4]).
+inline int iq4_xs_scale(const uint8_t *m, int s) {
+    const int high = ((m[2 + s / 4] >> (2 * (s % 4))) & 3) << 4;  // bits 2s, 2s + 1 of the u16 scales_h
+    return ((m[4 + s / 2] >> (4 * (s % 2))) & 0x0f) | high;
+}
+
+// The 8 scales ls_s - 32 of an IQ4_XS block header as int8 in the bytes of a uint64 (byte s: sub-block
+// s), by spreading the fields with shifts and masks: nibble s of scales_l holds bits 0-3 of ls_s,
+// bits 2s, 2s + 1 of scales_h its bits 4-5.
+inline uint64_t iq4_xs_scales8(const uint8_t *m) {
+    uint32_t lo32;
+    uint16_t hi16;
+    __builtin_memcpy(&hi16, m + 2, 2);
+    __builtin_memcpy(&lo32, m + 4, 4);
+    uint64_t lo = lo32;
+    lo = (lo | (lo << 16)) & 0x0000ffff0000ffffull;
+    lo = (lo | (lo << 8)) & 0x00ff00ff00ff00ffull;
+    lo = (lo | (lo << 4)) & 0x0f0f0f0f0f0f0f0full;
+    uint64_t hi = hi16;
+    hi = (hi | (hi << 24)) & 0x000000ff000000ffull;
+    hi = (hi | (hi << 12)) & 0x000f000f000f000full;
+    hi = (hi | (hi << 6)) & 0x0303030303030303ull;
+    // ls - 32 per byte, no borrow between bytes: (ls | 0x80) - 32 stays in its byte (ls < 64), the
+    // xor restores the sign bit.
+    const uint64_t ls = lo | (hi << 4);
+    return ((ls | 0x8080808080808080ull) - 0x2020202020202020ull) ^ 0x8080808080808080ull;
 }
 
 // Element e (0 <= e < n) of a nibble group of n elements: byte e of its low half, or the high
@@ -59,7 +96,9 @@ inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64
         u[j] = nib[j] & 0x0f;
         u[h + j] = nib[j] >> 4;
     }
-    if (format == qpacked::Format::Q5_K) {
+    if (format == qpacked::Format::IQ4_NL || format == qpacked::Format::IQ4_XS) {
+        for (int64_t j = 0; j < n; ++j) u[j] = iq4_u(u[j]);
+    } else if (format == qpacked::Format::Q5_K) {
         const uint8_t *high = qs + cols / 2 + (g / 256) * 32;
         const int shift0 = static_cast<int>((g % 256) / 32);  // sub-blocks shift0 .. shift0 + 3
         for (int k = 0; k < 4; ++k)
@@ -71,10 +110,10 @@ inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64
     }
 }
 
-// Q4_0 / Q8_0: sum over blocks of d_x (d_w dot) - zero d_w (d_x sum q).
+// Q4_0 / Q8_0 / IQ4_NL: sum over blocks of d_x (d_w dot) - zero d_w (d_x sum q).
 inline float loop_dot_row_32(qpacked::Format format, const uint8_t *qs, const uint8_t *meta, int64_t cols,
                              const qblocks::QuantizedActivations &x) {
-    const float zero = format == qpacked::Format::Q8_0 ? 128.0f : 8.0f;
+    const float zero = format == qpacked::Format::Q4_0 ? 8.0f : 128.0f;
     uint8_t u[128];
     float sum = 0.0f;
     for (int64_t g = 0; g < cols; g += 128) {
@@ -91,8 +130,9 @@ inline float loop_dot_row_32(qpacked::Format format, const uint8_t *qs, const ui
     return sum;
 }
 
-// K formats: per block of 256, d_x (d sum_s sc_s dot_s - dmin sum_s mn_s qsum_s) (q4_K, q5_K) or
-// d_x d sum_g sc_g (dot_g - 32 qsum_g) (q6_K), the sums over the block in integers.
+// K formats: per block of 256, d_x (d sum_s sc_s dot_s - dmin sum_s mn_s qsum_s) (q4_K, q5_K),
+// d_x d sum_g sc_g (dot_g - 32 qsum_g) (q6_K) or d_x d sum_s (ls_s - 32) (dot_s - 128 qsum_s)
+// (iq4_xs), the sums over the block in integers.
 inline float loop_dot_row_k(qpacked::Format format, const uint8_t *qs, const uint8_t *meta, int64_t cols,
                             const qpacked::KActivations &x) {
     uint8_t u[256];
@@ -102,6 +142,17 @@ inline float loop_dot_row_k(qpacked::Format format, const uint8_t *qs, const uin
         packed_group_values(format, qs, cols, 256 * sb + 128, 128, u + 128);
         const int8_t *xq = x.q + 256 * sb;
         const int16_t *bs = x.bsums + 16 * sb;
+        if (format == qpacked::Format::IQ4_XS) {
+            const uint8_t *m = meta + 8 * sb;
+            int32_t isum = 0;
+            for (int s = 0; s < 8; ++s) {
+                int32_t dot = 0;
+                for (int j = 32 * s; j < 32 * s + 32; ++j) dot += u[j] * xq[j];
+                isum += (iq4_xs_scale(m, s) - 32) * (dot - 128 * (bs[2 * s] + bs[2 * s + 1]));
+            }
+            sum += x.d[sb] * half_at_bytes(m) * static_cast<float>(isum);
+            continue;
+        }
         if (format == qpacked::Format::Q6_K) {
             const uint8_t *m = meta + 18 * sb;
             int32_t isum = 0;
@@ -134,7 +185,7 @@ inline void loop_packed_dot_rows(const qpacked::PackedView &w, int64_t row0, int
     for (int64_t r = row0; r < row1; ++r) {
         const uint8_t *qs = w.quants + r * w.quant_row_bytes;
         const uint8_t *meta = w.meta + r * w.meta_row_bytes;
-        y[r - row0] = (w.format == qpacked::Format::Q4_0 || w.format == qpacked::Format::Q8_0)
+        y[r - row0] = format_per_32(w.format)
                           ? loop_dot_row_32(w.format, qs, meta, w.cols, x.a32)
                           : loop_dot_row_k(w.format, qs, meta, w.cols, x.a256);
     }
@@ -173,8 +224,8 @@ inline void loop_packed_expand(const qpacked::PackedView &w, int64_t row0, int64
         const uint8_t *qs = w.quants + (row0 + r) * w.quant_row_bytes;
         const uint8_t *meta = w.meta + (row0 + r) * w.meta_row_bytes;
         Out *o = out + r * cols;
-        if (w.format == qpacked::Format::Q4_0 || w.format == qpacked::Format::Q8_0) {
-            const int zero = w.format == qpacked::Format::Q8_0 ? 128 : 8;
+        if (format_per_32(w.format)) {
+            const int zero = w.format == qpacked::Format::Q4_0 ? 8 : 128;
             for (int64_t g = 0; g < cols; g += 128) {
                 const int64_t n = cols - g < 128 ? cols - g : 128;
                 packed_group_values(w.format, qs, cols, g, n, u);
@@ -189,7 +240,14 @@ inline void loop_packed_expand(const qpacked::PackedView &w, int64_t row0, int64
         for (int64_t sb = 0; sb < cols / 256; ++sb) {
             packed_group_values(w.format, qs, cols, 256 * sb, 128, u);
             packed_group_values(w.format, qs, cols, 256 * sb + 128, 128, u + 128);
-            if (w.format == qpacked::Format::Q6_K) {
+            if (w.format == qpacked::Format::IQ4_XS) {
+                const uint8_t *m = meta + 8 * sb;
+                const float d = half_at_bytes(m);
+                for (int s = 0; s < 8; ++s) {
+                    const float dl = d * static_cast<float>(iq4_xs_scale(m, s) - 32);
+                    for (int j = 32 * s; j < 32 * s + 32; ++j) v[j] = dl * static_cast<float>(u[j] - 128);
+                }
+            } else if (w.format == qpacked::Format::Q6_K) {
                 const uint8_t *m = meta + 18 * sb;
                 const float d = half_at_bytes(m + 16);
                 for (int g = 0; g < 16; ++g) {

@@ -31,7 +31,11 @@ inline std::vector<uint8_t> random_rows(lh::TensorType type, int64_t rows, int64
             case TensorType::Q8_0:
             case TensorType::Q4_0:
             case TensorType::Q5_0:
+            case TensorType::IQ4_NL:
                 put_half(blk, scale(rng));
+                break;
+            case TensorType::IQ4_XS:  // d, times a 6-bit scale - 32 and a level up to 127
+                put_half(blk, scale(rng) / 16);
                 break;
             case TensorType::Q4_1:
             case TensorType::Q5_1:

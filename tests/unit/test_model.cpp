@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "ops/qblocks.h"
 #include "ops/qpacked.h"
+#include "qblock_rows.h"
 #include "tokenizer/vocab.h"
 
 using namespace lh;
@@ -166,6 +167,28 @@ TEST_CASE("half weights expand, quantized ones stay quantized in bf16 mode, all 
                     const float expect = p == LH_PRECISION_F32 || kept ? row[size_t(j)] : bf16_to_float(float_to_bf16(row[size_t(j)]));
                     REQUIRE(weight_at(w, r, j) == expect);
                 }
+            }
+        }
+    }
+}
+
+TEST_CASE("iq4_nl and iq4_xs matrices stay packed in bf16 mode, with their dequantized values", "[model]") {
+    for (TensorType t : {TensorType::IQ4_NL, TensorType::IQ4_XS}) {
+        TinyLlama c;
+        c.n_ff = 256;  // IQ4_XS rows are whole blocks of 256
+        GgufBuilder b = tiny_llama(c);
+        const std::vector<uint8_t> bytes = test_rows::random_rows(t, c.n_embd, c.n_ff, 3);
+        b.tensor("blk.1.ffn_down.weight", uint32_t(t), {c.n_ff, c.n_embd}, bytes);
+        for (lh_precision p : {LH_PRECISION_F32, LH_PRECISION_BF16}) {
+            INFO("type " << tensor_type_name(uint32_t(t)) << ", precision " << p);
+            const auto m = load_builder(b, p);
+            const WeightMatrix &w = m->layer(1).w_down;
+            CHECK(w.type == (p == LH_PRECISION_F32 ? WeightType::F32 : WeightType::PACKED));
+            std::vector<float> row(size_t(c.n_ff));
+            const size_t row_bytes = tensor_row_bytes(t, c.n_ff);
+            for (int64_t r = 0; r < c.n_embd; ++r) {
+                dequantize_row(t, bytes.data() + r * row_bytes, row.data(), c.n_ff);
+                for (int64_t j = 0; j < c.n_ff; ++j) REQUIRE(weight_at(w, r, j) == row[size_t(j)]);
             }
         }
     }

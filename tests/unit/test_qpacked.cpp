@@ -29,7 +29,9 @@ const Case kCases[] = {{TensorType::Q4_0, qpacked::Format::Q4_0},
                        {TensorType::Q8_0, qpacked::Format::Q8_0},
                        {TensorType::Q4_K, qpacked::Format::Q4_K},
                        {TensorType::Q5_K, qpacked::Format::Q5_K},
-                       {TensorType::Q6_K, qpacked::Format::Q6_K}};
+                       {TensorType::Q6_K, qpacked::Format::Q6_K},
+                       {TensorType::IQ4_NL, qpacked::Format::IQ4_NL},
+                       {TensorType::IQ4_XS, qpacked::Format::IQ4_XS}};
 
 }  // namespace
 
@@ -69,6 +71,14 @@ TEST_CASE("packed formats exist only for the types and widths they can hold", "[
     CHECK_FALSE(qpacked::format_for(TensorType::Q4_K, 480, &f));  // K formats need 256 | cols
     CHECK(qpacked::format_for(TensorType::Q4_0, 480, &f));
     CHECK_FALSE(qpacked::format_for(TensorType::Q4_0, 48, &f));
+    CHECK(qpacked::format_for(TensorType::IQ4_NL, 480, &f));
+    CHECK(f == qpacked::Format::IQ4_NL);
+    CHECK_FALSE(qpacked::format_for(TensorType::IQ4_NL, 48, &f));
+    CHECK(qpacked::format_for(TensorType::IQ4_XS, 512, &f));
+    CHECK(f == qpacked::Format::IQ4_XS);
+    CHECK_FALSE(qpacked::format_for(TensorType::IQ4_XS, 480, &f));
+    CHECK_FALSE(qpacked::format_for(TensorType::Q2_K, 512, &f));  // expanded to bf16 (see qpacked.h)
+    CHECK_FALSE(qpacked::format_for(TensorType::Q3_K, 512, &f));
     CHECK_FALSE(qpacked::format_for(TensorType::Q4_1, 512, &f));
     CHECK_FALSE(qpacked::format_for(TensorType::F16, 512, &f));
 }
@@ -136,8 +146,13 @@ std::vector<cpu::Isa> levels_that_run() {
     return out;
 }
 
-const TensorType kPackedTypes[] = {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K,
-                                   TensorType::Q6_K};
+const TensorType kPackedTypes[] = {TensorType::Q4_0, TensorType::Q8_0,   TensorType::Q4_K,  TensorType::Q5_K,
+                                   TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
+
+// Formats with a factor per 32 elements (rows of any multiple of 32).
+bool per_32(TensorType type) {
+    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::IQ4_NL;
+}
 
 }  // namespace
 
@@ -172,7 +187,7 @@ TEST_CASE("packed dot products match a double-precision product within the activ
     std::mt19937 rng(5);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     for (TensorType type : kPackedTypes) {
-        const int64_t cols = type == TensorType::Q4_0 || type == TensorType::Q8_0 ? 1120 : 1280;  // Q4_0: a 96 tail
+        const int64_t cols = per_32(type) ? 1120 : 1280;  // 32-element formats: a 96 tail
         const PackedMatrix p = make_packed(type, 19, cols, 23);
         const int64_t block = qpacked::super_block(p.format);
         std::vector<float> x(static_cast<size_t>(cols));
@@ -210,7 +225,7 @@ TEST_CASE("packed kernels of every level agree with the generic ones", "[qpacked
     for (int64_t width : {0, 1}) {
         // 32-element formats: 65 blocks (16-block steps, then a last group of 32) and 68 (then a
         // whole group of 4 blocks); K formats: 9 and 10 blocks of 256.
-        const bool k32 = type == TensorType::Q4_0 || type == TensorType::Q8_0;
+        const bool k32 = per_32(type);
         const int64_t cols = k32 ? (width ? 2176 : 2080) : (width ? 2560 : 2304);
         const PackedMatrix p = make_packed(type, 33, cols, 29);
         std::vector<float> x(static_cast<size_t>(cols));
