@@ -6,12 +6,18 @@
 //   --cache: one matrix small enough for the L2 cache, read --inner times per round, so the rate
 //     is the kernel's compute throughput.
 // --expand times the expansion to bf16 (prefill) instead of the dot products.
-// Best of --repeat rounds (on a shared machine the best round is the least disturbed one).
+// --matmul times the product as a decoded token runs it (MatmulCache::run with one activation row:
+// the activations quantized, then the kernels; oneDNN for bf16), at the level --level names (set
+// as LONGHEADS_CPU, which caps oneDNN too). A `-bf16` type is the matrix expanded to bf16 at load
+// (what bf16 precision does with the types it does not keep packed), always timed this way.
+// Best and median of --repeat rounds (on a shared machine the best round is the least disturbed).
 //
-//   qkernel_bench --type q4_0|q8_0|q4_K|q5_K|q6_K|q4_0-u8|q8_0-u8 [--level generic|avx2|avx512|avx512_bf16]
-//                 [--rows 5632] [--cols 2048] [--mb 512] [--cache] [--inner 50] [--threads 2] [--repeat 20]
-// (`-u8` types: the older u8-block layout of ops/qblocks.h, for comparison.)
-// Prints one JSON line: seconds per round, GB/s of weights read, ns per weight and thread.
+//   qkernel_bench --type q4_0|q8_0|q4_K|q5_K|q6_K|iq4_nl|iq4_xs[-u8|-bf16]
+//                 [--level generic|avx2|avx512|avx512_bf16] [--rows 5632] [--cols 2048] [--mb 512]
+//                 [--cache] [--inner 50] [--threads 2] [--repeat 20] [--matmul]
+// (`-u8` types: the older u8-block layout of ops/qblocks.h, q4_0 and q8_0 only, for comparison.)
+// Prints one JSON line: seconds per round (best, median), per matrix product, GB/s of weights read,
+// ns per weight and thread.
 #include <omp.h>
 
 #include <algorithm>
@@ -25,6 +31,7 @@
 
 #include "cpu/isa.h"
 #include "numeric/tensor_types.h"
+#include "ops/matmul.h"
 #include "ops/ops_kernels.h"
 #include "ops/qblocks.h"
 #include "ops/qpacked.h"
@@ -35,7 +42,7 @@ struct Args {
     std::string type = "q4_0", level;
     int64_t rows = 5632, cols = 2048, mb = 512, inner = 50;
     int32_t threads = 2, repeat = 20;
-    bool cache = false, expand = false;
+    bool cache = false, expand = false, matmul = false;
 };
 
 [[noreturn]] void usage(const char *why) {
@@ -47,8 +54,8 @@ Args parse(int argc, char **argv) {
     Args a;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
-        if (k == "--cache" || k == "--expand") {
-            (k == "--cache" ? a.cache : a.expand) = true;
+        if (k == "--cache" || k == "--expand" || k == "--matmul") {
+            (k == "--cache" ? a.cache : k == "--expand" ? a.expand : a.matmul) = true;
             continue;
         }
         if (i + 1 >= argc) usage(("missing value for " + k).c_str());
@@ -67,7 +74,7 @@ Args parse(int argc, char **argv) {
 }
 
 lh::TensorType ggml_type(const std::string &t) {
-    const std::string base = t.substr(0, t.find("-u8"));
+    const std::string base = t.substr(0, t.find('-'));
     for (uint32_t id = 0; id < 64; ++id) {
         const lh::TensorTypeTraits *tr = lh::tensor_type_traits(id);
         if (tr && base == tr->name) return static_cast<lh::TensorType>(id);
@@ -91,19 +98,47 @@ std::vector<uint8_t> random_rows(lh::TensorType type, int64_t rows, int64_t cols
     return b;
 }
 
+enum class Layout { Packed, U8, Bf16 };
+
 // One matrix in the layout the kernel reads.
 struct Matrix {
     std::vector<uint8_t> bytes;
     lh::qpacked::PackedView view;               // packed types
     std::vector<float> scale, offset;           // u8 blocks
     int bits = 8;
+
+    // The matrix as the library's products see it (packed or bf16).
+    lh::WeightMatrix weights(Layout layout, const Args &a) const {
+        lh::WeightMatrix w;
+        w.rows = a.rows;
+        w.cols = a.cols;
+        w.data = bytes.data();
+        if (layout == Layout::Bf16) {
+            w.type = lh::WeightType::BF16;
+        } else {
+            w.type = lh::WeightType::PACKED;
+            w.packed_format = view.format;
+            w.packed_meta = view.meta;
+        }
+        return w;
+    }
 };
 
-Matrix build(const Args &a, lh::TensorType type, bool u8) {
+Matrix build(const Args &a, lh::TensorType type, Layout layout) {
     const std::vector<uint8_t> src = random_rows(type, a.rows, a.cols);
     const size_t rb = lh::tensor_row_bytes(type, a.cols);
     Matrix m;
-    if (u8) {
+    if (layout == Layout::Bf16) {  // the dequantized values rounded to bf16, as the loader expands them
+        m.bytes.resize(static_cast<size_t>(a.rows * a.cols) * 2);
+        std::vector<float> row(static_cast<size_t>(a.cols));
+        uint16_t *out = reinterpret_cast<uint16_t *>(m.bytes.data());
+        for (int64_t r = 0; r < a.rows; ++r) {
+            lh::dequantize_row(type, src.data() + r * rb, row.data(), a.cols);
+            for (int64_t c = 0; c < a.cols; ++c) out[r * a.cols + c] = lh::float_to_bf16(row[static_cast<size_t>(c)]);
+        }
+        return m;
+    }
+    if (layout == Layout::U8) {
         m.bits = lh::qblocks::bits_for(type);
         const int64_t nb = a.cols / 32, ru = lh::qblocks::row_bytes_for(a.cols, m.bits);
         m.bytes.resize(static_cast<size_t>(a.rows * ru));
@@ -132,24 +167,36 @@ uint64_t matrix_bytes(const Matrix &m) {
     return m.bytes.size() + (m.scale.size() + m.offset.size()) * sizeof(float);
 }
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
-    const Args a = parse(argc, argv);
+    Args a = parse(argc, argv);
+    const bool u8 = a.type.find("-u8") != std::string::npos;
+    const Layout layout = u8 ? Layout::U8 : a.type.find("-bf16") != std::string::npos ? Layout::Bf16 : Layout::Packed;
+    if (layout == Layout::Bf16) a.matmul = true;
+    if (a.matmul && (a.expand || u8)) usage("--matmul times packed or -bf16 decode products only");
+    // The library's products run on the process's level: LONGHEADS_CPU, read once on first use.
+    if (a.matmul && !a.level.empty()) setenv("LONGHEADS_CPU", a.level.c_str(), 1);
     lh::cpu::Isa isa = lh::cpu::active_isa();
     if (!a.level.empty() && !lh::cpu::parse_isa(a.level.c_str(), &isa)) usage("unknown level");
     const lh::ops::OpsKernels *k = lh::ops::kernels_for(isa);
     if (!k) usage("that level does not run on this CPU");
-    const bool u8 = a.type.find("-u8") != std::string::npos;
+    if (a.matmul && isa != lh::cpu::active_isa()) usage("LONGHEADS_CPU is set to another level");
     const lh::TensorType type = ggml_type(a.type);
 
     std::vector<Matrix> mats;
-    mats.push_back(build(a, type, u8));
+    mats.push_back(build(a, type, layout));
     const uint64_t one = matrix_bytes(mats[0]);
     const int64_t copies = a.cache ? 1 : std::max<int64_t>(1, static_cast<int64_t>((a.mb << 20) / one));
     for (int64_t c = 1; c < copies; ++c) mats.push_back(mats[0]);
     for (Matrix &m : mats) {  // the copies' views point into their own bytes
-        if (u8) continue;
+        if (layout != Layout::Packed) continue;
         const int64_t qrb = m.view.quant_row_bytes;
         m.view.quants = m.bytes.data();
         m.view.meta = m.bytes.data() + a.rows * qrb;
@@ -172,11 +219,23 @@ int main(int argc, char **argv) {
     std::vector<uint16_t> slice(a.expand ? static_cast<size_t>(16 * a.threads * a.cols) : 0);
     const int64_t items = (a.rows + 15) / 16;
     const int64_t passes = a.cache ? a.inner : 1;
-    double best = 1e30, sink = 0;
+    double sink = 0;
+    std::vector<double> rounds;
+    lh::MatmulCache products(a.threads);
+    std::vector<lh::WeightMatrix> ws;
+    for (const Matrix &m : mats) ws.push_back(m.weights(layout, a));
+    if (a.matmul) products.run(x.data(), 1, ws[0], y.data());  // creates oneDNN's primitive
     omp_set_num_threads(a.threads);
     for (int rep = 0; rep < a.repeat; ++rep) {
         const auto t0 = std::chrono::steady_clock::now();
         for (int64_t p = 0; p < passes; ++p) {
+            if (a.matmul) {
+                for (const lh::WeightMatrix &w : ws) {
+                    products.run(x.data(), 1, w, y.data());
+                    sink += y[0];
+                }
+                continue;
+            }
             for (const Matrix &m : mats) {
 #pragma omp parallel for schedule(static)
                 for (int64_t it = 0; it < items; ++it) {
@@ -196,16 +255,22 @@ int main(int argc, char **argv) {
                 sink += a.expand ? slice[0] : y[0];
             }
         }
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        best = std::min(best, s);
+        rounds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
+    const double best = *std::min_element(rounds.begin(), rounds.end()), med = median(rounds);
     const double bytes = static_cast<double>(one) * static_cast<double>(copies * passes);
     const double weights = static_cast<double>(a.rows * a.cols) * static_cast<double>(copies * passes);
+    const double products_per_round = static_cast<double>(copies * passes);
+    const char *mode = a.expand ? (a.cache ? "expand-cache" : "expand")
+                       : a.matmul ? (a.cache ? "matmul-cache" : "matmul")
+                       : a.cache  ? "cache"
+                                  : "stream";
     std::printf("{\"type\": \"%s\", \"level\": \"%s\", \"mode\": \"%s\", \"threads\": %d, \"rows\": %lld, "
-                "\"cols\": %lld, \"bytes_per_round\": %.0f, \"best_s\": %.6f, \"gb_per_s\": %.2f, "
-                "\"ns_per_weight_thread\": %.4f, \"bytes_per_weight\": %.4f, \"check\": %g}\n",
-                a.type.c_str(), lh::cpu::isa_name(isa), a.expand ? (a.cache ? "expand-cache" : "expand") : a.cache ? "cache" : "stream", a.threads,
-                static_cast<long long>(a.rows), static_cast<long long>(a.cols), bytes, best, bytes / best / 1e9,
+                "\"cols\": %lld, \"bytes_per_round\": %.0f, \"best_s\": %.6f, \"median_s\": %.6f, "
+                "\"median_ms_per_product\": %.4f, \"gb_per_s\": %.2f, \"ns_per_weight_thread\": %.4f, "
+                "\"bytes_per_weight\": %.4f, \"check\": %g}\n",
+                a.type.c_str(), lh::cpu::isa_name(isa), mode, a.threads, static_cast<long long>(a.rows),
+                static_cast<long long>(a.cols), bytes, best, med, med * 1e3 / products_per_round, bytes / best / 1e9,
                 best * 1e9 * a.threads / weights, bytes / weights, sink);
     return 0;
 }
