@@ -32,8 +32,9 @@
 // expands one slice at a time to bf16 for oneDNN. q4_0, q8_0, q4_K, q5_K, q6_K, iq4_nl and iq4_xs
 // take the packed formats of ops/qpacked.h (exactly the file's bytes); q4_1, q5_0 and q5_1 the
 // "u8 blocks" of ops/qblocks.h (float factors per 32 elements: 0.75 or 1.25 bytes a weight); q2_K
-// and q3_K are expanded to bf16. LONGHEADS_EXPAND_QUANTIZED=1 expands every quantized type to
-// bf16 instead.
+// and q3_K are expanded to bf16, and so are iq4_nl and iq4_xs on CPUs without AVX2 (where their
+// decode kernel loses to the bf16 product: qpacked::keep_packed). LONGHEADS_EXPAND_QUANTIZED=1
+// expands every quantized type to bf16 instead.
 //
 // Measured on this project's 2-core AVX-512 machine (no AMX), one 2048 x 5632 matrix, ms per
 // product, 2 threads, before the u8-block path existed:
@@ -153,7 +154,8 @@ struct Model::Loader {
         }
         const size_t row_bytes = tensor_row_bytes(type, cols);
         qpacked::Format format;
-        if (keep_quantized && qpacked::format_for(type, cols, &format)) return packed(t, src, row_bytes, format, w);
+        if (keep_quantized && qpacked::format_for(type, cols, &format) && qpacked::keep_packed(format))
+            return packed(t, src, row_bytes, format, w);
         if (keep_quantized && qblocks::supports(type)) {
             w.type = WeightType::U8_BLOCKS;
             w.block_bits = qblocks::bits_for(type);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "cpu/isa.h"
 #include "numeric/iq4_levels.h"
 
 namespace lh {
@@ -107,6 +108,11 @@ bool format_for(TensorType type, int64_t cols, Format *out) {
         default: return false;
     }
     return cols > 0 && cols % super_block(*out) == 0;
+}
+
+bool keep_packed(Format f) {
+    if (f == Format::IQ4_NL || f == Format::IQ4_XS) return cpu::active_isa() >= cpu::Isa::Avx2;
+    return true;
 }
 
 const char *format_name(Format f) {

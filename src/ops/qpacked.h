@@ -50,6 +50,10 @@ namespace qpacked {
 // The packed format of a ggml type, if it has one and `cols` suits it.
 bool format_for(TensorType type, int64_t cols, Format *out);
 const char *format_name(Format f);
+// Whether bf16 precision keeps a matrix of this format packed on the active level: where its decode
+// kernel beats the product of the bf16 expansion (docs/BENCHMARKS.md, "Packed or expanded"). IQ4_NL
+// and IQ4_XS from AVX2 on only: their generic kernels look the levels up one byte at a time.
+bool keep_packed(Format f);
 // Elements per block of scale factors (32, or 256 for the K formats and IQ4_XS).
 int64_t super_block(Format f);
 

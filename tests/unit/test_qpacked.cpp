@@ -79,6 +79,11 @@ TEST_CASE("packed formats exist only for the types and widths they can hold", "[
     CHECK_FALSE(qpacked::format_for(TensorType::IQ4_XS, 480, &f));
     CHECK_FALSE(qpacked::format_for(TensorType::Q2_K, 512, &f));  // expanded to bf16 (see qpacked.h)
     CHECK_FALSE(qpacked::format_for(TensorType::Q3_K, 512, &f));
+    // Kept packed where the decode kernel beats the bf16 product: IQ4 from AVX2 on.
+    CHECK(qpacked::keep_packed(qpacked::Format::Q4_0));
+    CHECK(qpacked::keep_packed(qpacked::Format::Q6_K));
+    CHECK(qpacked::keep_packed(qpacked::Format::IQ4_NL) == (cpu::active_isa() >= cpu::Isa::Avx2));
+    CHECK(qpacked::keep_packed(qpacked::Format::IQ4_XS) == (cpu::active_isa() >= cpu::Isa::Avx2));
     CHECK_FALSE(qpacked::format_for(TensorType::Q4_1, 512, &f));
     CHECK_FALSE(qpacked::format_for(TensorType::F16, 512, &f));
 }
