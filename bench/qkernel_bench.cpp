@@ -12,7 +12,7 @@
 // (what bf16 precision does with the types it does not keep packed), always timed this way.
 // Best and median of --repeat rounds (on a shared machine the best round is the least disturbed).
 //
-//   qkernel_bench --type q4_0|q8_0|q4_K|q5_K|q6_K|iq4_nl|iq4_xs[-u8|-bf16]
+//   qkernel_bench --type q4_0|q8_0|q2_K|q3_K|q4_K|q5_K|q6_K|iq4_nl|iq4_xs[-u8|-bf16]
 //                 [--level generic|avx2|avx512|avx512_bf16] [--rows 5632] [--cols 2048] [--mb 512]
 //                 [--cache] [--inner 50] [--threads 2] [--repeat 20] [--matmul]
 // (`-u8` types: the older u8-block layout of ops/qblocks.h, q4_0 and q8_0 only, for comparison.)
@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -91,9 +92,13 @@ std::vector<uint8_t> random_rows(lh::TensorType type, int64_t rows, int64_t cols
     const uint16_t h = lh::float_to_half(0.01f);
     for (size_t blk = 0; blk < b.size() / tr->block_bytes; ++blk) {
         uint8_t *p = b.data() + blk * tr->block_bytes;
-        const size_t at = type == lh::TensorType::Q6_K ? 208 : 0;
+        const size_t at = type == lh::TensorType::Q6_K   ? 208
+                          : type == lh::TensorType::Q2_K ? 80
+                          : type == lh::TensorType::Q3_K ? 108
+                                                         : 0;
         std::memcpy(p + at, &h, 2);
-        if (type == lh::TensorType::Q4_K || type == lh::TensorType::Q5_K) std::memcpy(p + 2, &h, 2);
+        if (type == lh::TensorType::Q4_K || type == lh::TensorType::Q5_K || type == lh::TensorType::Q2_K)
+            std::memcpy(p + at + 2, &h, 2);  // dmin
     }
     return b;
 }
@@ -271,6 +276,6 @@ int main(int argc, char **argv) {
                 "\"bytes_per_weight\": %.4f, \"check\": %g}\n",
                 a.type.c_str(), lh::cpu::isa_name(isa), mode, a.threads, static_cast<long long>(a.rows),
                 static_cast<long long>(a.cols), bytes, best, med, med * 1e3 / products_per_round, bytes / best / 1e9,
-                best * 1e9 * a.threads / weights, bytes / weights, sink);
+                best * 1e9 * a.threads / weights, bytes / weights, std::isfinite(sink) ? sink : 0.0);
     return 0;
 }

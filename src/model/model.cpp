@@ -29,12 +29,12 @@
 // oneDNN's bf16 products; quantized matrices stay quantized, losslessly re-laid out, and are read
 // as such: decoding multiplies them with int8 dot products (activations quantized per block of 32
 // for q8_0/q4_0/iq4_nl and per 256 for the K-quants and iq4_xs, as llama.cpp does), prefill
-// expands one slice at a time to bf16 for oneDNN. q4_0, q8_0, q4_K, q5_K, q6_K, iq4_nl and iq4_xs
+// expands one slice at a time to bf16 for oneDNN. q4_0, q8_0, q2_K .. q6_K, iq4_nl and iq4_xs
 // take the packed formats of ops/qpacked.h (exactly the file's bytes); q4_1, q5_0 and q5_1 the
-// "u8 blocks" of ops/qblocks.h (float factors per 32 elements: 0.75 or 1.25 bytes a weight); q2_K
-// and q3_K are expanded to bf16, and so are iq4_nl and iq4_xs on CPUs without AVX2 (where their
-// decode kernel loses to the bf16 product: qpacked::keep_packed). LONGHEADS_EXPAND_QUANTIZED=1
-// expands every quantized type to bf16 instead.
+// "u8 blocks" of ops/qblocks.h (float factors per 32 elements: 0.75 or 1.25 bytes a weight).
+// q2_K, q3_K, iq4_nl and iq4_xs are expanded to bf16 on CPUs without AVX2, where their decode
+// kernel loses to the bf16 product (qpacked::keep_packed). LONGHEADS_EXPAND_QUANTIZED=1 expands
+// every quantized type to bf16 instead.
 //
 // Measured on this project's 2-core AVX-512 machine (no AMX), one 2048 x 5632 matrix, ms per
 // product, 2 threads, before the u8-block path existed:

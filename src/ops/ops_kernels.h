@@ -31,8 +31,10 @@ void unpack_block(const uint8_t *row, int64_t b, int64_t nb, int bits, uint8_t o
 namespace qpacked {
 
 // Formats of quantized weights packed for the decode kernels (layouts in ops/qpacked.h).
-enum class Format : int32_t { Q4_0 = 0, Q8_0 = 1, Q4_K = 2, Q5_K = 3, Q6_K = 4, IQ4_NL = 5, IQ4_XS = 6 };
-constexpr int32_t kFormatCount = 7;
+enum class Format : int32_t {
+    Q4_0 = 0, Q8_0 = 1, Q4_K = 2, Q5_K = 3, Q6_K = 4, IQ4_NL = 5, IQ4_XS = 6, Q2_K = 7, Q3_K = 8
+};
+constexpr int32_t kFormatCount = 9;
 
 // A packed matrix as the kernels see it: rows of `cols` elements, each with quant_row_bytes of
 // quants (from `quants`) and meta_row_bytes of block factors (from `meta`).
@@ -55,7 +57,7 @@ struct KActivations {
 };
 
 // One activation row in the quantization each format reads: a32 (per 32) for Q4_0, Q8_0 and
-// IQ4_NL, a256 for the K formats and IQ4_XS.
+// IQ4_NL, a256 for the K formats (Q2_K .. Q6_K) and IQ4_XS.
 struct PackedActivations {
     qblocks::QuantizedActivations a32;
     KActivations a256;

@@ -88,13 +88,18 @@ size_t ggml_block_bytes(Format f) {
         case Format::Q6_K: return 210;
         case Format::IQ4_NL: return 18;
         case Format::IQ4_XS: return 136;
+        case Format::Q2_K: return 84;
+        case Format::Q3_K: return 110;
     }
     return 0;
 }
 
+// Q2_K, Q3_K: the file's 2-bit plane (qs) is already the packed pair layout.
+inline bool two_bit(Format f) { return f == Format::Q2_K || f == Format::Q3_K; }
+
 }  // namespace
 
-static_assert(kFormatCount == 7, "format tables below list every format");
+static_assert(kFormatCount == 9, "format tables below list every format");
 
 bool format_for(TensorType type, int64_t cols, Format *out) {
     switch (type) {
@@ -105,18 +110,22 @@ bool format_for(TensorType type, int64_t cols, Format *out) {
         case TensorType::Q6_K: *out = Format::Q6_K; break;
         case TensorType::IQ4_NL: *out = Format::IQ4_NL; break;
         case TensorType::IQ4_XS: *out = Format::IQ4_XS; break;
+        case TensorType::Q2_K: *out = Format::Q2_K; break;
+        case TensorType::Q3_K: *out = Format::Q3_K; break;
         default: return false;
     }
     return cols > 0 && cols % super_block(*out) == 0;
 }
 
 bool keep_packed(Format f) {
-    if (f == Format::IQ4_NL || f == Format::IQ4_XS) return cpu::active_isa() >= cpu::Isa::Avx2;
+    if (f == Format::IQ4_NL || f == Format::IQ4_XS || f == Format::Q2_K || f == Format::Q3_K)
+        return cpu::active_isa() >= cpu::Isa::Avx2;
     return true;
 }
 
 const char *format_name(Format f) {
-    static const char *const names[kFormatCount] = {"q4_0", "q8_0", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"};
+    static const char *const names[kFormatCount] = {"q4_0", "q8_0",   "q4_K", "q5_K", "q6_K",
+                                                    "iq4_nl", "iq4_xs", "q2_K", "q3_K"};
     return names[static_cast<int32_t>(f)];
 }
 
@@ -131,6 +140,8 @@ int64_t quant_row_bytes(Format f, int64_t cols) {
         case Format::Q8_0: return cols;
         case Format::Q5_K: return cols / 2 + cols / 8;
         case Format::Q6_K: return cols / 2 + cols / 4;
+        case Format::Q2_K: return cols / 4;
+        case Format::Q3_K: return cols / 4 + cols / 8;
     }
     return 0;
 }
@@ -144,6 +155,8 @@ int64_t meta_row_bytes(Format f, int64_t cols) {
         case Format::Q5_K: return cols / 256 * 16;
         case Format::Q6_K: return cols / 256 * 18;
         case Format::IQ4_XS: return cols / 256 * 8;
+        case Format::Q2_K: return cols / 256 * 20;
+        case Format::Q3_K: return cols / 256 * 14;
     }
     return 0;
 }
@@ -166,6 +179,21 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
             }
             if (f == Format::Q8_0) std::memcpy(quants + g, u, static_cast<size_t>(n));
             else pack_nibbles(u, n, quants + g / 2);
+        }
+        return;
+    }
+    if (two_bit(f)) {
+        for (int64_t sb = 0; sb < cols / 256; ++sb) {
+            const uint8_t *blk = src + static_cast<size_t>(sb) * bb;
+            if (f == Format::Q2_K) {
+                std::memcpy(quants + 64 * sb, blk + 16, 64);    // qs
+                std::memcpy(meta + 20 * sb, blk, 16);           // scales and mins
+                std::memcpy(meta + 20 * sb + 16, blk + 80, 4);  // d, dmin
+            } else {
+                std::memcpy(quants + 64 * sb, blk + 32, 64);        // qs
+                std::memcpy(quants + cols / 4 + 32 * sb, blk, 32);  // hmask
+                std::memcpy(meta + 14 * sb, blk + 96, 14);          // 12 scale bytes, d
+            }
         }
         return;
     }
@@ -219,7 +247,29 @@ void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t co
         }
         return;
     }
-    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+    for (int64_t sb = 0; sb < cols / 256 && two_bit(f); ++sb) {
+        const uint8_t *pairs = quants + 64 * sb, *hmask = quants + cols / 4 + 32 * sb;
+        float *y = out + 256 * sb;
+        for (int e0 = 0; e0 < 256; e0 += 16) {  // as numeric/dequant_low_bits.cpp, per 16 elements
+            const int s = e0 / 16, n = e0 / 128, j = (e0 % 128) / 32, l0 = e0 % 32;
+            if (f == Format::Q2_K) {
+                const uint8_t *m = meta + 20 * sb;
+                const float dl = half_at(m + 16) * static_cast<float>(m[s] & 0x0f);
+                const float ml = half_at(m + 18) * static_cast<float>(m[s] >> 4);
+                for (int l = l0; l < l0 + 16; ++l)
+                    y[e0 + l - l0] = dl * static_cast<float>((pairs[32 * n + l] >> (2 * j)) & 3) - ml;
+            } else {
+                const uint8_t *m = meta + 14 * sb;
+                const int low = s < 8 ? (m[s] & 0x0f) : (m[s - 8] >> 4), high = (m[8 + s % 4] >> (2 * (s / 4))) & 3;
+                const float dl = half_at(m + 12) * static_cast<float>((low | (high << 4)) - 32);
+                for (int l = l0; l < l0 + 16; ++l) {
+                    const int q = ((pairs[32 * n + l] >> (2 * j)) & 3) - (((hmask[l] >> (4 * n + j)) & 1) ? 0 : 4);
+                    y[e0 + l - l0] = dl * static_cast<float>(q);
+                }
+            }
+        }
+    }
+    for (int64_t sb = 0; sb < cols / 256 && !two_bit(f); ++sb) {
         unpack_nibbles(quants + 128 * sb, kGroup, u);
         unpack_nibbles(quants + 128 * sb + 64, kGroup, u + kGroup);
         float *y = out + 256 * sb;

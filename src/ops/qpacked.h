@@ -33,6 +33,16 @@
 //                scales_l (6-bit scale ls_s of sub-block s = e / 32)
 //                                                            value = (d (ls_s - 32)) L[i]
 //                                                                                  136 B / 256
+//   Q2_K  quants: per group of 128 elements 32 bytes of 2-bit values: byte j holds elements j,
+//                32 + j, 64 + j, 96 + j in bits 0-1, 2-3, 4-5, 6-7 (ggml's qs, as it is)
+//         meta:  per 256 elements the 16 bytes of scales (low nibble) and mins (high), one per 16
+//                elements, then f16 d, f16 dmin        value = d sc_g u - dmin mn_g, g = e / 16
+//                                                                                  84 B / 256
+//   Q3_K  quants: the 2-bit plane as Q2_K's for the whole row, then per 256 elements 32 bytes of
+//                high bits: bit s of byte l belongs to element 32 s + l (ggml's hmask)
+//         meta:  per 256 elements ggml's 12 bytes of 6-bit scales, then f16 d
+//                                  u = 2 bits | high bit << 2, value = d (sc_g - 32) (u - 4)
+//                                                                                  110 B / 256
 //   L = numeric/iq4_levels.h's table (int8, -127..113). The kernels read i as u = L[i] + 128, an
 //   unsigned byte as Q8_0's, through a 16-byte table lookup (a byte shuffle in the vector levels).
 // The element values are exactly what numeric/tensor_types.h's dequantizers give for the same
@@ -51,8 +61,8 @@ namespace qpacked {
 bool format_for(TensorType type, int64_t cols, Format *out);
 const char *format_name(Format f);
 // Whether bf16 precision keeps a matrix of this format packed on the active level: where its decode
-// kernel beats the product of the bf16 expansion (docs/BENCHMARKS.md, "Packed or expanded"). IQ4_NL
-// and IQ4_XS from AVX2 on only: their generic kernels look the levels up one byte at a time.
+// kernel beats the product of the bf16 expansion (docs/BENCHMARKS.md, "Packed or expanded"). Q2_K,
+// Q3_K, IQ4_NL and IQ4_XS from AVX2 on only: their generic kernels lose to the bf16 product.
 bool keep_packed(Format f);
 // Elements per block of scale factors (32, or 256 for the K formats and IQ4_XS).
 int64_t super_block(Format f);

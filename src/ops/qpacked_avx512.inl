@@ -314,6 +314,68 @@ float row_q6_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpack
     return _mm512_reduce_add_ps(acc);
 }
 
+// ---- Q2_K, Q3_K ------------------------------------------------------------------------------
+
+// Per block of 256: one 32-byte load of 2-bit values per group of 128, broadcast to both halves;
+// shifts by 0 | 2 give elements 0-63, by 4 | 6 elements 64-127 (scale groups of 16 as Q6_K's).
+// Q2_K: d_x (d sum_g sc_g dot_g - dmin sum_g mn_g qsum_g); Q3_K: d_x d sum_g (sc_g - 32)
+// (dot_g - 4 qsum_g), the high bit (bit s of each hmask byte for sub-block s) moved to bit 2.
+template <bool Three>
+float row_k23(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const __m512i m2 = _mm512_set1_epi8(0x03), bit2 = _mm512_set1_epi8(0x04);
+    const __m512i idx[4] = {four_group_index(0), four_group_index(4), four_group_index(8), four_group_index(12)};
+    const __m512i lo_shift = two_counts(0, 2), hi_shift = two_counts(4, 6);
+    // high bits of sub-blocks 0 | 1, 2 | 3 (group 0) and 4 | 5, 6 | 7 (group 1) to bit 2
+    const __m512i h_left0 = two_counts(2, 1), h_right[3] = {two_counts(0, 1), two_counts(2, 3), two_counts(4, 5)};
+    __m512 acc = _mm512_setzero_ps();
+    __m256 accm = _mm256_setzero_ps();
+    const uint8_t *high = qs + cols / 4;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + (Three ? 14 : 20) * sb;
+        __m128i factors, mins = _mm_setzero_si128();
+        if (Three) {
+            uint32_t w[4];
+            q3k_scales16(m, w);
+            factors = _mm_set_epi32(static_cast<int>(w[3]), static_cast<int>(w[2]), static_cast<int>(w[1]),
+                                    static_cast<int>(w[0]));
+        } else {
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(m)), m4 = _mm_set1_epi8(0x0f);
+            factors = _mm_and_si128(b, m4);
+            mins = _mm_and_si128(_mm_srli_epi16(b, 4), m4);
+        }
+        const __m256i s16 = _mm256_cvtepi8_epi16(factors);
+        const __m512i f16 = _mm512_castsi256_si512(s16);
+        const __m512i h = Three ? _mm512_broadcast_i64x4(load32(high + 32 * sb)) : _mm512_setzero_si512();
+        const int8_t *xq = x.q + 256 * sb;
+        __m512i isum = _mm512_setzero_si512();
+        for (int g = 0; g < 2; ++g) {
+            const __m512i p = _mm512_broadcast_i64x4(load32(qs + 64 * sb + 32 * g));
+            __m512i lo = _mm512_and_si512(_mm512_srlv_epi16(p, lo_shift), m2);
+            __m512i hi = _mm512_and_si512(_mm512_srlv_epi16(p, hi_shift), m2);
+            if (Three) {
+                const __m512i hl = g == 0 ? _mm512_sllv_epi16(h, h_left0) : _mm512_srlv_epi16(h, h_right[1]);
+                const __m512i hh = _mm512_srlv_epi16(h, h_right[g == 0 ? 0 : 2]);
+                lo = _mm512_or_si512(lo, _mm512_and_si512(hl, bit2));
+                hi = _mm512_or_si512(hi, _mm512_and_si512(hh, bit2));
+            }
+            isum = _mm512_add_epi32(isum, dot_scaled(lo, load64(xq + 128 * g), _mm512_permutexvar_epi16(idx[2 * g], f16)));
+            isum = _mm512_add_epi32(isum,
+                                    dot_scaled(hi, load64(xq + 128 * g + 64), _mm512_permutexvar_epi16(idx[2 * g + 1], f16)));
+        }
+        const float dx = x.d[sb];
+        if (Three) {
+            const __m256i corr = _mm256_madd_epi16(s16, load32(x.bsums + 16 * sb));
+            isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(corr, 2)));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m + 12) * dx), acc);
+        } else {
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m + 16) * dx), acc);
+            const __m256i msum = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins), load32(x.bsums + 16 * sb));
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(half_f(m + 18) * dx), accm);
+        }
+    }
+    return _mm512_reduce_add_ps(acc) - hsum8(accm);
+}
+
 inline void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qpacked::PackedActivations &x,
                      float *y) {
     for (int64_t r = row0; r < row1; ++r) {
@@ -325,6 +387,8 @@ inline void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, c
             case Format::Q8_0: v = row_32<Format::Q8_0>(qs, meta, w.cols, x.a32); break;
             case Format::IQ4_NL: v = row_32<Format::IQ4_NL>(qs, meta, w.cols, x.a32); break;
             case Format::IQ4_XS: v = row_iq4_xs(qs, meta, w.cols, x.a256); break;
+            case Format::Q2_K: v = row_k23<false>(qs, meta, w.cols, x.a256); break;
+            case Format::Q3_K: v = row_k23<true>(qs, meta, w.cols, x.a256); break;
             case Format::Q4_K: v = row_k45<false>(qs, meta, w.cols, x.a256); break;
             case Format::Q5_K: v = row_k45<true>(qs, meta, w.cols, x.a256); break;
             case Format::Q6_K: v = row_q6_k(qs, meta, w.cols, x.a256); break;

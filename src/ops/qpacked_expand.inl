@@ -50,6 +50,19 @@ inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256
         for (int k = 0; k < 4; ++k) u[k] = ld32(qs + g + 32 * k);
         return;
     }
+    if (f == Format::Q2_K || f == Format::Q3_K) {
+        const __m256i p = ld32(qs + g / 4), m2 = _mm256_set1_epi8(0x03);
+        for (int k = 0; k < 4; ++k) u[k] = _mm256_and_si256(_mm256_srl_epi16(p, _mm_cvtsi32_si128(2 * k)), m2);
+        if (f == Format::Q3_K) {
+            const __m256i h = ld32(qs + cols / 4 + (g / 256) * 32), one = _mm256_set1_epi8(1);
+            const int s0 = static_cast<int>((g % 256) / 32);
+            for (int k = 0; k < 4; ++k) {  // bit s0 + k of each byte, to bit 2
+                const __m256i bit = _mm256_and_si256(_mm256_srl_epi16(h, _mm_cvtsi32_si128(s0 + k)), one);
+                u[k] = _mm256_or_si256(u[k], _mm256_slli_epi16(bit, 2));
+            }
+        }
+        return;
+    }
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     const __m256i a = ld32(qs + g / 2), c = ld32(qs + g / 2 + 32);
     u[0] = _mm256_and_si256(a, m4);
@@ -88,16 +101,24 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
         const uint8_t *qs = w.quants + (row0 + r) * w.quant_row_bytes;
         const uint8_t *meta = w.meta + (row0 + r) * w.meta_row_bytes;
         Out *o = out + r * cols;
-        // per sub-block (Q4_K, Q5_K: d sc, dmin mn; IQ4_XS: d (ls - 32)) or per 16 (Q6_K: d sc)
-        float factor[16], offset[8];
+        // per sub-block (Q4_K, Q5_K: d sc, dmin mn; IQ4_XS: d (ls - 32)) or per 16 (Q6_K: d sc;
+        // Q2_K: d sc, dmin mn; Q3_K: d (sc - 32))
+        float factor[16], offset[16];
         for (int64_t g = 0; g < whole; g += 128) {
             __m256i u[4];
             group_u(w.format, qs, cols, g, u);
             if (k_format && g % 256 == 0) {
-                const uint8_t *m = meta + (g / 256) * (w.format == Format::Q6_K    ? 18
-                                                       : w.format == Format::IQ4_XS ? 8
-                                                                                    : 16);
-                if (w.format == Format::IQ4_XS) {
+                const uint8_t *m = meta + (g / 256) * qpacked_meta_bytes_256(w.format);
+                if (w.format == Format::Q2_K) {
+                    const float d = half_f(m + 16), dmin = half_f(m + 18);
+                    for (int i = 0; i < 16; ++i) {
+                        factor[i] = d * static_cast<float>(m[i] & 0x0f);
+                        offset[i] = dmin * static_cast<float>(m[i] >> 4);
+                    }
+                } else if (w.format == Format::Q3_K) {
+                    const float d = half_f(m + 12);
+                    for (int i = 0; i < 16; ++i) factor[i] = d * static_cast<float>(q3k_scale(m, i));
+                } else if (w.format == Format::IQ4_XS) {
                     const float d = half_f(m);
                     for (int i = 0; i < 8; ++i) factor[i] = d * static_cast<float>(iq4_xs_scale(m, i) - 32);
                 } else if (w.format == Format::Q6_K) {
@@ -125,6 +146,16 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
                     const __m256i zero = _mm256_set1_epi32(zero32);
                     for (int j = 0; j < 4; ++j)
                         store8(ok + 8 * j, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v[j], zero)), d));
+                } else if (w.format == Format::Q2_K || w.format == Format::Q3_K) {
+                    const int gi = static_cast<int>((e0 % 256) / 16);  // groups of 16: gi and gi + 1
+                    const __m256i zero = _mm256_set1_epi32(w.format == Format::Q3_K ? 4 : 0);
+                    for (int j = 0; j < 4; ++j) {
+                        const __m256 prod = _mm256_mul_ps(_mm256_set1_ps(factor[gi + j / 2]),
+                                                          _mm256_cvtepi32_ps(_mm256_sub_epi32(v[j], zero)));
+                        store8(ok + 8 * j, w.format == Format::Q2_K
+                                               ? _mm256_sub_ps(prod, _mm256_set1_ps(offset[gi + j / 2]))
+                                               : prod);
+                    }
                 } else if (w.format == Format::IQ4_XS) {
                     const __m256 dl = _mm256_set1_ps(factor[(e0 % 256) / 32]);
                     const __m256i zero = _mm256_set1_epi32(128);

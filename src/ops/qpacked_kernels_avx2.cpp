@@ -324,6 +324,77 @@ float row_iq4_xs(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpa
     return hsum8(acc);
 }
 
+// ---- Q2_K, Q3_K ------------------------------------------------------------------------------
+
+// The high bits of sub-block S (bit S of each byte of the block's 32 hmask bytes) at bit 2.
+template <int S> inline __m256i third_bits(__m256i h) {
+    const __m256i bit2 = _mm256_set1_epi8(0x04);
+    if (S < 2) return _mm256_and_si256(_mm256_slli_epi16(h, 2 - S), bit2);
+    if (S == 2) return _mm256_and_si256(h, bit2);
+    return _mm256_and_si256(_mm256_srli_epi16(h, S - 2), bit2);
+}
+
+// Group G of 128 elements of a Q2_K / Q3_K block: sum_g f_g dot_g over its 8 groups of 16, f_g the
+// int8 factors in `factors` (scale groups 8G .. 8G + 7), in int32 lanes.
+template <bool Three, int G>
+inline __m256i k23_group(const uint8_t *pairs, __m256i high, const int8_t *xq, __m128i factors, __m256i isum) {
+    const __m256i m2 = _mm256_set1_epi8(0x03);
+    const __m256i p = load32(pairs);
+    __m256i u0 = _mm256_and_si256(p, m2), u1 = _mm256_and_si256(_mm256_srli_epi16(p, 2), m2);
+    __m256i u2 = _mm256_and_si256(_mm256_srli_epi16(p, 4), m2), u3 = _mm256_and_si256(_mm256_srli_epi16(p, 6), m2);
+    if (Three) {
+        u0 = _mm256_or_si256(u0, third_bits<4 * G>(high));
+        u1 = _mm256_or_si256(u1, third_bits<4 * G + 1>(high));
+        u2 = _mm256_or_si256(u2, third_bits<4 * G + 2>(high));
+        u3 = _mm256_or_si256(u3, third_bits<4 * G + 3>(high));
+    }
+    isum = _mm256_add_epi32(isum, dot_scaled(u0, load32(xq), q6_factors<8 * G>(factors)));
+    isum = _mm256_add_epi32(isum, dot_scaled(u1, load32(xq + 32), q6_factors<8 * G + 2>(factors)));
+    isum = _mm256_add_epi32(isum, dot_scaled(u2, load32(xq + 64), q6_factors<8 * G + 4>(factors)));
+    return _mm256_add_epi32(isum, dot_scaled(u3, load32(xq + 96), q6_factors<8 * G + 6>(factors)));
+}
+
+// Q2_K: per block of 256, d_x (d sum_g sc_g dot_g - dmin sum_g mn_g qsum_g), g per 16 elements.
+float row_q2_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    __m256 accf = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 20 * sb;
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(m));
+        const __m128i sc = _mm_and_si128(b, m4), mn = _mm_and_si128(_mm_srli_epi16(b, 4), m4);
+        const int8_t *xq = x.q + 256 * sb;
+        const __m256i none = _mm256_setzero_si256();
+        __m256i isum = k23_group<false, 0>(qs + 64 * sb, none, xq, sc, none);
+        isum = k23_group<false, 1>(qs + 64 * sb + 32, none, xq + 128, sc, isum);
+        const float dx = x.d[sb];
+        accf = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_f(m + 16) * dx), accf);
+        const __m256i msum = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mn), load32(x.bsums + 16 * sb));
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(half_f(m + 18) * dx), accm);
+    }
+    return hsum8(accf) - hsum8(accm);
+}
+
+// Q3_K: per block of 256, d_x d sum_g (sc_g - 32) (dot_g - 4 qsum_g).
+float row_q3_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    __m256 acc = _mm256_setzero_ps();
+    const uint8_t *high = qs + cols / 4;
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const uint8_t *m = meta + 14 * sb;
+        uint32_t w[4];
+        q3k_scales16(m, w);
+        const __m128i scales = _mm_set_epi32(static_cast<int>(w[3]), static_cast<int>(w[2]), static_cast<int>(w[1]),
+                                             static_cast<int>(w[0]));
+        const __m256i h = load32(high + 32 * sb);
+        const int8_t *xq = x.q + 256 * sb;
+        __m256i isum = k23_group<true, 0>(qs + 64 * sb, h, xq, scales, _mm256_setzero_si256());
+        isum = k23_group<true, 1>(qs + 64 * sb + 32, h, xq + 128, scales, isum);
+        const __m256i corr = _mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), load32(x.bsums + 16 * sb));
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(corr, 2));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_f(m + 12) * x.d[sb]), acc);
+    }
+    return hsum8(acc);
+}
+
 void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qpacked::PackedActivations &x,
               float *y) {
     for (int64_t r = row0; r < row1; ++r) {
@@ -338,6 +409,8 @@ void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qp
             case Format::Q6_K: v = row_q6_k(qs, meta, w.cols, x.a256); break;
             case Format::IQ4_NL: v = row_iq4_nl(qs, meta, w.cols, x.a32); break;
             case Format::IQ4_XS: v = row_iq4_xs(qs, meta, w.cols, x.a256); break;
+            case Format::Q2_K: v = row_q2_k(qs, meta, w.cols, x.a256); break;
+            case Format::Q3_K: v = row_q3_k(qs, meta, w.cols, x.a256); break;
         }
         y[r - row0] = v;
     }

@@ -66,6 +66,38 @@ inline uint64_t iq4_xs_scales8(const uint8_t *m) {
     return ((ls | 0x8080808080808080ull) - 0x2020202020202020ull) ^ 0x8080808080808080ull;
 }
 
+// Meta bytes per 256 elements of the 256-element formats.
+inline int64_t qpacked_meta_bytes_256(qpacked::Format f) {
+    switch (f) {
+        case qpacked::Format::Q6_K: return 18;
+        case qpacked::Format::IQ4_XS: return 8;
+        case qpacked::Format::Q2_K: return 20;
+        case qpacked::Format::Q3_K: return 14;
+        default: return 16;  // Q4_K, Q5_K
+    }
+}
+
+// The 16 six-bit scales of a Q3_K block header (12 bytes), minus 32, as int8: byte i of w[k] is
+// scale 4 k + i (low 4 bits in scales[s % 8], low nibble for s < 8; high 2 bits at bits 2 (s / 4)
+// of scales[8 + s % 4]).
+inline void q3k_scales16(const uint8_t *m, uint32_t w[4]) {
+    uint32_t a0, a1, t;
+    __builtin_memcpy(&a0, m, 4);
+    __builtin_memcpy(&a1, m + 4, 4);
+    __builtin_memcpy(&t, m + 8, 4);
+    w[0] = (a0 & 0x0f0f0f0fu) | ((t & 0x03030303u) << 4);
+    w[1] = (a1 & 0x0f0f0f0fu) | (((t >> 2) & 0x03030303u) << 4);
+    w[2] = ((a0 >> 4) & 0x0f0f0f0fu) | (((t >> 4) & 0x03030303u) << 4);
+    w[3] = ((a1 >> 4) & 0x0f0f0f0fu) | (((t >> 6) & 0x03030303u) << 4);
+    for (int k = 0; k < 4; ++k) w[k] = ((w[k] | 0x80808080u) - 0x20202020u) ^ 0x80808080u;  // as iq4_xs_scales8
+}
+
+inline int q3k_scale(const uint8_t *m, int s) {
+    uint32_t w[4];
+    q3k_scales16(m, w);
+    return static_cast<int8_t>(static_cast<uint8_t>(w[s / 4] >> (8 * (s % 4))));
+}
+
 // Element e (0 <= e < n) of a nibble group of n elements: byte e of its low half, or the high
 // nibble of byte e - n/2.
 inline int group_nibble(const uint8_t *group, int64_t n, int64_t e) {
@@ -88,6 +120,19 @@ inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64
                                 uint8_t *u) {
     if (format == qpacked::Format::Q8_0) {
         for (int64_t j = 0; j < n; ++j) u[j] = qs[g + j];
+        return;
+    }
+    if (format == qpacked::Format::Q2_K || format == qpacked::Format::Q3_K) {
+        const uint8_t *pairs = qs + g / 4;
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 32; ++l) u[32 * k + l] = static_cast<uint8_t>((pairs[l] >> (2 * k)) & 3);
+        if (format == qpacked::Format::Q3_K) {
+            const uint8_t *high = qs + cols / 4 + (g / 256) * 32;
+            const int shift0 = static_cast<int>((g % 256) / 32);
+            for (int k = 0; k < 4; ++k)
+                for (int l = 0; l < 32; ++l)
+                    u[32 * k + l] = static_cast<uint8_t>(u[32 * k + l] | (((high[l] >> (shift0 + k)) & 1) << 2));
+        }
         return;
     }
     const uint8_t *nib = qs + g / 2;
@@ -130,9 +175,9 @@ inline float loop_dot_row_32(qpacked::Format format, const uint8_t *qs, const ui
     return sum;
 }
 
-// K formats: per block of 256, d_x (d sum_s sc_s dot_s - dmin sum_s mn_s qsum_s) (q4_K, q5_K),
-// d_x d sum_g sc_g (dot_g - 32 qsum_g) (q6_K) or d_x d sum_s (ls_s - 32) (dot_s - 128 qsum_s)
-// (iq4_xs), the sums over the block in integers.
+// K formats: per block of 256, d_x (d sum_s sc_s dot_s - dmin sum_s mn_s qsum_s) (q4_K, q5_K; per
+// 16 for q2_K), d_x d sum_g sc_g (dot_g - z qsum_g) (q6_K: z = 32, q3_K: sc_g - 32, z = 4) or
+// d_x d sum_s (ls_s - 32) (dot_s - 128 qsum_s) (iq4_xs), the sums over the block in integers.
 inline float loop_dot_row_k(qpacked::Format format, const uint8_t *qs, const uint8_t *meta, int64_t cols,
                             const qpacked::KActivations &x) {
     uint8_t u[256];
@@ -142,6 +187,28 @@ inline float loop_dot_row_k(qpacked::Format format, const uint8_t *qs, const uin
         packed_group_values(format, qs, cols, 256 * sb + 128, 128, u + 128);
         const int8_t *xq = x.q + 256 * sb;
         const int16_t *bs = x.bsums + 16 * sb;
+        if (format == qpacked::Format::Q2_K || format == qpacked::Format::Q3_K) {
+            const bool two = format == qpacked::Format::Q2_K;
+            const uint8_t *m = meta + (two ? 20 : 14) * sb;
+            int32_t isum = 0, msum = 0;
+            for (int g = 0; g < 16; ++g) {
+                int32_t dot = 0;
+                for (int j = 16 * g; j < 16 * g + 16; ++j) dot += u[j] * xq[j];
+                if (two) {
+                    isum += (m[g] & 0x0f) * dot;
+                    msum += (m[g] >> 4) * bs[g];
+                } else {
+                    isum += q3k_scale(m, g) * (dot - 4 * bs[g]);
+                }
+            }
+            if (two) {
+                sum += x.d[sb] * half_at_bytes(m + 16) * static_cast<float>(isum) -
+                       x.d[sb] * half_at_bytes(m + 18) * static_cast<float>(msum);
+            } else {
+                sum += x.d[sb] * half_at_bytes(m + 12) * static_cast<float>(isum);
+            }
+            continue;
+        }
         if (format == qpacked::Format::IQ4_XS) {
             const uint8_t *m = meta + 8 * sb;
             int32_t isum = 0;
@@ -240,7 +307,21 @@ inline void loop_packed_expand(const qpacked::PackedView &w, int64_t row0, int64
         for (int64_t sb = 0; sb < cols / 256; ++sb) {
             packed_group_values(w.format, qs, cols, 256 * sb, 128, u);
             packed_group_values(w.format, qs, cols, 256 * sb + 128, 128, u + 128);
-            if (w.format == qpacked::Format::IQ4_XS) {
+            if (w.format == qpacked::Format::Q2_K) {
+                const uint8_t *m = meta + 20 * sb;
+                const float d = half_at_bytes(m + 16), dmin = half_at_bytes(m + 18);
+                for (int g = 0; g < 16; ++g) {
+                    const float dl = d * static_cast<float>(m[g] & 0x0f), ml = dmin * static_cast<float>(m[g] >> 4);
+                    for (int j = 16 * g; j < 16 * g + 16; ++j) v[j] = dl * static_cast<float>(u[j]) - ml;
+                }
+            } else if (w.format == qpacked::Format::Q3_K) {
+                const uint8_t *m = meta + 14 * sb;
+                const float d = half_at_bytes(m + 12);
+                for (int g = 0; g < 16; ++g) {
+                    const float dl = d * static_cast<float>(q3k_scale(m, g));
+                    for (int j = 16 * g; j < 16 * g + 16; ++j) v[j] = dl * static_cast<float>(u[j] - 4);
+                }
+            } else if (w.format == qpacked::Format::IQ4_XS) {
                 const uint8_t *m = meta + 8 * sb;
                 const float d = half_at_bytes(m);
                 for (int s = 0; s < 8; ++s) {

@@ -50,6 +50,13 @@ inline std::vector<uint8_t> random_rows(lh::TensorType type, int64_t rows, int64
             case TensorType::Q6_K:
                 put_half(blk + 208, scale(rng) / 16);
                 break;
+            case TensorType::Q2_K:  // d, dmin
+                put_half(blk + 80, scale(rng) / 16);
+                put_half(blk + 82, scale(rng) / 16);
+                break;
+            case TensorType::Q3_K:
+                put_half(blk + 108, scale(rng) / 16);
+                break;
             default:
                 break;
         }

@@ -173,13 +173,14 @@ TEST_CASE("half weights expand, quantized ones stay quantized in bf16 mode, all 
     }
 }
 
-TEST_CASE("iq4_nl and iq4_xs matrices stay packed in bf16 mode from AVX2 on, with their dequantized values",
+TEST_CASE("iq4_nl, iq4_xs, q2_K and q3_K matrices stay packed in bf16 mode from AVX2 on, with their "
+          "dequantized values",
           "[model]") {
     // Without AVX2 (LONGHEADS_CPU=generic) they are expanded to bf16: their decode kernel loses there.
     const bool kept = cpu::active_isa() >= cpu::Isa::Avx2;
-    for (TensorType t : {TensorType::IQ4_NL, TensorType::IQ4_XS}) {
+    for (TensorType t : {TensorType::IQ4_NL, TensorType::IQ4_XS, TensorType::Q2_K, TensorType::Q3_K}) {
         TinyLlama c;
-        c.n_ff = 256;  // IQ4_XS rows are whole blocks of 256
+        c.n_ff = 256;  // IQ4_XS, Q2_K and Q3_K rows are whole blocks of 256
         GgufBuilder b = tiny_llama(c);
         const std::vector<uint8_t> bytes = test_rows::random_rows(t, c.n_embd, c.n_ff, 3);
         b.tensor("blk.1.ffn_down.weight", uint32_t(t), {c.n_ff, c.n_embd}, bytes);

@@ -31,7 +31,9 @@ const Case kCases[] = {{TensorType::Q4_0, qpacked::Format::Q4_0},
                        {TensorType::Q5_K, qpacked::Format::Q5_K},
                        {TensorType::Q6_K, qpacked::Format::Q6_K},
                        {TensorType::IQ4_NL, qpacked::Format::IQ4_NL},
-                       {TensorType::IQ4_XS, qpacked::Format::IQ4_XS}};
+                       {TensorType::IQ4_XS, qpacked::Format::IQ4_XS},
+                       {TensorType::Q2_K, qpacked::Format::Q2_K},
+                       {TensorType::Q3_K, qpacked::Format::Q3_K}};
 
 }  // namespace
 
@@ -77,13 +79,16 @@ TEST_CASE("packed formats exist only for the types and widths they can hold", "[
     CHECK(qpacked::format_for(TensorType::IQ4_XS, 512, &f));
     CHECK(f == qpacked::Format::IQ4_XS);
     CHECK_FALSE(qpacked::format_for(TensorType::IQ4_XS, 480, &f));
-    CHECK_FALSE(qpacked::format_for(TensorType::Q2_K, 512, &f));  // expanded to bf16 (see qpacked.h)
-    CHECK_FALSE(qpacked::format_for(TensorType::Q3_K, 512, &f));
+    CHECK(qpacked::format_for(TensorType::Q2_K, 512, &f));
+    CHECK(f == qpacked::Format::Q2_K);
+    CHECK_FALSE(qpacked::format_for(TensorType::Q3_K, 480, &f));
     // Kept packed where the decode kernel beats the bf16 product: IQ4 from AVX2 on.
     CHECK(qpacked::keep_packed(qpacked::Format::Q4_0));
     CHECK(qpacked::keep_packed(qpacked::Format::Q6_K));
     CHECK(qpacked::keep_packed(qpacked::Format::IQ4_NL) == (cpu::active_isa() >= cpu::Isa::Avx2));
     CHECK(qpacked::keep_packed(qpacked::Format::IQ4_XS) == (cpu::active_isa() >= cpu::Isa::Avx2));
+    CHECK(qpacked::keep_packed(qpacked::Format::Q2_K) == (cpu::active_isa() >= cpu::Isa::Avx2));
+    CHECK(qpacked::keep_packed(qpacked::Format::Q3_K) == (cpu::active_isa() >= cpu::Isa::Avx2));
     CHECK_FALSE(qpacked::format_for(TensorType::Q4_1, 512, &f));
     CHECK_FALSE(qpacked::format_for(TensorType::F16, 512, &f));
 }
@@ -151,8 +156,9 @@ std::vector<cpu::Isa> levels_that_run() {
     return out;
 }
 
-const TensorType kPackedTypes[] = {TensorType::Q4_0, TensorType::Q8_0,   TensorType::Q4_K,  TensorType::Q5_K,
-                                   TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
+const TensorType kPackedTypes[] = {TensorType::Q4_0,   TensorType::Q8_0,   TensorType::Q4_K, TensorType::Q5_K,
+                                   TensorType::Q6_K,   TensorType::IQ4_NL, TensorType::IQ4_XS, TensorType::Q2_K,
+                                   TensorType::Q3_K};
 
 // Formats with a factor per 32 elements (rows of any multiple of 32).
 bool per_32(TensorType type) {
@@ -293,7 +299,9 @@ TEST_CASE("products of packed matrices: int8 for few rows, expanded slices for m
             wp.push_back(&ws[i]);
             yp.push_back(grouped[i].data());
         }
-        cache.run_group(x.data(), m, wp.data(), yp.data(), int(ps.size()));
+        // groups of at most 8 matrices (a fused group's limit), so that every format is in one
+        for (size_t i = 0; i < ps.size(); i += 8)
+            cache.run_group(x.data(), m, wp.data() + i, yp.data() + i, int(std::min<size_t>(8, ps.size() - i)));
         for (size_t i = 0; i < ps.size(); ++i) {
             INFO(qpacked::format_name(ps[i].format));
             CHECK(grouped[i] == single[i]);  // same kernels, same activations: bit-identical
