@@ -23,5 +23,5 @@ run() {
   $lh passkey -m "$demo" --length 8192 --trials 3 --seed 1 "$@"
 }
 run "full attention" --attention full
-run "LongHeads (default chunk score: bound)" --attention longheads
+run "LongHeads (default chunk score: bound_mid)" --attention longheads
 run "LongHeads, --chunk-score faithful (the paper's rule)" --attention longheads --chunk-score faithful

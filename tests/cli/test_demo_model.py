@@ -36,7 +36,7 @@ def test_in_window_retrieval_with_full_attention(demo):
 
 
 def test_longheads_default_retrieval_at_16x_the_window(demo):
-    # The default chunk score (bound, docs/ATTENTION.md), no flag needed beyond the mode: a needle
+    # The default chunk score (bound_mid, docs/ATTENTION.md), no flag needed beyond the mode: a needle
     # near the start and one near the end of a 4096-token prompt.
     out = run_json("passkey", "-m", demo, "--length", 16 * 256, "--trials", 2, "--seed", 3,
                    "--attention", "longheads", "--no-progress")
