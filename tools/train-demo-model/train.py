@@ -47,9 +47,9 @@ def main():
     ap.add_argument("--wd", type=float, default=0.1)
     ap.add_argument("--passkey-frac", type=float, default=0.5)
     ap.add_argument("--answer-weight", type=float, default=5.0)
-    ap.add_argument("--labelled-frac", type=float, default=0.5,
+    ap.add_argument("--labelled-frac", type=float, default=0.0,
                     help="share of passkey samples with labelled needles (numbers or words, 1-3 of "
-                         "them, the question naming one); 0 gives the first shipped model's data")
+                         "them, the question naming one); 0, the default, gives the shipped model's data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="models/longheads-demo.gguf")
     ap.add_argument("--ckpt", default="/tmp/longheads-demo.pt")
