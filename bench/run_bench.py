@@ -194,7 +194,7 @@ def bytes_per_token(info, cell, kv_elem, chunk_score=None, local_chunks=2):
             score = chunk_score or cell.get("chunk_score", "faithful")
             if score == "faithful":
                 chunk = nl * nh * m * d * 4.0  # f32 chunk keys, one per chunk and query head
-            elif score == "bound":
+            elif score in ("bound", "bound_mid"):
                 chunk = nl * nkv * m * 2 * d * kv_elem  # one [max | min] row per chunk and KV head
             else:  # max: every candidate chunk's keys
                 chunk = nl * nkv * max(m - local_chunks, 0) * w * d * kv_elem

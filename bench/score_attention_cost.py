@@ -32,13 +32,13 @@ import run_bench as rb  # noqa: E402
 N_LAYER = 22
 INFO = dict(n_layer=N_LAYER, n_head=32, n_head_kv=4, head_dim=64, context_length=2048, n_vocab=0, n_embd=0,
             _type="f16")
-SCORE_NAME = {"faithful": "faithful", "bound": "bound", "max": "max_key"}
+SCORE_NAME = {"faithful": "faithful", "bound": "bound", "bound_mid": "bound_mid", "max": "max_key"}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--contexts", default="8192,32768,65536")
-    ap.add_argument("--scores", default="faithful,bound,max")
+    ap.add_argument("--scores", default="faithful,bound_mid,bound,max")
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--gen", type=int, default=64)
     ap.add_argument("--repeat", type=int, default=2)
@@ -75,7 +75,7 @@ def main():
          f"filled and timed, scaled to {N_LAYER}; median of {args.repeat} interleaved runs (each the best of 2 x "
          f"{args.gen} tokens). No weights: this is what differs between the scores. Bytes read: the model of "
          "bench/run_bench.py (the attended KV, and what the score reads: faithful the f32 chunk keys of every "
-         "query head, bound one [max | min] row per chunk and KV head, max every candidate key).", "",
+         "query head, bound and bound_mid one [max | min] row per chunk and KV head, max every candidate key).", "",
          "| context | score | attention ms per token (22 layers) | vs faithful | bytes read by the attention per token | "
          "of which the score |" + (" tok/s with the weights' share |" if args.weights_ms else ""),
          "|---|---|---|---|---|---|" + ("---|" if args.weights_ms else "")]
