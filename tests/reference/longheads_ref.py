@@ -219,30 +219,30 @@ def max_key_scores(q, k_local, m, w, n_rot, base, local=2):
     return (k_local[w:(nc + 1) * w] @ qr).reshape(nc, w).max(axis=1)
 
 
-def bound_scores(q, k_local, m, w, n_rot, base, local=2):
-    """Chunk score "bound" (ATTENTION.md, "Chunk-scoring variants"): per candidate j, the
-    channel-wise min and max of its keys rotated at their local offsets, and
-    score_j = sum_i max(q~_i * min_ji, q~_i * max_ji) with q~ = R(w-1)q: an upper bound of every
-    q~ . k~ in the chunk, i.e. of its "max" score. Arguments as max_key_scores."""
+def key_boxes(q, k_local, m, w, n_rot, base, local=2):
+    """The bound scores' inputs: q~ = R(w-1)q and, per candidate j = 1 .. m-local, the channel-wise
+    min and max of its keys rotated at their local offsets (rows of lo, hi). Arguments as
+    max_key_scores."""
     nc = n_candidates(m, local)
+    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, k_local.shape[-1])
     if nc == 0:
-        return np.zeros(0)
-    qr = rope(q, w - 1, n_rot, base)
-    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, -1)
-    lo, hi = chunks.min(axis=1), chunks.max(axis=1)
+        return rope(q, w - 1, n_rot, base), chunks[:, 0], chunks[:, 0]  # (0, d): no candidates
+    return rope(q, w - 1, n_rot, base), chunks.min(axis=1), chunks.max(axis=1)
+
+
+def bound_scores(q, k_local, m, w, n_rot, base, local=2):
+    """Chunk score "bound" (ATTENTION.md, "Chunk-scoring variants"):
+    score_j = sum_i max(q~_i * min_ji, q~_i * max_ji), an upper bound of every q~ . k~ in the
+    chunk, i.e. of its "max" score (key_boxes)."""
+    qr, lo, hi = key_boxes(q, k_local, m, w, n_rot, base, local)
     return np.maximum(lo * qr, hi * qr).sum(axis=1)
 
 
 def bound_mid_scores(q, k_local, m, w, n_rot, base, local=2):
-    """Chunk score "bound_mid": halfway between the box centre's score and the bound, i.e.
-    score_j = sum_i q~_i c_ji + |q~_i| r_ji / 2 with c = (max + min) / 2, r = (max - min) / 2 of the
-    chunk's keys as in bound_scores. Arguments as max_key_scores."""
-    nc = n_candidates(m, local)
-    if nc == 0:
-        return np.zeros(0)
-    qr = rope(q, w - 1, n_rot, base)
-    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, -1)
-    lo, hi = chunks.min(axis=1), chunks.max(axis=1)
+    """Chunk score "bound_mid": halfway between the box centre's score and the bound,
+    score_j = sum_i q~_i c_ji + |q~_i| r_ji / 2 with c = (max + min) / 2, r = (max - min) / 2
+    (key_boxes)."""
+    qr, lo, hi = key_boxes(q, k_local, m, w, n_rot, base, local)
     centre, half_range = (hi + lo) / 2, (hi - lo) / 2
     return (centre @ qr) + 0.5 * (half_range @ np.abs(qr))
 

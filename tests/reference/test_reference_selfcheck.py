@@ -351,6 +351,15 @@ def test_faithful_selection_equals_the_authors_layout(demo, demo_layer0):
     assert same_gguf < 0.95 * total
 
 
+def _naive_boxes(q, k, j, w, d):
+    """q rotated at w-1 and chunk j's channel-wise key min and max (keys at their local offsets),
+    by plain loops."""
+    keys = [_naive_rope(k[j * w + i], i, 4, 10000.0) for i in range(w)]
+    lo = [min(kk[x] for kk in keys) for x in range(d)]
+    hi = [max(kk[x] for kk in keys) for x in range(d)]
+    return _naive_rope(q, w - 1, 4, 10000.0), lo, hi
+
+
 def test_bound_scores_against_naive_loops():
     rng = np.random.default_rng(14)
     n, d, w, m = 64, 6, 8, 7
@@ -358,12 +367,9 @@ def test_bound_scores_against_naive_loops():
     k_local = ref.rope(k, np.arange(n) % w, 4, 10000.0)
     got = ref.bound_scores(q, k_local, m, w, 4, 10000.0)
     mx = ref.max_key_scores(q, k_local, m, w, 4, 10000.0)
-    qr = _naive_rope(q, w - 1, 4, 10000.0)
     assert len(got) == m - 2
     for j in range(1, m - 1):
-        keys = [_naive_rope(k[j * w + i], i, 4, 10000.0) for i in range(w)]
-        lo = [min(kk[x] for kk in keys) for x in range(d)]
-        hi = [max(kk[x] for kk in keys) for x in range(d)]
+        qr, lo, hi = _naive_boxes(q, k, j, w, d)
         want = sum(max(qr[x] * lo[x], qr[x] * hi[x]) for x in range(d))
         assert abs(got[j - 1] - want) < 1e-12
         assert got[j - 1] >= mx[j - 1] - 1e-12  # an upper bound of the chunk's best key
@@ -379,17 +385,15 @@ def test_bound_mid_scores_against_naive_loops():
     k_local = ref.rope(k, np.arange(n) % w, 4, 10000.0)
     got = ref.bound_mid_scores(q, k_local, m, w, 4, 10000.0)
     bound = ref.bound_scores(q, k_local, m, w, 4, 10000.0)
-    qr = _naive_rope(q, w - 1, 4, 10000.0)
     assert len(got) == m - 2
     for j in range(1, m - 1):
-        keys = [_naive_rope(k[j * w + i], i, 4, 10000.0) for i in range(w)]
-        lo = [min(kk[x] for kk in keys) for x in range(d)]
-        hi = [max(kk[x] for kk in keys) for x in range(d)]
+        qr, lo, hi = _naive_boxes(q, k, j, w, d)
         centre = sum(qr[x] * (lo[x] + hi[x]) / 2 for x in range(d))
         want = centre + sum(abs(qr[x]) * (hi[x] - lo[x]) / 4 for x in range(d))
         assert abs(got[j - 1] - want) < 1e-12
         assert abs(got[j - 1] - (centre + bound[j - 1]) / 2) < 1e-12  # halfway to the bound
     assert len(ref.bound_mid_scores(q, k_local, m, w, 4, 10000.0, local=4)) == m - 4
+    assert len(ref.bound_mid_scores(q, k_local, 2, w, 4, 10000.0)) == 0
 
 
 def test_select_by_scores_with_local_chunks():
