@@ -306,6 +306,8 @@ static void test_context_params(lh_model *model) {
     BAD_PARAM(attention, (lh_attention)-1, "attention");
     BAD_PARAM(prefill_mode, (lh_prefill_mode)2, "prefill_mode");
     BAD_PARAM(kv_type, (lh_kv_type)9, "kv_type");
+    BAD_PARAM(chunk_score, (lh_chunk_score)4, "chunk_score");
+    BAD_PARAM(local_chunks, -1, "local_chunks");
     BAD_PARAM(chunk_size, -32, "chunk_size");
     BAD_PARAM(attn_len, -1, "attn_len");
     BAD_PARAM(begin_len, -1, "begin_len");

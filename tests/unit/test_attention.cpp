@@ -807,8 +807,9 @@ TEST_CASE("invalid calls and configurations are rejected", "[attention]") {
     CHECK(bad_config([](AttentionConfig &b) { b.local_chunks = 0; }) == LH_ERROR_INVALID_ARGUMENT);
     CHECK(bad_config([](AttentionConfig &b) { b.local_chunks = 4; }) == LH_ERROR_INVALID_ARGUMENT);  // K = 4
     CHECK(bad_config([](AttentionConfig &b) { b.local_chunks = 3; }) == LH_OK);
-    CHECK(bad_config([](AttentionConfig &b) { b.chunk_score = static_cast<lh_chunk_score>(4); }) ==
-          LH_ERROR_INVALID_ARGUMENT);
+    // An lh_chunk_score outside 0..3 cannot be stored in the enum without undefined behaviour
+    // (UBSan), so unknown scores are checked where they arrive as integers: the C API
+    // (tests/api, the bindings' tests).
     CHECK(bad_config([](AttentionConfig &b) {
               b.mode = LH_ATTENTION_WINDOW;
               b.n_sinks = 16;
