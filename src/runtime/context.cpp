@@ -132,12 +132,13 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.attn_len == 0) o.attn_len = std::max(o.chunk_size, T / 2 / o.chunk_size * o.chunk_size);
     if (o.begin_len == 0) o.begin_len = o.attn_len;
     if (o.n_sinks == 0) o.n_sinks = 4;
+    const int32_t k = o.attn_len / o.chunk_size;  // LongHeads K: chunks per head
     if (o.local_chunks == 0) {
         // The paper keeps the previous and the current chunk; with the key-based scores 4 recent
         // chunks measured better perplexity at equal retrieval (docs/RESULTS.md), where K = L/w >= 8
         // still leaves 3 chunks chosen by score.
         const bool key_based = o.chunk_score != LH_CHUNK_SCORE_FAITHFUL;
-        o.local_chunks = key_based && o.attn_len / o.chunk_size >= 8 ? 4 : 2;
+        o.local_chunks = key_based && k >= 8 ? 4 : 2;
     }
 
     const std::string over_t = "attn_len " + str(o.attn_len) + " is more than the model's trained context " + str(T) +
@@ -153,7 +154,6 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
             invalid("begin_len " + str(o.begin_len) + " is more than the model's trained context " + str(T) +
                     " (set allow_attn_len_over_trained to permit it)");
         }
-        const int32_t k = o.attn_len / o.chunk_size;
         if (k < 3) {
             invalid("attn_len / chunk_size = " + str(o.attn_len) + " / " + str(o.chunk_size) + " = " + str(k) +
                     " chunks; LongHeads needs at least 3 (sink, previous and current chunk)");

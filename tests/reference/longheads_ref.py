@@ -224,9 +224,7 @@ def key_boxes(q, k_local, m, w, n_rot, base, local=2):
     min and max of its keys rotated at their local offsets (rows of lo, hi). Arguments as
     max_key_scores."""
     nc = n_candidates(m, local)
-    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, k_local.shape[-1])
-    if nc == 0:
-        return rope(q, w - 1, n_rot, base), chunks[:, 0], chunks[:, 0]  # (0, d): no candidates
+    chunks = k_local[w:(nc + 1) * w].reshape(nc, w, k_local.shape[-1])  # nc may be 0
     return rope(q, w - 1, n_rot, base), chunks.min(axis=1), chunks.max(axis=1)
 
 
