@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/streamed_buffer.h"
 #include "common/threads.h"
 #include "gguf/gguf_file.h"
 #include "model/tensor_check.h"
@@ -67,13 +68,6 @@ std::string shape_text(const int64_t *dims, uint32_t n) {
     return os.str();
 }
 
-void *aligned_bytes(uint64_t bytes) {
-    const uint64_t rounded = (bytes + 63) / 64 * 64;
-    void *p = std::aligned_alloc(64, rounded ? rounded : 64);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-
 }  // namespace
 
 struct Model::Loader {
@@ -119,7 +113,7 @@ struct Model::Loader {
 
     void *allocate(uint64_t bytes) {
         bytes_wanted = bytes;
-        m.buffers_.emplace_back(aligned_bytes(bytes), std::free);
+        m.buffers_.emplace_back(allocate_streamed(bytes), std::free);
         m.weight_bytes_ += bytes;
         return m.buffers_.back().get();
     }

@@ -3,7 +3,7 @@
 // IQ4_NL use vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and
 // 64-127 (high nibbles), which meet 64 consecutive activations each; IQ4 indexes become levels by
 // a byte shuffle of the 16-entry table. Needs <cstdint>, common/simd.h, numeric/iq4_levels.h,
-// ops/ops_kernels.h, ops_loops.inl and qpacked_loops.inl before it, inside the level's namespace.
+// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl and qpacked_loops.inl before it, inside the level's namespace.
 
 namespace avx512_packed {
 
@@ -381,6 +381,7 @@ inline void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, c
     for (int64_t r = row0; r < row1; ++r) {
         const uint8_t *qs = w.quants + r * w.quant_row_bytes;
         const uint8_t *meta = w.meta + r * w.meta_row_bytes;
+        prefetch_ahead(qs, w.quant_row_bytes);
         float v = 0.0f;
         switch (w.format) {
             case Format::Q4_0: v = row_32<Format::Q4_0>(qs, meta, w.cols, x.a32); break;

@@ -9,6 +9,7 @@
 #include "common/simd.h"
 #include "numeric/iq4_levels.h"
 #include "ops/ops_kernels.h"
+#include "ops/weight_prefetch.h"
 
 namespace lh::ops::avx2 {
 
@@ -400,6 +401,7 @@ void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qp
     for (int64_t r = row0; r < row1; ++r) {
         const uint8_t *qs = w.quants + r * w.quant_row_bytes;
         const uint8_t *meta = w.meta + r * w.meta_row_bytes;
+        prefetch_ahead(qs, w.quant_row_bytes);
         float v = 0.0f;
         switch (w.format) {
             case Format::Q4_0: v = row_q4_0(qs, meta, w.cols, x.a32); break;

@@ -5,6 +5,7 @@
 #include "common/simd.h"
 #include "numeric/iq4_levels.h"
 #include "ops/ops_kernels.h"
+#include "ops/weight_prefetch.h"
 
 namespace lh::ops::avx512 {
 

@@ -1,0 +1,27 @@
+// Software prefetch of the weight stream in the decode kernels.
+//
+// A decode product reads each weight once, so it runs at the rate memory delivers bytes, and one
+// core's hardware prefetcher keeps too few lines in flight for that. Requesting the lines 16 KiB
+// ahead while the current row is computed raised bench/qkernel_bench's streaming rate (5632 x 2048,
+// 2 threads, interleaved runs) from 35-36 to 43-49 GB/s on Q4_0, 35 to 41-42 on Q4_K and 21-23
+// to 42-56 on Q6_K (AVX-512 VNNI level); on the AVX2 level Q6_K went from 20 to 41-47. Distances
+// of 4 KiB and 64 KiB did no better (docs/BENCHMARKS.md, "Software prefetch").
+// Header-only and builtins only: it is compiled into every instruction-set level.
+#pragma once
+
+#include <cstdint>
+
+namespace lh::ops {
+
+constexpr uint64_t kWeightPrefetchBytes = 16384;
+
+// Requests the `bytes` bytes that start kWeightPrefetchBytes after `row`. Prefetches never fault,
+// so the lines past the end of a matrix cost nothing but a wasted request; the address is formed
+// as an integer so no pointer leaves its array.
+inline void prefetch_ahead(const uint8_t *row, int64_t bytes) {
+    const uintptr_t first = reinterpret_cast<uintptr_t>(row) + kWeightPrefetchBytes;
+    for (int64_t offset = 0; offset < bytes; offset += 64)
+        __builtin_prefetch(reinterpret_cast<const void *>(first + static_cast<uintptr_t>(offset)), 0, 3);
+}
+
+}  // namespace lh::ops
