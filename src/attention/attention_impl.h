@@ -106,10 +106,19 @@ struct Attention::Impl {
     }
     void set_last_selection(int32_t layer, int32_t head, const int32_t *sel, int32_t n_sel);
 
-    // Runs body(item, scratch) for item in [0, n_items) inside the arena (serially if none).
-    template <class F> void for_each_item(int64_t n_items, int64_t grain, const F &body) {
+    // Multiply-adds of a batch below which its attention runs on the calling thread: waking the
+    // arena's workers then costs more than the work they would share (decode at a short depth).
+    static constexpr int64_t kSerialWork = int64_t{1} << 19;
+    // Whether batch b, each of whose tokens reads at most `keys` cached keys, is worth the arena.
+    bool worth_sharing(const AttnBatch &b, int64_t keys) const {
+        return static_cast<int64_t>(b.n) * cfg.n_head * keys * d * 2 >= kSerialWork;
+    }
+
+    // Runs body(item, scratch) for item in [0, n_items) inside the arena (serially if none, or if
+    // `share` is false).
+    template <class F> void for_each_item(int64_t n_items, int64_t grain, const F &body, bool share = true) {
         if (n_items <= 0) return;
-        if (!arena || n_items == 1) {
+        if (!arena || n_items == 1 || !share) {
             AttnScratch s = scratch(0);
             for (int64_t i = 0; i < n_items; ++i) body(i, s);
             return;

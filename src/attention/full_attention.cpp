@@ -15,7 +15,7 @@ void Attention::Impl::full_forward(const AttnBatch &b) {
         attend(b.layer, g, G, s.segs, 1, s, orow(b, i, g * G));
         if (i == b.n - 1)
             for (int32_t h = g * G; h < (g + 1) * G; ++h) set_last_selection(b.layer, h, nullptr, 0);
-    });
+    }, worth_sharing(b, b.pos0 + b.n));
 }
 
 }  // namespace lh

@@ -2,6 +2,8 @@
 // Keys are stored at their true positions: the sinks' slots equal their positions, and the recent
 // tokens keep their true distance to the query, so only the query needs two rotations:
 // at L-1 for the sinks and at t for the recent tokens.
+#include <algorithm>
+
 #include "attention/attention_impl.h"
 
 namespace lh {
@@ -29,7 +31,7 @@ void Attention::Impl::window_forward(const AttnBatch &b) {
         attend(b.layer, g, G, s.segs, n_seg, s, orow(b, i, g * G));
         if (i == b.n - 1)
             for (int32_t h = g * G; h < (g + 1) * G; ++h) set_last_selection(b.layer, h, nullptr, 0);
-    });
+    }, worth_sharing(b, std::min<int64_t>(L, b.pos0 + b.n)));
 }
 
 }  // namespace lh
