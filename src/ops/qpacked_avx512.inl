@@ -3,7 +3,8 @@
 // IQ4_NL use vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and
 // 64-127 (high nibbles), which meet 64 consecutive activations each; IQ4 indexes become levels by
 // a byte shuffle of the 16-entry table. Needs <cstdint>, common/simd.h, numeric/iq4_levels.h,
-// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl and qpacked_loops.inl before it, inside the level's namespace.
+// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl and qpacked_loops.inl before it, inside
+// the level's namespace.
 
 namespace avx512_packed {
 
