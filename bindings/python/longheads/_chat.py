@@ -5,6 +5,7 @@ import threading
 from . import longheads_native as _native
 from . import _interrupt
 from . import _options as _opt
+from ._model import _next_piece
 
 __all__ = ["Chat", "format_messages"]
 
@@ -58,26 +59,40 @@ class Chat:
         self._lock = threading.Lock()
 
     def send(self, text, **kwargs):
-        """Sends a user message and returns the whole reply."""
-        return "".join(self.stream(text, **kwargs))
+        """Sends a user message and returns the whole reply. Ctrl-C ends the reply early: the
+        text generated until then is returned (and kept in :attr:`messages`)."""
+        native = self._start(text, kwargs)
+        pieces = []
+
+        def step():  # runs in the helper thread, so a Ctrl-C cannot come between next and append
+            more = native.next()
+            if more:
+                pieces.append(native.piece())
+            return more
+
+        with self._lock:
+            _interrupt.pull_all(step, native.cancel)
+        return _decode(b"".join(pieces))
 
     def stream(self, text, **kwargs):
         """Sends a user message and yields the reply's text pieces as they are generated."""
+        return self._pieces(self._start(text, kwargs))
+
+    def _start(self, text, kwargs):
         gen, sampling, stop = _opt.generate_args(kwargs, "Chat.send")
         native = self._native
         with self._lock:
             _interrupt.run(lambda: native.send(_text(text, "text"), gen, sampling, stop), native.cancel)
-        return self._pieces(native)
+        return native
 
     def _pieces(self, native):
         # The facade's one stream loop: non-empty pieces of valid UTF-8, the final flush included.
         while True:
             with self._lock:
-                more, _ = _interrupt.run(native.next, native.cancel)
+                (more, piece), _ = _interrupt.run(lambda: _next_piece(native), native.cancel)
                 if not more:
                     return
-                piece = _decode(native.piece())
-            yield piece
+            yield _decode(piece)
 
     @property
     def messages(self):

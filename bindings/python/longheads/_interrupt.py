@@ -5,6 +5,11 @@ runs Python code: during a 20 s prompt evaluation that would be after it. So the
 hands its long calls (evaluation, generation steps) to one helper thread and waits; the wait is
 where KeyboardInterrupt arrives, within milliseconds, and it becomes a cancel of the context.
 Other threads call directly (they never receive KeyboardInterrupt).
+
+A Ctrl-C can also land in the Python code between two waits. The library's own loops
+(``generate``, ``Chat.send``) go through :func:`pull_all`, which turns it into a cancel as well;
+in a caller's own ``for piece in stream`` loop it raises KeyboardInterrupt there, as any Ctrl-C
+in the caller's code does, and the stream keeps its text.
 """
 
 import concurrent.futures
@@ -42,3 +47,17 @@ def run(call, cancel):
             if interrupted and e.status == Status.CANCELLED:
                 raise KeyboardInterrupt() from e
             raise
+
+
+def pull_all(step, cancel):
+    """Calls ``step()`` (through :func:`run`) until it returns False. A KeyboardInterrupt
+    anywhere in between, in the wait or in this loop's own code, calls ``cancel()`` and the
+    pulling goes on to the generation's end. ``step`` keeps what it produced itself (in the
+    helper thread), so an interrupt landing after it returned loses nothing."""
+    while True:
+        try:
+            while run(step, cancel)[0]:
+                pass
+            return
+        except KeyboardInterrupt:
+            cancel()

@@ -387,7 +387,8 @@ class Context(_NativeHandle):
         """Generates a completion of ``prompt`` (appended to what the context holds) and
         returns its text. Keywords as in :meth:`Model.generate` (generation keywords only)."""
         with self._stream(prompt, kwargs, owns_context=False, where="generate") as stream:
-            return "".join(stream)
+            stream._pull_to_end()
+            return stream.text
 
     def stream(self, prompt, **kwargs):
         """Like :meth:`generate`, but returns a :class:`Stream` of text pieces."""
@@ -425,14 +426,22 @@ class Sampler(_NativeHandle):
         self._native.accept(_token_list(tokens))
 
 
+def _next_piece(gen):
+    """One step of a native generation or chat: (more, the step's piece as bytes)."""
+    more = gen.next()
+    return more, (gen.piece() if more else b"")
+
+
 class Stream:
     """An iterator over the text pieces of a running generation.
 
     Iterating pulls one piece at a time from the library (the GIL is released meanwhile);
     pieces are non-empty ``str``. Breaking out of the loop leaves the generation stopped:
     no more tokens are computed; :meth:`close` (or leaving a ``with`` block, or garbage
-    collection) frees it. Ctrl-C (or :meth:`cancel`) ends the generation: the text held back
-    so far is the last piece and :attr:`stop_reason` is ``StopReason.CANCELLED``.
+    collection) frees it. Ctrl-C while a piece is computed (or :meth:`cancel`) ends the
+    generation: the text held back so far is the last piece and :attr:`stop_reason` is
+    ``StopReason.CANCELLED``. A Ctrl-C that lands in the loop's own code raises
+    KeyboardInterrupt there as usual; :attr:`text` still holds the text so far.
 
     Attributes: ``tokens`` (ids generated so far), ``text`` (text so far), ``stop_reason``.
     """
@@ -451,11 +460,20 @@ class Stream:
             gen = self._gen
             if gen.closed():
                 raise StopIteration
-            more, _ = _interrupt.run(gen.next, gen.cancel)
+            # The piece is read in the helper thread too, which keeps the window where Ctrl-C
+            # lands in Python code (and raises in the caller's loop) to a few bytecodes.
+            (more, piece), _ = _interrupt.run(lambda: _next_piece(gen), gen.cancel)
             if not more:
                 self._release()
                 raise StopIteration
-            return _decode(gen.piece())
+            return _decode(piece)
+
+    def _pull_to_end(self):
+        # generate(): every Ctrl-C becomes a cancel; the text is read from the generation after.
+        with self._lock:
+            gen = self._gen
+            if not gen.closed():
+                _interrupt.pull_all(gen.next, gen.cancel)
 
     @property
     def tokens(self):
