@@ -27,7 +27,8 @@ void add_bias(const float *b, float *y, int32_t n, int64_t width) {
 
 }  // namespace
 
-Forward::Forward(const Model &model, int32_t max_batch) : model_(model), max_batch_(max_batch) {}
+Forward::Forward(const Model &model, int32_t max_batch)
+    : model_(model), max_batch_(max_batch), int8_layers_(int8_layers(model)) {}
 
 void Forward::ensure_rows(int32_t n) {
     if (n <= rows_) return;
@@ -54,6 +55,8 @@ uint64_t Forward::activation_bytes(const HParams &hp, int32_t max_batch) {
 bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_logit, float *logits,
                   Attention &attn, MatmulCache &mm, const std::atomic<bool> *cancel) {
     ensure_rows(n);
+    if (n == 1 && int8_layers_ && mm.n_threads() > 1)
+        return run_one_token(tokens[0], pos0, first_logit == 0, logits, attn, mm, cancel);
     const HParams &hp = model_.hparams();
     const int64_t d = hp.n_embd;
     const int64_t ff = hp.n_ff;

@@ -33,10 +33,16 @@ public:
 
 private:
     void ensure_rows(int32_t n);  // buffers for n rows (grows only)
+    // The same pass for one token when every layer matrix takes int8 products (model/forward_decode.cpp):
+    // one parallel region per layer instead of four.
+    bool run_one_token(int32_t token, int32_t pos, bool want_logits, float *logits, Attention &attn,
+                       MatmulCache &mm, const std::atomic<bool> *cancel);
+    static bool int8_layers(const Model &model);
 
     const Model &model_;
     int32_t max_batch_;
     int32_t rows_ = 0;
+    bool int8_layers_ = false;  // every layer matrix quantized: run_one_token applies
     std::vector<float> x_, h_, q_, k_, v_, att_, gate_, up_;
 };
 

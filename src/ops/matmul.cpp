@@ -223,7 +223,8 @@ void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const W
     }
 }
 
-void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
+void MatmulCache::dot_share(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, int part,
+                            int parts) {
     // Work items: blocks of 16 rows of every matrix, so that each thread reads a contiguous share
     // of each matrix and small matrices (K, V) do not leave a thread idle.
     int64_t starts[8];
@@ -235,10 +236,9 @@ void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float 
         if (ws[i]->type == WeightType::PACKED) views[i] = ws[i]->packed_view();
     }
     const ops::OpsKernels &k = ops::kernels();
-    omp_set_num_threads(n_threads_);
-#pragma omp parallel for schedule(static)
-    for (int64_t item = 0; item < total; ++item) {
-        int mi = 0;
+    const int64_t first = total * part / parts, last = total * (part + 1) / parts;
+    int mi = 0;
+    for (int64_t item = first; item < last; ++item) {
         while (mi + 1 < count && item >= starts[mi + 1]) ++mi;
         const WeightMatrix &w = *ws[mi];
         const int64_t r0 = (item - starts[mi]) * 16, r1 = std::min(w.rows, r0 + 16);
@@ -256,12 +256,36 @@ void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float 
     }
 }
 
+void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
+    omp_set_num_threads(n_threads_);
+#pragma omp parallel
+    dot_share(m, ws, ys, count, omp_get_thread_num(), omp_get_num_threads());
+}
+
+bool MatmulCache::int8_group(const WeightMatrix *const *ws, int count) {
+    bool ok = count >= 1 && count <= 8;
+    for (int i = 0; ok && i < count; ++i)
+        ok = (ws[i]->type == WeightType::U8_BLOCKS || ws[i]->type == WeightType::PACKED) && ws[i]->cols == ws[0]->cols;
+    return ok;
+}
+
+void MatmulCache::reserve_one_row(int64_t max_cols) {
+    const size_t n = static_cast<size_t>(max_cols);
+    const size_t nb = n / qblocks::kBlock, nk = n / 256 + 1;
+    if (acts_.empty()) acts_.resize(1);
+    if (xq_.size() < n) xq_.resize(n);
+    if (xq_scales_.size() < 2 * nb) xq_scales_.resize(2 * nb);
+    if (xk_.size() < n) xk_.resize(n);
+    if (xk_scales_.size() < nk) xk_scales_.resize(nk);
+    if (xk_sums_.size() < nk * 16) xk_sums_.resize(nk * 16);
+}
+
+void MatmulCache::quantize_one_row(const float *x, const WeightMatrix *const *ws, int count) {
+    quantize_rows(x, 1, ws[0]->cols, ws, count);
+}
+
 void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
-    bool fused = m <= kDirectMaxRows && count <= 8;
-    for (int i = 0; fused && i < count; ++i)
-        fused = (ws[i]->type == WeightType::U8_BLOCKS || ws[i]->type == WeightType::PACKED) &&
-                ws[i]->cols == ws[0]->cols;
-    if (!fused) {
+    if (m > kDirectMaxRows || !int8_group(ws, count)) {
         for (int i = 0; i < count; ++i) run(x, m, *ws[i], ys[i]);
         return;
     }

@@ -66,6 +66,19 @@ public:
     // otherwise run() each.
     void run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
 
+    // For a caller that runs the int8 products inside its own parallel region (the one-token
+    // pass, model/forward_decode.cpp), in this order:
+    // - int8_group: whether run_group multiplies these matrices (one row) with int8 dot products;
+    static bool int8_group(const WeightMatrix *const *ws, int count);
+    // - reserve_one_row, before the region: sizes the buffers for one row of up to max_cols, so
+    //   that nothing inside the region allocates (an exception may not leave it);
+    void reserve_one_row(int64_t max_cols);
+    // - quantize_one_row, on one thread: x quantized as ws read it;
+    void quantize_one_row(const float *x, const WeightMatrix *const *ws, int count);
+    // - then, after a barrier, dot_share(part, parts) on every thread of the team: its share of
+    //   ys[i] = x · ws[i]ᵀ (contiguous 16-row blocks of each matrix).
+    void dot_share(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, int part, int parts);
+
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }
     int32_t n_threads() const { return n_threads_; }

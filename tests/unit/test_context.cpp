@@ -2,6 +2,7 @@
 // llama.cpp's reference logits (the parity tests), batching, reset, errors and cancellation.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -412,4 +413,32 @@ TEST_CASE("a tiny built model runs with tied output and quantized weights", "[co
     ctx.eval(ids.data(), ids.size(), true);
     for (int32_t i = 0; i < 5; ++i)
         for (int32_t j = 0; j < c.n_vocab; ++j) REQUIRE(std::isfinite(ctx.logits(i)[j]));
+}
+
+TEST_CASE("one-token decoding of a quantized model: the one-region pass equals the product-by-product one",
+          "[context]") {
+    // With 2 threads a quantized model decodes through Forward::run_one_token (one parallel
+    // region per layer); with 1 thread through the general path. Every product row is the same
+    // computation, so the logits must be the same bits, token after token.
+    for (TensorType t : {TensorType::Q8_0, TensorType::Q4_0}) {
+        lh_test::TinyLlama c;
+        c.n_embd = 128;
+        c.n_ff = 352;
+        c.n_layer = 3;
+        c.n_vocab = 96;
+        c.matrix_type = t;
+        ModelOptions mo;
+        mo.precision = LH_PRECISION_AUTO;  // quantized matrices stay quantized (the library's default)
+        const auto m = Model::from_file(lh_test::tiny_llama(c).open(), mo);
+        ContextOptions one_thread = small_options(64), two_threads = small_options(64);
+        one_thread.n_threads = 1;
+        Context a(*m, one_thread), b(*m, two_threads);
+        const std::vector<int32_t> ids{1, 5, 9, 30, 63, 17, 4, 80};
+        for (int32_t id : ids) {
+            a.eval(&id, 1, false);
+            b.eval(&id, 1, false);
+            REQUIRE(std::equal(a.logits(-1), a.logits(-1) + c.n_vocab, b.logits(-1)));
+        }
+        CHECK(std::isfinite(a.logits(-1)[0]));
+    }
 }
