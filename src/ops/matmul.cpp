@@ -136,8 +136,8 @@ void MatmulCache::grow_scratch(size_t bytes) {
     }
 }
 
-MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w) {
-    const Key key{m, w.cols, w.rows, static_cast<uint8_t>(w.type)};
+MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w, int64_t ldy) {
+    const Key key{m, w.cols, w.rows, static_cast<uint8_t>(w.type), ldy};
     auto it = entries_.find(key);
     if (it != entries_.end()) return it->second;
     try {
@@ -146,7 +146,7 @@ MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w) {
         attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
         Entry e;
         dnnl::memory::desc src_md, wei_md, dst_md, sp_md;
-        if (m == 1) {
+        if (m == 1 && ldy == w.rows) {
             // One row (decoding): oneDNN's inner product runs a GEMV several times faster than
             // its matmul does for M = 1 (2048 x 5632, 2 threads: bf16 0.8 vs 5.6 ms, f32 4.2 vs
             // 7.1 ms), and takes W in our [N][K] layout as "oi".
@@ -161,7 +161,9 @@ MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w) {
             src_md = dnnl::memory::desc({m, w.cols}, wdt, tag::ab);
             // W is [N][K] row-major: as a K x N matrix that is the transposed layout "ba".
             wei_md = dnnl::memory::desc({w.cols, w.rows}, wdt, tag::ba);
-            dst_md = dnnl::memory::desc({m, w.rows}, dt::f32, tag::ab);
+            // A slice of a larger product writes its columns of y in place (rows ldy apart).
+            dst_md = ldy == w.rows ? dnnl::memory::desc({m, w.rows}, dt::f32, tag::ab)
+                                   : dnnl::memory::desc({m, w.rows}, dt::f32, dnnl::memory::dims{ldy, 1});
             const dnnl::matmul::desc desc(src_md, wei_md, dst_md);
             const dnnl::matmul::primitive_desc pd(desc, attr, engine_);
             e.prim = dnnl::matmul(pd);
@@ -182,7 +184,7 @@ MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w) {
 }
 
 void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
-    if (w.type == WeightType::F32 || (w.type == WeightType::BF16 && bf16_products_)) entry(m, w);
+    if (w.type == WeightType::F32 || (w.type == WeightType::BF16 && bf16_products_)) entry(m, w, w.rows);
 }
 
 void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count) {
@@ -285,35 +287,68 @@ void MatmulCache::quantize_one_row(const float *x, const WeightMatrix *const *ws
 }
 
 void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
-    if (m > kDirectMaxRows || !int8_group(ws, count)) {
-        for (int i = 0; i < count; ++i) run(x, m, *ws[i], ys[i]);
+    if (m <= kDirectMaxRows && int8_group(ws, count)) {
+        quantize_rows(x, m, ws[0]->cols, ws, count);
+        dot_quantized(m, ws, ys, count);
         return;
     }
-    quantize_rows(x, m, ws[0]->cols, ws, count);
-    dot_quantized(m, ws, ys, count);
+    // One conversion of x for every product that reads it in the same form (Q/K/V, gate/up).
+    const void *src = nullptr;
+    bool src_bf16 = false;
+    for (int i = 0; i < count; ++i) {
+        if (direct(m, *ws[i])) {
+            run(x, m, *ws[i], ys[i]);
+            continue;
+        }
+        if (src == nullptr || src_bf16 != reads_bf16(*ws[i])) {
+            src_bf16 = reads_bf16(*ws[i]);
+            src = source_for(x, m, *ws[i]);
+        }
+        run_from(src, m, *ws[i], ys[i]);
+    }
 }
 
-void MatmulCache::run_quantized(const float *x, int64_t m, const WeightMatrix &w, float *y) {
-    omp_set_num_threads(n_threads_);
-    if (m <= kDirectMaxRows) {
-        const WeightMatrix *ws[1] = {&w};
-        float *ys[1] = {y};
-        quantize_rows(x, m, w.cols, ws, 1);
-        dot_quantized(m, ws, ys, 1);
-        return;
+bool MatmulCache::direct(int64_t m, const WeightMatrix &w) const {
+    const bool quantized = w.type == WeightType::U8_BLOCKS || w.type == WeightType::PACKED;
+    return m <= kDirectMaxRows && (quantized || (w.type == WeightType::BF16 && !bf16_products_));
+}
+
+bool MatmulCache::reads_bf16(const WeightMatrix &w) const { return bf16_products_ && w.type != WeightType::F32; }
+
+const void *MatmulCache::source_for(const float *x, int64_t m, const WeightMatrix &w) {
+    if (!reads_bf16(w)) return x;
+    const int64_t n = m * w.cols;
+    if (x_bf16_.size() < static_cast<size_t>(n)) x_bf16_.resize(static_cast<size_t>(n));
+    uint16_t *out = x_bf16_.data();
+    const ops::OpsKernels &k = ops::kernels();
+    constexpr int64_t kPiece = int64_t(1) << 16;  // below this, a parallel region costs more than it saves
+    if (n <= kPiece || n_threads_ == 1) {
+        k.f32_to_bf16(x, out, n);
+        return out;
     }
+    omp_set_num_threads(n_threads_);
+    const int64_t pieces = (n + kPiece - 1) / kPiece;
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < pieces; ++p) {
+        const int64_t a = p * kPiece;
+        k.f32_to_bf16(x + a, out + a, std::min(kPiece, n - a));
+    }
+    return out;
+}
+
+void MatmulCache::run_quantized(const void *src, int64_t m, const WeightMatrix &w, float *y) {
     const WeightType slice = bf16_products_ ? WeightType::BF16 : WeightType::F32;
     if (w.type == WeightType::PACKED) {
         const qpacked::PackedView v = w.packed_view();
         const ops::OpsKernels &k = ops::kernels();
-        run_by_slices(x, m, w, y, slice, [&](int64_t r0, int64_t n, void *dst) {
+        run_by_slices(src, m, w, y, slice, [&](int64_t r0, int64_t n, void *dst) {
             if (slice == WeightType::BF16) k.packed_rows_to_bf16(v, r0, n, static_cast<uint16_t *>(dst));
             else k.packed_rows_to_f32(v, r0, n, static_cast<float *>(dst));
         });
         return;
     }
     const uint8_t *u = static_cast<const uint8_t *>(w.data);
-    run_by_slices(x, m, w, y, slice, [&](int64_t r0, int64_t n, void *dst) {
+    run_by_slices(src, m, w, y, slice, [&](int64_t r0, int64_t n, void *dst) {
         if (slice == WeightType::BF16)
             qblocks::rows_to_bf16(u, w.block_bits, w.block_scale, w.block_offset, w.cols, r0, n,
                                   static_cast<uint16_t *>(dst));
@@ -323,38 +358,39 @@ void MatmulCache::run_quantized(const float *x, int64_t m, const WeightMatrix &w
     });
 }
 
-void MatmulCache::run_bf16_in_f32(const float *x, int64_t m, const WeightMatrix &w, float *y) {
-    const uint16_t *wd = static_cast<const uint16_t *>(w.data);
-    const ops::OpsKernels &k = ops::kernels();
+void MatmulCache::run_direct(const float *x, int64_t m, const WeightMatrix &w, float *y) {
     omp_set_num_threads(n_threads_);
-    if (m <= kDirectMaxRows) {
-        const int64_t n_blocks = (w.rows + 15) / 16;
-#pragma omp parallel for schedule(static)
-        for (int64_t rb = 0; rb < n_blocks; ++rb) {
-            const int64_t r0 = rb * 16, r1 = std::min(w.rows, r0 + 16);
-            float tmp[16];
-            for (int64_t i = 0; i < m; ++i) {
-                k.bf16_dot_rows(wd, w.cols, r0, r1, x + i * w.cols, tmp);
-                for (int64_t r = r0; r < r1; ++r) y[i * w.rows + r] = tmp[r - r0];
-            }
-        }
+    if (w.type == WeightType::U8_BLOCKS || w.type == WeightType::PACKED) {
+        const WeightMatrix *ws[1] = {&w};
+        float *ys[1] = {y};
+        quantize_rows(x, m, w.cols, ws, 1);
+        dot_quantized(m, ws, ys, 1);
         return;
     }
-    run_by_slices(x, m, w, y, WeightType::F32, [&](int64_t r0, int64_t n, void *dst) {
-        k.bf16_to_f32(wd + r0 * w.cols, static_cast<float *>(dst), n * w.cols);
-    });
+    // bf16 weights without oneDNN bf16 products: f32 dot products of the bf16 rows.
+    const uint16_t *wd = static_cast<const uint16_t *>(w.data);
+    const ops::OpsKernels &k = ops::kernels();
+    const int64_t n_blocks = (w.rows + 15) / 16;
+#pragma omp parallel for schedule(static)
+    for (int64_t rb = 0; rb < n_blocks; ++rb) {
+        const int64_t r0 = rb * 16, r1 = std::min(w.rows, r0 + 16);
+        float tmp[16];
+        for (int64_t i = 0; i < m; ++i) {
+            k.bf16_dot_rows(wd, w.cols, r0, r1, x + i * w.cols, tmp);
+            for (int64_t r = r0; r < r1; ++r) y[i * w.rows + r] = tmp[r - r0];
+        }
+    }
 }
 
 template <class Expand>
-void MatmulCache::run_by_slices(const float *x, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
+void MatmulCache::run_by_slices(const void *src, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
                                 const Expand &expand) {
     const int64_t cols = w.cols;
     const uint64_t elem = slice_type == WeightType::F32 ? 4u : 2u;
     int64_t slice_rows = static_cast<int64_t>(kSliceBytes / (elem * static_cast<uint64_t>(cols))) / 16 * 16;
     slice_rows = std::max<int64_t>(16, std::min(slice_rows, w.rows));
-    const size_t wn = static_cast<size_t>(slice_rows * cols) * elem, yn = static_cast<size_t>(m * slice_rows);
+    const size_t wn = static_cast<size_t>(slice_rows * cols) * elem;
     if (w_slice_.size() < wn) w_slice_.resize(wn);
-    if (y_slice_.size() < yn) y_slice_.resize(yn);
     omp_set_num_threads(n_threads_);
     for (int64_t r0 = 0; r0 < w.rows; r0 += slice_rows) {
         const int64_t n = std::min(slice_rows, w.rows - r0);
@@ -370,30 +406,38 @@ void MatmulCache::run_by_slices(const float *x, int64_t m, const WeightMatrix &w
         slice.cols = cols;
         slice.type = slice_type;
         slice.data = ws;
-        run(x, m, slice, y_slice_.data());
-        for (int64_t i = 0; i < m; ++i) {
-            std::copy(y_slice_.data() + i * n, y_slice_.data() + (i + 1) * n, y + i * w.rows + r0);
-        }
+        // The slice's columns of y, in place: rows of y are w.rows apart.
+        multiply(src, m, slice, y + r0, w.rows);
     }
 }
 
 void MatmulCache::run(const float *x, int64_t m, const WeightMatrix &w, float *y) {
+    if (direct(m, w)) {
+        run_direct(x, m, w, y);
+        return;
+    }
+    run_from(source_for(x, m, w), m, w, y);
+}
+
+void MatmulCache::run_from(const void *src, int64_t m, const WeightMatrix &w, float *y) {
     if (w.type == WeightType::U8_BLOCKS || w.type == WeightType::PACKED) {
-        run_quantized(x, m, w, y);
+        run_quantized(src, m, w, y);
         return;
     }
     if (w.type == WeightType::BF16 && !bf16_products_) {
-        run_bf16_in_f32(x, m, w, y);
+        // f32 slices multiplied by oneDNN (src is x itself: reads_bf16 is false here)
+        const uint16_t *wd = static_cast<const uint16_t *>(w.data);
+        const ops::OpsKernels &k = ops::kernels();
+        run_by_slices(src, m, w, y, WeightType::F32, [&](int64_t r0, int64_t n, void *dst) {
+            k.bf16_to_f32(wd + r0 * w.cols, static_cast<float *>(dst), n * w.cols);
+        });
         return;
     }
-    Entry &e = entry(m, w);
-    const void *src = x;
-    if (w.type == WeightType::BF16) {
-        const size_t n = static_cast<size_t>(m * w.cols);
-        if (x_bf16_.size() < n) x_bf16_.resize(n);
-        ops::to_bf16(x, x_bf16_.data(), static_cast<int64_t>(n));
-        src = x_bf16_.data();
-    }
+    multiply(src, m, w, y, w.rows);
+}
+
+void MatmulCache::multiply(const void *src, int64_t m, const WeightMatrix &w, float *y, int64_t ldy) {
+    Entry &e = entry(m, w, ldy);
     // The OpenMP team size is a per-thread setting: set it on whichever thread runs us now.
     omp_set_num_threads(n_threads_);
     try {

@@ -92,19 +92,30 @@ private:
         dnnl::memory src, wei, dst, scratch;
         size_t scratch_bytes = 0;
     };
-    using Key = std::tuple<int64_t, int64_t, int64_t, uint8_t>;
-    Entry &entry(int64_t m, const WeightMatrix &w);
-    // Quantized weights (u8 blocks, packed). Few rows (decoding): int8 dot products straight from
-    // the blocks. More rows (prefill): the blocks are expanded to bf16 (f32 where oneDNN has no
-    // bf16 product) a slice of the matrix at a time and multiplied by oneDNN.
-    void run_quantized(const float *x, int64_t m, const WeightMatrix &w, float *y);
-    // bf16 weights where oneDNN has no bf16 product (CPUs before AVX-512): f32 dot products of
-    // the bf16 rows for few rows, f32 slices multiplied by oneDNN for more.
-    void run_bf16_in_f32(const float *x, int64_t m, const WeightMatrix &w, float *y);
-    // y = x · wᵀ with w expanded slice by slice into slice_type (F32 or BF16) by
-    // expand(first row, rows, destination).
+    using Key = std::tuple<int64_t, int64_t, int64_t, uint8_t, int64_t>;  // m, cols, rows, type, ldy
+    // The primitive of this shape class writing rows of y ldy floats apart.
+    Entry &entry(int64_t m, const WeightMatrix &w, int64_t ldy);
+    // y = src · wᵀ by oneDNN, src already in the form w's product reads (source_for), rows of y
+    // ldy floats apart.
+    void multiply(const void *src, int64_t m, const WeightMatrix &w, float *y, int64_t ldy);
+    // True when this product skips oneDNN (run_direct): few rows of quantized weights (int8 dot
+    // products straight from the blocks) or of bf16 weights where oneDNN has no bf16 product.
+    bool direct(int64_t m, const WeightMatrix &w) const;
+    void run_direct(const float *x, int64_t m, const WeightMatrix &w, float *y);
+    // Whether oneDNN reads x as bf16 for w (bf16 or quantized weights, where it has bf16
+    // products), and x in that form: converted once into x_bf16_, or x itself.
+    bool reads_bf16(const WeightMatrix &w) const;
+    const void *source_for(const float *x, int64_t m, const WeightMatrix &w);
+    // y = x · wᵀ through oneDNN from src = source_for(x, m, w).
+    void run_from(const void *src, int64_t m, const WeightMatrix &w, float *y);
+    // Quantized weights (u8 blocks, packed) for more rows than run_direct takes (prefill): the
+    // blocks are expanded to bf16 (f32 where oneDNN has no bf16 product) a slice of the matrix
+    // at a time and multiplied by oneDNN.
+    void run_quantized(const void *src, int64_t m, const WeightMatrix &w, float *y);
+    // y = src · wᵀ with w expanded slice by slice into slice_type (F32 or BF16) by
+    // expand(first row, rows, destination); each slice's product writes its columns of y.
     template <class Expand>
-    void run_by_slices(const float *x, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
+    void run_by_slices(const void *src, int64_t m, const WeightMatrix &w, float *y, WeightType slice_type,
                        const Expand &expand);
     // Quantizes m rows of `cols` activations as the matrices ws[0..count) read them (per 32 for
     // u8 blocks, Q4_0, Q8_0 and IQ4_NL; per 256 for the K formats and IQ4_XS) into the views in
@@ -127,7 +138,6 @@ private:
     std::vector<int16_t> xk_sums_;
     std::vector<qpacked::PackedActivations> acts_;  // views of one row each
     std::vector<uint8_t> w_slice_;    // bf16 or f32 slice of a u8-block or bf16 matrix (prefill)
-    std::vector<float> y_slice_;
 };
 
 }  // namespace lh

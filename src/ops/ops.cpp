@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "numeric/tensor_types.h"
+#include "ops/ops_kernels.h"
 
 namespace lh {
 namespace ops {
@@ -49,9 +50,7 @@ void add(float *y, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
-void to_bf16(const float *x, uint16_t *y, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) y[i] = float_to_bf16(x[i]);
-}
+void to_bf16(const float *x, uint16_t *y, int64_t n) { kernels().f32_to_bf16(x, y, n); }
 
 }  // namespace ops
 }  // namespace lh

@@ -83,6 +83,9 @@ struct OpsKernels {
     void (*bf16_dot_rows)(const uint16_t *w, int64_t cols, int64_t row0, int64_t row1, const float *x, float *y);
     // y[0..n) = x[0..n) as floats (exact).
     void (*bf16_to_f32)(const uint16_t *x, float *y, int64_t n);
+    // y[0..n) = x[0..n) rounded to bfloat16 (nearest even, NaN kept quiet): the activations of
+    // a bf16 product.
+    void (*f32_to_bf16)(const float *x, uint16_t *y, int64_t n);
 
     // Packed formats (ops/qpacked.h). y[r - row0] = w_r . x for rows [row0, row1): int8 dot
     // products against the activations the format reads, integer sums exact, float factors per

@@ -89,6 +89,7 @@ void fill(OpsKernels &t) {
     t.qblocks_rows_to_bf16 = loop_rows_to_bf16;
     t.qblocks_rows_to_f32 = loop_rows_to_f32;
     t.quantize_activations = loop_quantize_activations;
+    t.f32_to_bf16 = loop_f32_to_bf16;
     fill_packed(t);
 }
 

@@ -14,6 +14,7 @@ void fill(OpsKernels &t) {
     t.quantize_activations = loop_quantize_activations;
     t.bf16_dot_rows = loop_bf16_dot_rows;
     t.bf16_to_f32 = loop_bf16_to_f32;
+    t.f32_to_bf16 = loop_f32_to_bf16;
     fill_packed(t);
 }
 

@@ -109,3 +109,7 @@ inline void loop_bf16_dot_rows(const uint16_t *w, int64_t cols, int64_t row0, in
 inline void loop_bf16_to_f32(const uint16_t *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = bf16_bits_to_f32(x[i]);
 }
+
+inline void loop_f32_to_bf16(const float *x, uint16_t *y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f32_to_bf16_bits(x[i]);
+}

@@ -16,6 +16,9 @@ namespace lh::ops::avx512 {
 void fill_packed(OpsKernels &t) { t.packed_dot_rows = avx512_packed::dot_rows; }
 
 // The avx512 level's whole contribution to the table (its CPUs keep the avx2 entries otherwise).
-void fill(OpsKernels &t) { fill_packed(t); }
+void fill(OpsKernels &t) {
+    fill_packed(t);
+    t.f32_to_bf16 = loop_f32_to_bf16;  // 16 lanes
+}
 
 }  // namespace lh::ops::avx512

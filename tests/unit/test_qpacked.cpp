@@ -324,3 +324,40 @@ TEST_CASE("products of packed matrices: int8 for few rows, expanded slices for m
         }
     }
 }
+
+TEST_CASE("a prefill product of more rows than one expanded slice writes every slice into its columns",
+          "[qpacked]") {
+    // 8 MiB slices: 8192 rows of 512 bf16 columns (4096 as f32), so 8232 rows take two or three
+    // slices, the last one short; a Q8_0 and a Q4_K matrix share one bf16 copy of x in a group.
+    MatmulCache cache(2);
+    const int64_t cols = 512, m = 9;
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> x(size_t(m * cols));
+    for (float &v : x) v = dist(rng);
+    const PackedMatrix big = make_packed(TensorType::Q8_0, 8232, cols, 7);
+    const PackedMatrix small = make_packed(TensorType::Q4_K, 24, cols, 8);
+    const WeightMatrix wb = big.matrix(), wsm = small.matrix();
+    std::vector<float> y(size_t(m * big.rows), NAN), ys(size_t(m * small.rows), NAN);
+    cache.run(x.data(), m, wb, y.data());
+    for (int64_t row = 0; row < m; ++row) {
+        for (int64_t r = 0; r < big.rows; r += 7) {  // every 7th output: each slice, both edges
+            double ref = 0, bound = 1e-4;
+            for (int64_t c = 0; c < cols; ++c) {
+                const double w = big.values[size_t(r * cols + c)], xv = x[size_t(row * cols + c)];
+                ref += w * xv;
+                bound += std::fabs(w * xv) / 128.0;  // a bf16 rounding of x and of w
+            }
+            INFO("row " << row << ", output " << r);
+            CHECK(std::fabs(y[size_t(row * big.rows + r)] - ref) <= bound);
+        }
+        CHECK(std::isfinite(y[size_t(row * big.rows + big.rows - 1)]));
+    }
+    const WeightMatrix *wp[2] = {&wb, &wsm};
+    std::vector<float> yg(y.size(), NAN), ysg(ys.size(), NAN);
+    float *yp[2] = {yg.data(), ysg.data()};
+    cache.run(x.data(), m, wsm, ys.data());
+    cache.run_group(x.data(), m, wp, yp, 2);
+    CHECK(yg == y);
+    CHECK(ysg == ys);
+}
