@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--out", default="models/longheads-demo.gguf")
     ap.add_argument("--ckpt", default="/tmp/longheads-demo.pt")
     ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--export-every", type=int, default=0,
+                    help="also export --out every this many steps (a long run leaves a usable model early)")
     ap.add_argument("--no-bf16", action="store_true")
     ap.add_argument("--init-from", default=None,
                     help="start from this GGUF's weights (fine-tuning) instead of a random init; the "
@@ -123,6 +125,11 @@ def main():
             print("step %5d lr %.2e loss %.4f text %.4f answer %.4f  %.1fs" %
                   (step, lr_at(step), loss.item(), run_loss, run_ans or float("nan"),
                    time.time() - t0), flush=True)
+        if args.export_every and step > 0 and step % args.export_every == 0:
+            model.eval()
+            export_gguf(model, tok, args.out)
+            model.train()
+            print("exported", args.out, "at step", step, flush=True)
     wall = time.time() - t0
     print("training wall time %.1f s" % wall, flush=True)
     torch.save({"config": c.to_dict(), "state_dict": model.state_dict(), "args": vars(args),
