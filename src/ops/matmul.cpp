@@ -292,19 +292,18 @@ void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const
         dot_quantized(m, ws, ys, count);
         return;
     }
-    // One conversion of x for every product that reads it in the same form (Q/K/V, gate/up).
-    const void *src = nullptr;
-    bool src_bf16 = false;
+    // One bf16 copy of x for every product that reads bf16 (Q/K/V, gate/up); the others read x.
+    const void *x_bf16 = nullptr;
     for (int i = 0; i < count; ++i) {
-        if (direct(m, *ws[i])) {
-            run(x, m, *ws[i], ys[i]);
-            continue;
+        const WeightMatrix &w = *ws[i];
+        if (direct(m, w)) {
+            run_direct(x, m, w, ys[i]);
+        } else if (reads_bf16(w)) {
+            if (x_bf16 == nullptr) x_bf16 = source_for(x, m, w);
+            run_from(x_bf16, m, w, ys[i]);
+        } else {
+            run_from(x, m, w, ys[i]);
         }
-        if (src == nullptr || src_bf16 != reads_bf16(*ws[i])) {
-            src_bf16 = reads_bf16(*ws[i]);
-            src = source_for(x, m, *ws[i]);
-        }
-        run_from(src, m, *ws[i], ys[i]);
     }
 }
 
