@@ -25,7 +25,8 @@ QUESTION = "What is the pass key? The pass key is"
 
 
 def needle(k):
-    return "The pass key is %d. Remember it. %d is the pass key." % (k, k)
+    """k: a number or a word (the word-needle samples of --word-frac)."""
+    return "The pass key is %s. Remember it. %s is the pass key." % (k, k)
 
 
 # Labelled needles: the evaluation's three labels (bench/evaluate.py) and others, so a question
@@ -90,7 +91,8 @@ def heldout_text(verses=None):
 class DataGen:
     """Produces training windows of T+1 tokens plus a per-target loss weight."""
 
-    def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0, labelled_frac=0.0):
+    def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0, labelled_frac=0.0,
+                 word_frac=0.0, copy_frac=0.0):
         self.tok, self.T = tok, T
         self.rng = random.Random(seed)
         verses = load_kjv()
@@ -98,6 +100,8 @@ class DataGen:
         self.passkey_frac = passkey_frac
         self.answer_weight = answer_weight
         self.labelled_frac = labelled_frac
+        self.word_frac = word_frac
+        self.copy_frac = copy_frac
         # needle words: the training text's words of 4-10 letters, minus the evaluation's
         found = set(re.findall(r"\b[A-Za-z]{4,10}\b", " ".join(self.train_verses)))
         self.words = sorted(found - EVAL_WORDS)
@@ -144,9 +148,10 @@ class DataGen:
         return out[:n_chars]
 
     def passkey_doc(self, max_tokens):
-        """BOS + passkey prompt + " k", at most max_tokens tokens; weights mark the answer."""
+        """BOS + passkey prompt + " k", at most max_tokens tokens; weights mark the answer.
+        With probability word_frac the key is a word of the training text, not a number."""
         r = self.rng
-        k = r.randint(1, 50000)
+        k = r.choice(self.words) if self.word_frac > 0 and r.random() < self.word_frac else r.randint(1, 50000)
         budget = max_tokens - self.n_fixed          # tokens left for the two fillers
         if budget < 0:
             return None
@@ -157,16 +162,19 @@ class DataGen:
         while True:
             prompt = (TASK + "\n" + pre_txt + "\n" + needle(k) + "\n" + suf_txt + "\n" + QUESTION)
             p_ids = self.tok.encode(prompt, bos=True)
-            ids = self.tok.encode(prompt + " %d" % k, bos=True)
+            ids = self.tok.encode(prompt + " %s" % k, bos=True)
             if len(ids) <= max_tokens:
                 break
+            if not pre_txt and not suf_txt:  # a long word that does not fit at all
+                return None
             excess = len(ids) - max_tokens
             cut = max(1, int(excess * 1.6))
             if len(pre_txt) > 0:
                 pre_txt = pre_txt[:max(0, len(pre_txt) - cut)]
             else:
                 suf_txt = suf_txt[:max(0, len(suf_txt) - cut)]
-        assert ids[:len(p_ids)] == p_ids
+        if ids[:len(p_ids)] != p_ids:  # a word that merges with the prompt's end: skip it
+            return None
         return ids, len(p_ids)
 
     def needle_value(self):
@@ -215,6 +223,18 @@ class DataGen:
             return None
         return ids, len(p_ids)
 
+    def copy_doc(self, max_tokens):
+        """A copying drill: BOS + a list of words of the training text + filler + the same list
+        again, the repeat weighted as an answer. Many copied tokens per sample teach the model to
+        copy any piece of its vocabulary (induction), which one word needle per window does not."""
+        r = self.rng
+        words = " ".join(r.choice(self.words) for _ in range(r.randint(2, 12)))
+        first = self.tok.encode(words + "\n" + self.filler(r.randint(0, 300)) + "\n", bos=True)
+        ids = first + self.tok.encode(words, bos=False)
+        if len(ids) > max_tokens:
+            return None
+        return ids, len(first)
+
     def window(self):
         """Returns (tokens[T+1], weights[T]) : weights for predicting tokens[1:]."""
         r, T = self.rng, self.T
@@ -233,7 +253,9 @@ class DataGen:
             # passkey samples mostly start a window (as at evaluation), sometimes packed later
             want_pk = r.random() < (self.passkey_frac if len(toks) == 0 else self.passkey_frac / 3)
             pk = None
-            if want_pk:
+            if self.copy_frac > 0 and r.random() < self.copy_frac:
+                pk = self.copy_doc(min(room, T))
+            elif want_pk:
                 labelled = self.labelled_frac > 0 and r.random() < self.labelled_frac
                 pk = self.labelled_doc(min(room, T)) if labelled else self.passkey_doc(min(room, T))
             if pk is not None:

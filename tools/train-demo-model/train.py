@@ -50,6 +50,12 @@ def main():
     ap.add_argument("--labelled-frac", type=float, default=0.0,
                     help="share of passkey samples with labelled needles (numbers or words, 1-3 of "
                          "them, the question naming one); 0, the default, gives the shipped model's data")
+    ap.add_argument("--word-frac", type=float, default=0.0,
+                    help="share of the (unlabelled) pass-key samples whose key is a word of the training "
+                         "text instead of a number; 0, the default, gives the shipped model's data")
+    ap.add_argument("--copy-frac", type=float, default=0.0,
+                    help="share of the documents that are copying drills (a list of words, filler, the "
+                         "list again); 0, the default, gives the shipped model's data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="models/longheads-demo.gguf")
     ap.add_argument("--ckpt", default="/tmp/longheads-demo.pt")
@@ -68,7 +74,8 @@ def main():
     torch.manual_seed(args.seed)
 
     tok = SPMTokenizer.from_gguf()
-    gen = DataGen(tok, args.T, args.seed, args.passkey_frac, args.answer_weight, args.labelled_frac)
+    gen = DataGen(tok, args.T, args.seed, args.passkey_frac, args.answer_weight, args.labelled_frac,
+                  args.word_frac, args.copy_frac)
     c = Config(vocab=tok.n_vocab, dim=args.dim, n_layer=args.layers, n_head=args.heads,
                n_kv_head=args.kv_heads, ffn=args.ffn, T=args.T)
     model = Llama(c)
