@@ -6,11 +6,13 @@
 // (docs/BENCHMARKS.md). Here one region spans everything between two attentions: the output
 // projection, the feed-forward block and the next layer's Q/K/V. Inside it the threads meet at
 // spin barriers; the element-wise steps (residual, norm, SwiGLU, quantizing the next input) run
-// on thread 0 between them. Every product row is computed as in Forward::run's path, so the
+// on thread 0 between them, and the threads claim blocks of rows from a shared counter
+// (MatmulCache::dot_claim). Every product row is computed as in Forward::run's path, so the
 // results are the same bits.
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "attention/attention.h"
 #include "common/spin_barrier.h"
@@ -47,6 +49,7 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
     float *att = att_.data(), *gate = gate_.data(), *up = up_.data();
     mm.reserve_one_row(std::max<int64_t>(std::max<int64_t>(d, hp.n_ff), hp.q_dim()));
     SpinBarrier barrier;
+    std::atomic<int64_t> next_block{0};
 
     model_.embed(&token, 1, x);
     // Region il finishes layer il - 1 (from its attention output on) and starts layer il (up to
@@ -60,9 +63,12 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
             const int part = omp_get_thread_num(), parts = omp_get_num_threads();
             const bool lead = part == 0;
             auto product = [&](const float *in, const WeightMatrix *const *ws, float *const *ys, int count) {
-                if (lead) mm.quantize_one_row(in, ws, count);
+                if (lead) {
+                    mm.quantize_one_row(in, ws, count);
+                    next_block.store(0, std::memory_order_relaxed);
+                }
                 barrier.arrive_and_wait(parts);
-                mm.dot_share(1, ws, ys, count, part, parts);
+                mm.dot_claim(1, ws, ys, count, next_block, parts);
                 barrier.arrive_and_wait(parts);
             };
             if (done) {

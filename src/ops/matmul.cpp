@@ -225,30 +225,40 @@ void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const W
     }
 }
 
-void MatmulCache::dot_share(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, int part,
-                            int parts) {
-    // Work items: blocks of 16 rows of every matrix, so that each thread reads a contiguous share
-    // of each matrix and small matrices (K, V) do not leave a thread idle.
+namespace {
+
+// The work items of a group of products: blocks of 16 rows of every matrix, numbered matrix after
+// matrix, so that a run of items is a contiguous share of each matrix it touches.
+struct RowBlocks {
     int64_t starts[8];
     int64_t total = 0;
     qpacked::PackedView views[8];
-    for (int i = 0; i < count; ++i) {
-        starts[i] = total;
-        total += (ws[i]->rows + 15) / 16;
-        if (ws[i]->type == WeightType::PACKED) views[i] = ws[i]->packed_view();
+
+    RowBlocks(const WeightMatrix *const *ws, int count) {
+        for (int i = 0; i < count; ++i) {
+            starts[i] = total;
+            total += (ws[i]->rows + 15) / 16;
+            if (ws[i]->type == WeightType::PACKED) views[i] = ws[i]->packed_view();
+        }
     }
+};
+
+}  // namespace
+
+void MatmulCache::dot_items(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, const void *blocks,
+                            int64_t first, int64_t last) {
+    const RowBlocks &b = *static_cast<const RowBlocks *>(blocks);
     const ops::OpsKernels &k = ops::kernels();
-    const int64_t first = total * part / parts, last = total * (part + 1) / parts;
     int mi = 0;
     for (int64_t item = first; item < last; ++item) {
-        while (mi + 1 < count && item >= starts[mi + 1]) ++mi;
+        while (mi + 1 < count && item >= b.starts[mi + 1]) ++mi;
         const WeightMatrix &w = *ws[mi];
-        const int64_t r0 = (item - starts[mi]) * 16, r1 = std::min(w.rows, r0 + 16);
+        const int64_t r0 = (item - b.starts[mi]) * 16, r1 = std::min(w.rows, r0 + 16);
         float tmp[16];
         for (int64_t i = 0; i < m; ++i) {
             const qpacked::PackedActivations &a = acts_[static_cast<size_t>(i)];
             if (w.type == WeightType::PACKED) {
-                k.packed_dot_rows(views[mi], r0, r1, a, tmp);
+                k.packed_dot_rows(b.views[mi], r0, r1, a, tmp);
             } else {
                 qblocks::dot_rows(static_cast<const uint8_t *>(w.data), w.block_bits, w.block_scale, w.block_offset,
                                   w.cols, r0, r1, a.a32, tmp);
@@ -258,10 +268,26 @@ void MatmulCache::dot_share(int64_t m, const WeightMatrix *const *ws, float *con
     }
 }
 
+void MatmulCache::dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count,
+                            std::atomic<int64_t> &next, int parts) {
+    const RowBlocks blocks(ws, count);
+    // Shrinking claims (a share of what is left, at least 2 blocks): few atomic operations, and
+    // the last claims small enough that both threads reach the barrier close together.
+    int64_t first = next.load(std::memory_order_relaxed);
+    while (first < blocks.total) {
+        const int64_t n = std::max<int64_t>(2, (blocks.total - first) / (2 * parts));
+        const int64_t last = std::min(blocks.total, first + n);
+        if (!next.compare_exchange_weak(first, last, std::memory_order_relaxed)) continue;
+        dot_items(m, ws, ys, count, &blocks, first, last);
+        first = next.load(std::memory_order_relaxed);
+    }
+}
+
 void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
+    std::atomic<int64_t> next_block{0};
     omp_set_num_threads(n_threads_);
 #pragma omp parallel
-    dot_share(m, ws, ys, count, omp_get_thread_num(), omp_get_num_threads());
+    dot_claim(m, ws, ys, count, next_block, omp_get_num_threads());
 }
 
 bool MatmulCache::int8_group(const WeightMatrix *const *ws, int count) {

@@ -2,6 +2,7 @@
 // (matmul primitives; an inner-product primitive, oneDNN's GEMV, for single rows).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -75,9 +76,13 @@ public:
     void reserve_one_row(int64_t max_cols);
     // - quantize_one_row, on one thread: x quantized as ws read it;
     void quantize_one_row(const float *x, const WeightMatrix *const *ws, int count);
-    // - then, after a barrier, dot_share(part, parts) on every thread of the team: its share of
-    //   ys[i] = x · ws[i]ᵀ (contiguous 16-row blocks of each matrix).
-    void dot_share(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, int part, int parts);
+    // - then, after a barrier, dot_claim on every thread of the team: ys[i] = x · ws[i]ᵀ, in blocks
+    //   of 16 rows claimed from `next` (set to 0 before the barrier) in shrinking runs. Claimed,
+    //   not split in equal shares: a thread slowed by another process, or a share that holds more
+    //   of the costlier matrices (Q6_K beside Q4_K), would keep its partner waiting at the next
+    //   barrier.
+    void dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, std::atomic<int64_t> &next,
+                   int parts);
 
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }
@@ -122,6 +127,9 @@ private:
     // acts_.
     void quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count);
     // The int8 products of `count` quantized matrices against the activations in acts_.
+    // Items [first, last) of a RowBlocks numbering (matmul.cpp) of these products.
+    void dot_items(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, const void *blocks,
+                   int64_t first, int64_t last);
     void dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
     void grow_scratch(size_t bytes);
 

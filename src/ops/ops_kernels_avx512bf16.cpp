@@ -88,9 +88,8 @@ void fill(OpsKernels &t) {
     t.qblocks_dot_rows = dot_rows;
     t.qblocks_rows_to_bf16 = loop_rows_to_bf16;
     t.qblocks_rows_to_f32 = loop_rows_to_f32;
-    t.quantize_activations = loop_quantize_activations;
     t.f32_to_bf16 = loop_f32_to_bf16;
-    fill_packed(t);
+    fill_packed(t);  // with the activation quantizers
 }
 
 }  // namespace lh::ops::avx512bf16

@@ -59,6 +59,53 @@ inline __m512i iq4_table(int bias) {
     return _mm512_broadcast_i32x4(_mm_add_epi8(t, _mm_set1_epi8(static_cast<char>(bias))));
 }
 
+// ---- Activations quantized to int8 (the one-row input of every decode product) ----------------
+
+// |x| reduced by max over 16 lanes, NaN lanes skipped (vmaxps keeps its second operand when either
+// is NaN), as the plain loop's larger_or_first does.
+inline __m512 abs_max_into(__m512 acc, __m512 v) { return _mm512_max_ps(_mm512_abs_ps(v), acc); }
+
+// q = clamp(round(v * inv), -127, 127) as int32 lanes: the plain loop's nearbyint (current rounding
+// mode, no exception) and clamp_127 (a NaN becomes -127).
+inline __m512i quantize16(__m512 v, __m512 inv) {
+    __m512 r = _mm512_roundscale_ps(_mm512_mul_ps(v, inv), _MM_FROUND_CUR_DIRECTION | _MM_FROUND_NO_EXC);
+    r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-127.0f)), _mm512_set1_ps(127.0f));
+    return _mm512_cvtps_epi32(r);
+}
+
+// Per 32 (qblocks::quantize_activations); the same values as loop_quantize_activations.
+inline void quantize_activations(const float *x, int64_t cols, qblocks::QuantizedActivations &out) {
+    for (int64_t b = 0; b < cols / 32; ++b) {
+        const __m512 v0 = _mm512_loadu_ps(x + 32 * b), v1 = _mm512_loadu_ps(x + 32 * b + 16);
+        const float amax = _mm512_reduce_max_ps(abs_max_into(abs_max_into(_mm512_setzero_ps(), v0), v1));
+        const float d = amax / 127.0f;
+        const __m512 inv = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+        const __m512i q0 = quantize16(v0, inv), q1 = quantize16(v1, inv);
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(out.q + 32 * b), _mm512_cvtepi32_epi8(q0));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(out.q + 32 * b + 16), _mm512_cvtepi32_epi8(q1));
+        out.d[b] = d;
+        out.d_sum[b] = d * static_cast<float>(_mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1)));
+    }
+}
+
+// Per 256 with the sums of each 16 (qpacked::quantize_k_activations); the same values as
+// loop_quantize_k_activations.
+inline void quantize_k_activations(const float *x, int64_t cols, qpacked::KActivations &out) {
+    for (int64_t sb = 0; sb < cols / 256; ++sb) {
+        const float *xb = x + 256 * sb;
+        __m512 acc = _mm512_setzero_ps();
+        for (int g = 0; g < 16; ++g) acc = abs_max_into(acc, _mm512_loadu_ps(xb + 16 * g));
+        const float d = _mm512_reduce_max_ps(acc) / 127.0f;
+        const __m512 inv = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+        for (int g = 0; g < 16; ++g) {
+            const __m512i q = quantize16(_mm512_loadu_ps(xb + 16 * g), inv);
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(out.q + 256 * sb + 16 * g), _mm512_cvtepi32_epi8(q));
+            out.bsums[16 * sb + g] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
+        }
+        out.d[sb] = d;
+    }
+}
+
 // ---- Q4_0, Q8_0, IQ4_NL: per group of 128 elements (4 blocks), one float factor per block ----
 
 // sum((u - 128) * q) for the bytes of a Q8_0 row: with VNNI the unsigned product (the 128 comes

@@ -13,7 +13,11 @@ namespace lh::ops::avx512 {
 #include "ops/qpacked_loops.inl"
 #include "ops/qpacked_avx512.inl"
 
-void fill_packed(OpsKernels &t) { t.packed_dot_rows = avx512_packed::dot_rows; }
+void fill_packed(OpsKernels &t) {
+    t.packed_dot_rows = avx512_packed::dot_rows;
+    t.quantize_activations = avx512_packed::quantize_activations;
+    t.quantize_k_activations = avx512_packed::quantize_k_activations;
+}
 
 // The avx512 level's whole contribution to the table (its CPUs keep the avx2 entries otherwise).
 void fill(OpsKernels &t) {

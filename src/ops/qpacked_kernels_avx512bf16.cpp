@@ -16,6 +16,8 @@ namespace lh::ops::avx512bf16 {
 
 void fill_packed(OpsKernels &t) {
     t.packed_dot_rows = avx512_packed::dot_rows;
+    t.quantize_activations = avx512_packed::quantize_activations;
+    t.quantize_k_activations = avx512_packed::quantize_k_activations;
     t.packed_rows_to_bf16 = packed_expand::expand_rows<uint16_t>;  // native bf16 rounding
 }
 

@@ -264,13 +264,13 @@ inline void loop_quantize_k_activations(const float *x, int64_t cols, qpacked::K
     for (int64_t sb = 0; sb < cols / 256; ++sb) {
         const float *xb = x + 256 * sb;
         float amax = 0.0f;
-        for (int j = 0; j < 256; ++j) amax = __builtin_fmaxf(amax, __builtin_fabsf(xb[j]));
+        for (int j = 0; j < 256; ++j) amax = larger_or_first(amax, __builtin_fabsf(xb[j]));
         const float d = amax / 127.0f;
         const float inv = d != 0.0f ? 1.0f / d : 0.0f;
         for (int g = 0; g < 16; ++g) {
             int32_t sum = 0;
             for (int j = 16 * g; j < 16 * g + 16; ++j) {
-                const float r = __builtin_fminf(__builtin_fmaxf(__builtin_nearbyintf(xb[j] * inv), -127.0f), 127.0f);
+                const float r = clamp_127(__builtin_nearbyintf(xb[j] * inv));
                 const int32_t q = static_cast<int32_t>(r);
                 out.q[256 * sb + j] = static_cast<int8_t>(q);
                 sum += q;

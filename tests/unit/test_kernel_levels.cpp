@@ -17,6 +17,7 @@
 #include "numeric/tensor_types.h"
 #include "ops/ops_kernels.h"
 #include "ops/qblocks.h"
+#include "ops/qpacked.h"
 
 using namespace lh;
 using cpu::Isa;
@@ -311,5 +312,38 @@ TEST_CASE("f16 conversion of every level is exact for all 65536 halves", "[level
             else REQUIRE(std::memcmp(&got[i], &want[i], sizeof(float)) == 0);
         }
         REQUIRE(got[all.size() - 3] == kSentinel);
+    }
+}
+
+TEST_CASE("activation quantizers of every level give the generic bytes, non-finite inputs included",
+          "[levels][qblocks][qpacked]") {
+    const ops::OpsKernels &ref = *ops::kernels_for(Isa::Generic);
+    const int64_t cols = 1024, nb = cols / qblocks::kBlock, nk = cols / 256;
+    std::vector<float> x = randoms(static_cast<size_t>(cols), 77u, -4.0f, 4.0f);
+    x[5] = NAN;           // a NaN inside a block of 32 and of 256
+    x[300] = INFINITY;    // an infinite block: infinite scale, the others round to 0, inf * 0 to -127
+    x[700] = -0.0f;
+    for (int64_t i = 512; i < 544; ++i) x[static_cast<size_t>(i)] = 0.0f;  // an all-zero block
+    for (Isa isa : levels_above_generic()) {
+        INFO(cpu::isa_name(isa));
+        const ops::OpsKernels &lv = *ops::kernels_for(isa);
+        std::vector<int8_t> q(static_cast<size_t>(cols)), q_ref(q.size());
+        std::vector<float> d(static_cast<size_t>(2 * nb)), d_ref(d.size());
+        qblocks::QuantizedActivations a{cols, q.data(), d.data(), d.data() + nb};
+        qblocks::QuantizedActivations a_ref{cols, q_ref.data(), d_ref.data(), d_ref.data() + nb};
+        lv.quantize_activations(x.data(), cols, a);
+        ref.quantize_activations(x.data(), cols, a_ref);
+        CHECK(q == q_ref);
+        CHECK(std::memcmp(d.data(), d_ref.data(), d.size() * sizeof(float)) == 0);  // NaN sums included
+        std::vector<int8_t> k(static_cast<size_t>(cols)), k_ref(k.size());
+        std::vector<float> kd(static_cast<size_t>(nk)), kd_ref(kd.size());
+        std::vector<int16_t> bs(static_cast<size_t>(nk * 16)), bs_ref(bs.size());
+        qpacked::KActivations ka{cols, k.data(), kd.data(), bs.data()};
+        qpacked::KActivations ka_ref{cols, k_ref.data(), kd_ref.data(), bs_ref.data()};
+        lv.quantize_k_activations(x.data(), cols, ka);
+        ref.quantize_k_activations(x.data(), cols, ka_ref);
+        CHECK(k == k_ref);
+        CHECK(std::memcmp(kd.data(), kd_ref.data(), kd.size() * sizeof(float)) == 0);
+        CHECK(bs == bs_ref);
     }
 }
