@@ -243,11 +243,9 @@ struct RowBlocks {
     }
 };
 
-}  // namespace
-
-void MatmulCache::dot_items(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, const void *blocks,
-                            int64_t first, int64_t last) {
-    const RowBlocks &b = *static_cast<const RowBlocks *>(blocks);
+// Items [first, last) of b: ys[i] rows for the activations in acts (one view per row of x).
+void dot_items(const std::vector<qpacked::PackedActivations> &acts, int64_t m, const WeightMatrix *const *ws,
+               float *const *ys, int count, const RowBlocks &b, int64_t first, int64_t last) {
     const ops::OpsKernels &k = ops::kernels();
     int mi = 0;
     for (int64_t item = first; item < last; ++item) {
@@ -256,7 +254,7 @@ void MatmulCache::dot_items(int64_t m, const WeightMatrix *const *ws, float *con
         const int64_t r0 = (item - b.starts[mi]) * 16, r1 = std::min(w.rows, r0 + 16);
         float tmp[16];
         for (int64_t i = 0; i < m; ++i) {
-            const qpacked::PackedActivations &a = acts_[static_cast<size_t>(i)];
+            const qpacked::PackedActivations &a = acts[static_cast<size_t>(i)];
             if (w.type == WeightType::PACKED) {
                 k.packed_dot_rows(b.views[mi], r0, r1, a, tmp);
             } else {
@@ -268,6 +266,8 @@ void MatmulCache::dot_items(int64_t m, const WeightMatrix *const *ws, float *con
     }
 }
 
+}  // namespace
+
 void MatmulCache::dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count,
                             std::atomic<int64_t> &next, int parts) {
     const RowBlocks blocks(ws, count);
@@ -278,7 +278,7 @@ void MatmulCache::dot_claim(int64_t m, const WeightMatrix *const *ws, float *con
         const int64_t n = std::max<int64_t>(2, (blocks.total - first) / (2 * parts));
         const int64_t last = std::min(blocks.total, first + n);
         if (!next.compare_exchange_weak(first, last, std::memory_order_relaxed)) continue;
-        dot_items(m, ws, ys, count, &blocks, first, last);
+        dot_items(acts_, m, ws, ys, count, blocks, first, last);
         first = next.load(std::memory_order_relaxed);
     }
 }

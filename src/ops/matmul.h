@@ -127,9 +127,6 @@ private:
     // acts_.
     void quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count);
     // The int8 products of `count` quantized matrices against the activations in acts_.
-    // Items [first, last) of a RowBlocks numbering (matmul.cpp) of these products.
-    void dot_items(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, const void *blocks,
-                   int64_t first, int64_t last);
     void dot_quantized(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count);
     void grow_scratch(size_t bytes);
 
