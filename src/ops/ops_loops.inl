@@ -50,10 +50,11 @@ inline void loop_rows_to_f32(const uint8_t *u, int bits, const float *scale, con
     loop_rows_expand(u, bits, scale, offset, cols, row0, n_rows, out, [](float v) { return v; });
 }
 
-// fmaxf and fminf that the compiler turns into vector max/min instructions (the library calls
-// they become otherwise cost a measurable share of a decoded token, on the one thread that
-// quantizes while the others wait). Same results: a NaN `b` leaves `a`, and clamp_127 maps a NaN
-// to -127 as fminf(fmaxf(r, -127), 127) does.
+// fmaxf and fminf as compares, which the compiler inlines (maxss, minss) where fmaxf stays a
+// library call per element: a measurable share of a decoded token, on the one thread that
+// quantizes while the others wait (the avx512 levels have vector quantizers, qpacked_avx512.inl).
+// Same results: a NaN `b` leaves `a`, and clamp_127 maps a NaN to -127 as
+// fminf(fmaxf(r, -127), 127) does.
 inline float larger_or_first(float a, float b) { return b > a ? b : a; }
 inline float clamp_127(float r) {
     r = r > -127.0f ? r : -127.0f;
