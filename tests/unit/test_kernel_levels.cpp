@@ -46,6 +46,16 @@ template <class T> struct Cache {
     std::vector<float> key_abs;  // [n][d] |key value|, scale applied
 };
 
+// One row of activations quantized per 32: the int8 values, then the scales and their sums.
+struct Quantized32 {
+    std::vector<int8_t> q;
+    std::vector<float> d;
+    qblocks::QuantizedActivations a;
+    explicit Quantized32(int64_t cols)
+        : q(static_cast<size_t>(cols)), d(static_cast<size_t>(2 * (cols / qblocks::kBlock))),
+          a{cols, q.data(), d.data(), d.data() + cols / qblocks::kBlock} {}
+};
+
 template <class T> void put_scale(T *p, float s) { std::memcpy(p, &s, sizeof s); }
 
 template <class T> Cache<T> make_cache(int32_t d, int64_t n, uint32_t seed) {
@@ -243,16 +253,14 @@ TEST_CASE("u8-block and bf16 product kernels of every level agree with the gener
         const ops::OpsKernels &lv = *ops::kernels_for(isa);
         // Block counts below and above the 16-block step of the VNNI kernel, odd and even.
         for (int64_t cols : {32, 96, 512, 544, 1056}) {
-            const int64_t nb = cols / qblocks::kBlock, rows = 19;
+            const int64_t rows = 19;
             const std::vector<float> xf = randoms(static_cast<size_t>(cols), static_cast<uint32_t>(cols), -3.0f, 3.0f);
-            std::vector<int8_t> q(static_cast<size_t>(cols)), q_ref(q.size());
-            std::vector<float> d(static_cast<size_t>(2 * nb)), d_ref(d.size());
-            qblocks::QuantizedActivations a{cols, q.data(), d.data(), d.data() + nb};
-            qblocks::QuantizedActivations a_ref{cols, q_ref.data(), d_ref.data(), d_ref.data() + nb};
-            lv.quantize_activations(xf.data(), cols, a);
-            ref.quantize_activations(xf.data(), cols, a_ref);
-            REQUIRE(q == q_ref);
-            REQUIRE(d == d_ref);
+            Quantized32 got(cols), want(cols);
+            lv.quantize_activations(xf.data(), cols, got.a);
+            ref.quantize_activations(xf.data(), cols, want.a);
+            REQUIRE(got.q == want.q);
+            REQUIRE(got.d == want.d);
+            const qblocks::QuantizedActivations &a = got.a;
             for (int bits : {4, 8})
                 for (bool q8_0 : {false, true}) {
                     if (bits == 4 && q8_0) continue;
@@ -318,7 +326,7 @@ TEST_CASE("f16 conversion of every level is exact for all 65536 halves", "[level
 TEST_CASE("activation quantizers of every level give the generic bytes, non-finite inputs included",
           "[levels][qblocks][qpacked]") {
     const ops::OpsKernels &ref = *ops::kernels_for(Isa::Generic);
-    const int64_t cols = 1024, nb = cols / qblocks::kBlock, nk = cols / 256;
+    const int64_t cols = 1024, nk = cols / 256;
     std::vector<float> x = randoms(static_cast<size_t>(cols), 77u, -4.0f, 4.0f);
     x[5] = NAN;           // a NaN inside a block of 32 and of 256
     x[300] = INFINITY;    // an infinite block: infinite scale, the others round to 0, inf * 0 to -127
@@ -327,14 +335,11 @@ TEST_CASE("activation quantizers of every level give the generic bytes, non-fini
     for (Isa isa : levels_above_generic()) {
         INFO(cpu::isa_name(isa));
         const ops::OpsKernels &lv = *ops::kernels_for(isa);
-        std::vector<int8_t> q(static_cast<size_t>(cols)), q_ref(q.size());
-        std::vector<float> d(static_cast<size_t>(2 * nb)), d_ref(d.size());
-        qblocks::QuantizedActivations a{cols, q.data(), d.data(), d.data() + nb};
-        qblocks::QuantizedActivations a_ref{cols, q_ref.data(), d_ref.data(), d_ref.data() + nb};
-        lv.quantize_activations(x.data(), cols, a);
-        ref.quantize_activations(x.data(), cols, a_ref);
-        CHECK(q == q_ref);
-        CHECK(std::memcmp(d.data(), d_ref.data(), d.size() * sizeof(float)) == 0);  // NaN sums included
+        Quantized32 got(cols), want(cols);
+        lv.quantize_activations(x.data(), cols, got.a);
+        ref.quantize_activations(x.data(), cols, want.a);
+        CHECK(got.q == want.q);
+        CHECK(std::memcmp(got.d.data(), want.d.data(), got.d.size() * sizeof(float)) == 0);  // NaN sums included
         std::vector<int8_t> k(static_cast<size_t>(cols)), k_ref(k.size());
         std::vector<float> kd(static_cast<size_t>(nk)), kd_ref(kd.size());
         std::vector<int16_t> bs(static_cast<size_t>(nk * 16)), bs_ref(bs.size());
