@@ -10,11 +10,13 @@
 // the activations quantized, then the kernels; oneDNN for bf16), at the level --level names (set
 // as LONGHEADS_CPU, which caps oneDNN too). A `-bf16` type is the matrix expanded to bf16 at load
 // (what bf16 precision does with the types it does not keep packed), always timed this way.
+// --pages huge (default) allocates each matrix as the loader does (common/streamed_buffer.h:
+// advised for transparent huge pages); --pages small leaves it in 4 KiB pages.
 // Best and median of --repeat rounds (on a shared machine the best round is the least disturbed).
 //
 //   qkernel_bench --type q4_0|q8_0|q2_K|q3_K|q4_K|q5_K|q6_K|iq4_nl|iq4_xs[-u8|-bf16]
 //                 [--level generic|avx2|avx512|avx512_bf16] [--rows 5632] [--cols 2048] [--mb 512]
-//                 [--cache] [--inner 50] [--threads 2] [--repeat 20] [--matmul]
+//                 [--cache] [--inner 50] [--threads 2] [--repeat 20] [--matmul] [--pages huge|small]
 // (`-u8` types: the older u8-block layout of ops/qblocks.h, q4_0 and q8_0 only, for comparison.)
 // Prints one JSON line: seconds per round (best, median), per matrix product, GB/s of weights read,
 // ns per weight and thread.
@@ -26,10 +28,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common/streamed_buffer.h"
 #include "cpu/isa.h"
 #include "numeric/tensor_types.h"
 #include "ops/matmul.h"
@@ -38,6 +42,23 @@
 #include "ops/qpacked.h"
 
 namespace {
+
+bool g_huge_pages = true;  // --pages
+
+// Matrix bytes placed as the loader places weights (or in small pages, for comparison).
+template <class T> struct WeightAllocator {
+    using value_type = T;
+    WeightAllocator() = default;
+    template <class U> WeightAllocator(const WeightAllocator<U> &) {}
+    T *allocate(size_t n) {
+        void *p = g_huge_pages ? lh::allocate_streamed(n * sizeof(T)) : std::malloc(n * sizeof(T));
+        if (!p) throw std::bad_alloc();
+        return static_cast<T *>(p);
+    }
+    void deallocate(T *p, size_t) { std::free(p); }
+    bool operator==(const WeightAllocator &) const { return true; }
+    bool operator!=(const WeightAllocator &) const { return false; }
+};
 
 struct Args {
     std::string type = "q4_0", level;
@@ -69,6 +90,10 @@ Args parse(int argc, char **argv) {
         else if (k == "--inner") a.inner = std::atoll(v);
         else if (k == "--threads") a.threads = std::atoi(v);
         else if (k == "--repeat") a.repeat = std::atoi(v);
+        else if (k == "--pages") {
+            if (std::strcmp(v, "huge") != 0 && std::strcmp(v, "small") != 0) usage("--pages takes huge or small");
+            g_huge_pages = std::strcmp(v, "huge") == 0;
+        }
         else usage(("unknown flag " + k).c_str());
     }
     return a;
@@ -107,7 +132,7 @@ enum class Layout { Packed, U8, Bf16 };
 
 // One matrix in the layout the kernel reads.
 struct Matrix {
-    std::vector<uint8_t> bytes;
+    std::vector<uint8_t, WeightAllocator<uint8_t>> bytes;
     lh::qpacked::PackedView view;               // packed types
     std::vector<float> scale, offset;           // u8 blocks
     int bits = 8;
@@ -271,11 +296,11 @@ int main(int argc, char **argv) {
                        : a.cache  ? "cache"
                                   : "stream";
     std::printf("{\"type\": \"%s\", \"level\": \"%s\", \"mode\": \"%s\", \"threads\": %d, \"rows\": %lld, "
-                "\"cols\": %lld, \"bytes_per_round\": %.0f, \"best_s\": %.6f, \"median_s\": %.6f, "
+                "\"cols\": %lld, \"pages\": \"%s\", \"bytes_per_round\": %.0f, \"best_s\": %.6f, \"median_s\": %.6f, "
                 "\"median_ms_per_product\": %.4f, \"gb_per_s\": %.2f, \"ns_per_weight_thread\": %.4f, "
                 "\"bytes_per_weight\": %.4f, \"check\": %g}\n",
                 a.type.c_str(), lh::cpu::isa_name(isa), mode, a.threads, static_cast<long long>(a.rows),
-                static_cast<long long>(a.cols), bytes, best, med, med * 1e3 / products_per_round, bytes / best / 1e9,
+                static_cast<long long>(a.cols), g_huge_pages ? "huge" : "small", bytes, best, med, med * 1e3 / products_per_round, bytes / best / 1e9,
                 best * 1e9 * a.threads / weights, bytes / weights, std::isfinite(sink) ? sink : 0.0);
     return 0;
 }
