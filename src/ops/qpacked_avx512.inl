@@ -3,8 +3,8 @@
 // IQ4_NL use vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and
 // 64-127 (high nibbles), which meet 64 consecutive activations each; IQ4 indexes become levels by
 // a byte shuffle of the 16-entry table. Needs <cstdint>, common/simd.h, numeric/iq4_levels.h,
-// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl and qpacked_loops.inl before it, inside
-// the level's namespace.
+// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl, qpacked_loops.inl and k4_scales.inl
+// before it, inside the level's namespace.
 
 namespace avx512_packed {
 
@@ -226,24 +226,12 @@ float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks
 
 // ---- Q4_K, Q5_K ------------------------------------------------------------------------------
 
-// The 8 scales (bytes 0-7) and 8 mins (bytes 8-15) of a q4_K / q5_K block header's 12 scale
-// bytes, unpacked with 32-bit integer operations (no byte stores for a vector load to wait on).
-inline __m128i k4_scales_vec(const uint8_t *q) {
-    uint32_t w0, w1, w2;
-    __builtin_memcpy(&w0, q, 4);
-    __builtin_memcpy(&w1, q + 4, 4);
-    __builtin_memcpy(&w2, q + 8, 4);
-    const uint32_t sc_lo = w0 & 0x3f3f3f3fu, mn_lo = w1 & 0x3f3f3f3fu;
-    const uint32_t sc_hi = (w2 & 0x0f0f0f0fu) | ((w0 >> 2) & 0x30303030u);
-    const uint32_t mn_hi = ((w2 >> 4) & 0x0f0f0f0fu) | ((w1 >> 2) & 0x30303030u);
-    return _mm_set_epi32(static_cast<int>(mn_hi), static_cast<int>(mn_lo), static_cast<int>(sc_hi),
-                         static_cast<int>(sc_lo));
-}
-
-// int16 lane indexes picking factor a for lanes 0-15 and factor b for lanes 16-31.
-inline __m512i two_factor_index(int a, int b) {
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<short>(a))),
-                              _mm256_set1_epi16(static_cast<short>(b)), 1);
+// Byte-shuffle control that, applied to 8 int16 factors repeated in every 128-bit lane, gives
+// factor a in int16 lanes 0-15 and factor b in lanes 16-31 (an in-lane shuffle: cheaper than a
+// cross-lane permute).
+inline __m512i two_factor_shuffle(int a, int b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<short>(2 * a | (2 * a + 1) << 8))),
+                              _mm256_set1_epi16(static_cast<short>(2 * b | (2 * b + 1) << 8)), 1);
 }
 
 // int16 shift counts: c0 for the low 256 bits, c1 for the high.
@@ -255,8 +243,8 @@ inline __m512i two_counts(int c0, int c1) {
 template <bool Five>
 float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
     const __m512i m4 = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
-    const __m512i idx[4] = {two_factor_index(0, 1), two_factor_index(2, 3), two_factor_index(4, 5),
-                            two_factor_index(6, 7)};
+    const __m512i pick[4] = {two_factor_shuffle(0, 1), two_factor_shuffle(2, 3), two_factor_shuffle(4, 5),
+                             two_factor_shuffle(6, 7)};
     // fifth bits: sub-block s sits in bit s of each byte; bring it to bit 4
     const __m512i left0 = two_counts(4, 3), left1 = two_counts(2, 1), right2 = two_counts(0, 1),
                   right3 = two_counts(2, 3);
@@ -265,8 +253,8 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
     const uint8_t *high = qs + cols / 2;
     for (int64_t sb = 0; sb < cols / 256; ++sb) {
         const uint8_t *m = meta + 16 * sb;
-        const __m128i scmn = k4_scales_vec(m + 4);
-        const __m512i f16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(scmn));
+        const __m128i scmn = k4_scales_from_header(m);
+        const __m512i f16 = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(scmn));  // in every 128-bit lane
         const int8_t *xq = x.q + 256 * sb;
         const __m512i w0 = load64(qs + 128 * sb), w1 = load64(qs + 128 * sb + 64);
         __m512i u0 = _mm512_and_si512(w0, m4), u1 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), m4);
@@ -278,10 +266,10 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
             u2 = _mm512_or_si512(u2, _mm512_and_si512(_mm512_srlv_epi16(h, right2), bit4));
             u3 = _mm512_or_si512(u3, _mm512_and_si512(_mm512_srlv_epi16(h, right3), bit4));
         }
-        __m512i isum = dot_scaled(u0, load64(xq), _mm512_permutexvar_epi16(idx[0], f16));
-        isum = _mm512_add_epi32(isum, dot_scaled(u1, load64(xq + 64), _mm512_permutexvar_epi16(idx[1], f16)));
-        isum = _mm512_add_epi32(isum, dot_scaled(u2, load64(xq + 128), _mm512_permutexvar_epi16(idx[2], f16)));
-        isum = _mm512_add_epi32(isum, dot_scaled(u3, load64(xq + 192), _mm512_permutexvar_epi16(idx[3], f16)));
+        __m512i isum = dot_scaled(u0, load64(xq), _mm512_shuffle_epi8(f16, pick[0]));
+        isum = _mm512_add_epi32(isum, dot_scaled(u1, load64(xq + 64), _mm512_shuffle_epi8(f16, pick[1])));
+        isum = _mm512_add_epi32(isum, dot_scaled(u2, load64(xq + 128), _mm512_shuffle_epi8(f16, pick[2])));
+        isum = _mm512_add_epi32(isum, dot_scaled(u3, load64(xq + 192), _mm512_shuffle_epi8(f16, pick[3])));
         const float dx = x.d[sb];
         accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m) * dx), accf);
         // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
@@ -298,23 +286,23 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
 // 4G, 4G + 1 (low nibbles) and 4G + 2, 4G + 3 (high), each half of a vector with its own scale.
 float row_iq4_xs(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
     const __m512i m4 = _mm512_set1_epi8(0x0f), table = iq4_table(0);
-    const __m512i idx[4] = {two_factor_index(0, 1), two_factor_index(2, 3), two_factor_index(4, 5),
-                            two_factor_index(6, 7)};
+    const __m512i pick[4] = {two_factor_shuffle(0, 1), two_factor_shuffle(2, 3), two_factor_shuffle(4, 5),
+                             two_factor_shuffle(6, 7)};
     __m512 acc = _mm512_setzero_ps();
     for (int64_t sb = 0; sb < cols / 256; ++sb) {
         const uint8_t *m = meta + 8 * sb;
         const int8_t *xq = x.q + 256 * sb;
         const __m128i sc8 = _mm_cvtsi64_si128(static_cast<long long>(iq4_xs_scales8(m)));
-        const __m512i f16 = _mm512_castsi128_si512(_mm_cvtepi8_epi16(sc8));
+        const __m512i f16 = _mm512_broadcast_i32x4(_mm_cvtepi8_epi16(sc8));  // in every 128-bit lane
         __m512i isum = _mm512_setzero_si512();
         for (int g = 0; g < 2; ++g) {
             const __m512i w = load64(qs + 128 * sb + 64 * g);
             const __m512i lo = _mm512_shuffle_epi8(table, _mm512_and_si512(w, m4));
             const __m512i hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(w, 4), m4));
             isum = _mm512_add_epi32(isum, dot_signed_scaled(lo, load64(xq + 128 * g),
-                                                            _mm512_permutexvar_epi16(idx[2 * g], f16)));
+                                                            _mm512_shuffle_epi8(f16, pick[2 * g])));
             isum = _mm512_add_epi32(isum, dot_signed_scaled(hi, load64(xq + 128 * g + 64),
-                                                            _mm512_permutexvar_epi16(idx[2 * g + 1], f16)));
+                                                            _mm512_shuffle_epi8(f16, pick[2 * g + 1])));
         }
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m) * x.d[sb]), acc);
     }

@@ -15,6 +15,7 @@ namespace lh::ops::avx2 {
 
 #include "ops/ops_loops.inl"
 #include "ops/qpacked_loops.inl"
+#include "ops/k4_scales.inl"
 #include "ops/qpacked_expand.inl"
 
 namespace {
@@ -140,20 +141,6 @@ template <int S> inline __m256i fifth_bits(__m256i h) {
     return _mm256_and_si256(_mm256_srli_epi16(h, S - 4), bit4);
 }
 
-// The 8 scales (bytes 0-7) and 8 mins (bytes 8-15) of a q4_K / q5_K block header's 12 scale
-// bytes, unpacked with 32-bit integer operations (no byte stores for a vector load to wait on).
-inline __m128i k4_scales_vec(const uint8_t *q) {
-    uint32_t w0, w1, w2;
-    __builtin_memcpy(&w0, q, 4);
-    __builtin_memcpy(&w1, q + 4, 4);
-    __builtin_memcpy(&w2, q + 8, 4);
-    const uint32_t sc_lo = w0 & 0x3f3f3f3fu, mn_lo = w1 & 0x3f3f3f3fu;
-    const uint32_t sc_hi = (w2 & 0x0f0f0f0fu) | ((w0 >> 2) & 0x30303030u);
-    const uint32_t mn_hi = ((w2 >> 4) & 0x0f0f0f0fu) | ((w1 >> 2) & 0x30303030u);
-    return _mm_set_epi32(static_cast<int>(mn_hi), static_cast<int>(mn_lo), static_cast<int>(sc_hi),
-                         static_cast<int>(sc_lo));
-}
-
 // Factor S of the 8 int16 scales in both 128-bit halves, in every int16 lane.
 template <int S> inline __m256i factor(__m256i sc16) {
     return _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((2 * S) | ((2 * S + 1) << 8))));
@@ -184,7 +171,7 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
     const uint8_t *high = qs + cols / 2;
     for (int64_t sb = 0; sb < cols / 256; ++sb) {
         const uint8_t *m = meta + 16 * sb;
-        const __m128i scmn = k4_scales_vec(m + 4);
+        const __m128i scmn = k4_scales_from_header(m);
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
         const __m256i h = Five ? load32(high + 32 * sb) : _mm256_setzero_si256();
         const int8_t *xq = x.q + 256 * sb;
