@@ -34,10 +34,27 @@ std::string shape_text(int64_t m, const WeightMatrix &w) {
            std::to_string(w.cols) + type_text(w.type) + ")ᵀ";
 }
 
-// Up to this many activation rows, u8-block products use the int8 dot-product kernel (each row
-// of weights is read once from memory and reused from cache for every activation row); above
-// it the bf16 expansion of each slice is amortised over enough rows to win.
-constexpr int64_t kDirectMaxRows = 8;
+// Products of few activation rows (short prompts, chat turns) skip the slices: quantized
+// weights use the int8 dot-product kernels (each block of 16 weight rows read once from memory,
+// then reused from cache for every activation row), bf16 weights without bf16 products the f32
+// dot products of their rows. Both cost the same per row whatever the number of rows, while a
+// slice's expansion is paid once per product, so the slices win from some number of rows on.
+// Where, measured on the TinyLlama-shaped Q4_0, Q4_K_M-like, Q8_0 and F16 files (prefill of
+// 16-512 tokens, 2 threads, docs/BENCHMARKS.md "Short prompts"):
+//   quantized weights, bf16 slices (AVX-512 BF16):      direct ahead up to 32 rows, behind from 64
+//   quantized weights, f32 slices, AVX-512 without BF16: direct ahead up to 128 rows
+//   quantized weights, f32 slices, AVX2:                 even at 64, slices ahead from 128
+//   bf16 weights, f32 slices, AVX-512 without BF16:      direct ahead at 16, even at 64
+//   bf16 weights, f32 slices, AVX2:                      even at 16
+// The plain (generic) level keeps the earlier 8 rows: its int8 loops are not vectorised.
+int64_t int8_rows_limit(bool bf16_slices) {
+    if (bf16_slices) return 32;
+    const cpu::Isa isa = cpu::active_isa();
+    return isa >= cpu::Isa::Avx512 ? 128 : isa >= cpu::Isa::Avx2 ? 64 : 8;
+}
+
+int64_t bf16_rows_limit() { return cpu::active_isa() >= cpu::Isa::Avx512 ? 32 : 8; }
+
 // bf16 slice of a u8-block matrix expanded for one oneDNN product: small enough to stay in L2/L3
 // friendly sizes and to keep the scratch small next to the weights.
 constexpr uint64_t kSliceBytes = 8u << 20;
@@ -118,7 +135,11 @@ MatmulCache::MatmulCache(int32_t n_threads)
     } catch (const dnnl::error &e) {
         fail(LH_ERROR_INTERNAL, std::string("oneDNN CPU engine unavailable: ") + e.what());
     }
-    bf16_products_ = onednn_has_bf16(engine_);
+    // oneDNN also makes bf16 products on AVX-512 CPUs without the BF16 instructions, emulated:
+    // there they ran at half the speed of f32 slices (docs/BENCHMARKS.md, "bf16 products").
+    bf16_products_ = onednn_has_bf16(engine_) && cpu::active_isa() >= cpu::Isa::Avx512Bf16;
+    direct_rows_quantized_ = int8_rows_limit(bf16_products_);
+    direct_rows_bf16_ = bf16_rows_limit();
 }
 
 MatmulCache::~MatmulCache() = default;
@@ -313,7 +334,7 @@ void MatmulCache::quantize_one_row(const float *x, const WeightMatrix *const *ws
 }
 
 void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const *ws, float *const *ys, int count) {
-    if (m <= kDirectMaxRows && int8_group(ws, count)) {
+    if (m <= direct_rows_quantized_ && int8_group(ws, count)) {
         quantize_rows(x, m, ws[0]->cols, ws, count);
         dot_quantized(m, ws, ys, count);
         return;
@@ -335,7 +356,8 @@ void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const
 
 bool MatmulCache::direct(int64_t m, const WeightMatrix &w) const {
     const bool quantized = w.type == WeightType::U8_BLOCKS || w.type == WeightType::PACKED;
-    return m <= kDirectMaxRows && (quantized || (w.type == WeightType::BF16 && !bf16_products_));
+    if (quantized) return m <= direct_rows_quantized_;
+    return w.type == WeightType::BF16 && !bf16_products_ && m <= direct_rows_bf16_;
 }
 
 bool MatmulCache::reads_bf16(const WeightMatrix &w) const { return bf16_products_ && w.type != WeightType::F32; }

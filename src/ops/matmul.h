@@ -57,7 +57,7 @@ public:
     void prepare(int64_t m, const WeightMatrix &w);
 
     // y[m, w.rows] = x[m, w.cols] · wᵀ. f32 weights: f32 product; bf16 weights: x is converted to
-    // bf16 and the product accumulates in f32 (where oneDNN has no bf16 product, x stays f32); u8 blocks: see run_u8_blocks. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
+    // bf16 and the product accumulates in f32 (where bf16 products are not used, x stays f32); u8 blocks: see run_u8_blocks. Throws lh::Error(LH_ERROR_INTERNAL) when oneDNN
     // refuses the shape.
     void run(const float *x, int64_t m, const WeightMatrix &w, float *y);
 
@@ -87,9 +87,13 @@ public:
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }
     int32_t n_threads() const { return n_threads_; }
-    // False where oneDNN has no bf16 product (before AVX-512): bf16 and u8-block weights are
-    // then multiplied in f32.
+    // False where the CPU has no BF16 instructions (before AVX-512 BF16; oneDNN emulates bf16
+    // products on plain AVX-512, at half the speed of f32): bf16 and quantized weights are then
+    // multiplied in f32.
     bool bf16_products() const { return bf16_products_; }
+    // Up to this many activation rows, quantized weights take the int8 dot-product kernels rather
+    // than expanded slices (set from the instruction-set level; see ops/matmul.cpp).
+    int64_t direct_rows_quantized() const { return direct_rows_quantized_; }
 
 private:
     struct Entry {
@@ -104,7 +108,7 @@ private:
     // ldy floats apart.
     void multiply(const void *src, int64_t m, const WeightMatrix &w, float *y, int64_t ldy);
     // True when this product skips oneDNN (run_direct): few rows of quantized weights (int8 dot
-    // products straight from the blocks) or of bf16 weights where oneDNN has no bf16 product.
+    // products straight from the blocks) or of bf16 weights where bf16 products are not used.
     bool direct(int64_t m, const WeightMatrix &w) const;
     void run_direct(const float *x, int64_t m, const WeightMatrix &w, float *y);
     // Whether oneDNN reads x as bf16 for w (bf16 or quantized weights, where it has bf16
@@ -114,7 +118,7 @@ private:
     // y = x · wᵀ through oneDNN from src = source_for(x, m, w).
     void run_from(const void *src, int64_t m, const WeightMatrix &w, float *y);
     // Quantized weights (u8 blocks, packed) for more rows than run_direct takes (prefill): the
-    // blocks are expanded to bf16 (f32 where oneDNN has no bf16 product) a slice of the matrix
+    // blocks are expanded to bf16 (f32 where bf16 products are not used) a slice of the matrix
     // at a time and multiplied by oneDNN.
     void run_quantized(const void *src, int64_t m, const WeightMatrix &w, float *y);
     // y = src · wᵀ with w expanded slice by slice into slice_type (F32 or BF16) by
@@ -132,6 +136,7 @@ private:
 
     int32_t n_threads_;
     bool bf16_products_ = false;
+    int64_t direct_rows_quantized_ = 8, direct_rows_bf16_ = 8;  // see direct(): set by the level
     dnnl::engine engine_;
     dnnl::stream stream_;
     std::map<Key, Entry> entries_;

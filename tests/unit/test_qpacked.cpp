@@ -281,8 +281,10 @@ TEST_CASE("products of packed matrices: int8 for few rows, expanded slices for m
     const int64_t cols = 512;
     std::vector<PackedMatrix> ps;
     for (TensorType type : kPackedTypes) ps.push_back(make_packed(type, 40 + 8 * int64_t(ps.size()), cols, 31));
-    for (int64_t m : {1, 3, 8, 9, 33}) {
-        INFO("m = " << m);
+    const int64_t t = cache.direct_rows_quantized();  // the last m of the int8 path
+    for (int64_t m : {int64_t(1), int64_t(3), t, t + 1, t + 25}) {
+        const bool int8_rows = m <= t;
+        INFO("m = " << m << (int8_rows ? " (int8 rows)" : " (expanded slices)"));
         std::vector<float> x(size_t(m * cols));
         for (float &v : x) v = dist(rng);
         std::vector<std::vector<float>> single(ps.size()), grouped(ps.size());
@@ -305,7 +307,7 @@ TEST_CASE("products of packed matrices: int8 for few rows, expanded slices for m
         for (size_t i = 0; i < ps.size(); ++i) {
             INFO(qpacked::format_name(ps[i].format));
             CHECK(grouped[i] == single[i]);  // same kernels, same activations: bit-identical
-            const int64_t block = m <= 8 ? qpacked::super_block(ps[i].format) : 1;
+            const int64_t block = int8_rows ? qpacked::super_block(ps[i].format) : 1;
             for (int64_t row = 0; row < m; ++row) {
                 for (int64_t r = 0; r < ps[i].rows; ++r) {
                     double ref = 0, bound = 1e-4;
@@ -316,7 +318,7 @@ TEST_CASE("products of packed matrices: int8 for few rows, expanded slices for m
                         for (int64_t j = c / block * block; j < c / block * block + block; ++j)
                             amax = std::max(amax, std::fabs(double(x[size_t(row * cols + j)])));
                         // int8 path: half an activation step; bf16 slices: a bf16 rounding of x and of w
-                        bound += m <= 8 ? amax / 254.0 * std::fabs(w) : std::fabs(w * xv) / 128.0;
+                        bound += int8_rows ? amax / 254.0 * std::fabs(w) : std::fabs(w * xv) / 128.0;
                     }
                     CHECK(std::fabs(single[i][size_t(row * ps[i].rows + r)] - ref) <= bound);
                 }
@@ -330,7 +332,7 @@ TEST_CASE("a prefill product of more rows than one expanded slice writes every s
     // 8 MiB slices: 8192 rows of 512 bf16 columns (4096 as f32), so 8232 rows take two or three
     // slices, the last one short; a Q8_0 and a Q4_K matrix share one bf16 copy of x in a group.
     MatmulCache cache(2);
-    const int64_t cols = 512, m = 9;
+    const int64_t cols = 512, m = cache.direct_rows_quantized() + 1;  // the fewest rows that take slices
     std::mt19937 rng(5);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     std::vector<float> x(size_t(m * cols));
