@@ -135,10 +135,13 @@ MatmulCache::MatmulCache(int32_t n_threads)
     } catch (const dnnl::error &e) {
         fail(LH_ERROR_INTERNAL, std::string("oneDNN CPU engine unavailable: ") + e.what());
     }
-    // oneDNN also makes bf16 products on AVX-512 CPUs without the BF16 instructions, emulated:
-    // there they ran at half the speed of f32 slices (docs/BENCHMARKS.md, "bf16 products").
-    bf16_products_ = onednn_has_bf16(engine_) && cpu::active_isa() >= cpu::Isa::Avx512Bf16;
-    direct_rows_quantized_ = int8_rows_limit(bf16_products_);
+    // oneDNN also makes bf16 products on AVX-512 CPUs without the BF16 instructions, emulated.
+    // There its products of many rows ran at half the speed of f32 slices, but its one-row
+    // product of bf16 weights (a decoded token of an F16 file) stayed 5-10 % ahead of the f32
+    // dot products of bf16 rows (docs/BENCHMARKS.md, "Short prompts").
+    bf16_products_ = onednn_has_bf16(engine_);
+    native_bf16_ = bf16_products_ && cpu::active_isa() >= cpu::Isa::Avx512Bf16;
+    direct_rows_quantized_ = int8_rows_limit(native_bf16_);
     direct_rows_bf16_ = bf16_rows_limit();
 }
 
@@ -205,7 +208,7 @@ MatmulCache::Entry &MatmulCache::entry(int64_t m, const WeightMatrix &w, int64_t
 }
 
 void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
-    if (w.type == WeightType::F32 || (w.type == WeightType::BF16 && bf16_products_)) entry(m, w, w.rows);
+    if (w.type == WeightType::F32 || (w.type == WeightType::BF16 && bf16_weights_by_onednn(m))) entry(m, w, w.rows);
 }
 
 void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count) {
@@ -345,7 +348,7 @@ void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const
         const WeightMatrix &w = *ws[i];
         if (direct(m, w)) {
             run_direct(x, m, w, ys[i]);
-        } else if (reads_bf16(w)) {
+        } else if (reads_bf16(m, w)) {
             if (x_bf16 == nullptr) x_bf16 = source_for(x, m, w);
             run_from(x_bf16, m, w, ys[i]);
         } else {
@@ -357,13 +360,23 @@ void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const
 bool MatmulCache::direct(int64_t m, const WeightMatrix &w) const {
     const bool quantized = w.type == WeightType::U8_BLOCKS || w.type == WeightType::PACKED;
     if (quantized) return m <= direct_rows_quantized_;
-    return w.type == WeightType::BF16 && !bf16_products_ && m <= direct_rows_bf16_;
+    return w.type == WeightType::BF16 && !bf16_weights_by_onednn(m) && m <= direct_rows_bf16_;
 }
 
-bool MatmulCache::reads_bf16(const WeightMatrix &w) const { return bf16_products_ && w.type != WeightType::F32; }
+bool MatmulCache::bf16_weights_by_onednn(int64_t m) const { return bf16_products_ && (native_bf16_ || m == 1); }
+
+bool MatmulCache::reads_bf16(int64_t m, const WeightMatrix &w) const {
+    switch (w.type) {
+        case WeightType::F32: return false;
+        case WeightType::BF16: return bf16_weights_by_onednn(m);
+        case WeightType::U8_BLOCKS:
+        case WeightType::PACKED: return native_bf16_;  // the slices' element type
+    }
+    return false;
+}
 
 const void *MatmulCache::source_for(const float *x, int64_t m, const WeightMatrix &w) {
-    if (!reads_bf16(w)) return x;
+    if (!reads_bf16(m, w)) return x;
     const int64_t n = m * w.cols;
     if (x_bf16_.size() < static_cast<size_t>(n)) x_bf16_.resize(static_cast<size_t>(n));
     uint16_t *out = x_bf16_.data();
@@ -384,7 +397,7 @@ const void *MatmulCache::source_for(const float *x, int64_t m, const WeightMatri
 }
 
 void MatmulCache::run_quantized(const void *src, int64_t m, const WeightMatrix &w, float *y) {
-    const WeightType slice = bf16_products_ ? WeightType::BF16 : WeightType::F32;
+    const WeightType slice = native_bf16_ ? WeightType::BF16 : WeightType::F32;
     if (w.type == WeightType::PACKED) {
         const qpacked::PackedView v = w.packed_view();
         const ops::OpsKernels &k = ops::kernels();
@@ -471,7 +484,7 @@ void MatmulCache::run_from(const void *src, int64_t m, const WeightMatrix &w, fl
         run_quantized(src, m, w, y);
         return;
     }
-    if (w.type == WeightType::BF16 && !bf16_products_) {
+    if (w.type == WeightType::BF16 && !bf16_weights_by_onednn(m)) {
         // f32 slices multiplied by oneDNN (src is x itself: reads_bf16 is false here)
         const uint16_t *wd = static_cast<const uint16_t *>(w.data);
         const ops::OpsKernels &k = ops::kernels();

@@ -87,10 +87,10 @@ public:
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }
     int32_t n_threads() const { return n_threads_; }
-    // False where the CPU has no BF16 instructions (before AVX-512 BF16; oneDNN emulates bf16
-    // products on plain AVX-512, at half the speed of f32): bf16 and quantized weights are then
-    // multiplied in f32.
-    bool bf16_products() const { return bf16_products_; }
+    // Whether the product of m rows by w reads x as bf16 (oneDNN's bf16 products): bf16 weights
+    // where oneDNN has bf16 products, on CPUs without BF16 instructions only for one row;
+    // quantized weights' slices only where the CPU has BF16 instructions. Otherwise f32.
+    bool bf16_input(int64_t m, const WeightMatrix &w) const { return reads_bf16(m, w); }
     // Up to this many activation rows, quantized weights take the int8 dot-product kernels rather
     // than expanded slices (set from the instruction-set level; see ops/matmul.cpp).
     int64_t direct_rows_quantized() const { return direct_rows_quantized_; }
@@ -111,9 +111,10 @@ private:
     // products straight from the blocks) or of bf16 weights where bf16 products are not used.
     bool direct(int64_t m, const WeightMatrix &w) const;
     void run_direct(const float *x, int64_t m, const WeightMatrix &w, float *y);
-    // Whether oneDNN reads x as bf16 for w (bf16 or quantized weights, where it has bf16
-    // products), and x in that form: converted once into x_bf16_, or x itself.
-    bool reads_bf16(const WeightMatrix &w) const;
+    // Whether oneDNN reads x as bf16 for this product (bf16_input), and x in that form: converted
+    // once into x_bf16_, or x itself.
+    bool reads_bf16(int64_t m, const WeightMatrix &w) const;
+    bool bf16_weights_by_onednn(int64_t m) const;
     const void *source_for(const float *x, int64_t m, const WeightMatrix &w);
     // y = x · wᵀ through oneDNN from src = source_for(x, m, w).
     void run_from(const void *src, int64_t m, const WeightMatrix &w, float *y);
@@ -135,7 +136,8 @@ private:
     void grow_scratch(size_t bytes);
 
     int32_t n_threads_;
-    bool bf16_products_ = false;
+    bool bf16_products_ = false;  // oneDNN makes bf16 products (native or emulated)
+    bool native_bf16_ = false;    // ... and the CPU has the BF16 instructions
     int64_t direct_rows_quantized_ = 8, direct_rows_bf16_ = 8;  // see direct(): set by the level
     dnnl::engine engine_;
     dnnl::stream stream_;

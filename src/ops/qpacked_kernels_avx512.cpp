@@ -20,10 +20,4 @@ void fill_packed(OpsKernels &t) {
     t.quantize_k_activations = avx512_packed::quantize_k_activations;
 }
 
-// The avx512 level's whole contribution to the table (its CPUs keep the avx2 entries otherwise).
-void fill(OpsKernels &t) {
-    fill_packed(t);
-    t.f32_to_bf16 = loop_f32_to_bf16;  // 16 lanes
-}
-
 }  // namespace lh::ops::avx512

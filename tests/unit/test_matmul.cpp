@@ -66,10 +66,12 @@ TEST_CASE("bf16 matmul stays within bf16 rounding of the f32 product", "[matmul]
         for (size_t i = 0; i < w.size(); ++i) wr[i] = bf16_to_float(wb[i] = float_to_bf16(w[i]));
         for (size_t i = 0; i < x.size(); ++i) xr[i] = bf16_to_float(float_to_bf16(x[i]));
         std::vector<float> y(size_t(s.M * s.N));
-        mm.run(x.data(), s.M, WeightMatrix{s.N, s.K, WeightType::BF16, wb.data()}, y.data());
+        const WeightMatrix wm{s.N, s.K, WeightType::BF16, wb.data()};
+        mm.run(x.data(), s.M, wm, y.data());
         // Against the product of the rounded inputs: only f32 accumulation error remains. Where
-        // oneDNN has no bf16 product (before AVX-512), x stays f32 against the bf16 weights.
-        const std::vector<double> rounded = naive(mm.bf16_products() ? xr : x, wr, s.M, s.K, s.N);
+        // the product does not read bf16 (no oneDNN bf16 product, or f32 rows and slices on a CPU
+        // without BF16 instructions), x stays f32 against the bf16 weights.
+        const std::vector<double> rounded = naive(mm.bf16_input(s.M, wm) ? xr : x, wr, s.M, s.K, s.N);
         // Against the exact f32 inputs: bf16 rounding (relative 2^-9 per factor).
         const std::vector<double> exact = naive(x, w, s.M, s.K, s.N);
         double d_rounded = 0, d_exact = 0;
@@ -100,8 +102,8 @@ TEST_CASE("matmul primitives are made once per shape class and reused", "[matmul
     mm.run(x.data(), 8, wf, y.data());
     CHECK(mm.n_primitives() == 2);
     mm.run(x.data(), 8, wh, y.data());
-    // Without oneDNN bf16 products, 8 rows of bf16 weights take the f32 dot-product kernel.
-    const size_t with_bf16 = mm.bf16_products() ? 3 : 2;
+    // Where the product does not read bf16, 8 rows of bf16 weights take the f32 dot-product kernel.
+    const size_t with_bf16 = mm.bf16_input(8, wh) ? 3 : 2;
     CHECK(mm.n_primitives() == with_bf16);
     // Another matrix with the same shape shares the primitive.
     const std::vector<float> w2 = randoms(64 * 32, 3);
