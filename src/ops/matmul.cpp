@@ -137,7 +137,7 @@ MatmulCache::MatmulCache(int32_t n_threads)
     }
     // oneDNN also makes bf16 products on AVX-512 CPUs without the BF16 instructions, emulated.
     // There its products of many rows ran at half the speed of f32 slices, but its one-row
-    // product of bf16 weights (a decoded token of an F16 file) stayed 5-10 % ahead of the f32
+    // product of bf16 weights (a decoded token of an F16 file) stayed 5-25 % ahead of the f32
     // dot products of bf16 rows (docs/BENCHMARKS.md, "Short prompts").
     bf16_products_ = onednn_has_bf16(engine_);
     native_bf16_ = bf16_products_ && cpu::active_isa() >= cpu::Isa::Avx512Bf16;

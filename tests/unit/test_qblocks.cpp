@@ -144,7 +144,9 @@ TEST_CASE("u8-block products match a double-precision product of the dequantized
         for (int64_t r = 0; r < rows; ++r) {
             dequantize_row(type, bytes.data() + r * tensor_row_bytes(type, kcols), wf.data() + r * kcols, kcols);
         }
-        for (int64_t m : {1, 3, 8, 9, 40}) {  // int8 kernel up to 8 rows, bf16 slices above
+        // the int8 kernel up to t rows (8-128 by level), expanded slices above
+        const int64_t t = cache.direct_rows_quantized();
+        for (int64_t m : {int64_t(1), int64_t(3), t, t + 1}) {
             INFO("m = " << m);
             std::vector<float> x(static_cast<size_t>(m * kcols));
             for (float &v : x) v = dist(rng);
