@@ -348,7 +348,7 @@ void MatmulCache::run_group(const float *x, int64_t m, const WeightMatrix *const
         const WeightMatrix &w = *ws[i];
         if (direct(m, w)) {
             run_direct(x, m, w, ys[i]);
-        } else if (reads_bf16(m, w)) {
+        } else if (bf16_input(m, w)) {
             if (x_bf16 == nullptr) x_bf16 = source_for(x, m, w);
             run_from(x_bf16, m, w, ys[i]);
         } else {
@@ -365,7 +365,7 @@ bool MatmulCache::direct(int64_t m, const WeightMatrix &w) const {
 
 bool MatmulCache::bf16_weights_by_onednn(int64_t m) const { return bf16_products_ && (native_bf16_ || m == 1); }
 
-bool MatmulCache::reads_bf16(int64_t m, const WeightMatrix &w) const {
+bool MatmulCache::bf16_input(int64_t m, const WeightMatrix &w) const {
     switch (w.type) {
         case WeightType::F32: return false;
         case WeightType::BF16: return bf16_weights_by_onednn(m);
@@ -376,7 +376,7 @@ bool MatmulCache::reads_bf16(int64_t m, const WeightMatrix &w) const {
 }
 
 const void *MatmulCache::source_for(const float *x, int64_t m, const WeightMatrix &w) {
-    if (!reads_bf16(m, w)) return x;
+    if (!bf16_input(m, w)) return x;
     const int64_t n = m * w.cols;
     if (x_bf16_.size() < static_cast<size_t>(n)) x_bf16_.resize(static_cast<size_t>(n));
     uint16_t *out = x_bf16_.data();
@@ -485,7 +485,7 @@ void MatmulCache::run_from(const void *src, int64_t m, const WeightMatrix &w, fl
         return;
     }
     if (w.type == WeightType::BF16 && !bf16_weights_by_onednn(m)) {
-        // f32 slices multiplied by oneDNN (src is x itself: reads_bf16 is false here)
+        // f32 slices multiplied by oneDNN (src is x itself: bf16_input is false here)
         const uint16_t *wd = static_cast<const uint16_t *>(w.data);
         const ops::OpsKernels &k = ops::kernels();
         run_by_slices(src, m, w, y, WeightType::F32, [&](int64_t r0, int64_t n, void *dst) {

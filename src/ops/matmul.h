@@ -90,7 +90,7 @@ public:
     // Whether the product of m rows by w reads x as bf16 (oneDNN's bf16 products): bf16 weights
     // where oneDNN has bf16 products, on CPUs without BF16 instructions only for one row;
     // quantized weights' slices only where the CPU has BF16 instructions. Otherwise f32.
-    bool bf16_input(int64_t m, const WeightMatrix &w) const { return reads_bf16(m, w); }
+    bool bf16_input(int64_t m, const WeightMatrix &w) const;
     // Up to this many activation rows, quantized weights take the int8 dot-product kernels rather
     // than expanded slices (set from the instruction-set level; see ops/matmul.cpp).
     int64_t direct_rows_quantized() const { return direct_rows_quantized_; }
@@ -111,10 +111,8 @@ private:
     // products straight from the blocks) or of bf16 weights where bf16 products are not used.
     bool direct(int64_t m, const WeightMatrix &w) const;
     void run_direct(const float *x, int64_t m, const WeightMatrix &w, float *y);
-    // Whether oneDNN reads x as bf16 for this product (bf16_input), and x in that form: converted
-    // once into x_bf16_, or x itself.
-    bool reads_bf16(int64_t m, const WeightMatrix &w) const;
     bool bf16_weights_by_onednn(int64_t m) const;
+    // x in the form the product reads (bf16_input): converted once into x_bf16_, or x itself.
     const void *source_for(const float *x, int64_t m, const WeightMatrix &w);
     // y = x · wᵀ through oneDNN from src = source_for(x, m, w).
     void run_from(const void *src, int64_t m, const WeightMatrix &w, float *y);

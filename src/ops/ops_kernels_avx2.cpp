@@ -94,35 +94,21 @@ void dot_rows(const uint8_t *u, int bits, const float *scale, const float *offse
     }
 }
 
-inline __m256 load8_bf16(const uint16_t *p) {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-}
-
-// R rows at a time, so each 8 columns of x are loaded once for R rows.
-template <int R> void bf16_rows(const uint16_t *w, int64_t cols, const float *x, float *y) {
-    __m256 acc[R];
-    #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 8 <= cols; i += 8) {
-        const __m256 xv = _mm256_loadu_ps(x + i);
-        #pragma GCC unroll 8
-        for (int r = 0; r < R; ++r) acc[r] = _mm256_fmadd_ps(load8_bf16(w + r * cols + i), xv, acc[r]);
+// 8 f32 lanes: the vector operations bf16_rows.inl uses.
+struct Lanes8 {
+    using V = __m256;
+    static constexpr int64_t kWidth = 8;
+    static V zero() { return _mm256_setzero_ps(); }
+    static V load_x(const float *p) { return _mm256_loadu_ps(p); }
+    static V load_w(const uint16_t *p) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
-    #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-        float sum = hsum(acc[r]);
-        for (int64_t j = i; j < cols; ++j) sum += bf16_bits_to_f32(w[r * cols + j]) * x[j];
-        y[r] = sum;
-    }
-}
+    static V fma(V a, V b, V acc) { return _mm256_fmadd_ps(a, b, acc); }
+    static float sum(V v) { return hsum(v); }
+};
 
-void bf16_dot_rows(const uint16_t *w, int64_t cols, int64_t row0, int64_t row1, const float *x, float *y) {
-    int64_t row = row0;
-    for (; row + 4 <= row1; row += 4) bf16_rows<4>(w + row * cols, cols, x, y + (row - row0));
-    for (; row < row1; ++row) bf16_rows<1>(w + row * cols, cols, x, y + (row - row0));
-}
+#include "ops/bf16_rows.inl"
 
 }  // namespace
 
@@ -131,7 +117,7 @@ void fill(OpsKernels &t) {
     t.qblocks_rows_to_bf16 = loop_rows_to_bf16;
     t.qblocks_rows_to_f32 = loop_rows_to_f32;
     t.quantize_activations = loop_quantize_activations;
-    t.bf16_dot_rows = bf16_dot_rows;
+    t.bf16_dot_rows = bf16_dot_rows_with<Lanes8>;
     t.bf16_to_f32 = loop_bf16_to_f32;
     t.f32_to_bf16 = loop_f32_to_bf16;
     fill_packed(t);

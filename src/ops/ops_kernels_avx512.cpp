@@ -13,40 +13,30 @@ namespace lh::ops::avx512 {
 
 namespace {
 
-inline __m512 load16_bf16(const uint16_t *p) {
-    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-// R rows at a time, so each 16 columns of x are loaded once for R rows. (No software prefetch:
-// requesting each row's lines 16 KiB ahead, as the quantized kernels do, measured no faster.)
-template <int R> void bf16_rows(const uint16_t *w, int64_t cols, const float *x, float *y) {
-    __m512 acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= cols; i += 16) {
-        const __m512 xv = _mm512_loadu_ps(x + i);
-        for (int r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(load16_bf16(w + r * cols + i), xv, acc[r]);
+// 16 f32 lanes: the vector operations bf16_rows.inl uses.
+struct Lanes16 {
+    using V = __m512;
+    static constexpr int64_t kWidth = 16;
+    static V zero() { return _mm512_setzero_ps(); }
+    static V load_x(const float *p) { return _mm512_loadu_ps(p); }
+    static V load_w(const uint16_t *p) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
     }
-    for (int r = 0; r < R; ++r) {
-        float sum = _mm512_reduce_add_ps(acc[r]);
-        for (int64_t j = i; j < cols; ++j) sum += bf16_bits_to_f32(w[r * cols + j]) * x[j];
-        y[r] = sum;
-    }
-}
+    static V fma(V a, V b, V acc) { return _mm512_fmadd_ps(a, b, acc); }
+    static float sum(V v) { return _mm512_reduce_add_ps(v); }
+};
 
-void bf16_dot_rows(const uint16_t *w, int64_t cols, int64_t row0, int64_t row1, const float *x, float *y) {
-    int64_t row = row0;
-    for (; row + 4 <= row1; row += 4) bf16_rows<4>(w + row * cols, cols, x, y + (row - row0));
-    for (; row < row1; ++row) bf16_rows<1>(w + row * cols, cols, x, y + (row - row0));
-}
+// (No software prefetch: requesting each row's lines 16 KiB ahead, as the quantized kernels do,
+// measured no faster here.)
+#include "ops/bf16_rows.inl"
 
 }  // namespace
 
 void fill(OpsKernels &t) {
     fill_packed(t);
     t.f32_to_bf16 = loop_f32_to_bf16;  // 16 lanes
-    t.bf16_dot_rows = bf16_dot_rows;
+    t.bf16_dot_rows = bf16_dot_rows_with<Lanes16>;
 }
 
 }  // namespace lh::ops::avx512
