@@ -65,8 +65,10 @@ HParams HParams::from_gguf(const GgufFile &f) {
     HParams hp;
     hp.architecture = f.get_string("general.architecture", "");
     require(!hp.architecture.empty(), LH_ERROR_BAD_FORMAT, "missing metadata key 'general.architecture'");
-    require(hp.architecture == "llama" || hp.architecture == "qwen2" || hp.architecture == "phi3", LH_ERROR_UNSUPPORTED,
-            "unsupported architecture '" + hp.architecture + "' (supported: 'llama', 'qwen2', 'phi3')");
+    require(hp.architecture == "llama" || hp.architecture == "qwen2" || hp.architecture == "qwen3" ||
+                hp.architecture == "phi3",
+            LH_ERROR_UNSUPPORTED,
+            "unsupported architecture '" + hp.architecture + "' (supported: 'llama', 'qwen2', 'qwen3', 'phi3')");
     const std::string a = hp.architecture + ".";
     hp.rope_neox = hp.architecture != "llama";  // llama.cpp's rope type per arch
 

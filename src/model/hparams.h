@@ -1,7 +1,7 @@
-// Hyper-parameters of a Llama-family GGUF model (architectures `llama`, `qwen2`, `phi3`), read
-// from its `<arch>.*` metadata. The three share one forward pass (model/forward.h); they differ in
-// RoPE pairing (llama: adjacent; qwen2, phi3: NEOX), Q/K/V biases (qwen2) and fused tensors (phi3),
-// which model loading handles.
+// Hyper-parameters of a Llama-family GGUF model (architectures `llama`, `qwen2`, `qwen3`, `phi3`),
+// read from its `<arch>.*` metadata. They share one forward pass (model/forward.h); they differ in
+// RoPE pairing (llama: adjacent; the others: NEOX), Q/K/V biases (qwen2), an RMS norm of every
+// query and key head before RoPE (qwen3) and fused tensors (phi3), which model loading handles.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace lh {
 class GgufFile;
 
 struct HParams {
-    std::string architecture;  // general.architecture: "llama", "qwen2" or "phi3"
+    std::string architecture;  // general.architecture: "llama", "qwen2", "qwen3" or "phi3"
     int32_t n_ctx_train = 0;   // llama.context_length: the trained window T
     int32_t n_embd = 0;        // llama.embedding_length
     int32_t n_layer = 0;       // llama.block_count
@@ -24,7 +24,7 @@ struct HParams {
     int32_t n_rot = 0;         // llama.rope.dimension_count (default head_dim)
     float rope_freq_base = 10000.0f;  // llama.rope.freq_base
     float rope_freq_scale = 1.0f;     // 1 / llama.rope.scaling.factor for scaling type "linear"
-    bool rope_neox = false;           // RoPE pairs (i, i + n_rot/2): qwen2, phi3
+    bool rope_neox = false;           // RoPE pairs (i, i + n_rot/2): qwen2, qwen3, phi3
     std::vector<float> rope_freq_factors;  // tensor rope_freqs.weight (Llama-3.1), filled by model loading
     float rms_norm_eps = 1e-5f;       // llama.attention.layer_norm_rms_epsilon
     int32_t n_vocab = 0;       // tokenizer.ggml.tokens length, else token_embd rows

@@ -246,8 +246,9 @@ struct Model::Loader {
         return v;
     }
 
-    // Q, K, V: three matrices (llama, qwen2), or one fused attn_qkv (phi3) cut into row views;
-    // optional biases (qwen2's attn_q/k/v.bias, or a fused attn_qkv.bias).
+    // Q, K, V: three matrices (llama, qwen2, qwen3), or one fused attn_qkv (phi3) cut into row
+    // views; optional biases (qwen2's attn_q/k/v.bias, or a fused attn_qkv.bias); qwen3's per-head
+    // norm weights.
     void attention(const std::string &p, LayerWeights &l) {
         const HParams &hp = m.hparams_;
         const int64_t d = hp.n_embd, q = hp.q_dim(), kv = hp.kv_dim();
@@ -268,6 +269,11 @@ struct Model::Loader {
         if (m.file_->find_tensor(p + "attn_q.bias")) l.bq = vector(p + "attn_q.bias", q);
         if (m.file_->find_tensor(p + "attn_k.bias")) l.bk = vector(p + "attn_k.bias", kv);
         if (m.file_->find_tensor(p + "attn_v.bias")) l.bv = vector(p + "attn_v.bias", kv);
+        // qwen3 normalises every query and key head (llama.cpp requires both tensors for it).
+        if (hp.architecture == "qwen3") {
+            l.q_norm = vector(p + "attn_q_norm.weight", hp.head_dim);
+            l.k_norm = vector(p + "attn_k_norm.weight", hp.head_dim);
+        }
     }
 
     // Gate and up: two matrices, or (phi3) one ffn_up of 2 * n_ff rows, gate first as ggml_swiglu

@@ -33,6 +33,8 @@ struct LayerWeights {
     const float *bq = nullptr;         // optional biases (qwen2): [q_dim], [kv_dim], [kv_dim]
     const float *bk = nullptr;
     const float *bv = nullptr;
+    const float *q_norm = nullptr;     // optional per-head RMS norm weights before RoPE (qwen3): [head_dim]
+    const float *k_norm = nullptr;
     WeightMatrix wo;                   // [n_embd][q_dim]
     WeightMatrix w_gate, w_up;         // [n_ff][n_embd]
     WeightMatrix w_down;               // [n_embd][n_ff]

@@ -23,6 +23,9 @@ ARCHS = {
     "llama3": (["--arch", "llama", "--rope-freqs", "--freq-base", "500000"], "vocab/ggml-vocab-llama-bpe.gguf"),
     "qwen2": (["--arch", "qwen2", "--freq-base", "1000000"], "vocab/ggml-vocab-qwen2.gguf"),
     "phi3": (["--arch", "phi3"], "vocab/ggml-vocab-phi-3.gguf"),
+    # Qwen3: per-head Q/K norms, and (as at every Qwen3 size) heads x head_dim != n_embd.
+    "qwen3": (["--arch", "qwen3", "--freq-base", "1000000", "--head-dim", "32"], "vocab/ggml-vocab-qwen2.gguf"),
+    "llama-wide-heads": (["--arch", "llama", "--head-dim", "32"], "llama-2-tiny-random.gguf"),
     "llama-linear": (["--arch", "llama", "--rope-linear", "4"], "llama-2-tiny-random.gguf"),
     "mistral-style": (["--arch", "llama", "--freq-base", "1000000"], "llama-2-tiny-random.gguf"),
 }
@@ -68,7 +71,7 @@ def test_distribution_and_greedy_equal_llamacpp(name):
         assert g["greedy"] == e["greedy"]
 
 
-@pytest.mark.parametrize("name", ["llama3", "qwen2", "phi3"])
+@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3"])
 def test_longheads_generates_at_8x_trained_context(name):
     """A prompt of 8 x T = 1024 tokens under LongHeads: evaluates, and greedy decoding continues
     with finite logits (model_next fails on any non-finite one)."""

@@ -227,6 +227,7 @@ struct TinyLlama {
     int32_t n_vocab = 64;
     int32_t n_ctx = 128;
     bool tied_output = false;
+    bool qwen3 = false;  // architecture qwen3: per-head Q/K norm weights (and NEOX RoPE)
     lh::TensorType matrix_type = lh::TensorType::F32;  // F32, F16, BF16, Q8_0 or Q4_0
     uint32_t seed = 1;
 };
@@ -240,20 +241,21 @@ inline std::vector<float> random_values(size_t n, uint32_t seed, float scale) {
     return v;
 }
 
-// A complete `llama` model: metadata, a SentencePiece vocabulary ("<unk>", "<s>", "</s>", then
-// "▁t3", "▁t4", ...) and random weights.
+// A complete `llama` (or `qwen3`) model: metadata, a SentencePiece vocabulary ("<unk>", "<s>",
+// "</s>", then "▁t3", "▁t4", ...) and random weights.
 inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
     GgufBuilder b;
-    b.str("general.architecture", "llama")
+    const std::string arch = c.qwen3 ? "qwen3" : "llama", a = arch + ".";
+    b.str("general.architecture", arch)
         .str("general.name", "tiny test llama")
-        .u32("llama.context_length", uint32_t(c.n_ctx))
-        .u32("llama.embedding_length", uint32_t(c.n_embd))
-        .u32("llama.block_count", uint32_t(c.n_layer))
-        .u32("llama.feed_forward_length", uint32_t(c.n_ff))
-        .u32("llama.attention.head_count", uint32_t(c.n_head))
-        .u32("llama.attention.head_count_kv", uint32_t(c.n_head_kv))
-        .u32("llama.rope.dimension_count", uint32_t(c.n_embd / c.n_head))
-        .f32("llama.attention.layer_norm_rms_epsilon", 1e-5f)
+        .u32(a + "context_length", uint32_t(c.n_ctx))
+        .u32(a + "embedding_length", uint32_t(c.n_embd))
+        .u32(a + "block_count", uint32_t(c.n_layer))
+        .u32(a + "feed_forward_length", uint32_t(c.n_ff))
+        .u32(a + "attention.head_count", uint32_t(c.n_head))
+        .u32(a + "attention.head_count_kv", uint32_t(c.n_head_kv))
+        .u32(a + "rope.dimension_count", uint32_t(c.n_embd / c.n_head))
+        .f32(a + "attention.layer_norm_rms_epsilon", 1e-5f)
         .str("tokenizer.ggml.model", "llama");
     std::vector<std::string> tokens{"<unk>", "<s>", "</s>"};
     std::vector<float> scores{0, 0, 0};
@@ -275,25 +277,29 @@ inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
         b.tensor_as(name, c.matrix_type, {cols, rows},
                     random_values(size_t(cols * rows), seed++, 1.0f / std::sqrt(float(cols))));
     };
-    auto norm = [&](const std::string &name) {
-        std::vector<float> v = random_values(size_t(d), seed++, 0.2f);
+    auto norm = [&](const std::string &name, int64_t n) {
+        std::vector<float> v = random_values(size_t(n), seed++, 0.2f);
         for (float &x : v) x += 1.0f;
-        b.tensor_f32(name, {d}, v);
+        b.tensor_f32(name, {n}, v);
     };
     b.tensor_f32("token_embd.weight", {d, V}, random_values(size_t(d * V), seed++, 1.0f));
     for (int32_t i = 0; i < c.n_layer; ++i) {
         const std::string p = "blk." + std::to_string(i) + ".";
-        norm(p + "attn_norm.weight");
+        norm(p + "attn_norm.weight", d);
         mat(p + "attn_q.weight", d, d);
         mat(p + "attn_k.weight", d, kv);
         mat(p + "attn_v.weight", d, kv);
+        if (c.qwen3) {
+            norm(p + "attn_q_norm.weight", hd);
+            norm(p + "attn_k_norm.weight", hd);
+        }
         mat(p + "attn_output.weight", d, d);
-        norm(p + "ffn_norm.weight");
+        norm(p + "ffn_norm.weight", d);
         mat(p + "ffn_gate.weight", d, ff);
         mat(p + "ffn_up.weight", d, ff);
         mat(p + "ffn_down.weight", ff, d);
     }
-    norm("output_norm.weight");
+    norm("output_norm.weight", d);
     if (!c.tied_output) mat("output.weight", d, V);
     return b;
 }

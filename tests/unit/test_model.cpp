@@ -292,6 +292,31 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
     }
 }
 
+TEST_CASE("a qwen3 model loads its per-head norms, and is refused without them", "[model]") {
+    lh_test::TinyLlama c;
+    c.qwen3 = true;
+    const auto m = Model::from_file(tiny_llama(c).open(), ModelOptions());
+    CHECK(m->hparams().architecture == "qwen3");
+    CHECK(m->hparams().rope_neox);
+    for (int32_t il = 0; il < c.n_layer; ++il) {
+        CHECK(m->layer(il).q_norm != nullptr);
+        CHECK(m->layer(il).k_norm != nullptr);
+    }
+    CHECK(Model::from_file(tiny_llama().open(), ModelOptions())->layer(0).q_norm == nullptr);  // llama: none
+    for (const char *name : {"blk.1.attn_q_norm.weight", "blk.0.attn_k_norm.weight"}) {
+        GgufBuilder b = tiny_llama(c);
+        b.remove_tensor(name);
+        const auto err = load_error(b);
+        CHECK(err.first == LH_ERROR_BAD_FORMAT);
+        CHECK(err.second.find(std::string("missing tensor '") + name + "'") != std::string::npos);
+    }
+    GgufBuilder wrong = tiny_llama(c);
+    wrong.tensor_f32("blk.0.attn_k_norm.weight", {16}, std::vector<float>(16, 1.0f));  // head_dim is 8
+    const auto err = load_error(wrong);
+    CHECK(err.first == LH_ERROR_BAD_FORMAT);
+    CHECK(err.second.find("blk.0.attn_k_norm.weight") != std::string::npos);
+}
+
 TEST_CASE("model options are validated", "[model]") {
     for (int32_t threads : {-1, 1025}) {
         ModelOptions o;

@@ -4,8 +4,8 @@ measurements without downloading a model.
 
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
         [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|q2_K|q3_K|iq4_nl|iq4_xs|f32] [--embd-only] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
-        [--arch llama|qwen2|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
-        [--freq-base B] [--std S] [--chat-template FILE]
+        [--arch llama|qwen2|qwen3|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
+        [--freq-base B] [--std S] [--head-dim D] [--chat-template FILE]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
   tinyllama  TinyLlama-1.1B: n_embd 2048, 22 layers, 32 query / 4 KV heads (head 64), FFN 5632, T 2048
@@ -19,8 +19,12 @@ Architectures (llama.cpp's tensor layouts):
   llama      attn_q/k/v, ffn_gate/up; adjacent-pair RoPE. --rope-freqs adds Llama-3.1's rope_freqs.weight
              (factors from its formula: factor 8, low/high frequency factors 1/4, original context = T).
   qwen2      llama's tensors plus attn_q/k/v.bias; NEOX RoPE.
+  qwen3      llama's tensors plus attn_q_norm/attn_k_norm (one RMS-norm weight vector per head dimension,
+             random around 1 so that a library that skips them is caught); NEOX RoPE.
   phi3       fused attn_qkv (Q, K, V rows) and ffn_up of 2 x FFN rows (gate, then up), no ffn_gate; NEOX RoPE.
---rope-linear F writes <arch>.rope.scaling.type = linear with factor F.
+--rope-linear F writes <arch>.rope.scaling.type = linear with factor F. --head-dim D sets the head
+dimension (attention.key_length / value_length) to D instead of n_embd / heads, as Qwen3 (128 at
+every size) and Mistral-Nemo do: Q holds heads x D rows and attn_output as many columns.
 
 Vocabulary: every tokenizer.* key is copied from ../shared/models/llama-2-tiny-random.gguf (the Llama-2
 SentencePiece vocabulary, 32000 tokens; `--vocab-from` to use another donor); `--chat-template FILE`
@@ -169,23 +173,27 @@ def matrix_type(file_type, name, cols, n_layer):
 # ------------------------------------------------------------------------------------------------
 def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False):
     """(name, dims in GGUF order (fastest first), kind) in llama.cpp's order; kind is "matrix",
-    "norm" (ones), "bias" (random f32) or "rope_freqs" (Llama-3.1 factors)."""
-    e, ff, kv = hp["n_embd"], hp["n_ff"], hp["n_head_kv"] * (hp["n_embd"] // hp["n_head"])
+    "norm" (ones), "head_norm" (random around 1), "bias" (random f32) or "rope_freqs" (Llama-3.1
+    factors)."""
+    hd = hp.get("head_dim") or hp["n_embd"] // hp["n_head"]
+    e, ff, q, kv = hp["n_embd"], hp["n_ff"], hp["n_head"] * hd, hp["n_head_kv"] * hd
     out = [("token_embd.weight", [e, n_vocab], "matrix")]
     if rope_freqs:
-        out.append(("rope_freqs.weight", [(hp["n_embd"] // hp["n_head"]) // 2], "rope_freqs"))
+        out.append(("rope_freqs.weight", [hd // 2], "rope_freqs"))
     for i in range(hp["n_layer"]):
         p = f"blk.{i}."
         out.append((p + "attn_norm.weight", [e], "norm"))
         if arch == "phi3":
-            out.append((p + "attn_qkv.weight", [e, e + 2 * kv], "matrix"))
+            out.append((p + "attn_qkv.weight", [e, q + 2 * kv], "matrix"))
         else:
-            out += [(p + "attn_q.weight", [e, e], "matrix"), (p + "attn_k.weight", [e, kv], "matrix"),
+            out += [(p + "attn_q.weight", [e, q], "matrix"), (p + "attn_k.weight", [e, kv], "matrix"),
                     (p + "attn_v.weight", [e, kv], "matrix")]
         if arch == "qwen2":
-            out += [(p + "attn_q.bias", [e], "bias"), (p + "attn_k.bias", [kv], "bias"),
+            out += [(p + "attn_q.bias", [q], "bias"), (p + "attn_k.bias", [kv], "bias"),
                     (p + "attn_v.bias", [kv], "bias")]
-        out += [(p + "attn_output.weight", [e, e], "matrix"), (p + "ffn_norm.weight", [e], "norm")]
+        if arch == "qwen3":
+            out += [(p + "attn_q_norm.weight", [hd], "head_norm"), (p + "attn_k_norm.weight", [hd], "head_norm")]
+        out += [(p + "attn_output.weight", [q, e], "matrix"), (p + "ffn_norm.weight", [e], "norm")]
         if arch == "phi3":
             out.append((p + "ffn_up.weight", [e, 2 * ff], "matrix"))
         else:
@@ -223,7 +231,8 @@ def main():
     ap.add_argument("--layers", type=int, help="override the layer count")
     ap.add_argument("--ctx", type=int, help="override the trained context length")
     ap.add_argument("--vocab-from", default=str(DEFAULT_VOCAB))
-    ap.add_argument("--arch", choices=["llama", "qwen2", "phi3"], default="llama")
+    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3"], default="llama")
+    ap.add_argument("--head-dim", type=int, help="head dimension (default n_embd / heads)")
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
     ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
     ap.add_argument("--freq-base", type=float, default=10000.0)
@@ -238,6 +247,8 @@ def main():
         hp["n_layer"] = args.layers
     if args.ctx:
         hp["ctx"] = args.ctx
+    if args.head_dim:
+        hp["head_dim"] = args.head_dim
     out = pathlib.Path(args.out)
     if out.suffix != ".gguf":
         out.mkdir(parents=True, exist_ok=True)
@@ -259,7 +270,7 @@ def main():
     if args.chat_template:
         tok["tokenizer.chat_template"] = g.Value(g.T_STRING, pathlib.Path(args.chat_template).read_text(encoding="utf-8"))
 
-    head_dim = hp["n_embd"] // hp["n_head"]
+    head_dim = hp.get("head_dim") or hp["n_embd"] // hp["n_head"]
     tmp = out.with_name(out.name + ".part")
     w = g.StreamWriter(str(tmp), alignment=32)
     U32, F32, S = g.T_UINT32, g.T_FLOAT32, g.T_STRING
@@ -274,6 +285,9 @@ def main():
     w.kv[f"{a}.block_count"] = g.Value(U32, hp["n_layer"])
     w.kv[f"{a}.feed_forward_length"] = g.Value(U32, hp["n_ff"])
     w.kv[f"{a}.rope.dimension_count"] = g.Value(U32, head_dim)
+    if args.head_dim:
+        w.kv[f"{a}.attention.key_length"] = g.Value(U32, head_dim)
+        w.kv[f"{a}.attention.value_length"] = g.Value(U32, head_dim)
     w.kv[f"{a}.attention.head_count"] = g.Value(U32, hp["n_head"])
     w.kv[f"{a}.attention.head_count_kv"] = g.Value(U32, hp["n_head_kv"])
     w.kv[f"{a}.attention.layer_norm_rms_epsilon"] = g.Value(F32, 1e-5)
@@ -298,6 +312,9 @@ def main():
         w.begin_tensor(name)
         if kind == "norm":
             w.write(np.ones(dims[0], dtype="<f4").tobytes())
+        elif kind == "head_norm":
+            rng = np.random.default_rng([args.seed, ti])
+            w.write((1.0 + 0.25 * rng.standard_normal(dims[0], dtype=np.float32)).astype("<f4").tobytes())
         elif kind == "bias":
             rng = np.random.default_rng([args.seed, ti])
             w.write((rng.standard_normal(dims[0], dtype=np.float32) * np.float32(args.std)).astype("<f4").tobytes())
