@@ -52,21 +52,22 @@ def f32_bytes(n, rng, scale=0.1):
 
 
 def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, ctx=64, seed=7,
-               weight_type=T_F32, tied=False):
-    """A complete, loadable llama: the baseline every malformed case is derived from."""
+               weight_type=T_F32, tied=False, arch="llama"):
+    """A complete, loadable llama (or qwen3: per-head Q/K norms): the baseline every malformed case
+    is derived from."""
     rng = random.Random(seed)
     g = Gguf(version=version)
     tokens, scores, kinds = tiny_vocab()
-    g.set("general.architecture", STRING, "llama")
+    g.set("general.architecture", STRING, arch)
     g.set("general.name", STRING, "tiny-hostile")
-    g.set("llama.context_length", U32, ctx)
-    g.set("llama.embedding_length", U32, n_embd)
-    g.set("llama.block_count", U32, n_layer)
-    g.set("llama.feed_forward_length", U32, n_ff)
-    g.set("llama.attention.head_count", U32, n_head)
-    g.set("llama.attention.head_count_kv", U32, n_head_kv)
-    g.set("llama.rope.dimension_count", U32, n_embd // n_head)
-    g.set("llama.attention.layer_norm_rms_epsilon", F32, 1e-5)
+    g.set(arch + ".context_length", U32, ctx)
+    g.set(arch + ".embedding_length", U32, n_embd)
+    g.set(arch + ".block_count", U32, n_layer)
+    g.set(arch + ".feed_forward_length", U32, n_ff)
+    g.set(arch + ".attention.head_count", U32, n_head)
+    g.set(arch + ".attention.head_count_kv", U32, n_head_kv)
+    g.set(arch + ".rope.dimension_count", U32, n_embd // n_head)
+    g.set(arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5)
     g.set("tokenizer.ggml.model", STRING, "llama")
     g.set("tokenizer.ggml.tokens", ARRAY, (STRING, tokens))
     g.set("tokenizer.ggml.scores", ARRAY, (F32, scores))
@@ -94,6 +95,9 @@ def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, 
         mat(p + "attn_q.weight", n_embd, n_embd)
         mat(p + "attn_k.weight", n_embd, kv_dim)
         mat(p + "attn_v.weight", n_embd, kv_dim)
+        if arch == "qwen3":
+            vec(p + "attn_q_norm.weight", head_dim)
+            vec(p + "attn_k_norm.weight", head_dim)
         mat(p + "attn_output.weight", n_embd, n_embd)
         vec(p + "ffn_norm.weight", n_embd)
         mat(p + "ffn_gate.weight", n_embd, n_ff)
