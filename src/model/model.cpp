@@ -11,6 +11,7 @@
 #include <new>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 #include "common/error.h"
 #include "common/streamed_buffer.h"
@@ -76,6 +77,7 @@ struct Model::Loader {
     WeightType target;
     bool keep_quantized;        // BF16 target: supported quantized types stay quantized
     uint64_t bytes_wanted = 0;  // of the allocation being made, for the out-of-memory message
+    std::unordered_set<std::string> used;  // tensors the forward pass reads
 
     Loader(Model &model, int32_t n_threads, WeightType t)
         : m(model), arena(n_threads), target(t), keep_quantized(t == WeightType::BF16 && !expand_requested()) {}
@@ -90,7 +92,18 @@ struct Model::Loader {
     const GgufTensorInfo &find(const std::string &name) {
         const GgufTensorInfo *info = m.file_->find_tensor(name);
         require(info != nullptr, LH_ERROR_BAD_FORMAT, "missing tensor '" + name + "'");
+        used.insert(name);
         return *info;
+    }
+
+    // llama.cpp builds every tensor of a file into its graph (it refuses a file with tensors it
+    // does not know), so a tensor this library did not read would be one llama.cpp uses, e.g. an
+    // attn_output or feed-forward bias: refused rather than silently left out of the results.
+    void refuse_unused_tensors() const {
+        for (const GgufTensorInfo &t : m.file_->tensors())
+            require(used.count(t.name) != 0, LH_ERROR_UNSUPPORTED,
+                    "tensor '" + t.name + "' is not part of this library's '" + m.hparams_.architecture +
+                        "' forward pass (running without it would give wrong results)");
     }
 
     // Checks type and shape (GGUF order: fastest-varying first; trailing 1s are ignored).
@@ -133,6 +146,7 @@ struct Model::Loader {
 
     // A [rows][cols] matrix (GGUF dims [cols, rows]) in the target type.
     WeightMatrix matrix(const GgufTensorInfo &t, int64_t cols, int64_t rows, bool counted) {
+        used.insert(t.name);
         if (!counted) check(t, {cols, rows});
         WeightMatrix w;
         w.rows = rows;
@@ -280,6 +294,8 @@ struct Model::Loader {
     // splits it.
     void feed_forward(const std::string &p, LayerWeights &l) {
         const HParams &hp = m.hparams_;
+        require(m.file_->find_tensor(p + "ffn_gate_inp.weight") == nullptr, LH_ERROR_UNSUPPORTED,
+                "mixture-of-experts layers (tensor '" + p + "ffn_gate_inp.weight', e.g. Mixtral) are not supported");
         if (m.file_->find_tensor(p + "ffn_gate.weight")) {
             l.w_gate = matrix(p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
             l.w_up = matrix(p + "ffn_up.weight", hp.n_embd, hp.n_ff);
@@ -381,6 +397,7 @@ std::unique_ptr<Model> Model::from_file(std::unique_ptr<GgufFile> file, ModelOpt
             m->output_tied_ = true;
             m->output_ = ld.matrix(embd, hp.n_embd, hp.n_vocab, true);
         }
+        ld.refuse_unused_tensors();
     } catch (const std::bad_alloc &) {
         fail(LH_ERROR_OUT_OF_MEMORY, "out of memory while converting weights: an allocation of " +
                                          std::to_string(ld.bytes_wanted) + " bytes failed (" +

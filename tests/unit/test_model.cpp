@@ -278,6 +278,12 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
         {"3-D matrix",
          [](GgufBuilder &b) { b.tensor_f32("blk.0.attn_q.weight", {32, 16, 2}, std::vector<float>(32 * 32)); },
          LH_ERROR_BAD_FORMAT, {"blk.0.attn_q.weight", "[32, 16, 2]"}},
+        {"mixture of experts",
+         [](GgufBuilder &b) { b.tensor_f32("blk.1.ffn_gate_inp.weight", {32, 8}, std::vector<float>(32 * 8)); },
+         LH_ERROR_UNSUPPORTED, {"mixture-of-experts", "blk.1.ffn_gate_inp.weight"}},
+        {"unused tensor",  // llama.cpp would add this bias; leaving it out would change the results
+         [](GgufBuilder &b) { b.tensor_f32("blk.0.attn_output.bias", {32}, std::vector<float>(32, 0.5f)); },
+         LH_ERROR_UNSUPPORTED, {"tensor 'blk.0.attn_output.bias' is not part of", "'llama'"}},
         {"unsupported type",
          [](GgufBuilder &b) { b.tensor("blk.0.attn_q.weight", 16 /* iq2_xxs */, {256, 32}, std::vector<uint8_t>(66 * 32)); },
          LH_ERROR_UNSUPPORTED, {"tensor 'blk.0.attn_q.weight' has type iq2_xxs, which this library cannot read"}},
