@@ -60,11 +60,14 @@ def file_facts(path):
         if len(dims) == 2:
             types[gguf_io.GGML_TYPES[t][0]] = types.get(gguf_io.GGML_TYPES[t][0], 0) + sizes[name]
     embd = sizes.get("token_embd.weight", 0)
+    # Of the embedding table one row is read per token, unless it is also the output (tied: no
+    # output.weight), which reads all of it.
+    embd_read = embd if "output.weight" not in sizes else embd // max(1, len(r.kv["tokenizer.ggml.tokens"].value))
     return dict(n_layer=int(kv["block_count"]), n_embd=n_embd, n_head=n_head,
-                n_head_kv=int(kv.get("attention.head_count_kv", n_head)), head_dim=n_embd // n_head,
+                n_head_kv=int(kv.get("attention.head_count_kv", n_head)),
+                head_dim=int(kv.get("attention.key_length", n_embd // n_head)),
                 context_length=int(kv["context_length"]), file_bytes=os.path.getsize(path),
-                # every tensor but the embedding table, of which one row is read per token
-                weight_bytes=sum(sizes.values()) - embd + embd // max(1, len(r.kv["tokenizer.ggml.tokens"].value)),
+                weight_bytes=sum(sizes.values()) - embd + embd_read,
                 matrix_bytes_by_type=types)
 
 

@@ -134,7 +134,7 @@ def section(res):
           f"process per engine, repeated {m.get('repeat')} times (median), the engines alternating which goes first; "
           "same file, same pseudo-random prompt.",
           "- `% BW` = bytes a decoded token reads × decode tok/s ÷ read bandwidth, with the bytes taken from the "
-          "file's tensor sizes (every matrix but the embedding table, of which one row; plus the KV cache at that "
+          "file's tensor sizes (every matrix but the embedding table, of which one row, or all of it when it is also the output; plus the KV cache at that "
           "depth, 2 bytes an element in both engines; LongHeads: its selected chunks and chunk keys, as in "
           "run_bench.py) — the same bytes for both engines, whatever either holds in memory.", ""]
     head = (f"| file | file GB | MB per token (depth 0) | prefill {pp} tok/s: llama.cpp | longheads | × | "

@@ -14,6 +14,8 @@ Shapes (`--layers` / `--ctx` override the layer count / trained context):
   tiny       n_embd 64, 2 layers, 4 query / 2 KV heads (head 16), FFN 128, T 128: oracle tests
   tiny256    n_embd 256, 2 layers, 4 query / 2 KV heads (head 64), FFN 512, T 128: oracle tests of the
              256-element block types (every row a whole number of blocks)
+  qwen3-0.6b Qwen3-0.6B: n_embd 1024, 28 layers, 16 query / 8 KV heads of 128, FFN 3072, T 40960, arch
+             qwen3, freq base 1e6, tied output (no output.weight), Qwen2's vocabulary (151,936 tokens)
 
 Architectures (llama.cpp's tensor layouts):
   llama      attn_q/k/v, ffn_gate/up; adjacent-pair RoPE. --rope-freqs adds Llama-3.1's rope_freqs.weight
@@ -76,6 +78,10 @@ SHAPES = {
                  n_ff=128, ctx=128),
     "tiny256": dict(name="tiny shape, 256-multiple rows (random weights)", n_embd=256, n_layer=2, n_head=4,
                     n_head_kv=2, n_ff=512, ctx=128),
+    # Qwen3-0.6B as released: heads of 128 on a width of 1024, tied output, Qwen's vocabulary.
+    "qwen3-0.6b": dict(name="Qwen3-0.6B shape (random weights)", n_embd=1024, n_layer=28, n_head=16, n_head_kv=8,
+                       n_ff=3072, ctx=40960, head_dim=128, arch="qwen3", freq_base=1000000.0, tied=True,
+                       vocab="vocab/ggml-vocab-qwen2.gguf"),
 }
 # llama_ftype values for general.file_type
 FILE_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q2_K": 10, "q3_K": 11,
@@ -147,17 +153,18 @@ K_FALLBACK = {"q4_K": "q5_0", "q5_K": "q5_1", "q6_K": "q8_0", "q2_K": "iq4_nl", 
               "iq4_xs": "iq4_nl"}
 
 
-def matrix_type(file_type, name, cols, n_layer):
+def matrix_type(file_type, name, cols, n_layer, tied=False):
     """ggml type of one matrix of a file of `file_type`: the type itself, or for q4_K_M / q5_K_M the
     mix llama.cpp's quantizer makes for a llama-like model without experts (llama_tensor_get_type):
     output q6_K; attn_v and ffn_down q6_K in the layers use_more_bits picks; a fused attn_qkv q5_K
-    (q4_K_M) or q6_K (q5_K_M); every other matrix, token_embd included, q4_K / q5_K."""
+    (q4_K_M) or q6_K (q5_K_M); every other matrix, token_embd included, q4_K / q5_K. A tied
+    token_embd (no output.weight) is the output and gets its type."""
     if file_type not in ("q4_K_M", "q5_K_M"):
         t = file_type
     else:
         base = "q4_K" if file_type == "q4_K_M" else "q5_K"
         layer = int(name.split(".")[1]) if name.startswith("blk.") else -1
-        if name == "output.weight":
+        if name == "output.weight" or (tied and name == "token_embd.weight"):
             t = "q6_K"
         elif name.endswith("attn_v.weight") or name.endswith("ffn_down.weight"):
             t = "q6_K" if use_more_bits(layer, n_layer) else base
@@ -171,7 +178,7 @@ def matrix_type(file_type, name, cols, n_layer):
 
 
 # ------------------------------------------------------------------------------------------------
-def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False):
+def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False, tied=False):
     """(name, dims in GGUF order (fastest first), kind) in llama.cpp's order; kind is "matrix",
     "norm" (ones), "head_norm" (random around 1), "bias" (random f32) or "rope_freqs" (Llama-3.1
     factors)."""
@@ -199,7 +206,9 @@ def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False):
         else:
             out += [(p + "ffn_gate.weight", [e, ff], "matrix"), (p + "ffn_up.weight", [e, ff], "matrix")]
         out.append((p + "ffn_down.weight", [ff, e], "matrix"))
-    out += [("output_norm.weight", [e], "norm"), ("output.weight", [e, n_vocab], "matrix")]
+    out.append(("output_norm.weight", [e], "norm"))
+    if not tied:
+        out.append(("output.weight", [e, n_vocab], "matrix"))
     return out
 
 
@@ -230,12 +239,13 @@ def main():
     ap.add_argument("--std", type=float, default=0.02)
     ap.add_argument("--layers", type=int, help="override the layer count")
     ap.add_argument("--ctx", type=int, help="override the trained context length")
-    ap.add_argument("--vocab-from", default=str(DEFAULT_VOCAB))
-    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3"], default="llama")
+    ap.add_argument("--vocab-from", help="vocabulary donor (default: the shape's, else the Llama-2 vocabulary)")
+    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3"], help="default: the shape's, else llama")
+    ap.add_argument("--tied", action="store_true", help="no output.weight: the output is token_embd (the shape's default)")
     ap.add_argument("--head-dim", type=int, help="head dimension (default n_embd / heads)")
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
     ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
-    ap.add_argument("--freq-base", type=float, default=10000.0)
+    ap.add_argument("--freq-base", type=float, help="RoPE base (default: the shape's, else 10000)")
     ap.add_argument("--chat-template", metavar="FILE",
                     help="store this file's text as tokenizer.chat_template (replacing the donor's)")
     ap.add_argument("--force", action="store_true", help="rewrite the file even if it exists")
@@ -249,6 +259,11 @@ def main():
         hp["ctx"] = args.ctx
     if args.head_dim:
         hp["head_dim"] = args.head_dim
+    args.arch = args.arch or hp.get("arch", "llama")
+    args.freq_base = args.freq_base if args.freq_base is not None else hp.get("freq_base", 10000.0)
+    args.tied = args.tied or hp.get("tied", False)
+    if not args.vocab_from:
+        args.vocab_from = str(REPO.parent / "shared" / "models" / hp["vocab"]) if "vocab" in hp else str(DEFAULT_VOCAB)
     out = pathlib.Path(args.out)
     if out.suffix != ".gguf":
         out.mkdir(parents=True, exist_ok=True)
@@ -285,7 +300,7 @@ def main():
     w.kv[f"{a}.block_count"] = g.Value(U32, hp["n_layer"])
     w.kv[f"{a}.feed_forward_length"] = g.Value(U32, hp["n_ff"])
     w.kv[f"{a}.rope.dimension_count"] = g.Value(U32, head_dim)
-    if args.head_dim:
+    if "head_dim" in hp:
         w.kv[f"{a}.attention.key_length"] = g.Value(U32, head_dim)
         w.kv[f"{a}.attention.value_length"] = g.Value(U32, head_dim)
     w.kv[f"{a}.attention.head_count"] = g.Value(U32, hp["n_head"])
@@ -297,9 +312,9 @@ def main():
         w.kv[f"{a}.rope.scaling.factor"] = g.Value(F32, args.rope_linear)
     w.kv.update(tok)
 
-    tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs)
+    tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs, args.tied)
     types = {name: matrix_type(args.type if name == "token_embd.weight" or not args.embd_only else "f32", name,
-                               dims[0], hp["n_layer"]) for name, dims, kind in tensors
+                               dims[0], hp["n_layer"], args.tied) for name, dims, kind in tensors
              if kind == "matrix"}
     for name, dims, kind in tensors:
         w.add_tensor_info(name, dims, g.GGML_TYPE_ID[types[name]] if kind == "matrix" else 0)
