@@ -136,10 +136,12 @@ typedef struct lh_model_params {
 LH_API void lh_model_params_init_sized(lh_model_params *params, size_t size);
 #define lh_model_params_init(params) lh_model_params_init_sized((params), sizeof *(params))
 
-/* Load a GGUF file (architecture `llama`). params may be NULL for defaults.
+/* Load a GGUF file (architectures `llama`, `qwen2`, `qwen3`, `phi3`). params may be NULL for
+ * defaults.
  * Errors: LH_ERROR_IO (cannot open, or not a regular file: a FIFO or device is refused without
  * waiting), LH_ERROR_BAD_FORMAT (malformed; the message names the section/tensor/key),
- * LH_ERROR_UNSUPPORTED (architecture or tensor type), LH_ERROR_OUT_OF_MEMORY. */
+ * LH_ERROR_UNSUPPORTED (architecture, tensor type, or a tensor the forward pass would not read,
+ * named), LH_ERROR_OUT_OF_MEMORY. */
 LH_API lh_status lh_model_load(const char *path, const lh_model_params *params, lh_model **out_model);
 
 LH_API void lh_model_free(lh_model *model);

@@ -1,7 +1,7 @@
 // RoPE as llama.cpp (ggml_rope_ext) applies it: pair i < n_rot/2 is rotated by the angle
 // pos * freq_scale * theta^(-2i/n_rot) / freq_factor[i]; dims >= n_rot are left alone.
 // The pairs are adjacent, (x[2i], x[2i+1]), for the `llama` arch (ggml's "normal" rope), and
-// (x[i], x[i + n_rot/2]) for NEOX-style archs (qwen2, phi3). freq_scale is 1/factor of linear
+// (x[i], x[i + n_rot/2]) for NEOX-style archs (qwen2, qwen3, phi3). freq_scale is 1/factor of linear
 // scaling; freq_factor is Llama-3.1's rope_freqs tensor (1 when absent).
 #pragma once
 
