@@ -81,8 +81,15 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
             add_bias(L.bq, q_.data(), n, hp.q_dim());
             add_bias(L.bk, k_.data(), n, hp.kv_dim());
             add_bias(L.bv, v_.data(), n, hp.kv_dim());
-            if (L.q_norm) ops::rms_norm_rows(q_.data(), L.q_norm, q_.data(), int64_t{n} * hp.n_head, hp.head_dim, eps);
-            if (L.k_norm) ops::rms_norm_rows(k_.data(), L.k_norm, k_.data(), int64_t{n} * hp.n_head_kv, hp.head_dim, eps);
+            if (L.q_norm) {  // qwen3: every query and key head, token by token as the norms above
+#pragma omp parallel for if (par) schedule(static)
+                for (int32_t i = 0; i < n; ++i) {
+                    ops::rms_norm_rows(q_.data() + i * hp.q_dim(), L.q_norm, q_.data() + i * hp.q_dim(), hp.n_head,
+                                       hp.head_dim, eps);
+                    ops::rms_norm_rows(k_.data() + i * hp.kv_dim(), L.k_norm, k_.data() + i * hp.kv_dim(), hp.n_head_kv,
+                                       hp.head_dim, eps);
+                }
+            }
         }
         attn.forward(il, pos0, n, q_.data(), k_.data(), v_.data(), att_.data());
         mm.run(att_.data(), n, L.wo, h);

@@ -178,11 +178,16 @@ def matrix_type(file_type, name, cols, n_layer, tied=False):
 
 
 # ------------------------------------------------------------------------------------------------
+def head_dim_of(hp):
+    """The shape's head dimension: its own (--head-dim, qwen3-0.6b), else width / heads."""
+    return hp.get("head_dim") or hp["n_embd"] // hp["n_head"]
+
+
 def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False, tied=False):
     """(name, dims in GGUF order (fastest first), kind) in llama.cpp's order; kind is "matrix",
     "norm" (ones), "head_norm" (random around 1), "bias" (random f32) or "rope_freqs" (Llama-3.1
     factors)."""
-    hd = hp.get("head_dim") or hp["n_embd"] // hp["n_head"]
+    hd = head_dim_of(hp)
     e, ff, q, kv = hp["n_embd"], hp["n_ff"], hp["n_head"] * hd, hp["n_head_kv"] * hd
     out = [("token_embd.weight", [e, n_vocab], "matrix")]
     if rope_freqs:
@@ -285,7 +290,7 @@ def main():
     if args.chat_template:
         tok["tokenizer.chat_template"] = g.Value(g.T_STRING, pathlib.Path(args.chat_template).read_text(encoding="utf-8"))
 
-    head_dim = hp.get("head_dim") or hp["n_embd"] // hp["n_head"]
+    head_dim = head_dim_of(hp)
     tmp = out.with_name(out.name + ".part")
     w = g.StreamWriter(str(tmp), alignment=32)
     U32, F32, S = g.T_UINT32, g.T_FLOAT32, g.T_STRING
