@@ -103,6 +103,59 @@ size_t llama3_word(const std::vector<uint32_t> &c, size_t p, size_t max_digits) 
     return 1;
 }
 
+// ---- tekken and gpt-4o. llama.cpp runs their expressions through std::regex over the text with
+// every non-ASCII code point collapsed into one byte per class, and spells \p{Lu}... as
+// (?=\p{L})[^a-z] ("a letter but not a-z") and \p{Ll}... as (?=\p{L})[^A-Z]. So A-Z is upper case,
+// a-z lower case, and every non-ASCII letter counts as both; that is what is matched here.
+bool upper_like(uint32_t cp) { return (cp >= 'A' && cp <= 'Z') || (cp > 0x7F && is_letter(cp)); }
+bool lower_like(uint32_t cp) { return (cp >= 'a' && cp <= 'z') || (cp > 0x7F && is_letter(cp)); }
+
+// [^\r\n\p{L}\p{N}]?UPPER*LOWER+ | [^\r\n\p{L}\p{N}]?UPPER+LOWER*, then (gpt-4o) an optional
+// contraction; 0 if neither matches at p. The first alternative's backtracking is spelled out:
+// when no a-z follows the run of upper-case letters, the run gives back letters until its last
+// one that also counts as lower case (a non-ASCII letter) ends the word.
+size_t cased_word(const std::vector<uint32_t> &c, size_t p, bool contractions) {
+    const size_t n = c.size();
+    size_t q = p;
+    if (!is_letter(c[p])) {
+        if (is_newline(c[p]) || is_number(c[p]) || p + 1 >= n || !is_letter(c[p + 1])) return 0;
+        q = p + 1;
+    }
+    size_t upper_end = q;
+    while (upper_end < n && upper_like(c[upper_end])) ++upper_end;
+    size_t end = upper_end;
+    if (upper_end < n && c[upper_end] >= 'a' && c[upper_end] <= 'z') {
+        while (end < n && lower_like(c[end])) ++end;
+    } else {
+        size_t j = upper_end;
+        while (j > q && !lower_like(c[j - 1])) --j;
+        if (j > q) end = j;  // else the upper-case run alone (second alternative)
+    }
+    if (contractions && end < n) end += contraction(c, end, true);
+    return end - p;
+}
+
+// cased words | \p{N} (tekken) or \p{N}{1,3} (gpt-4o) | ?[^\s\p{L}\p{N}]+[\r\n/]* | \s*[\r\n]+ |
+// \s+(?!\S) | \s+
+size_t cased_expression_word(const std::vector<uint32_t> &c, size_t p, bool contractions, size_t max_digits) {
+    const size_t n = c.size();
+    if (size_t len = cased_word(c, p, contractions)) return len;
+    if (is_number(c[p])) {
+        size_t end = p + 1;
+        while (end < n && end - p < max_digits && is_number(c[end])) ++end;
+        return end - p;
+    }
+    const size_t q = c[p] == ' ' ? p + 1 : p;
+    if (q < n && is_other(c[q])) {
+        size_t end = q + 1;
+        while (end < n && is_other(c[end])) ++end;
+        while (end < n && (is_newline(c[end]) || c[end] == '/')) ++end;
+        return end - p;
+    }
+    if (size_t len = whitespace(c, p, true)) return len;
+    return 1;
+}
+
 // ---- deepseek-llm: each expression cuts every piece the previous ones left into matches and the
 // text between them (llama.cpp runs them through std::regex; \s there sees every non-ASCII
 // White_Space character as a vertical tab, so those never match the explicit classes).
@@ -220,6 +273,24 @@ void deepseek_llm(const std::vector<uint32_t> &c, std::vector<uint32_t> &lengths
     lengths.insert(lengths.end(), a.begin(), a.end());
 }
 
+// smollm and its kin: \p{N} cuts every digit out as its own piece, then the GPT-2 expression runs
+// within each piece that is left (each piece's end is an end of text for it).
+void smollm(const std::vector<uint32_t> &c, std::vector<uint32_t> &lengths) {
+    std::vector<uint32_t> pieces{static_cast<uint32_t>(c.size())}, digits;
+    cut_pieces(c, pieces, digits, [](const std::vector<uint32_t> &s, size_t p, size_t) -> size_t { return is_number(s[p]); });
+    std::vector<uint32_t> piece;
+    size_t start = 0;
+    for (uint32_t len : digits) {
+        piece.assign(c.begin() + static_cast<std::ptrdiff_t>(start), c.begin() + static_cast<std::ptrdiff_t>(start + len));
+        for (size_t p = 0; p < piece.size();) {
+            const size_t word = gpt2_word(piece, p);
+            lengths.push_back(static_cast<uint32_t>(word));
+            p += word;
+        }
+        start += len;
+    }
+}
+
 }  // namespace
 
 const BpeFlavour &bpe_flavour(const std::string &pre_name) {
@@ -232,7 +303,12 @@ const BpeFlavour &bpe_flavour(const std::string &pre_name) {
         {"falcon3", P::LLAMA3, true, true, true},        {"smaug-bpe", P::LLAMA3, false, false, true},
         {"dbrx", P::LLAMA3, false, false, true},         {"qwen2", P::QWEN2, false, false, false},
         {"deepseek-r1-qwen", P::QWEN2, false, false, false}, {"stablelm2", P::QWEN2, false, false, true},
-        {"deepseek-llm", P::DEEPSEEK_LLM, false, false, false},
+        {"deepseek-llm", P::DEEPSEEK_LLM, false, false, false}, {"pixtral", P::LLAMA3, true, true, true},
+        {"smollm", P::SMOLLM, false, false, false},      {"starcoder", P::SMOLLM, false, false, true},
+        {"refact", P::SMOLLM, false, false, true},       {"command-r", P::SMOLLM, false, false, false},
+        {"codeshell", P::SMOLLM, false, false, true},    {"exaone", P::SMOLLM, false, false, true},
+        {"minerva-7b", P::SMOLLM, false, false, true},   {"tekken", P::TEKKEN, true, true, false},
+        {"gpt-4o", P::GPT4O, false, false, false},       {"llama4", P::GPT4O, false, false, false},
     };
     std::string known;
     for (const BpeFlavour &f : kFlavours) {
@@ -250,11 +326,17 @@ void pretokenize(PreTokenizer kind, const std::vector<uint32_t> &cps, std::vecto
         deepseek_llm(cps, lengths);
         return;
     }
+    if (kind == PreTokenizer::SMOLLM) {
+        smollm(cps, lengths);
+        return;
+    }
     for (size_t p = 0; p < cps.size();) {
         size_t len = 0;
         switch (kind) {
             case PreTokenizer::GPT2: len = gpt2_word(cps, p); break;
             case PreTokenizer::LLAMA3: len = llama3_word(cps, p, 3); break;
+            case PreTokenizer::TEKKEN: len = cased_expression_word(cps, p, false, 1); break;
+            case PreTokenizer::GPT4O: len = cased_expression_word(cps, p, true, 3); break;
             default: len = llama3_word(cps, p, 1); break;
         }
         lengths.push_back(static_cast<uint32_t>(len));

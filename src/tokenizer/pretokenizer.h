@@ -15,6 +15,9 @@ enum class PreTokenizer {
     LLAMA3,        // llama-bpe, llama3, llama-v3, ...: digits in groups of up to three
     QWEN2,         // qwen2, deepseek-r1-qwen, stablelm2: LLAMA3 with single digits
     DEEPSEEK_LLM,  // deepseek-llm: six expressions applied one after another
+    SMOLLM,        // smollm, starcoder, command-r, ...: every digit alone, then GPT-2 within the rest
+    TEKKEN,        // tekken (Mistral NeMo, Mistral Small 3): words cut where upper case follows lower
+    GPT4O,         // gpt-4o, llama4: TEKKEN with contractions and digits in groups of up to three
 };
 
 // What a `tokenizer.ggml.pre` value selects in llama.cpp besides the expression.

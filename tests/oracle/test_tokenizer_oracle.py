@@ -1,5 +1,9 @@
 """Token ids of the BPE and Phi-3 vocabularies equal llama.cpp's for random strings, compared live.
 
+The pre-tokenizers no vocabulary of ../shared uses (tekken: Mistral NeMo and Small 3; gpt-4o;
+smollm: SmolLM) are checked on the Llama-3 vocabulary with its `tokenizer.ggml.pre`
+rewritten: the cuts into words differ, the merges are real.
+
 Strings come from a fixed seed (LONGHEADS_ORACLE_SEED overrides it; the seed is printed): words in
 many scripts, emoji with modifiers and joiners, runs of every kind of whitespace, digits of several
 systems, code, contractions, special-token texts and random code points of all planes.
@@ -10,11 +14,18 @@ import random
 import tempfile
 import pathlib
 
+import sys
+
 import pytest
 
-from conftest import SHARED, require_file, run_oracle, run_tool
+from conftest import REPO, SHARED, require_file, run_oracle, run_tool
+
+sys.path.insert(0, str(REPO / "tools" / "gguf"))
+import gguf_io  # noqa: E402
 
 VOCABS = ["llama-bpe", "qwen2", "gpt-2", "deepseek-llm", "phi-3"]
+# Pre-tokenizers checked on the Llama-3 vocabulary (the `tokenizer.ggml.pre` value written into it).
+REWRITTEN_PRE = ["tekken", "gpt-4o", "smollm"]
 PER_VOCAB = int(os.environ.get("LONGHEADS_ORACLE_STRINGS", "600"))
 SEED = int(os.environ.get("LONGHEADS_ORACLE_SEED", "20261202"))
 
@@ -32,10 +43,20 @@ CODE = ["def f(x):\n    return x**2  # sq", "if (a && b) { c++; }", "<div class=
         "SELECT * FROM t WHERE id=42;", "x = [1, 2, 3]\n", "fn main() -> i32 { 0 }", "$HOME/.config",
         "a->b::c", "{\"k\": [1.5e-3, null]}", "```py\nprint('hi')\n```", "i += 1; // ++", "#!/bin/sh -e"]
 WORDS = ["Hello", "world", "the", "don't", "I'LL", "we've", "it's", "Ünïcödé", "naïve", "café",
+         "HelloWorld", "camelCase", "XMLHttpRequest", "ÉCOLE", "ÀBCdef", "iPhone", "McDONALD's", "HTTPs",
          "Привет", "мир", "日本語", "中文", "한국어", "ελληνικά", "עברית", "العربية", "हिन्दी", "ไทย"]
 
 
+# Fixed strings for the cases random ones rarely hit: a run of punctuation, newlines then '/'
+# (tekken's and gpt-4o's [\r\n/]*), upper-case runs ending in non-ASCII letters (which count as
+# both cases there), contractions after upper case, digits next to letters and spaces.
+EDGES = ["ab!\n/c", "x;\r\n//y", "ok.\n\n/", "ÉA's", "AÉB", "ÀÉÎ", "ÀBCdef", "HTTPServer", "ABCÉdef",
+         "DON'T", "I'M", "e\u0301A", "\u00e9\u00c9", " 1 22 333 4444", "a1b22c", "MIXEDcase Words"]
+
+
 def special_texts(vocab):
+    if vocab in REWRITTEN_PRE:
+        vocab = "llama-bpe"
     return {
         "llama-bpe": ["<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>"],
         "qwen2": ["<|im_start|>", "<|im_end|>", "<|endoftext|>"],
@@ -83,11 +104,9 @@ def random_string(rng, vocab):
     return "".join(parts)
 
 
-@pytest.mark.parametrize("vocab", VOCABS)
-def test_random_strings_equal_llamacpp(vocab):
-    path = require_file(SHARED / "models" / "vocab" / f"ggml-vocab-{vocab}.gguf", "vocabulary")
+def compare_with_llamacpp(path, vocab):
     rng = random.Random(f"{SEED}-{vocab}")
-    texts = [random_string(rng, vocab) for _ in range(PER_VOCAB)]
+    texts = EDGES + [random_string(rng, vocab) for _ in range(PER_VOCAB)]
     print(f"seed {SEED}, {len(texts)} strings for {vocab}")
     expected = run_oracle("tokenize", path, {"texts": texts, "special": True})
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,3 +118,26 @@ def test_random_strings_equal_llamacpp(vocab):
     bad = [(t, e, g) for t, e, g in zip(texts, expected, got) if e != g]
     print(f"{vocab}: {len(texts) - len(bad)}/{len(texts)} equal")
     assert not bad, f"{len(bad)} of {len(texts)} differ; first: {bad[0]!r}"
+
+
+@pytest.mark.parametrize("vocab", VOCABS)
+def test_random_strings_equal_llamacpp(vocab):
+    compare_with_llamacpp(require_file(SHARED / "models" / "vocab" / f"ggml-vocab-{vocab}.gguf", "vocabulary"), vocab)
+
+
+def with_pre_tokenizer(src, pre, dst):
+    """src's metadata (a vocabulary-only file: no tensors) with tokenizer.ggml.pre = pre."""
+    reader = gguf_io.Reader(src)
+    assert not reader.tensors, "a vocabulary-only file is expected"
+    out = gguf_io.Gguf(version=reader.version)
+    for key, value in reader.kv.items():
+        out.set_raw(key, value.pack())
+    out.set("tokenizer.ggml.pre", gguf_io.T_STRING, pre)
+    out.write(dst)
+    return dst
+
+
+@pytest.mark.parametrize("pre", REWRITTEN_PRE)
+def test_rewritten_pre_tokenizer_equals_llamacpp(pre, tmp_path):
+    src = require_file(SHARED / "models" / "vocab" / "ggml-vocab-llama-bpe.gguf", "vocabulary")
+    compare_with_llamacpp(with_pre_tokenizer(src, pre, tmp_path / f"vocab-{pre}.gguf"), pre)

@@ -18,6 +18,7 @@
 #include "gguf/gguf_file.h"
 #include "json_mini.h"
 #include "longheads/longheads.h"
+#include "tokenizer/pretokenizer.h"
 #include "tokenizer/special_tokens.h"
 #include "tokenizer/unicode.h"
 #include "tokenizer/vocab.h"
@@ -105,6 +106,52 @@ TEST_CASE("bpe: unknown pre-tokenizer is refused by name", "[tokenizer][bpe]") {
         CHECK(e.status() == LH_ERROR_UNSUPPORTED);
         CHECK(std::string(e.what()).find("'no-such-pre'") != std::string::npos);
     }
+}
+
+namespace {
+
+// The words a pre-tokenizer cuts a UTF-8 text into.
+std::vector<std::string> words_of(lh::PreTokenizer kind, const std::string &text) {
+    const std::vector<uint32_t> cps = lh::unicode::decode_all(text);
+    std::vector<uint32_t> lengths;
+    lh::pretokenize(kind, cps, lengths);
+    std::vector<std::string> words;
+    size_t at = 0;
+    for (uint32_t len : lengths) {
+        std::string w;
+        for (size_t i = at; i < at + len; ++i) lh::unicode::append_utf8(cps[i], w);
+        words.push_back(w);
+        at += len;
+    }
+    CHECK(at == cps.size());
+    return words;
+}
+
+using Words = std::vector<std::string>;
+
+}  // namespace
+
+// Expected cuts worked out from llama.cpp's expressions (quoted in pretokenizer.cpp); the live
+// comparison on 600 random strings each is tests/oracle/test_tokenizer_oracle.py.
+TEST_CASE("bpe: tekken, gpt-4o and smollm cut words as llama.cpp's expressions do", "[tokenizer][bpe]") {
+    using P = lh::PreTokenizer;
+    CHECK(words_of(P::TEKKEN, "HelloWorld") == Words{"Hello", "World"});
+    CHECK(words_of(P::TEKKEN, "XMLHttpRequest") == Words{"XMLHttp", "Request"});
+    CHECK(words_of(P::TEKKEN, "ABC def") == Words{"ABC", " def"});
+    // a non-ASCII letter is upper and lower case: it ends the upper-case run "ÉA" on its own
+    CHECK(words_of(P::TEKKEN, "\xC3\x89" "A's") == Words{"\xC3\x89", "A", "'s"});
+    CHECK(words_of(P::TEKKEN, "a1b22c") == Words{"a", "1", "b", "2", "2", "c"});
+    CHECK(words_of(P::TEKKEN, "ok.\n\n/x") == Words{"ok", ".\n\n/", "x"});
+    CHECK(words_of(P::TEKKEN, "  x\n\n") == Words{" ", " x", "\n\n"});
+    CHECK(words_of(P::GPT4O, "DON'T stop") == Words{"DON'T", " stop"});
+    CHECK(words_of(P::GPT4O, "HTTPs a1b22c333d4444") == Words{"HTTPs", " a", "1", "b", "22", "c", "333", "d", "444", "4"});
+    CHECK(words_of(P::SMOLLM, " 1 22") == Words{" ", "1", " ", "2", "2"});
+    CHECK(words_of(P::SMOLLM, "I'll go4it") == Words{"I", "'ll", " go", "4", "it"});
+    for (const char *name : {"tekken", "gpt-4o", "llama4", "smollm", "command-r", "pixtral"})
+        CHECK(std::string(lh::bpe_flavour(name).name) == name);
+    CHECK(lh::bpe_flavour("tekken").ignore_merges);
+    CHECK(lh::bpe_flavour("tekken").add_bos);
+    CHECK_FALSE(lh::bpe_flavour("gpt-4o").clean_spaces);
 }
 
 TEST_CASE("unicode: llama.cpp's decoding of invalid UTF-8 and the classes", "[tokenizer][unicode]") {
