@@ -136,7 +136,7 @@ typedef struct lh_model_params {
 LH_API void lh_model_params_init_sized(lh_model_params *params, size_t size);
 #define lh_model_params_init(params) lh_model_params_init_sized((params), sizeof *(params))
 
-/* Load a GGUF file (architectures `llama`, `qwen2`, `qwen3`, `phi3`). params may be NULL for
+/* Load a GGUF file (architectures `llama`, `qwen2`, `qwen3`, `phi3`, `granite`). params may be NULL for
  * defaults.
  * Errors: LH_ERROR_IO (cannot open, or not a regular file: a FIFO or device is refused without
  * waiting), LH_ERROR_BAD_FORMAT (malformed; the message names the section/tensor/key),

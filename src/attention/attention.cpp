@@ -44,6 +44,7 @@ void validate(const AttentionConfig &c) {
         bad("rope_freq_factors must hold n_rot/2 values");
     for (float f : c.rope_freq_factors)
         if (!(f > 0.0f) || !std::isfinite(f)) bad("rope_freq_factors must be positive");
+    if (!(c.rope_attn_factor > 0.0f) || !std::isfinite(c.rope_attn_factor)) bad("rope_attn_factor must be positive");
     if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16 && c.kv_type != LH_KV_Q8) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
     if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY &&
@@ -93,7 +94,7 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
     I.arena = arena;
     I.d = cfg.head_dim;
     I.group = cfg.n_head / cfg.n_head_kv;
-    I.scale = 1.0f / std::sqrt(static_cast<float>(cfg.head_dim));
+    I.scale = cfg.kq_scale > 0.0f ? cfg.kq_scale : 1.0f / std::sqrt(static_cast<float>(cfg.head_dim));
     const bool lh_mode = is_longheads(cfg);
     const int32_t w = lh_mode ? cfg.chunk_size : 1;
     I.n_best = lh_mode ? n_best_of(cfg) : 0;
@@ -110,7 +111,7 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
         if (uses_bounds(cfg))
             I.bounds.init(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
         I.rope.init(cfg.n_rot, cfg.rope_freq_base, rope_positions(cfg, cfg.n_ctx), cfg.rope_freq_scale,
-                    cfg.rope_freq_factors);
+                    cfg.rope_freq_factors, cfg.rope_attn_factor);
         if (lh_mode) I.rope.ensure(I.rope.max_pos());
         I.scratch_mem = kv::aligned_alloc_bytes(I.scratch_bytes);
         I.n_cached.assign(static_cast<size_t>(cfg.n_layer), 0);

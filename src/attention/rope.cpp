@@ -5,8 +5,9 @@
 namespace lh::attn {
 
 void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale,
-                     const std::vector<float> &freq_factors) {
+                     const std::vector<float> &freq_factors, float attn_factor) {
     n_rot_ = n_rot;
+    attn_factor_ = static_cast<double>(attn_factor);
     max_pos_ = max_pos;
     filled_ = 0;
     freq_base_ = static_cast<double>(freq_base);
@@ -26,8 +27,8 @@ void RopeTable::ensure(int32_t upto) {
         float *row = table_.get() + static_cast<int64_t>(p) * n_rot_;
         for (int32_t i = 0; i < half; ++i) {
             const double angle = static_cast<double>(p) * inv_freq_[i];
-            row[i] = static_cast<float>(std::cos(angle));
-            row[half + i] = static_cast<float>(std::sin(angle));
+            row[i] = static_cast<float>(std::cos(angle) * attn_factor_);
+            row[half + i] = static_cast<float>(std::sin(angle) * attn_factor_);
         }
     }
     if (upto > filled_) filled_ = upto;

@@ -1,8 +1,10 @@
 // RoPE as llama.cpp (ggml_rope_ext) applies it: pair i < n_rot/2 is rotated by the angle
-// pos * freq_scale * theta^(-2i/n_rot) / freq_factor[i]; dims >= n_rot are left alone.
+// pos * freq_scale * theta^(-2i/n_rot) / freq_factor[i] and scaled by attn_factor (1 unless the
+// file sets rope.scaling.attn_factor, as LongRoPE files do); dims >= n_rot are left alone.
 // The pairs are adjacent, (x[2i], x[2i+1]), for the `llama` arch (ggml's "normal" rope), and
 // (x[i], x[i + n_rot/2]) for NEOX-style archs (qwen2, qwen3, phi3). freq_scale is 1/factor of linear
-// scaling; freq_factor is Llama-3.1's rope_freqs tensor (1 when absent).
+// scaling; freq_factor is Llama-3.1's rope_freqs tensor or LongRoPE's long or short factors (1 when
+// absent).
 #pragma once
 
 #include <cstdint>
@@ -16,9 +18,10 @@ namespace lh::attn {
 class RopeTable {
 public:
     RopeTable() = default;
-    // freq_factors: empty, or n_rot/2 positive factors.
+    // freq_factors: empty, or n_rot/2 positive factors. attn_factor multiplies every cosine and
+    // sine (ggml's mscale), so a rotated pair's length grows by it and the dims past n_rot do not.
     void init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale = 1.0f,
-              const std::vector<float> &freq_factors = {});
+              const std::vector<float> &freq_factors = {}, float attn_factor = 1.0f);
     static uint64_t bytes_for(int32_t n_rot, int32_t max_pos) {
         return static_cast<uint64_t>(max_pos) * static_cast<uint64_t>(n_rot) * sizeof(float) +
                static_cast<uint64_t>(n_rot / 2) * sizeof(double);
@@ -37,6 +40,7 @@ private:
     int32_t max_pos_ = 0;
     int32_t filled_ = 0;
     double freq_base_ = 10000.0;
+    double attn_factor_ = 1.0;
     std::unique_ptr<float[]> table_;
     std::vector<double> inv_freq_;
 };

@@ -93,7 +93,7 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
         }
         attn.forward(il, pos0, n, q_.data(), k_.data(), v_.data(), att_.data());
         mm.run(att_.data(), n, L.wo, h);
-        ops::add(x, h, static_cast<int64_t>(n) * d);
+        ops::add_scaled(x, h, hp.residual_scale, static_cast<int64_t>(n) * d);
 
         // Feed-forward block (SwiGLU).
 #pragma omp parallel for if (par) schedule(static)
@@ -106,7 +106,7 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
 #pragma omp parallel for if (par) schedule(static)
         for (int32_t i = 0; i < n; ++i) ops::swiglu(gate_.data() + i * ff, up_.data() + i * ff, gate_.data() + i * ff, ff);
         mm.run(gate_.data(), n, L.w_down, h);
-        ops::add(x, h, static_cast<int64_t>(n) * d);
+        ops::add_scaled(x, h, hp.residual_scale, static_cast<int64_t>(n) * d);
     }
 
     const int32_t rows = n - first_logit;
@@ -114,6 +114,7 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
         const float *src = x + static_cast<int64_t>(first_logit) * d;
         for (int32_t i = 0; i < rows; ++i) ops::rms_norm(src + i * d, model_.output_norm(), h + i * d, d, eps);
         mm.run(h, rows, model_.output(), logits);
+        model_.scale_logits(logits, rows);
     }
     return true;
 }

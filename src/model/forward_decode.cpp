@@ -76,7 +76,7 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
                 float *wo_out[1] = {h};
                 product(att, wo, wo_out, 1);
                 if (lead) {
-                    ops::add(x, h, d);
+                    ops::add_scaled(x, h, hp.residual_scale, d);
                     ops::rms_norm(x, done->ffn_norm, h, d, eps);
                 }
                 const WeightMatrix *gate_up[2] = {&done->w_gate, &done->w_up};
@@ -86,7 +86,7 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
                 const WeightMatrix *down[1] = {&done->w_down};
                 float *down_out[1] = {h};
                 product(gate, down, down_out, 1);
-                if (lead) ops::add(x, h, d);
+                if (lead) ops::add_scaled(x, h, hp.residual_scale, d);
             }
             if (next) {
                 if (lead) ops::rms_norm(x, next->attn_norm, h, d, eps);
@@ -109,6 +109,7 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
     if (want_logits) {
         ops::rms_norm(x, model_.output_norm(), h, d, eps);
         mm.run(h, 1, model_.output(), logits);
+        model_.scale_logits(logits, 1);
     }
     return true;
 }

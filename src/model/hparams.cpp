@@ -43,6 +43,21 @@ void read_rope_scaling(const GgufFile &f, const std::string &a, HParams &hp) {
     hp.rope_freq_scale = static_cast<float>(1.0 / factor);
 }
 
+// Granite's four multipliers; its rope switch (rope.scaling.finetuned, default true) turned off
+// would mean no RoPE at all, which is refused.
+void read_granite_scales(const GgufFile &f, const std::string &a, HParams &hp) {
+    require(f.find(a + "logit_scale") != nullptr, LH_ERROR_BAD_FORMAT, "missing metadata key '" + a + "logit_scale'");
+    hp.logit_scale = static_cast<float>(f.get_float(a + "logit_scale", 1.0));
+    hp.residual_scale = static_cast<float>(f.get_float(a + "residual_scale", 0.0));
+    hp.embedding_scale = static_cast<float>(f.get_float(a + "embedding_scale", 0.0));
+    hp.attention_scale = static_cast<float>(f.get_float(a + "attention.scale", 0.0));
+    require(f.get_bool(a + "rope.scaling.finetuned", true), LH_ERROR_UNSUPPORTED,
+            "metadata key '" + a + "rope.scaling.finetuned' is false: a granite model without RoPE is not supported");
+    require(hp.n_rot == hp.head_dim, LH_ERROR_UNSUPPORTED,
+            "metadata key '" + a + "rope.dimension_count' (" + std::to_string(hp.n_rot) +
+                ") differs from the head dimension, which llama.cpp's granite does not run");
+}
+
 // The tokenizer's token list, else the embedding table's rows.
 int32_t read_vocab_size(const GgufFile &f) {
     if (const GgufValue *tokens = f.find("tokenizer.ggml.tokens")) {
@@ -66,11 +81,12 @@ HParams HParams::from_gguf(const GgufFile &f) {
     hp.architecture = f.get_string("general.architecture", "");
     require(!hp.architecture.empty(), LH_ERROR_BAD_FORMAT, "missing metadata key 'general.architecture'");
     require(hp.architecture == "llama" || hp.architecture == "qwen2" || hp.architecture == "qwen3" ||
-                hp.architecture == "phi3",
+                hp.architecture == "phi3" || hp.architecture == "granite",
             LH_ERROR_UNSUPPORTED,
-            "unsupported architecture '" + hp.architecture + "' (supported: 'llama', 'qwen2', 'qwen3', 'phi3')");
+            "unsupported architecture '" + hp.architecture +
+                "' (supported: 'llama', 'qwen2', 'qwen3', 'phi3', 'granite')");
     const std::string a = hp.architecture + ".";
-    hp.rope_neox = hp.architecture != "llama";  // llama.cpp's rope type per arch
+    hp.rope_neox = hp.architecture != "llama" && hp.architecture != "granite";  // llama.cpp's rope type per arch
 
     hp.n_ctx_train = read_dim(f, a + "context_length", -1, kMaxCtx);
     hp.n_embd = read_dim(f, a + "embedding_length", -1, kMaxEmbd);
@@ -92,7 +108,10 @@ HParams HParams::from_gguf(const GgufFile &f) {
     hp.rope_freq_base = static_cast<float>(f.get_float(a + "rope.freq_base", 10000.0));
     hp.rms_norm_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon", 1e-5));
     read_rope_scaling(f, a, hp);
+    hp.rope_attn_factor = static_cast<float>(f.get_float(a + "rope.scaling.attn_factor", 1.0));
+    hp.n_ctx_orig = read_dim(f, a + "rope.scaling.original_context_length", hp.n_ctx_train, kMaxCtx);
     hp.n_vocab = read_vocab_size(f);
+    if (hp.architecture == "granite") read_granite_scales(f, a, hp);
     hp.validate();
     return hp;
 }
@@ -121,11 +140,26 @@ void HParams::validate() const {
                                                    ") must be even and at most the head dimension (" +
                                                    std::to_string(head_dim) + ")");
     check(std::isfinite(rope_freq_scale) && rope_freq_scale > 0.0f, "RoPE scaling factor must be > 0");
+    for (const auto &[value, key] : {std::pair<float, const char *>{embedding_scale, "embedding_scale"},
+                                     {residual_scale, "residual_scale"},
+                                     {attention_scale, "attention.scale"}})
+        check(std::isfinite(value) && value >= 0.0f,
+              "metadata key '" + a + key + "' is " + std::to_string(value) + ", must be >= 0");
+    check(std::isfinite(logit_scale) && logit_scale > 0.0f,
+          "metadata key '" + a + "logit_scale' is " + std::to_string(logit_scale) + ", must be > 0");
+    check(std::isfinite(rope_attn_factor) && rope_attn_factor > 0.0f,
+          "metadata key '" + a + "rope.scaling.attn_factor' is " + std::to_string(rope_attn_factor) + ", must be > 0");
     check(std::isfinite(rope_freq_base) && rope_freq_base > 0.0f,
           "metadata key '" + a + "rope.freq_base' is " + std::to_string(rope_freq_base) + ", must be > 0");
     check(std::isfinite(rms_norm_eps) && rms_norm_eps >= 0.0f && rms_norm_eps < 1.0f,
           "metadata key '" + a + "attention.layer_norm_rms_epsilon' is " + std::to_string(rms_norm_eps) +
               ", must be in [0, 1)");
+}
+
+const std::vector<float> &HParams::rope_factors_for(int64_t n_ctx) const {
+    if (!rope_freq_factors.empty()) return rope_freq_factors;
+    const int64_t padded = (n_ctx + 255) / 256 * 256;
+    return padded > n_ctx_orig ? rope_factors_long : rope_factors_short;
 }
 
 }  // namespace lh

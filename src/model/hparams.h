@@ -1,7 +1,8 @@
-// Hyper-parameters of a Llama-family GGUF model (architectures `llama`, `qwen2`, `qwen3`, `phi3`),
-// read from its `<arch>.*` metadata. They share one forward pass (model/forward.h); they differ in
-// RoPE pairing (llama: adjacent; the others: NEOX), Q/K/V biases (qwen2), an RMS norm of every
-// query and key head before RoPE (qwen3) and fused tensors (phi3), which model loading handles.
+// Hyper-parameters of a Llama-family GGUF model (architectures `llama`, `qwen2`, `qwen3`, `phi3`,
+// `granite`), read from its `<arch>.*` metadata. They share one forward pass (model/forward.h); they
+// differ in RoPE pairing (llama, granite: adjacent; the others: NEOX), Q/K/V biases (qwen2), an RMS
+// norm of every query and key head before RoPE (qwen3), fused tensors (phi3), which model loading
+// handles, and four scale factors (granite).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@ namespace lh {
 class GgufFile;
 
 struct HParams {
-    std::string architecture;  // general.architecture: "llama", "qwen2", "qwen3" or "phi3"
+    std::string architecture;  // general.architecture: "llama", "qwen2", "qwen3", "phi3" or "granite"
     int32_t n_ctx_train = 0;   // llama.context_length: the trained window T
     int32_t n_embd = 0;        // llama.embedding_length
     int32_t n_layer = 0;       // llama.block_count
@@ -26,7 +27,21 @@ struct HParams {
     float rope_freq_scale = 1.0f;     // 1 / llama.rope.scaling.factor for scaling type "linear"
     bool rope_neox = false;           // RoPE pairs (i, i + n_rot/2): qwen2, qwen3, phi3
     std::vector<float> rope_freq_factors;  // tensor rope_freqs.weight (Llama-3.1), filled by model loading
+    // LongRoPE (Phi-3 and Phi-3.5 128k, Phi-4-mini): frequency divisors for contexts longer than the
+    // original window and for the others (tensors rope_factors_long / rope_factors_short, filled by
+    // model loading), and a magnitude factor on every rotated pair (llama.cpp applies the
+    // rope.scaling.attn_factor key to every architecture).
+    std::vector<float> rope_factors_long, rope_factors_short;
+    float rope_attn_factor = 1.0f;  // llama.rope.scaling.attn_factor
+    int32_t n_ctx_orig = 0;         // llama.rope.scaling.original_context_length (default context_length)
     float rms_norm_eps = 1e-5f;       // llama.attention.layer_norm_rms_epsilon
+    // Granite's multipliers (0 = not set; llama.cpp reads them for granite only): embeddings times
+    // embedding_scale, each block's output times residual_scale before the residual sum, attention
+    // logits times attention_scale instead of 1/sqrt(head_dim), and logits divided by logit_scale.
+    float embedding_scale = 0.0f;  // granite.embedding_scale
+    float residual_scale = 0.0f;   // granite.residual_scale
+    float attention_scale = 0.0f;  // granite.attention.scale
+    float logit_scale = 1.0f;      // granite.logit_scale (required for granite)
     int32_t n_vocab = 0;       // tokenizer.ggml.tokens length, else token_embd rows
 
     int64_t q_dim() const { return static_cast<int64_t>(n_head) * head_dim; }
@@ -36,6 +51,11 @@ struct HParams {
     // RoPE scaling we do not implement; LH_ERROR_BAD_FORMAT naming the key for a missing or
     // inconsistent value.
     static HParams from_gguf(const GgufFile &file);
+
+    // The RoPE frequency divisors a context of n_ctx tokens uses: rope_freqs when the file has it,
+    // else LongRoPE's long factors when n_ctx, rounded up to a multiple of 256 as llama.cpp rounds
+    // its contexts, exceeds the original window, else the short ones (empty: none).
+    const std::vector<float> &rope_factors_for(int64_t n_ctx) const;
 
     // The checks from_gguf applies (public for tests that build HParams by hand).
     void validate() const;

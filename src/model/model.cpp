@@ -306,19 +306,25 @@ struct Model::Loader {
         l.w_up = rows_of(up, hp.n_ff, hp.n_ff);
     }
 
-    // Llama-3.1's RoPE frequency factors (rope_freqs.weight, n_rot/2 values); Phi-3's LongRoPE
-    // factor pairs are refused rather than ignored.
+    // RoPE frequency divisors, n_rot/2 values each: Llama-3.1's rope_freqs, and (phi3) LongRoPE's
+    // long and short sets (each optional, as in llama.cpp; HParams::rope_factors_for picks per
+    // context). In another architecture's file they are unread tensors, refused as such.
     void rope_factors() {
-        const HParams &hp = m.hparams_;
-        require(m.file_->find_tensor("rope_factors_long.weight") == nullptr &&
-                    m.file_->find_tensor("blk.0.rope_factors_long.weight") == nullptr,
-                LH_ERROR_UNSUPPORTED, "LongRoPE (tensor 'rope_factors_long', Phi-3 128k models) is not supported");
-        if (!m.file_->find_tensor("rope_freqs.weight")) return;
-        const float *f = vector("rope_freqs.weight", hp.n_rot / 2);
-        m.hparams_.rope_freq_factors.assign(f, f + hp.n_rot / 2);
-        for (float v : m.hparams_.rope_freq_factors)
+        HParams &hp = m.hparams_;
+        factors("rope_freqs.weight", hp.rope_freq_factors);
+        if (hp.architecture != "phi3") return;  // llama.cpp reads LongRoPE's factors for phi3 only
+        factors("rope_factors_long.weight", hp.rope_factors_long);
+        factors("rope_factors_short.weight", hp.rope_factors_short);
+    }
+
+    void factors(const std::string &name, std::vector<float> &out) {
+        if (!m.file_->find_tensor(name)) return;
+        const int64_t n = m.hparams_.n_rot / 2;
+        const float *f = vector(name, n);
+        out.assign(f, f + n);
+        for (float v : out)
             require(std::isfinite(v) && v > 0.0f, LH_ERROR_BAD_FORMAT,
-                    "tensor 'rope_freqs.weight' holds " + std::to_string(v) + ", factors must be > 0");
+                    "tensor '" + name + "' holds " + std::to_string(v) + ", factors must be > 0");
     }
 };
 
@@ -413,7 +419,13 @@ void Model::embed(const int32_t *tokens, int64_t n, float *out) const {
     for (int64_t i = 0; i < n; ++i) {
         const uint8_t *row = base + static_cast<size_t>(tokens[i]) * token_embd_row_bytes_;
         dequantize_row(type, row, out + i * d, d);
+        if (hparams_.embedding_scale != 0.0f) ops::scale(out + i * d, hparams_.embedding_scale, d);
     }
+}
+
+void Model::scale_logits(float *logits, int64_t rows) const {
+    if (hparams_.logit_scale == 1.0f) return;
+    ops::scale(logits, 1.0f / hparams_.logit_scale, rows * hparams_.n_vocab);
 }
 
 }  // namespace lh

@@ -74,8 +74,11 @@ public:
     const float *output_norm() const { return output_norm_; }
     const WeightMatrix &output() const { return output_; }  // [n_vocab][n_embd]
 
-    // Rows of the embedding table for n tokens (ids must be in range) into out[n][n_embd].
+    // Rows of the embedding table for n tokens (ids must be in range) into out[n][n_embd], times
+    // granite's embedding scale.
     void embed(const int32_t *tokens, int64_t n, float *out) const;
+    // Divides rows x n_vocab logits by granite's logit scale (nothing for the other architectures).
+    void scale_logits(float *logits, int64_t rows) const;
 
 private:
     Model() = default;

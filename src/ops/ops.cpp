@@ -50,6 +50,15 @@ void add(float *y, const float *x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
+void scale(float *x, float s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void add_scaled(float *y, float *x, float s, int64_t n) {
+    if (s != 0.0f) scale(x, s, n);
+    add(y, x, n);
+}
+
 void to_bf16(const float *x, uint16_t *y, int64_t n) { kernels().f32_to_bf16(x, y, n); }
 
 }  // namespace ops

@@ -25,6 +25,12 @@ void softmax(float *x, int64_t n);
 // y += x.
 void add(float *y, const float *x, int64_t n);
 
+// x *= s.
+void scale(float *x, float s, int64_t n);
+
+// y += x * s, rounding x * s to float first (ggml's scale, then add). s == 0 means no scale: y += x.
+void add_scaled(float *y, float *x, float s, int64_t n);
+
 // Convert n floats to bfloat16 (round to nearest even).
 void to_bf16(const float *x, uint16_t *y, int64_t n);
 

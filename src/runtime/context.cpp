@@ -191,7 +191,9 @@ AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
     c.n_rot = hp.n_rot;
     c.rope_freq_base = hp.rope_freq_base;
     c.rope_freq_scale = hp.rope_freq_scale;
-    c.rope_freq_factors = hp.rope_freq_factors;
+    c.rope_freq_factors = hp.rope_factors_for(o.n_ctx);
+    c.rope_attn_factor = hp.rope_attn_factor;
+    c.kq_scale = hp.attention_scale;
     c.rope_neox = hp.rope_neox;
     c.n_ctx = o.n_ctx;
     return c;

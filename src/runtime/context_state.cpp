@@ -154,6 +154,13 @@ std::unique_ptr<Context> Context::load(const Model &model, const std::string &pa
     if (!diff.empty())
         fail(LH_ERROR_INVALID_ARGUMENT, "context file '" + path + "' was saved with other attention parameters: " +
                                             "asked for " + diff);
+    // LongRoPE rotates by other factors in contexts longer than the original window: the saved keys
+    // were rotated by the factors of the saved n_ctx.
+    if (model.hparams().rope_factors_for(want.n_ctx) != model.hparams().rope_factors_for(h.n_ctx))
+        fail(LH_ERROR_INVALID_ARGUMENT, "context file '" + path + "' was saved with n_ctx " + str(h.n_ctx) +
+                                            ", which selects the model's other LongRoPE factors than n_ctx " +
+                                            str(want.n_ctx) + " (original window " +
+                                            str(model.hparams().n_ctx_orig) + " tokens)");
     if (want.n_ctx < h.n_past)
         fail(LH_ERROR_CONTEXT_FULL, "context file '" + path + "' holds " + str(h.n_past) +
                                         " tokens, more than n_ctx " + str(want.n_ctx));

@@ -28,6 +28,18 @@ uint64_t model_fingerprint(const Model &model) {
     h.add_u64(hp.rope_freq_factors.size());
     for (float f : hp.rope_freq_factors) h.add_f32(f);
     h.add_f32(hp.rms_norm_eps);
+    // Added later: hashed only when a file has them, so other files keep their fingerprints.
+    if (!hp.rope_factors_long.empty() || !hp.rope_factors_short.empty() || hp.rope_attn_factor != 1.0f) {
+        h.add_string("longrope");
+        for (const std::vector<float> *v : {&hp.rope_factors_long, &hp.rope_factors_short}) {
+            h.add_u64(v->size());
+            for (float f : *v) h.add_f32(f);
+        }
+        h.add_f32(hp.rope_attn_factor);
+        h.add_i32(hp.n_ctx_orig);
+    }
+    if (hp.architecture == "granite")
+        for (float s : {hp.embedding_scale, hp.residual_scale, hp.attention_scale, hp.logit_scale}) h.add_f32(s);
     for (const GgufTensorInfo &t : model.file().tensors()) {
         h.add_string(t.name);
         h.add_u64(t.type);

@@ -28,14 +28,23 @@ ARCHS = {
     "llama-wide-heads": (["--arch", "llama", "--head-dim", "32"], "llama-2-tiny-random.gguf"),
     "llama-linear": (["--arch", "llama", "--rope-linear", "4"], "llama-2-tiny-random.gguf"),
     "mistral-style": (["--arch", "llama", "--freq-base", "1000000"], "llama-2-tiny-random.gguf"),
+    # IBM Granite 3: llama with multipliers on the embeddings, the residual branches, the attention
+    # logits and the output logits.
+    "granite": (["--arch", "granite"], "llama-2-tiny-random.gguf"),
+    # Phi-4-mini rotates 96 of its 128 head dims, and its output is the embedding table.
+    "phi3-partial-rotary": (["--arch", "phi3", "--rope-dims", "12", "--tied"], "vocab/ggml-vocab-phi-3.gguf"),
 }
+# Phi-3.5 / Phi-4-mini style LongRoPE: T = 1024 with an original window of 256. llama.cpp rounds a
+# context up to a multiple of 256 and takes the long factors past the original window, so n_ctx 128
+# runs the short factors and 512 the long ones (test_longrope_factors_follow_the_context_size).
+LONGROPE = (["--arch", "phi3", "--rope-dims", "12", "--ctx", "1024", "--longrope", "256"], "vocab/ggml-vocab-phi-3.gguf")
 PROMPTS = [[1, 2, 3, 4, 5, 6, 7, 8], [100, 7, 2000, 31, 5, 5, 5, 9, 11, 300, 12, 13, 14, 15, 16, 17, 18, 19]]
 GREEDY = 32
 MAX_DP = 1e-3
 
 
 def model_path(name, wtype="f32", std=0.25):
-    args, donor = ARCHS[name]
+    args, donor = ARCHS[name] if name in ARCHS else {"phi3-longrope": LONGROPE}[name]
     MODELS.mkdir(parents=True, exist_ok=True)
     out = MODELS / f"{name}-{wtype}.gguf"
     if not out.exists():
@@ -71,7 +80,27 @@ def test_distribution_and_greedy_equal_llamacpp(name):
         assert g["greedy"] == e["greedy"]
 
 
-@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3"])
+def test_longrope_factors_follow_the_context_size():
+    """A LongRoPE file equals llama.cpp with the short factors (n_ctx 128) and with the long ones and
+    the attention factor (n_ctx 512); the two give different distributions, so the choice is seen."""
+    model = model_path("phi3-longrope")
+    by_ctx = {}
+    for n_ctx in (128, 512):
+        expected = run_oracle("next", model, {"prompts": PROMPTS, "greedy": GREEDY, "ctx": n_ctx})
+        got = ours(model, PROMPTS, GREEDY, "full", n_ctx)
+        for e, g, prompt in zip(expected, got, PROMPTS):
+            dp = max(abs(a - b) for a, b in zip(e["probs"], g["probs"]))
+            print(f"longrope n_ctx {n_ctx}: prompt of {len(prompt)} tokens: max |dp| {dp:.2e}; greedy "
+                  f"{'equal' if e['greedy'] == g['greedy'] else 'DIFFERENT'}")
+            assert dp <= MAX_DP
+            assert g["greedy"] == e["greedy"]
+        by_ctx[n_ctx] = got
+    apart = max(abs(a - b) for a, b in zip(by_ctx[128][1]["probs"], by_ctx[512][1]["probs"]))
+    print(f"short vs long factors: max |dp| {apart:.2e}")
+    assert apart > 10 * MAX_DP
+
+
+@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3", "granite"])
 def test_longheads_generates_at_8x_trained_context(name):
     """A prompt of 8 x T = 1024 tokens under LongHeads: evaluates, and greedy decoding continues
     with finite logits (model_next fails on any non-finite one)."""

@@ -228,6 +228,9 @@ struct TinyLlama {
     int32_t n_ctx = 128;
     bool tied_output = false;
     bool qwen3 = false;  // architecture qwen3: per-head Q/K norm weights (and NEOX RoPE)
+    bool phi3 = false;   // architecture phi3: fused attn_qkv and ffn_up (gate rows, then up rows)
+    bool granite = false;  // architecture granite: llama's tensors plus its four multipliers
+    int32_t longrope_orig = 0;  // phi3: LongRoPE factors and keys with this original window (0: none)
     lh::TensorType matrix_type = lh::TensorType::F32;  // F32, F16, BF16, Q8_0 or Q4_0
     uint32_t seed = 1;
 };
@@ -241,11 +244,11 @@ inline std::vector<float> random_values(size_t n, uint32_t seed, float scale) {
     return v;
 }
 
-// A complete `llama` (or `qwen3`) model: metadata, a SentencePiece vocabulary ("<unk>", "<s>",
+// A complete `llama` (or `qwen3`, `phi3`) model: metadata, a SentencePiece vocabulary ("<unk>", "<s>",
 // "</s>", then "▁t3", "▁t4", ...) and random weights.
 inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
     GgufBuilder b;
-    const std::string arch = c.qwen3 ? "qwen3" : "llama", a = arch + ".";
+    const std::string arch = c.qwen3 ? "qwen3" : c.phi3 ? "phi3" : c.granite ? "granite" : "llama", a = arch + ".";
     b.str("general.architecture", arch)
         .str("general.name", "tiny test llama")
         .u32(a + "context_length", uint32_t(c.n_ctx))
@@ -257,6 +260,12 @@ inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
         .u32(a + "rope.dimension_count", uint32_t(c.n_embd / c.n_head))
         .f32(a + "attention.layer_norm_rms_epsilon", 1e-5f)
         .str("tokenizer.ggml.model", "llama");
+    if (c.granite)
+        b.f32(a + "embedding_scale", 12.0f).f32(a + "residual_scale", 0.22f).f32(a + "attention.scale", 0.0156f)
+            .f32(a + "logit_scale", 8.0f);
+    if (c.longrope_orig > 0)
+        b.u32(a + "rope.scaling.original_context_length", uint32_t(c.longrope_orig))
+            .f32(a + "rope.scaling.attn_factor", 1.1f);
     std::vector<std::string> tokens{"<unk>", "<s>", "</s>"};
     std::vector<float> scores{0, 0, 0};
     std::vector<int32_t> types{2, 3, 3};
@@ -283,20 +292,37 @@ inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
         b.tensor_f32(name, {n}, v);
     };
     b.tensor_f32("token_embd.weight", {d, V}, random_values(size_t(d * V), seed++, 1.0f));
+    if (c.longrope_orig > 0) {
+        std::vector<float> long_f(size_t(hd / 2)), short_f(size_t(hd / 2));
+        for (size_t i = 0; i < long_f.size(); ++i) {
+            long_f[i] = 1.0f + 4.0f * float(i);
+            short_f[i] = 1.0f + 0.1f * float(i);
+        }
+        b.tensor_f32("rope_factors_long.weight", {hd / 2}, long_f);
+        b.tensor_f32("rope_factors_short.weight", {hd / 2}, short_f);
+    }
     for (int32_t i = 0; i < c.n_layer; ++i) {
         const std::string p = "blk." + std::to_string(i) + ".";
         norm(p + "attn_norm.weight", d);
-        mat(p + "attn_q.weight", d, d);
-        mat(p + "attn_k.weight", d, kv);
-        mat(p + "attn_v.weight", d, kv);
+        if (c.phi3) {
+            mat(p + "attn_qkv.weight", d, d + 2 * kv);
+        } else {
+            mat(p + "attn_q.weight", d, d);
+            mat(p + "attn_k.weight", d, kv);
+            mat(p + "attn_v.weight", d, kv);
+        }
         if (c.qwen3) {
             norm(p + "attn_q_norm.weight", hd);
             norm(p + "attn_k_norm.weight", hd);
         }
         mat(p + "attn_output.weight", d, d);
         norm(p + "ffn_norm.weight", d);
-        mat(p + "ffn_gate.weight", d, ff);
-        mat(p + "ffn_up.weight", d, ff);
+        if (c.phi3) {
+            mat(p + "ffn_up.weight", d, 2 * ff);
+        } else {
+            mat(p + "ffn_gate.weight", d, ff);
+            mat(p + "ffn_up.weight", d, ff);
+        }
         mat(p + "ffn_down.weight", ff, d);
     }
     norm("output_norm.weight", d);

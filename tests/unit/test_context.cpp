@@ -420,11 +420,18 @@ TEST_CASE("one-token decoding of a quantized model: the one-region pass equals t
     // With 2 threads a quantized model decodes through Forward::run_one_token (one parallel
     // region per layer); with 1 thread through the general path. Every product row is the same
     // computation, so the logits must be the same bits, token after token.
-    // (qwen3: its per-head Q/K norms sit between the products and the attention in both passes.)
-    for (auto [t, qwen3] : {std::pair{TensorType::Q8_0, false}, std::pair{TensorType::Q4_0, false},
-                            std::pair{TensorType::Q8_0, true}}) {
+    // (qwen3: its per-head Q/K norms sit between the products and the attention in both passes;
+    // granite: its residual and logit scales are applied in both.)
+    struct Variant {
+        TensorType type;
+        bool qwen3, granite;
+    };
+    for (const Variant &v : {Variant{TensorType::Q8_0, false, false}, Variant{TensorType::Q4_0, false, false},
+                             Variant{TensorType::Q8_0, true, false}, Variant{TensorType::Q8_0, false, true}}) {
+        const TensorType t = v.type;
         lh_test::TinyLlama c;
-        c.qwen3 = qwen3;
+        c.qwen3 = v.qwen3;
+        c.granite = v.granite;
         c.n_embd = 128;
         c.n_ff = 352;
         c.n_layer = 3;

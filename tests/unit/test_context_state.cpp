@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "error_capture.h"
+#include "gguf_builder.h"
 #include "common/error.h"
 #include "common/hash64.h"
 #include "gguf/gguf_file.h"
@@ -330,6 +331,32 @@ TEST_CASE("loading with parameters: the attention must agree, n_ctx and threads 
         CHECK(contains(e.second, "other attention parameters"));
         CHECK(contains(e.second, c.what));
     }
+    std::remove(path.c_str());
+}
+
+TEST_CASE("a LongRoPE context reloads only into a size that picks the same factors", "[context][state][rope]") {
+    lh_test::TinyLlama shape;
+    shape.phi3 = true;
+    shape.longrope_orig = 256;
+    ModelOptions mo;
+    mo.precision = LH_PRECISION_F32;
+    const std::unique_ptr<Model> model = Model::from_file(lh_test::tiny_llama(shape).open(), mo);
+    ContextOptions o;
+    o.attention = LH_ATTENTION_FULL;
+    o.n_ctx = 128;
+    Context saved(*model, o);
+    const std::vector<int32_t> doc = {1, 5, 9, 17, 33, 40, 41, 42};
+    saved.eval(doc.data(), doc.size(), false);
+    const std::string path = temp_path("longrope");
+    saved.save(path);
+    o.n_ctx = 256;  // still the short factors
+    CHECK(last_logits(*Context::load(*model, path, &o)) == last_logits(saved));
+    o.n_ctx = 512;  // the long ones
+    const auto e = error_of([&] { Context::load(*model, path, &o); });
+    INFO(e.second);
+    CHECK(e.first == LH_ERROR_INVALID_ARGUMENT);
+    CHECK(contains(e.second, "saved with n_ctx 128"));
+    CHECK(contains(e.second, "LongRoPE"));
     std::remove(path.c_str());
 }
 

@@ -323,6 +323,96 @@ TEST_CASE("a qwen3 model loads its per-head norms, and is refused without them",
     CHECK(err.second.find("blk.0.attn_k_norm.weight") != std::string::npos);
 }
 
+TEST_CASE("a phi3 LongRoPE model loads both factor sets and picks them by context size as llama.cpp does",
+          "[model][rope]") {
+    TinyLlama shape;
+    shape.phi3 = true;
+    shape.longrope_orig = 256;
+    const std::unique_ptr<Model> m = load_builder(tiny_llama(shape));
+    const HParams &hp = m->hparams();
+    REQUIRE(hp.rope_factors_long.size() == 4);
+    REQUIRE(hp.rope_factors_short.size() == 4);
+    CHECK(hp.rope_factors_long[1] == 5.0f);
+    CHECK(hp.rope_factors_short[1] == Approx(1.1f));
+    CHECK(hp.rope_attn_factor == Approx(1.1f));
+    CHECK(hp.n_ctx_orig == 256);
+    CHECK(&hp.rope_factors_for(128) == &hp.rope_factors_short);
+    CHECK(&hp.rope_factors_for(256) == &hp.rope_factors_short);
+    CHECK(&hp.rope_factors_for(257) == &hp.rope_factors_long);
+    HParams odd = hp;
+    odd.n_ctx_orig = 300;  // llama.cpp compares the context rounded up to a multiple of 256
+    CHECK(&odd.rope_factors_for(290) == &odd.rope_factors_long);
+    CHECK(&odd.rope_factors_for(256) == &odd.rope_factors_short);
+
+    struct Case {
+        const char *what;
+        std::function<void(GgufBuilder &)> edit;
+        lh_status status;
+        std::string needle;
+    };
+    const std::vector<Case> cases = {
+        {"zero factor", [](GgufBuilder &b) { b.tensor_f32("rope_factors_long.weight", {4}, {1, 0, 2, 3}); },
+         LH_ERROR_BAD_FORMAT, "'rope_factors_long.weight' holds 0"},
+        {"short factors of another length",
+         [](GgufBuilder &b) { b.tensor_f32("rope_factors_short.weight", {3}, {1, 1, 1}); }, LH_ERROR_BAD_FORMAT,
+         "rope_factors_short.weight"},
+        {"attention factor", [](GgufBuilder &b) { b.f32("phi3.rope.scaling.attn_factor", -1.0f); },
+         LH_ERROR_BAD_FORMAT, "phi3.rope.scaling.attn_factor"},
+    };
+    for (const Case &c : cases) {
+        GgufBuilder b = tiny_llama(shape);
+        c.edit(b);
+        const auto err = load_error(b);
+        INFO(c.what << ": " << err.second);
+        CHECK(err.first == c.status);
+        CHECK(err.second.find(c.needle) != std::string::npos);
+    }
+    // llama.cpp reads the factors for phi3 only: in a llama file they are tensors nothing reads.
+    GgufBuilder llama = tiny_llama();
+    llama.tensor_f32("rope_factors_long.weight", {4}, {1, 2, 3, 4});
+    const auto err = load_error(llama);
+    CHECK(err.first == LH_ERROR_UNSUPPORTED);
+    CHECK(err.second.find("rope_factors_long.weight") != std::string::npos);
+}
+
+TEST_CASE("a granite model reads its four multipliers; a missing or bad one is refused by name", "[model]") {
+    TinyLlama shape;
+    shape.granite = true;
+    const std::unique_ptr<Model> m = load_builder(tiny_llama(shape));
+    const HParams &hp = m->hparams();
+    CHECK(hp.embedding_scale == 12.0f);
+    CHECK(hp.residual_scale == 0.22f);
+    CHECK(hp.attention_scale == 0.0156f);
+    CHECK(hp.logit_scale == 8.0f);
+    CHECK_FALSE(hp.rope_neox);
+    struct Case {
+        const char *what;
+        std::function<void(GgufBuilder &)> edit;
+        lh_status status;
+        std::string needle;
+    };
+    const std::vector<Case> cases = {
+        {"no logit scale", [](GgufBuilder &b) { b.remove("granite.logit_scale"); }, LH_ERROR_BAD_FORMAT,
+         "missing metadata key 'granite.logit_scale'"},
+        {"zero logit scale", [](GgufBuilder &b) { b.f32("granite.logit_scale", 0.0f); }, LH_ERROR_BAD_FORMAT,
+         "granite.logit_scale"},
+        {"negative residual scale", [](GgufBuilder &b) { b.f32("granite.residual_scale", -1.0f); },
+         LH_ERROR_BAD_FORMAT, "granite.residual_scale"},
+        {"no RoPE", [](GgufBuilder &b) { b.boolean("granite.rope.scaling.finetuned", false); }, LH_ERROR_UNSUPPORTED,
+         "granite.rope.scaling.finetuned"},
+        {"partial rotary", [](GgufBuilder &b) { b.u32("granite.rope.dimension_count", 4); }, LH_ERROR_UNSUPPORTED,
+         "granite.rope.dimension_count"},
+    };
+    for (const Case &c : cases) {
+        GgufBuilder b = tiny_llama(shape);
+        c.edit(b);
+        const auto err = load_error(b);
+        INFO(c.what << ": " << err.second);
+        CHECK(err.first == c.status);
+        CHECK(err.second.find(c.needle) != std::string::npos);
+    }
+}
+
 TEST_CASE("model options are validated", "[model]") {
     for (int32_t threads : {-1, 1025}) {
         ModelOptions o;

@@ -4,8 +4,8 @@ measurements without downloading a model.
 
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
         [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|q2_K|q3_K|iq4_nl|iq4_xs|f32] [--embd-only] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
-        [--arch llama|qwen2|qwen3|phi3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
-        [--freq-base B] [--std S] [--head-dim D] [--chat-template FILE]
+        [--arch llama|qwen2|qwen3|phi3|granite] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
+        [--freq-base B] [--std S] [--head-dim D] [--rope-dims N] [--longrope ORIGINAL_T] [--chat-template FILE]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
   tinyllama  TinyLlama-1.1B: n_embd 2048, 22 layers, 32 query / 4 KV heads (head 64), FFN 5632, T 2048
@@ -24,7 +24,13 @@ Architectures (llama.cpp's tensor layouts):
   qwen3      llama's tensors plus attn_q_norm/attn_k_norm (one RMS-norm weight vector per head dimension,
              random around 1 so that a library that skips them is caught); NEOX RoPE.
   phi3       fused attn_qkv (Q, K, V rows) and ffn_up of 2 x FFN rows (gate, then up), no ffn_gate; NEOX RoPE.
---rope-linear F writes <arch>.rope.scaling.type = linear with factor F. --head-dim D sets the head
+  granite    llama's tensors and RoPE, plus Granite's four multipliers (embedding 4, residual 0.5,
+             attention 0.2, logits divided by 3: far from 1 so that a library that skips one is caught).
+--rope-linear F writes <arch>.rope.scaling.type = linear with factor F. --longrope ORIGINAL_T writes
+Phi-3's LongRoPE as its converter does: rope_factors_long.weight and rope_factors_short.weight (n_rot/2
+divisors each, long ones rising to 40, short ones to 1.5), rope.scaling.original_context_length and
+rope.scaling.attn_factor = sqrt(1 + ln(T / ORIGINAL_T) / ln(ORIGINAL_T)). --rope-dims N rotates only the
+first N dims of each head (rope.dimension_count; Phi-4-mini rotates 96 of 128). --head-dim D sets the head
 dimension (attention.key_length / value_length) to D instead of n_embd / heads, as Qwen3 (128 at
 every size) and Mistral-Nemo do: Q holds heads x D rows and attn_output as many columns.
 
@@ -52,6 +58,7 @@ q5_0, q5_1 (ggml's reference quantizers) and the K-quants (a plain min/max quant
 quant_encoders.py.
 """
 import argparse
+import math
 import os
 import pathlib
 import sys
@@ -183,7 +190,7 @@ def head_dim_of(hp):
     return hp.get("head_dim") or hp["n_embd"] // hp["n_head"]
 
 
-def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False, tied=False):
+def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False, tied=False, longrope=False):
     """(name, dims in GGUF order (fastest first), kind) in llama.cpp's order; kind is "matrix",
     "norm" (ones), "head_norm" (random around 1), "bias" (random f32) or "rope_freqs" (Llama-3.1
     factors)."""
@@ -192,6 +199,10 @@ def tensor_list(hp, n_vocab, arch="llama", rope_freqs=False, tied=False):
     out = [("token_embd.weight", [e, n_vocab], "matrix")]
     if rope_freqs:
         out.append(("rope_freqs.weight", [hd // 2], "rope_freqs"))
+    if longrope:
+        n_rot = hp.get("n_rot", hd)
+        out += [("rope_factors_long.weight", [n_rot // 2], "rope_long"),
+                ("rope_factors_short.weight", [n_rot // 2], "rope_short")]
     for i in range(hp["n_layer"]):
         p = f"blk.{i}."
         out.append((p + "attn_norm.weight", [e], "norm"))
@@ -245,11 +256,13 @@ def main():
     ap.add_argument("--layers", type=int, help="override the layer count")
     ap.add_argument("--ctx", type=int, help="override the trained context length")
     ap.add_argument("--vocab-from", help="vocabulary donor (default: the shape's, else the Llama-2 vocabulary)")
-    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3"], help="default: the shape's, else llama")
+    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3", "granite"], help="default: the shape's, else llama")
     ap.add_argument("--tied", action="store_true", help="no output.weight: the output is token_embd (the shape's default)")
     ap.add_argument("--head-dim", type=int, help="head dimension (default n_embd / heads)")
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
     ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
+    ap.add_argument("--rope-dims", type=int, help="rotated dims per head (default: all)")
+    ap.add_argument("--longrope", type=int, metavar="ORIGINAL_T", help="Phi-3's LongRoPE with this original window")
     ap.add_argument("--freq-base", type=float, help="RoPE base (default: the shape's, else 10000)")
     ap.add_argument("--chat-template", metavar="FILE",
                     help="store this file's text as tokenizer.chat_template (replacing the donor's)")
@@ -264,6 +277,8 @@ def main():
         hp["ctx"] = args.ctx
     if args.head_dim:
         hp["head_dim"] = args.head_dim
+    if args.rope_dims:
+        hp["n_rot"] = args.rope_dims
     args.arch = args.arch or hp.get("arch", "llama")
     args.freq_base = args.freq_base if args.freq_base is not None else hp.get("freq_base", 10000.0)
     args.tied = args.tied or hp.get("tied", False)
@@ -304,7 +319,7 @@ def main():
     w.kv[f"{a}.embedding_length"] = g.Value(U32, hp["n_embd"])
     w.kv[f"{a}.block_count"] = g.Value(U32, hp["n_layer"])
     w.kv[f"{a}.feed_forward_length"] = g.Value(U32, hp["n_ff"])
-    w.kv[f"{a}.rope.dimension_count"] = g.Value(U32, head_dim)
+    w.kv[f"{a}.rope.dimension_count"] = g.Value(U32, hp.get("n_rot", head_dim))
     if "head_dim" in hp:
         w.kv[f"{a}.attention.key_length"] = g.Value(U32, head_dim)
         w.kv[f"{a}.attention.value_length"] = g.Value(U32, head_dim)
@@ -315,9 +330,19 @@ def main():
     if args.rope_linear:
         w.kv[f"{a}.rope.scaling.type"] = g.Value(S, "linear")
         w.kv[f"{a}.rope.scaling.factor"] = g.Value(F32, args.rope_linear)
+    if a == "granite":
+        w.kv[f"{a}.embedding_scale"] = g.Value(F32, 4.0)
+        w.kv[f"{a}.residual_scale"] = g.Value(F32, 0.5)
+        w.kv[f"{a}.attention.scale"] = g.Value(F32, 0.2)
+        w.kv[f"{a}.logit_scale"] = g.Value(F32, 3.0)
+    if args.longrope:
+        w.kv[f"{a}.rope.scaling.original_context_length"] = g.Value(U32, args.longrope)
+        scale = hp["ctx"] / args.longrope
+        w.kv[f"{a}.rope.scaling.attn_factor"] = g.Value(
+            F32, math.sqrt(1 + math.log(scale) / math.log(args.longrope)) if scale > 1 else 1.0)
     w.kv.update(tok)
 
-    tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs, args.tied)
+    tensors = tensor_list(hp, n_vocab, args.arch, args.rope_freqs, args.tied, bool(args.longrope))
     types = {name: matrix_type(args.type if name == "token_embd.weight" or not args.embd_only else "f32", name,
                                dims[0], hp["n_layer"], args.tied) for name, dims, kind in tensors
              if kind == "matrix"}
@@ -340,6 +365,10 @@ def main():
             w.write((rng.standard_normal(dims[0], dtype=np.float32) * np.float32(args.std)).astype("<f4").tobytes())
         elif kind == "rope_freqs":
             w.write(llama31_rope_factors(head_dim, args.freq_base, hp["ctx"]).tobytes())
+        elif kind in ("rope_long", "rope_short"):
+            ramp = np.linspace(0.0, 1.0, dims[0], dtype=np.float32)
+            top = 40.0 if kind == "rope_long" else 1.5
+            w.write((1.0 + (top - 1.0) * ramp * ramp).astype("<f4").tobytes())
         else:
             cols, rows = dims
             rng = np.random.default_rng([args.seed, ti])
