@@ -30,6 +30,8 @@ def small_models():
     out["tiny_q8_0"] = make_cases.tiny_llama(weight_type=gguf_io.GGML_Q8_0, n_embd=32, n_head=4, n_head_kv=4, n_ff=32)
     out["tiny_q4_0"] = make_cases.tiny_llama(weight_type=gguf_io.GGML_Q4_0, n_embd=32, n_head=2, n_head_kv=1, n_ff=32)
     out["tiny_qwen3"] = make_cases.tiny_llama(arch="qwen3", n_layer=2)
+    out["tiny_phi3_longrope"] = make_cases.tiny_llama(arch="phi3", longrope=32)
+    out["tiny_granite"] = make_cases.tiny_llama(arch="granite")
     return out
 
 

@@ -52,9 +52,10 @@ def f32_bytes(n, rng, scale=0.1):
 
 
 def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, ctx=64, seed=7,
-               weight_type=T_F32, tied=False, arch="llama"):
-    """A complete, loadable llama (or qwen3: per-head Q/K norms): the baseline every malformed case
-    is derived from."""
+               weight_type=T_F32, tied=False, arch="llama", longrope=0):
+    """A complete, loadable llama (or qwen3: per-head Q/K norms; phi3: fused QKV and gate/up, with
+    LongRoPE factors for an original window of `longrope` tokens when set; granite: its four
+    multipliers): the baseline every malformed case is derived from."""
     rng = random.Random(seed)
     g = Gguf(version=version)
     tokens, scores, kinds = tiny_vocab()
@@ -68,6 +69,13 @@ def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, 
     g.set(arch + ".attention.head_count_kv", U32, n_head_kv)
     g.set(arch + ".rope.dimension_count", U32, n_embd // n_head)
     g.set(arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5)
+    if arch == "granite":
+        for key, value in (("embedding_scale", 12.0), ("residual_scale", 0.22), ("attention.scale", 0.0156),
+                           ("logit_scale", 8.0)):
+            g.set(arch + "." + key, F32, value)
+    if longrope:
+        g.set(arch + ".rope.scaling.original_context_length", U32, longrope)
+        g.set(arch + ".rope.scaling.attn_factor", F32, 1.1)
     g.set("tokenizer.ggml.model", STRING, "llama")
     g.set("tokenizer.ggml.tokens", ARRAY, (STRING, tokens))
     g.set("tokenizer.ggml.scores", ARRAY, (F32, scores))
@@ -89,19 +97,28 @@ def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, 
         g.tensor(name, [n], T_F32, struct.pack("<%df" % n, *[1.0 + rng.uniform(-0.1, 0.1) for _ in range(n)]))
 
     g.tensor("token_embd.weight", [n_embd, n_vocab], T_F32, f32_bytes(n_embd * n_vocab, rng, 1.0))
+    if longrope:
+        vec("rope_factors_long.weight", head_dim // 2)
+        vec("rope_factors_short.weight", head_dim // 2)
     for i in range(n_layer):
         p = "blk.%d." % i
         vec(p + "attn_norm.weight", n_embd)
-        mat(p + "attn_q.weight", n_embd, n_embd)
-        mat(p + "attn_k.weight", n_embd, kv_dim)
-        mat(p + "attn_v.weight", n_embd, kv_dim)
+        if arch == "phi3":
+            mat(p + "attn_qkv.weight", n_embd, n_embd + 2 * kv_dim)
+        else:
+            mat(p + "attn_q.weight", n_embd, n_embd)
+            mat(p + "attn_k.weight", n_embd, kv_dim)
+            mat(p + "attn_v.weight", n_embd, kv_dim)
         if arch == "qwen3":
             vec(p + "attn_q_norm.weight", head_dim)
             vec(p + "attn_k_norm.weight", head_dim)
         mat(p + "attn_output.weight", n_embd, n_embd)
         vec(p + "ffn_norm.weight", n_embd)
-        mat(p + "ffn_gate.weight", n_embd, n_ff)
-        mat(p + "ffn_up.weight", n_embd, n_ff)
+        if arch == "phi3":
+            mat(p + "ffn_up.weight", n_embd, 2 * n_ff)
+        else:
+            mat(p + "ffn_gate.weight", n_embd, n_ff)
+            mat(p + "ffn_up.weight", n_embd, n_ff)
         mat(p + "ffn_down.weight", n_ff, n_embd)
     vec("output_norm.weight", n_embd)
     if not tied:
