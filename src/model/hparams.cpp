@@ -109,7 +109,10 @@ HParams HParams::from_gguf(const GgufFile &f) {
     hp.rms_norm_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon", 1e-5));
     read_rope_scaling(f, a, hp);
     hp.rope_attn_factor = static_cast<float>(f.get_float(a + "rope.scaling.attn_factor", 1.0));
-    hp.n_ctx_orig = read_dim(f, a + "rope.scaling.original_context_length", hp.n_ctx_train, kMaxCtx);
+    // Only LongRoPE (phi3) uses the original window: other files are not held to its value.
+    hp.n_ctx_orig = hp.architecture == "phi3"
+                        ? read_dim(f, a + "rope.scaling.original_context_length", hp.n_ctx_train, kMaxCtx)
+                        : hp.n_ctx_train;
     hp.n_vocab = read_vocab_size(f);
     if (hp.architecture == "granite") read_granite_scales(f, a, hp);
     hp.validate();
