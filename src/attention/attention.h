@@ -33,7 +33,8 @@ struct AttentionConfig {
     float rope_freq_base = 10000.0f;
     float rope_freq_scale = 1.0f;          // 1/factor of linear RoPE scaling
     std::vector<float> rope_freq_factors;  // empty, or n_rot/2 factors (Llama-3.1 rope_freqs, LongRoPE)
-    float rope_attn_factor = 1.0f;         // scales every rotated pair (LongRoPE)
+    float rope_attn_factor = 1.0f;         // scales every rotated pair (LongRoPE, YaRN)
+    int32_t rope_yarn_orig_ctx = 0;        // YaRN's original window (0: no YaRN)
     bool rope_neox = false;                // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
     float kq_scale = 0.0f;                 // attention logit scale; 0: 1/sqrt(head_dim) (granite sets it)
     int32_t n_ctx = 0;        // capacity in tokens

@@ -1,11 +1,28 @@
 #include "attention/rope.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lh::attn {
 
+namespace {
+
+// ggml_rope_yarn_corr_dims: the first and last pair index (times 2, as ggml counts dims) of the
+// ramp between extrapolated and interpolated angles, in float as ggml computes them.
+void yarn_corr_dims(int32_t n_dims, int32_t n_ctx_orig, float freq_base, float dims[2]) {
+    constexpr float kBetaFast = 32.0f, kBetaSlow = 1.0f, kPi = 3.14159265358979323846f;
+    auto corr_dim = [&](float n_rot) {
+        return static_cast<float>(n_dims) * std::log(static_cast<float>(n_ctx_orig) / (n_rot * 2 * kPi)) /
+               (2 * std::log(freq_base));
+    };
+    dims[0] = std::max(0.0f, std::floor(corr_dim(kBetaFast)));
+    dims[1] = std::min(static_cast<float>(n_dims - 1), std::ceil(corr_dim(kBetaSlow)));
+}
+
+}  // namespace
+
 void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale,
-                     const std::vector<float> &freq_factors, float attn_factor) {
+                     const std::vector<float> &freq_factors, float attn_factor, int32_t yarn_orig_ctx) {
     n_rot_ = n_rot;
     attn_factor_ = static_cast<double>(attn_factor);
     max_pos_ = max_pos;
@@ -14,9 +31,17 @@ void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos, float freq
     // Left uninitialised on purpose: pages are only touched as positions are filled.
     table_.reset(new float[static_cast<size_t>(max_pos) * static_cast<size_t>(n_rot)]);
     inv_freq_.resize(static_cast<size_t>(n_rot / 2));
+    float corr[2] = {0.0f, 0.0f};
+    if (yarn_orig_ctx > 0) yarn_corr_dims(n_rot, yarn_orig_ctx, freq_base, corr);
     for (int32_t i = 0; i < n_rot / 2; ++i) {
         const double factor = freq_factors.empty() ? 1.0 : static_cast<double>(freq_factors[i]);
-        inv_freq_[i] = static_cast<double>(freq_scale) * std::pow(freq_base_, -2.0 * i / n_rot) / factor;
+        double scale = static_cast<double>(freq_scale);
+        if (yarn_orig_ctx > 0) {  // ggml's rope_yarn_ramp with ext_factor 1 (i = i0 / 2)
+            const float y = (static_cast<float>(i) - corr[0]) / std::max(0.001f, corr[1] - corr[0]);
+            const double mix = 1.0 - std::min(1.0f, std::max(0.0f, y));
+            scale = scale * (1.0 - mix) + mix;
+        }
+        inv_freq_[i] = scale * std::pow(freq_base_, -2.0 * i / n_rot) / factor;
     }
 }
 

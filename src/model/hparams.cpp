@@ -31,13 +31,16 @@ void check(bool ok, const std::string &what) { require(ok, LH_ERROR_BAD_FORMAT, 
 
 // RoPE scaling changes every rotation; running without it would be silently wrong, so what we do
 // not implement is refused. Llama-3.1's scaling comes as the rope_freqs tensor (model loading).
+// YaRN takes llama.cpp's defaults for these architectures (beta_fast 32, beta_slow 1; it reads the
+// yarn_* keys for other architectures only).
 void read_rope_scaling(const GgufFile &f, const std::string &a, HParams &hp) {
     const std::string type = f.get_string(a + "rope.scaling.type", "none");
     const double factor = f.get_float(a + "rope.scaling.factor", 1.0);
     if (type == "none" || factor == 1.0 || factor == 0.0) return;
-    require(type == "linear", LH_ERROR_UNSUPPORTED,
+    require(type == "linear" || type == "yarn", LH_ERROR_UNSUPPORTED,
             "metadata key '" + a + "rope.scaling.type' is '" + type + "' (factor " + std::to_string(factor) +
-                "): only 'linear' RoPE scaling is supported");
+                "): only 'linear' and 'yarn' RoPE scaling are supported");
+    hp.rope_yarn = type == "yarn";
     require(std::isfinite(factor) && factor > 0.0, LH_ERROR_BAD_FORMAT,
             "metadata key '" + a + "rope.scaling.factor' is " + std::to_string(factor) + ", must be > 0");
     hp.rope_freq_scale = static_cast<float>(1.0 / factor);
@@ -109,8 +112,8 @@ HParams HParams::from_gguf(const GgufFile &f) {
     hp.rms_norm_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon", 1e-5));
     read_rope_scaling(f, a, hp);
     hp.rope_attn_factor = static_cast<float>(f.get_float(a + "rope.scaling.attn_factor", 1.0));
-    // Only LongRoPE (phi3) uses the original window: other files are not held to its value.
-    hp.n_ctx_orig = hp.architecture == "phi3"
+    // Only LongRoPE (phi3) and YaRN use the original window: other files are not held to its value.
+    hp.n_ctx_orig = hp.architecture == "phi3" || hp.rope_yarn
                         ? read_dim(f, a + "rope.scaling.original_context_length", hp.n_ctx_train, kMaxCtx)
                         : hp.n_ctx_train;
     hp.n_vocab = read_vocab_size(f);
@@ -157,6 +160,18 @@ void HParams::validate() const {
     check(std::isfinite(rms_norm_eps) && rms_norm_eps >= 0.0f && rms_norm_eps < 1.0f,
           "metadata key '" + a + "attention.layer_norm_rms_epsilon' is " + std::to_string(rms_norm_eps) +
               ", must be in [0, 1)");
+}
+
+float HParams::rope_magnitude() const {
+    if (!rope_yarn) return rope_attn_factor;
+    // llama.cpp's arithmetic, in float: the context's yarn_attn_factor (get_mscale(factor) times its
+    // cancelling 1 / (1 + 0.1 ln factor)), times the file's attn_factor, times ggml_rope's own
+    // 1 + 0.1 ln(1 / freq_scale).
+    const float factor = 1.0f / rope_freq_scale;
+    float m = 0.1f * std::log(factor) + 1.0f;
+    m *= 1.0f / (1.0f + 0.1f * std::log(factor));
+    m *= rope_attn_factor;
+    return m * (1.0f + 0.1f * std::log(1.0f / rope_freq_scale));
 }
 
 const std::vector<float> &HParams::rope_factors_for(int64_t n_ctx) const {

@@ -24,7 +24,8 @@ struct HParams {
     int32_t head_dim = 0;      // llama.attention.key_length (default n_embd / n_head)
     int32_t n_rot = 0;         // llama.rope.dimension_count (default head_dim)
     float rope_freq_base = 10000.0f;  // llama.rope.freq_base
-    float rope_freq_scale = 1.0f;     // 1 / llama.rope.scaling.factor for scaling type "linear"
+    float rope_freq_scale = 1.0f;     // 1 / llama.rope.scaling.factor for scaling type "linear" or "yarn"
+    bool rope_yarn = false;           // llama.rope.scaling.type "yarn" (n_ctx_orig is its original window)
     bool rope_neox = false;           // RoPE pairs (i, i + n_rot/2): qwen2, qwen3, phi3
     std::vector<float> rope_freq_factors;  // tensor rope_freqs.weight (Llama-3.1), filled by model loading
     // LongRoPE (Phi-3 and Phi-3.5 128k, Phi-4-mini): frequency divisors for contexts longer than the
@@ -56,6 +57,9 @@ struct HParams {
     // else LongRoPE's long factors when n_ctx, rounded up to a multiple of 256 as llama.cpp rounds
     // its contexts, exceeds the original window, else the short ones (empty: none).
     const std::vector<float> &rope_factors_for(int64_t n_ctx) const;
+    // What multiplies every cosine and sine: rope_attn_factor, and for YaRN its magnitude
+    // correction as llama.cpp computes it.
+    float rope_magnitude() const;
 
     // The checks from_gguf applies (public for tests that build HParams by hand).
     void validate() const;

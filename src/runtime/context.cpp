@@ -192,7 +192,8 @@ AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
     c.rope_freq_base = hp.rope_freq_base;
     c.rope_freq_scale = hp.rope_freq_scale;
     c.rope_freq_factors = hp.rope_factors_for(o.n_ctx);
-    c.rope_attn_factor = hp.rope_attn_factor;
+    c.rope_attn_factor = hp.rope_magnitude();
+    c.rope_yarn_orig_ctx = hp.rope_yarn ? hp.n_ctx_orig : 0;
     c.kq_scale = hp.attention_scale;
     c.rope_neox = hp.rope_neox;
     c.n_ctx = o.n_ctx;

@@ -38,6 +38,10 @@ uint64_t model_fingerprint(const Model &model) {
         h.add_f32(hp.rope_attn_factor);
         h.add_i32(hp.n_ctx_orig);
     }
+    if (hp.rope_yarn) {
+        h.add_string("yarn");
+        h.add_i32(hp.n_ctx_orig);
+    }
     if (hp.architecture == "granite")
         for (float s : {hp.embedding_scale, hp.residual_scale, hp.attention_scale, hp.logit_scale}) h.add_f32(s);
     for (const GgufTensorInfo &t : model.file().tensors()) {

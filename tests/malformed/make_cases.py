@@ -369,8 +369,9 @@ def cases():
         "metadata key 'llama.attention.layer_norm_rms_epsilon' is")
     add("rope_freq_base_negative", base().set("llama.rope.freq_base", F32, -1.0).to_bytes(), BAD,
         "metadata key 'llama.rope.freq_base' is")
-    add("rope_scaling_yarn", base().set("llama.rope.scaling.type", STRING, "yarn")
-        .set("llama.rope.scaling.factor", F32, 4.0).to_bytes(), UNSUP, "only 'linear' RoPE scaling is supported")
+    add("rope_scaling_longrope_type", base().set("llama.rope.scaling.type", STRING, "longrope")
+        .set("llama.rope.scaling.factor", F32, 4.0).to_bytes(), UNSUP,
+        "only 'linear' and 'yarn' RoPE scaling are supported")
     add("rope_scaling_negative", base().set("llama.rope.scaling.type", STRING, "linear")
         .set("llama.rope.scaling.factor", F32, -4.0).to_bytes(), BAD, "'llama.rope.scaling.factor' is -4")
     add("value_length_differs", base().set("llama.attention.value_length", U32, 8)

@@ -28,6 +28,11 @@ ARCHS = {
     "llama-wide-heads": (["--arch", "llama", "--head-dim", "32"], "llama-2-tiny-random.gguf"),
     "llama-linear": (["--arch", "llama", "--rope-linear", "4"], "llama-2-tiny-random.gguf"),
     "mistral-style": (["--arch", "llama", "--freq-base", "1000000"], "llama-2-tiny-random.gguf"),
+    # YaRN as Qwen's 128K files set it (factor 4 over an original window of T / 4), on NEOX and on
+    # adjacent pairs.
+    "qwen3-yarn": (["--arch", "qwen3", "--freq-base", "1000000", "--head-dim", "32", "--rope-yarn", "4",
+                    "--yarn-orig", "32"], "vocab/ggml-vocab-qwen2.gguf"),
+    "llama-yarn": (["--arch", "llama", "--rope-yarn", "4", "--yarn-orig", "32"], "llama-2-tiny-random.gguf"),
     # IBM Granite 3: llama with multipliers on the embeddings, the residual branches, the attention
     # logits and the output logits.
     "granite": (["--arch", "granite"], "llama-2-tiny-random.gguf"),

@@ -256,7 +256,7 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
          {"llama.rope.dimension_count"}},
         {"bad freq base", [](GgufBuilder &b) { b.f32("llama.rope.freq_base", -1.0f); }, LH_ERROR_BAD_FORMAT,
          {"llama.rope.freq_base"}},
-        {"rope scaling", [](GgufBuilder &b) { b.str("llama.rope.scaling.type", "yarn").f32("llama.rope.scaling.factor", 4); },
+        {"rope scaling", [](GgufBuilder &b) { b.str("llama.rope.scaling.type", "longrope").f32("llama.rope.scaling.factor", 4); },
          LH_ERROR_UNSUPPORTED, {"llama.rope.scaling.type"}},
         {"wrong key type", [](GgufBuilder &b) { b.str("llama.context_length", "many"); }, LH_ERROR_BAD_FORMAT,
          {"llama.context_length"}},
@@ -411,6 +411,25 @@ TEST_CASE("a granite model reads its four multipliers; a missing or bad one is r
         CHECK(err.first == c.status);
         CHECK(err.second.find(c.needle) != std::string::npos);
     }
+}
+
+TEST_CASE("YaRN scaling is read with its original window and llama.cpp's magnitude factor", "[model][rope]") {
+    GgufBuilder b = tiny_llama();
+    b.str("llama.rope.scaling.type", "yarn").f32("llama.rope.scaling.factor", 4.0f)
+        .u32("llama.rope.scaling.original_context_length", 32);
+    const std::unique_ptr<Model> m = load_builder(b);
+    const HParams &hp = m->hparams();
+    CHECK(hp.rope_yarn);
+    CHECK(hp.rope_freq_scale == 0.25f);
+    CHECK(hp.n_ctx_orig == 32);
+    CHECK(hp.rope_magnitude() == Approx(1.0f + 0.1f * std::log(4.0f)).epsilon(1e-6));
+    // linear scaling has no magnitude factor, and a file without the key keeps its trained window
+    GgufBuilder lin = tiny_llama();
+    lin.str("llama.rope.scaling.type", "linear").f32("llama.rope.scaling.factor", 4.0f);
+    const std::unique_ptr<Model> ml = load_builder(lin);
+    CHECK_FALSE(ml->hparams().rope_yarn);
+    CHECK(ml->hparams().rope_magnitude() == 1.0f);
+    CHECK(ml->hparams().n_ctx_orig == ml->hparams().n_ctx_train);
 }
 
 TEST_CASE("model options are validated", "[model]") {

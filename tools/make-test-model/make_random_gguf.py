@@ -5,7 +5,7 @@ measurements without downloading a model.
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
         [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|q2_K|q3_K|iq4_nl|iq4_xs|f32] [--embd-only] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
         [--arch llama|qwen2|qwen3|phi3|granite] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
-        [--freq-base B] [--std S] [--head-dim D] [--rope-dims N] [--longrope ORIGINAL_T] [--chat-template FILE]
+        [--freq-base B] [--std S] [--head-dim D] [--rope-dims N] [--longrope ORIGINAL_T] [--rope-yarn F --yarn-orig ORIGINAL_T] [--chat-template FILE]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
   tinyllama  TinyLlama-1.1B: n_embd 2048, 22 layers, 32 query / 4 KV heads (head 64), FFN 5632, T 2048
@@ -26,7 +26,8 @@ Architectures (llama.cpp's tensor layouts):
   phi3       fused attn_qkv (Q, K, V rows) and ffn_up of 2 x FFN rows (gate, then up), no ffn_gate; NEOX RoPE.
   granite    llama's tensors and RoPE, plus Granite's four multipliers (embedding 4, residual 0.5,
              attention 0.2, logits divided by 3: far from 1 so that a library that skips one is caught).
---rope-linear F writes <arch>.rope.scaling.type = linear with factor F. --longrope ORIGINAL_T writes
+--rope-linear F writes <arch>.rope.scaling.type = linear with factor F; --rope-yarn F type yarn with factor
+F and, with --yarn-orig, rope.scaling.original_context_length (as Qwen's 128K GGUFs). --longrope ORIGINAL_T writes
 Phi-3's LongRoPE as its converter does: rope_factors_long.weight and rope_factors_short.weight (n_rot/2
 divisors each, long ones rising to 40, short ones to 1.5), rope.scaling.original_context_length and
 rope.scaling.attn_factor = sqrt(1 + ln(T / ORIGINAL_T) / ln(ORIGINAL_T)). --rope-dims N rotates only the
@@ -262,6 +263,8 @@ def main():
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
     ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
     ap.add_argument("--rope-dims", type=int, help="rotated dims per head (default: all)")
+    ap.add_argument("--rope-yarn", type=float, help="YaRN RoPE scaling factor")
+    ap.add_argument("--yarn-orig", type=int, help="YaRN's original context length")
     ap.add_argument("--longrope", type=int, metavar="ORIGINAL_T", help="Phi-3's LongRoPE with this original window")
     ap.add_argument("--freq-base", type=float, help="RoPE base (default: the shape's, else 10000)")
     ap.add_argument("--chat-template", metavar="FILE",
@@ -330,6 +333,11 @@ def main():
     if args.rope_linear:
         w.kv[f"{a}.rope.scaling.type"] = g.Value(S, "linear")
         w.kv[f"{a}.rope.scaling.factor"] = g.Value(F32, args.rope_linear)
+    if args.rope_yarn:
+        w.kv[f"{a}.rope.scaling.type"] = g.Value(S, "yarn")
+        w.kv[f"{a}.rope.scaling.factor"] = g.Value(F32, args.rope_yarn)
+        if args.yarn_orig:
+            w.kv[f"{a}.rope.scaling.original_context_length"] = g.Value(U32, args.yarn_orig)
     if a == "granite":
         w.kv[f"{a}.embedding_scale"] = g.Value(F32, 4.0)
         w.kv[f"{a}.residual_scale"] = g.Value(F32, 0.5)
