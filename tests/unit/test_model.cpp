@@ -44,6 +44,26 @@ std::pair<lh_status, std::string> load_error(const GgufBuilder &b) {
     return {LH_OK, ""};
 }
 
+// An edit to a loadable model, and the status and message parts loading it must give.
+struct Refusal {
+    const char *what;
+    std::function<void(GgufBuilder &)> edit;
+    lh_status status;
+    std::vector<std::string> needles;
+};
+
+// Applies each edit to a fresh model of `shape` and checks what loading it reports.
+void check_refusals(const TinyLlama &shape, const std::vector<Refusal> &cases) {
+    for (const Refusal &c : cases) {
+        GgufBuilder b = tiny_llama(shape);
+        c.edit(b);
+        const auto err = load_error(b);
+        INFO(c.what << ": " << err.second);
+        CHECK(err.first == c.status);
+        for (const std::string &needle : c.needles) CHECK(err.second.find(needle) != std::string::npos);
+    }
+}
+
 float weight_at(const WeightMatrix &w, int64_t row, int64_t col) {
     const size_t i = size_t(row * w.cols + col);
     switch (w.type) {
@@ -227,13 +247,7 @@ TEST_CASE("hyper-parameter defaults apply when optional keys are absent", "[mode
 }
 
 TEST_CASE("bad models are refused with a message naming what is wrong", "[model]") {
-    struct Case {
-        const char *what;
-        std::function<void(GgufBuilder &)> edit;
-        lh_status status;
-        std::vector<std::string> needles;
-    };
-    const std::vector<Case> cases = {
+    check_refusals(TinyLlama(), {
         {"architecture", [](GgufBuilder &b) { b.str("general.architecture", "gpt2"); }, LH_ERROR_UNSUPPORTED,
          {"unsupported architecture 'gpt2'"}},
         {"no architecture", [](GgufBuilder &b) { b.remove("general.architecture"); }, LH_ERROR_BAD_FORMAT,
@@ -287,15 +301,7 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
         {"unsupported type",
          [](GgufBuilder &b) { b.tensor("blk.0.attn_q.weight", 16 /* iq2_xxs */, {256, 32}, std::vector<uint8_t>(66 * 32)); },
          LH_ERROR_UNSUPPORTED, {"tensor 'blk.0.attn_q.weight' has type iq2_xxs, which this library cannot read"}},
-    };
-    for (const Case &c : cases) {
-        GgufBuilder b = tiny_llama();
-        c.edit(b);
-        const auto err = load_error(b);
-        INFO(c.what << ": " << err.second);
-        CHECK(err.first == c.status);
-        for (const std::string &needle : c.needles) CHECK(err.second.find(needle) != std::string::npos);
-    }
+    });
 }
 
 TEST_CASE("a qwen3 model loads its per-head norms, and is refused without them", "[model]") {
@@ -344,29 +350,15 @@ TEST_CASE("a phi3 LongRoPE model loads both factor sets and picks them by contex
     CHECK(&odd.rope_factors_for(290) == &odd.rope_factors_long);
     CHECK(&odd.rope_factors_for(256) == &odd.rope_factors_short);
 
-    struct Case {
-        const char *what;
-        std::function<void(GgufBuilder &)> edit;
-        lh_status status;
-        std::string needle;
-    };
-    const std::vector<Case> cases = {
+    check_refusals(shape, {
         {"zero factor", [](GgufBuilder &b) { b.tensor_f32("rope_factors_long.weight", {4}, {1, 0, 2, 3}); },
-         LH_ERROR_BAD_FORMAT, "'rope_factors_long.weight' holds 0"},
+         LH_ERROR_BAD_FORMAT, {"'rope_factors_long.weight' holds 0"}},
         {"short factors of another length",
          [](GgufBuilder &b) { b.tensor_f32("rope_factors_short.weight", {3}, {1, 1, 1}); }, LH_ERROR_BAD_FORMAT,
-         "rope_factors_short.weight"},
+         {"rope_factors_short.weight"}},
         {"attention factor", [](GgufBuilder &b) { b.f32("phi3.rope.scaling.attn_factor", -1.0f); },
-         LH_ERROR_BAD_FORMAT, "phi3.rope.scaling.attn_factor"},
-    };
-    for (const Case &c : cases) {
-        GgufBuilder b = tiny_llama(shape);
-        c.edit(b);
-        const auto err = load_error(b);
-        INFO(c.what << ": " << err.second);
-        CHECK(err.first == c.status);
-        CHECK(err.second.find(c.needle) != std::string::npos);
-    }
+         LH_ERROR_BAD_FORMAT, {"phi3.rope.scaling.attn_factor"}},
+    });
     // llama.cpp reads the factors for phi3 only: in a llama file they are tensors nothing reads.
     GgufBuilder llama = tiny_llama();
     llama.tensor_f32("rope_factors_long.weight", {4}, {1, 2, 3, 4});
@@ -385,32 +377,18 @@ TEST_CASE("a granite model reads its four multipliers; a missing or bad one is r
     CHECK(hp.attention_scale == 0.0156f);
     CHECK(hp.logit_scale == 8.0f);
     CHECK_FALSE(hp.rope_neox);
-    struct Case {
-        const char *what;
-        std::function<void(GgufBuilder &)> edit;
-        lh_status status;
-        std::string needle;
-    };
-    const std::vector<Case> cases = {
+    check_refusals(shape, {
         {"no logit scale", [](GgufBuilder &b) { b.remove("granite.logit_scale"); }, LH_ERROR_BAD_FORMAT,
-         "missing metadata key 'granite.logit_scale'"},
+         {"missing metadata key 'granite.logit_scale'"}},
         {"zero logit scale", [](GgufBuilder &b) { b.f32("granite.logit_scale", 0.0f); }, LH_ERROR_BAD_FORMAT,
-         "granite.logit_scale"},
+         {"granite.logit_scale"}},
         {"negative residual scale", [](GgufBuilder &b) { b.f32("granite.residual_scale", -1.0f); },
-         LH_ERROR_BAD_FORMAT, "granite.residual_scale"},
+         LH_ERROR_BAD_FORMAT, {"granite.residual_scale"}},
         {"no RoPE", [](GgufBuilder &b) { b.boolean("granite.rope.scaling.finetuned", false); }, LH_ERROR_UNSUPPORTED,
-         "granite.rope.scaling.finetuned"},
+         {"granite.rope.scaling.finetuned"}},
         {"partial rotary", [](GgufBuilder &b) { b.u32("granite.rope.dimension_count", 4); }, LH_ERROR_UNSUPPORTED,
-         "granite.rope.dimension_count"},
-    };
-    for (const Case &c : cases) {
-        GgufBuilder b = tiny_llama(shape);
-        c.edit(b);
-        const auto err = load_error(b);
-        INFO(c.what << ": " << err.second);
-        CHECK(err.first == c.status);
-        CHECK(err.second.find(c.needle) != std::string::npos);
-    }
+         {"granite.rope.dimension_count"}},
+    });
 }
 
 TEST_CASE("YaRN scaling is read with its original window and llama.cpp's magnitude factor", "[model][rope]") {
