@@ -45,6 +45,7 @@ void validate(const AttentionConfig &c) {
     for (float f : c.rope_freq_factors)
         if (!(f > 0.0f) || !std::isfinite(f)) bad("rope_freq_factors must be positive");
     if (!(c.rope_attn_factor > 0.0f) || !std::isfinite(c.rope_attn_factor)) bad("rope_attn_factor must be positive");
+    if (c.no_rope_layer_step < 0) bad("no_rope_layer_step must be >= 0");
     if (c.kv_type != LH_KV_F32 && c.kv_type != LH_KV_BF16 && c.kv_type != LH_KV_Q8) bad("unknown kv_type");
     if (c.prefill_mode != LH_PREFILL_PER_TOKEN && c.prefill_mode != LH_PREFILL_BLOCK) bad("unknown prefill_mode");
     if (c.chunk_score != LH_CHUNK_SCORE_FAITHFUL && c.chunk_score != LH_CHUNK_SCORE_MAX_KEY &&
@@ -259,12 +260,13 @@ void Attention::Impl::set_last_selection(int32_t layer, int32_t head, const int3
 void Attention::Impl::store_keys_values(const AttnBatch &b, const float *k, const float *v) {
     const int32_t nkv = cfg.n_head_kv;
     const bool local = is_longheads(cfg);
+    const int32_t n_rot = rot_dims(b.layer);
     for (int32_t i = 0; i < b.n; ++i) {
         const int32_t t = b.pos0 + i;
         const float *cs = rope.at(local ? t % cfg.chunk_size : t);
         for (int32_t g = 0; g < nkv; ++g) {
             const int64_t off = (static_cast<int64_t>(i) * nkv + g) * d;
-            attn::rope_apply(cs, cfg.n_rot, d, k + off, key_tmp.data(), cfg.rope_neox);
+            attn::rope_apply(cs, n_rot, d, k + off, key_tmp.data(), cfg.rope_neox);
             kv.put(b.layer, g, t, key_tmp.data(), v + off);
         }
     }

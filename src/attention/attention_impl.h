@@ -95,12 +95,18 @@ struct Attention::Impl {
     float *orow(const AttnBatch &b, int32_t i, int32_t h) const {
         return b.out + (static_cast<int64_t>(i) * cfg.n_head + h) * d;
     }
-    // dst = scale * R(pos) q for the n_q query heads starting at q (rows of d).
-    void rotate_queries(const float *q, int32_t n_q, int32_t pos, float *dst) const {
+    // Dimensions RoPE rotates in `layer`: none in a NoPE layer (attention there sees no positions).
+    int32_t rot_dims(int32_t layer) const {
+        const int32_t step = cfg.no_rope_layer_step;
+        return step > 0 && (layer + 1) % step == 0 ? 0 : cfg.n_rot;
+    }
+    // dst = scale * R(pos) q for the n_q query heads starting at q (rows of d), in `layer`.
+    void rotate_queries(int32_t layer, const float *q, int32_t n_q, int32_t pos, float *dst) const {
         const float *cs = rope.at(pos);
+        const int32_t n_rot = rot_dims(layer);
         for (int32_t g = 0; g < n_q; ++g) {
             float *y = dst + static_cast<int64_t>(g) * d;
-            attn::rope_apply(cs, cfg.n_rot, d, q + static_cast<int64_t>(g) * d, y, cfg.rope_neox);
+            attn::rope_apply(cs, n_rot, d, q + static_cast<int64_t>(g) * d, y, cfg.rope_neox);
             for (int32_t x = 0; x < d; ++x) y[x] *= scale;
         }
     }

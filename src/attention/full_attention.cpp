@@ -10,7 +10,7 @@ void Attention::Impl::full_forward(const AttnBatch &b) {
     for_each_item(items, grain_for(items), [&](int64_t item, AttnScratch &s) {
         const int32_t g = static_cast<int32_t>(item / b.n), i = static_cast<int32_t>(item % b.n);
         const int32_t t = b.pos0 + i;
-        rotate_queries(qrow(b, i, g * G), G, t, s.qrot);
+        rotate_queries(b.layer, qrow(b, i, g * G), G, t, s.qrot);
         s.segs[0] = {0, t + 1, s.qrot};
         attend(b.layer, g, G, s.segs, 1, s, orow(b, i, g * G));
         if (i == b.n - 1)

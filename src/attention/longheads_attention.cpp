@@ -14,7 +14,7 @@ void Attention::Impl::longheads_full_group(const AttnBatch &b, int32_t i, int32_
     const float *q = qrow(b, i, g * G);
     for (int32_t c = 0; c <= m; ++c) {
         float *qr = s.qrot + static_cast<int64_t>(c) * G * d;
-        rotate_queries(q, G, t - c * w, qr);
+        rotate_queries(b.layer, q, G, t - c * w, qr);
         s.segs[c] = {c * w, std::min(w, t + 1 - c * w), qr};
     }
     attend(b.layer, g, G, s.segs, m + 1, s, orow(b, i, g * G));
@@ -70,7 +70,7 @@ void Attention::Impl::attend_selected_chunks(const AttnBatch &b, const GroupRows
             const int32_t k = s.ptr[r];
             if (s.sels[static_cast<int64_t>(r) * ms + k] != c) continue;
             const int32_t t = g.t0 + r / G, P = (s.n_sel[r] - 1) * w + (t - g.m * w + 1);
-            rotate_queries(row_query(b, g, r), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
+            rotate_queries(b.layer, row_query(b, g, r), 1, P - 1 - k * w, s.qblk + static_cast<int64_t>(n_rows) * d);
             s.rows[n_rows++] = r;
             ++s.ptr[r];
         }
@@ -92,7 +92,7 @@ void Attention::Impl::attend_own_chunk(const AttnBatch &b, const GroupRows &g, A
     for (int32_t i = 0; i < g.n_tokens; ++i) {
         const int32_t t = g.t0 + i;
         float *qr = s.qblk + static_cast<int64_t>(i) * G * d;
-        rotate_queries(qrow(b, t - b.pos0, g.h0), G, t - g.m * w, qr);
+        rotate_queries(b.layer, qrow(b, t - b.pos0, g.h0), G, t - g.m * w, qr);
         const attn::Segment sg{g.m * w, t - g.m * w + 1, qr};
         segment(kv, b.layer, g.kvh, d, G, sg, s.blk, i * G);
         const attn::AttendBuffers rows_i{s.blk.scores, s.blk.m + i * G, s.blk.l + i * G,

@@ -26,7 +26,7 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
                 if (t < b.pos0)
                     std::copy(pend + static_cast<int64_t>(r) * d, pend + static_cast<int64_t>(r + 1) * d, dst);
                 else
-                    rotate_queries(qrow(b, t - b.pos0, h), 1, r, dst);
+                    rotate_queries(b.layer, qrow(b, t - b.pos0, h), 1, r, dst);
             }
             const int32_t g = h / group;
             const int64_t start = static_cast<int64_t>(j) * w;
@@ -43,7 +43,7 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
     const int32_t tail = std::max(j_end * w, b.pos0);
     for (int32_t t = tail; t < b.pos0 + b.n; ++t)
         for (int32_t h = 0; h < nh; ++h)
-            rotate_queries(qrow(b, t - b.pos0, h), 1, t % w,
+            rotate_queries(b.layer, qrow(b, t - b.pos0, h), 1, t % w,
                            chunks.pending(b.layer, h) + static_cast<int64_t>(t % w) * d);
 }
 

@@ -29,10 +29,10 @@ void Attention::Impl::key_candidates(int32_t layer, int32_t kvh, int32_t m, int3
     for (int32_t x = 0; x < R; ++x) {
         if (bound) {
             float *qb = s.qkey + static_cast<int64_t>(x) * 2 * d;
-            attn::rope_apply(cs, cfg.n_rot, d, query(x), qb + d, cfg.rope_neox);
+            attn::rope_apply(cs, rot_dims(layer), d, query(x), qb + d, cfg.rope_neox);
             attn::bound_query(qb + d, d, spread, qb);
         } else {
-            attn::rope_apply(cs, cfg.n_rot, d, query(x), s.qkey + static_cast<int64_t>(x) * d, cfg.rope_neox);
+            attn::rope_apply(cs, rot_dims(layer), d, query(x), s.qkey + static_cast<int64_t>(x) * d, cfg.rope_neox);
         }
     }
     with_kv_type([&](auto type) {

@@ -18,14 +18,14 @@ void Attention::Impl::window_forward(const AttnBatch &b) {
         const int64_t qs = static_cast<int64_t>(G) * d;
         int32_t n_seg = 0;
         if (t < L) {
-            rotate_queries(q, G, t, s.qrot);
+            rotate_queries(b.layer, q, G, t, s.qrot);
             s.segs[n_seg++] = {0, t + 1, s.qrot};
         } else {
             if (S > 0) {
-                rotate_queries(q, G, L - 1, s.qrot);
+                rotate_queries(b.layer, q, G, L - 1, s.qrot);
                 s.segs[n_seg++] = {0, S, s.qrot};
             }
-            rotate_queries(q, G, t, s.qrot + qs);
+            rotate_queries(b.layer, q, G, t, s.qrot + qs);
             s.segs[n_seg++] = {t - (L - S) + 1, L - S, s.qrot + qs};
         }
         attend(b.layer, g, G, s.segs, n_seg, s, orow(b, i, g * G));

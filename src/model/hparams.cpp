@@ -84,12 +84,14 @@ HParams HParams::from_gguf(const GgufFile &f) {
     hp.architecture = f.get_string("general.architecture", "");
     require(!hp.architecture.empty(), LH_ERROR_BAD_FORMAT, "missing metadata key 'general.architecture'");
     require(hp.architecture == "llama" || hp.architecture == "qwen2" || hp.architecture == "qwen3" ||
-                hp.architecture == "phi3" || hp.architecture == "granite",
+                hp.architecture == "phi3" || hp.architecture == "granite" || hp.architecture == "smollm3",
             LH_ERROR_UNSUPPORTED,
             "unsupported architecture '" + hp.architecture +
-                "' (supported: 'llama', 'qwen2', 'qwen3', 'phi3', 'granite')");
+                "' (supported: 'llama', 'qwen2', 'qwen3', 'phi3', 'granite', 'smollm3')");
     const std::string a = hp.architecture + ".";
-    hp.rope_neox = hp.architecture != "llama" && hp.architecture != "granite";  // llama.cpp's rope type per arch
+    // llama.cpp's rope type per arch: adjacent pairs for llama, granite and smollm3.
+    hp.rope_neox = hp.architecture != "llama" && hp.architecture != "granite" && hp.architecture != "smollm3";
+    if (hp.architecture == "smollm3") hp.no_rope_layer_step = 4;
 
     hp.n_ctx_train = read_dim(f, a + "context_length", -1, kMaxCtx);
     hp.n_embd = read_dim(f, a + "embedding_length", -1, kMaxEmbd);
@@ -146,6 +148,7 @@ void HParams::validate() const {
                                                    ") must be even and at most the head dimension (" +
                                                    std::to_string(head_dim) + ")");
     check(std::isfinite(rope_freq_scale) && rope_freq_scale > 0.0f, "RoPE scaling factor must be > 0");
+    check(no_rope_layer_step >= 0, "the NoPE layer step must be >= 0");
     for (const auto &[value, key] : {std::pair<float, const char *>{embedding_scale, "embedding_scale"},
                                      {residual_scale, "residual_scale"},
                                      {attention_scale, "attention.scale"}})

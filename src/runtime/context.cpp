@@ -196,6 +196,7 @@ AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
     c.rope_yarn_orig_ctx = hp.rope_yarn ? hp.n_ctx_orig : 0;
     c.kq_scale = hp.attention_scale;
     c.rope_neox = hp.rope_neox;
+    c.no_rope_layer_step = hp.no_rope_layer_step;
     c.n_ctx = o.n_ctx;
     return c;
 }

@@ -8,6 +8,7 @@ any chunk score (asserted below, so a changed text cannot silently make the comp
 meaningless); the file's first 2,048 tokens, for instance, have one at 2e-7 under the faithful
 score, ppl_text.txt one at 3e-7 at token 1163."""
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -174,3 +175,78 @@ def test_longheads_local_chunks_match_reference(stories, tokens, ref_model, monk
     assert np.abs(got - ref).max() <= 1e-3
     two = engine_logits(stories, tokens[1], "longheads", 512, score="bound")
     assert np.abs(two - ref[-1]).max() > 1e-3  # the parameter changes the result
+
+
+def as_smollm3(src, dst):
+    """src (a llama GGUF) relabelled `smollm3`: the same weights and tokenizer, its llama.* keys
+    renamed, so that layer 3 (every fourth) runs without RoPE."""
+    sys.path.insert(0, str(REPO / "tools" / "gguf"))
+    import gguf_io
+    reader = gguf_io.Reader(str(src))
+    out = gguf_io.Gguf(version=reader.version)
+    for key, value in reader.kv.items():
+        out.set_raw("smollm3." + key[len("llama."):] if key.startswith("llama.") else key, value.pack())
+    out.set("general.architecture", gguf_io.T_STRING, "smollm3")
+    base = gguf_io.align_up(reader.pos, reader.kv["general.alignment"].plain() if "general.alignment" in reader.kv
+                            else 32)
+    for name, dims, ggml_type, offset in reader.tensors:
+        n = gguf_io.tensor_nbytes(dims, ggml_type)
+        out.tensor(name, dims, ggml_type, bytes(reader.data[base + offset:base + offset + n]))
+    out.write(str(dst))
+    return dst
+
+
+# The NoPE model's texts, one per score: the smallest relative gap between the last chosen and the
+# first rejected chunk was 2e-8 to 8e-7 over ten offsets tried, so each score gets an offset where
+# it is at least 4e-7 (asserted below): faithful 4.1e-7 at OFFSET, bound_mid 7.1e-7 at 18,001 (at
+# OFFSET its 4.7e-8 flips in float32).
+NOPE_CASES = [("faithful", OFFSET), ("bound_mid", 18001)]
+MIN_RELATIVE_GAP = 3e-7
+
+
+@pytest.mark.parametrize("score,offset", NOPE_CASES)
+def test_longheads_with_nope_layers_matches_reference(stories, monkeypatch, tmp_path, score, offset):
+    """A model whose every fourth layer applies no RoPE (smollm3) under LongHeads, against the
+    reference at every position: NoPE layers cache keys unrotated and score and attend chunks
+    without positions. The same weights as llama give different logits, so the NoPE layer is seen."""
+    model = as_smollm3(stories, tmp_path / "stories260K-smollm3.gguf")
+    ref_model = longheads_ref.Model(str(model))
+    assert ref_model.rot_dims(3) == 0 and ref_model.rot_dims(2) == ref_model.n_rot
+    ids = run_json("tokenize", "-m", stories, "-f", TEXT)["tokens"]
+    seq = [ids[0]] + ids[offset:offset + N_TOKENS - 1]
+    ids_path = tmp_path / "ids.json"
+    ids_path.write_text(json.dumps(seq))
+    monkeypatch.setenv("LONGHEADS_CPU", KEY_SCORE_LEVEL)
+    gaps = []
+    select = longheads_ref.select_by_scores
+    select_faithful = longheads_ref.select_chunks
+
+    def record(scores, K, local):  # gap between the last chosen and the first rejected candidate
+        if len(scores) > K - 1 - local:
+            s = np.sort(scores)[::-1]
+            if s[K - 2 - local] != s[K - 1 - local]:  # exact ties resolve alike (lower index)
+                gaps.append((s[K - 2 - local] - s[K - 1 - local]) / np.abs(s).max())
+
+    def recording_select(scores, m, K, local=2):
+        record(np.asarray(scores), K, local)
+        return select(scores, m, K, local)
+
+    def recording_faithful(q, ckeys, m, K, local=2):
+        cand = np.arange(1, 1 + longheads_ref.n_candidates(m, local))
+        record(ckeys[cand] @ q if len(cand) else np.zeros(0), K, local)
+        return select_faithful(q, ckeys, m, K, local)
+
+    monkeypatch.setattr(longheads_ref, "select_by_scores", recording_select)
+    monkeypatch.setattr(longheads_ref, "select_chunks", recording_faithful)
+    ref = longheads_ref.forward(ref_model, seq, mode="longheads", chunk_size=W, attn_len=L, begin=B, sinks=S,
+                                chunk_score=score)
+    assert gaps and min(gaps) > MIN_RELATIVE_GAP, f"near-tie in the reference's selection ({min(gaps):.1e})"
+    got = engine_logits(model, ids_path, "longheads", 512, all_positions=True, score=score)
+    diff = np.abs(got - ref).max(axis=1)
+    print(f"smollm3 longheads {score}: max |diff| {diff.max():.2e} (worst position {int(diff.argmax())}), "
+          f"smallest relative selection gap {min(gaps):.1e}")
+    assert diff.max() <= 1e-3
+    got_decode = engine_logits(model, ids_path, "longheads", 77, score=score)
+    assert np.abs(got_decode - ref[-1]).max() <= 1e-3
+    as_llama = engine_logits(stories, ids_path, "longheads", 512, score=score)
+    assert np.abs(as_llama - ref[-1]).max() > 1e-2

@@ -37,11 +37,13 @@ class Model:
         g = GGUFFile(path)
         md = g.metadata
         arch = md.get("general.architecture")
-        if arch != "llama":
-            raise ValueError("%s: architecture %r, only 'llama' is supported" % (path, arch))
+        if arch not in ("llama", "smollm3"):
+            raise ValueError("%s: architecture %r, only 'llama' and 'smollm3' are supported" % (path, arch))
+        # smollm3 is llama whose every fourth layer applies no RoPE (llama.cpp's fixed step 4).
+        self.no_rope_layer_step = 4 if arch == "smollm3" else 0
 
         def hp(key, default=None):
-            full = "llama." + key
+            full = arch + "." + key
             if full in md:
                 return md[full]
             if default is None:
@@ -92,6 +94,11 @@ class Model:
         assert l0["wq"].shape == (self.n_head * self.head_dim, self.n_embd), l0["wq"].shape
         assert l0["wk"].shape == (self.n_head_kv * self.head_dim, self.n_embd), l0["wk"].shape
         assert self.output.shape == (self.n_vocab, self.n_embd), self.output.shape
+
+    def rot_dims(self, layer):
+        """Dimensions RoPE rotates in `layer` (0 in a NoPE layer)."""
+        step = self.no_rope_layer_step
+        return 0 if step and (layer + 1) % step == 0 else self.n_rot
 
 
 def default_params(n_ctx_train):
@@ -276,17 +283,18 @@ def _full_token(qh_rot, kh_rot, vh, t):
 CHUNK_SCORES = ("faithful", "max", "bound", "bound_mid")
 
 
-def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful", local=2, hf_order=None):
+def attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score="faithful", local=2, hf_order=None, n_rot=None):
     """One layer's attention for all tokens.
 
     q, k, v: (n, H, d) un-rotated; k/v expanded to query heads. hf_order (faithful score): read
     the key channels in HF order in the pooling logit; None = as the model's rope needs it
     (llama's adjacent pairs: yes).
     Returns (out (n, H, d), selections) where selections[t] is None (full attention used)
-    or a list of H ascending chunk lists (longheads).
+    or a list of H ascending chunk lists (longheads). n_rot: the dimensions rotated (None: the
+    model's; 0 in a NoPE layer).
     """
     n, H, d = q.shape
-    n_rot, base = model.n_rot, model.rope_base
+    n_rot, base = (model.n_rot if n_rot is None else n_rot), model.rope_base
     qh, kh, vh = (x.transpose(1, 0, 2) for x in (q, k, v))  # head-major (H, n, d)
 
     # True-position rotations, used by full attention and by the full prefix of other modes.
@@ -398,12 +406,13 @@ def forward(model, tokens, mode="full", chunk_size=None, attn_len=None, begin=No
 
     x = model.tok_embd[tokens].copy()  # (n, n_embd)
     all_selections = []
-    for layer in model.layers:
+    for il, layer in enumerate(model.layers):
         h = rms_norm(x, layer["attn_norm"], model.eps)
         q = (h @ layer["wq"].T).reshape(n, H, hd)
         k = (h @ layer["wk"].T).reshape(n, Hkv, hd)[:, kv_of_head]
         v = (h @ layer["wv"].T).reshape(n, Hkv, hd)[:, kv_of_head]
-        a, sel = attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score, local_chunks, hf_order)
+        a, sel = attention_layer(q, k, v, model, mode, w, L, B, S, chunk_score, local_chunks, hf_order,
+                                 model.rot_dims(il))
         x = x + a.reshape(n, H * hd) @ layer["wo"].T
         h = rms_norm(x, layer["ffn_norm"], model.eps)
         x = x + (silu(h @ layer["w_gate"].T) * (h @ layer["w_up"].T)) @ layer["w_down"].T

@@ -230,6 +230,7 @@ struct TinyLlama {
     bool qwen3 = false;  // architecture qwen3: per-head Q/K norm weights (and NEOX RoPE)
     bool phi3 = false;   // architecture phi3: fused attn_qkv and ffn_up (gate rows, then up rows)
     bool granite = false;  // architecture granite: llama's tensors plus its four multipliers
+    bool smollm3 = false;  // architecture smollm3: llama's tensors, every fourth layer without RoPE
     int32_t longrope_orig = 0;  // phi3: LongRoPE factors and keys with this original window (0: none)
     lh::TensorType matrix_type = lh::TensorType::F32;  // F32, F16, BF16, Q8_0 or Q4_0
     uint32_t seed = 1;
@@ -248,7 +249,12 @@ inline std::vector<float> random_values(size_t n, uint32_t seed, float scale) {
 // "</s>", then "▁t3", "▁t4", ...) and random weights.
 inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
     GgufBuilder b;
-    const std::string arch = c.qwen3 ? "qwen3" : c.phi3 ? "phi3" : c.granite ? "granite" : "llama", a = arch + ".";
+    const std::string arch = c.qwen3     ? "qwen3"
+                             : c.phi3    ? "phi3"
+                             : c.granite ? "granite"
+                             : c.smollm3 ? "smollm3"
+                                         : "llama",
+                      a = arch + ".";
     b.str("general.architecture", arch)
         .str("general.name", "tiny test llama")
         .u32(a + "context_length", uint32_t(c.n_ctx))

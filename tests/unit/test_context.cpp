@@ -421,20 +421,23 @@ TEST_CASE("one-token decoding of a quantized model: the one-region pass equals t
     // region per layer); with 1 thread through the general path. Every product row is the same
     // computation, so the logits must be the same bits, token after token.
     // (qwen3: its per-head Q/K norms sit between the products and the attention in both passes;
-    // granite: its residual and logit scales are applied in both.)
+    // granite: its residual and logit scales are applied in both; smollm3: its fourth layer has
+    // no RoPE in both.)
     struct Variant {
         TensorType type;
-        bool qwen3, granite;
+        bool qwen3, granite, smollm3;
     };
-    for (const Variant &v : {Variant{TensorType::Q8_0, false, false}, Variant{TensorType::Q4_0, false, false},
-                             Variant{TensorType::Q8_0, true, false}, Variant{TensorType::Q8_0, false, true}}) {
+    for (const Variant &v : {Variant{TensorType::Q8_0, false, false, false}, Variant{TensorType::Q4_0, false, false, false},
+                             Variant{TensorType::Q8_0, true, false, false}, Variant{TensorType::Q8_0, false, true, false},
+                             Variant{TensorType::Q8_0, false, false, true}}) {
         const TensorType t = v.type;
         lh_test::TinyLlama c;
         c.qwen3 = v.qwen3;
         c.granite = v.granite;
+        c.smollm3 = v.smollm3;
         c.n_embd = 128;
         c.n_ff = 352;
-        c.n_layer = 3;
+        c.n_layer = v.smollm3 ? 4 : 3;
         c.n_vocab = 96;
         c.matrix_type = t;
         ModelOptions mo;

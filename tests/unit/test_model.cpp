@@ -304,6 +304,17 @@ TEST_CASE("bad models are refused with a message naming what is wrong", "[model]
     });
 }
 
+TEST_CASE("a smollm3 model: llama's layout, adjacent-pair RoPE, every fourth layer without RoPE", "[model]") {
+    lh_test::TinyLlama c;
+    c.smollm3 = true;
+    c.n_layer = 8;
+    const auto m = Model::from_file(tiny_llama(c).open(), ModelOptions());
+    CHECK(m->hparams().architecture == "smollm3");
+    CHECK_FALSE(m->hparams().rope_neox);
+    CHECK(m->hparams().no_rope_layer_step == 4);
+    CHECK(Model::from_file(tiny_llama().open(), ModelOptions())->hparams().no_rope_layer_step == 0);  // llama: none
+}
+
 TEST_CASE("a qwen3 model loads its per-head norms, and is refused without them", "[model]") {
     lh_test::TinyLlama c;
     c.qwen3 = true;
