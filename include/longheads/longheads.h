@@ -557,8 +557,13 @@ typedef struct lh_chat_message {
  *   "deepseek-r1"       DeepSeek-R1 distills: <｜User｜>...<｜Assistant｜>...; reasoning before
  *                       "</think>" in earlier replies dropped; the prefix opens "<think>\n"
  *                       (enable_thinking = true, llama.cpp's default)
+ *   "smollm3"           SmolLM3: ChatML behind a generated "## Metadata" system header; "/think"
+ *                       (the default) or "/no_think" in the system message sets its reasoning
+ *                       mode, the rest of that message becomes its custom instructions; without
+ *                       thinking every assistant turn opens with an empty think block
  * Not reproduced (refused with LH_ERROR_UNSUPPORTED naming what was seen): tools and tool calls,
- * SmolLM3's generated system header, the older Phi-3 form, Mistral v1/v3/v7 and DeepSeek-V3.
+ * SmolLM3's dated variant ("Today Date", from the clock), the older Phi-3 form, Mistral v1/v3/v7
+ * and DeepSeek-V3.
  * bos_token / eos_token stand for the model's BOS / EOS token texts ("" when it has none).
  * Tokenize the result with parse_special = 1, and add BOS only if the text does not already
  * start with it (llama.cpp's rule: BOS once, from the template or from the vocabulary). */

@@ -39,15 +39,24 @@ uint32_t decode_at(const std::string &s, size_t i, size_t *len) {
     return cp;
 }
 
-// Python's str.strip() with no arguments.
-std::string py_strip(const std::string &s) {
+// Python's str.strip() with no arguments (left = false: str.rstrip()).
+std::string py_strip(const std::string &s, bool left = true) {
     size_t begin = 0, len = 0;
-    while (begin < s.size() && is_py_space(decode_at(s, begin, &len))) begin += len;
+    while (left && begin < s.size() && is_py_space(decode_at(s, begin, &len))) begin += len;
     size_t end = begin;  // end of the last non-space character
     for (size_t i = begin; i < s.size(); i += len) {
         if (!is_py_space(decode_at(s, i, &len))) end = i + len;
     }
     return s.substr(begin, end - begin);
+}
+
+// Python's str.replace(what, with_) (every occurrence, left to right, not overlapping).
+std::string py_replace(const std::string &s, const std::string &what, const std::string &with_) {
+    std::string out;
+    size_t from = 0;
+    for (size_t at; (at = s.find(what, from)) != std::string::npos; from = at + what.size())
+        out += s.substr(from, at - from) + with_;
+    return out + s.substr(from);
 }
 
 [[noreturn]] void refuse(ChatFamily f, const std::string &why) {
@@ -185,6 +194,53 @@ std::string deepseek_r1(const std::vector<ChatMessage> &msgs, bool add_assistant
     return out;
 }
 
+// SmolLM3: ChatML behind a generated system header. "/no_think" or "/think" in the system message
+// sets the reasoning mode (thinking by default: llama.cpp renders with enable_thinking = true), the
+// rest of it becomes the custom instructions; system messages appear nowhere else. Without
+// thinking, every assistant turn starts with an empty think block.
+std::string smollm3(const std::vector<ChatMessage> &msgs, bool add_assistant) {
+    static const char *const kThinkingInstructions =
+        "You are a helpful AI assistant named SmolLM, trained by Hugging Face. Your role as an assistant involves "
+        "thoroughly exploring questions through a systematic thinking process before providing the final precise "
+        "and accurate solutions. This requires engaging in a comprehensive cycle of analysis, summarizing, "
+        "exploration, reassessment, reflection, backtracking, and iteration to develop well-considered thinking "
+        "process. Please structure your response into two main sections: Thought and Solution using the "
+        "specified format: <think> Thought section </think> Solution section. In the Thought section, detail "
+        "your reasoning process in steps. Each step should include detailed considerations such as analysing "
+        "questions, summarizing relevant findings, brainstorming new ideas, verifying the accuracy of the current "
+        "steps, refining any errors, and revisiting previous steps. In the Solution section, based on various "
+        "attempts, explorations, and reflections from the Thought section, systematically present the final "
+        "solution that you deem correct. The Solution section should be logical, accurate, and concise and "
+        "detail necessary steps needed to reach the conclusion.";
+    bool thinking = true;
+    std::string custom;
+    if (first_is_system(msgs)) {
+        const std::string &sys = msgs[0].content;
+        if (sys.find("/no_think") != std::string::npos) thinking = false;
+        else if (sys.find("/think") != std::string::npos) thinking = true;
+        custom = py_strip(py_replace(py_replace(sys, "/no_think", ""), "/think", ""), false);
+    }
+    std::string out = "<|im_start|>system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nReasoning Mode: ";
+    out += thinking ? "/think" : "/no_think";
+    out += "\n\n## Custom Instructions\n\n";
+    if (!custom.empty()) out += custom + "\n\n";
+    else if (thinking) out += std::string(kThinkingInstructions) + "\n\n";
+    else out += "You are a helpful AI assistant named SmolLM, trained by Hugging Face.\n\n";
+    out += "<|im_end|>\n";
+    const std::string empty_think = thinking ? "" : "<think>\n\n</think>\n";
+    for (const ChatMessage &m : msgs) {
+        if (m.role == "user") {
+            out += "<|im_start|>user\n" + m.content + "<|im_end|>\n";
+        } else if (m.role == "assistant") {
+            const size_t start = m.content.find_first_not_of('\n');
+            out += "<|im_start|>assistant\n" + empty_think +
+                   (start == std::string::npos ? std::string() : m.content.substr(start)) + "<|im_end|>\n";
+        }
+    }
+    if (add_assistant) out += "<|im_start|>assistant\n" + empty_think;
+    return out;
+}
+
 }  // namespace
 
 std::string format_chat(const ChatTemplate &t, const std::vector<ChatMessage> &msgs, bool add_assistant,
@@ -206,6 +262,7 @@ std::string format_chat(const ChatTemplate &t, const std::vector<ChatMessage> &m
     case ChatFamily::LLAMA2: return llama2(msgs, sp);
     case ChatFamily::GEMMA: return gemma(msgs, add_assistant, sp);
     case ChatFamily::DEEPSEEK_R1: return deepseek_r1(msgs, add_assistant, sp);
+    case ChatFamily::SMOLLM3: return smollm3(msgs, add_assistant);
     }
     fail(LH_ERROR_INTERNAL, "unhandled chat template family");
 }

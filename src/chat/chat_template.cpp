@@ -27,10 +27,11 @@ const NamedFamily kNames[] = {
     {"llama2", ChatFamily::LLAMA2},
     {"gemma", ChatFamily::GEMMA},
     {"deepseek-r1", ChatFamily::DEEPSEEK_R1},
+    {"smollm3", ChatFamily::SMOLLM3},
     {"mistral-nemo", ChatFamily::MISTRAL_V3_TEKKEN},
     {"qwen2", ChatFamily::QWEN25},
 };
-constexpr size_t kCanonical = 9;
+constexpr size_t kCanonical = 10;
 
 bool same_name(std::string_view a, const char *b) {
     size_t i = 0;
@@ -72,8 +73,14 @@ ChatTemplate llama31_from(std::string_view text) {
 ChatTemplate detect(std::string_view text) {
     ChatTemplate t;
     if (has(text, "<|im_start|>")) {
-        if (has(text, "Reasoning Mode") || has(text, "## Metadata"))
-            refuse("ChatML with SmolLM3's generated system header (saw '<|im_start|>' and 'Reasoning Mode')");
+        if (has(text, "Reasoning Mode") || has(text, "## Metadata")) {
+            // The form llama.cpp collects (no date, no tool lists); the dated original would need
+            // the clock, the tool variants their tool lists.
+            if (has(text, "Today Date") || has(text, "xml_tools") || has(text, "python_tools"))
+                refuse("a SmolLM3 variant with 'Today Date' or tool lists (only the form without them is reproduced)");
+            t.family = ChatFamily::SMOLLM3;
+            return t;
+        }
         t.family = has(text, "You are Qwen, created by Alibaba Cloud.") ? ChatFamily::QWEN25 : ChatFamily::CHATML;
         return t;
     }

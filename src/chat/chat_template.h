@@ -19,6 +19,7 @@ enum class ChatFamily {
     LLAMA2,             // <s>[INST] <<SYS>>\n...\n<</SYS>>\n\n... [/INST] ... </s>
     GEMMA,              // <start_of_turn>user\n...<end_of_turn>\n, system folded into 1st user
     DEEPSEEK_R1,        // <｜User｜>...<｜Assistant｜>...<｜end▁of▁sentence｜>
+    SMOLLM3,            // ChatML behind a generated "## Metadata" system header, /think or /no_think
 };
 
 struct ChatMessage {

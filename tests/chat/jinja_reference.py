@@ -60,4 +60,9 @@ CONVERSATIONS = {
     "empty_system": [_m("system", ""), _m("user", "No system text.")],
     "no_alternation": [_m("user", "one"), _m("user", "two")],
     "system_only": [_m("system", "Only a system message.")],
+    # SmolLM3 reads "/no_think" and "/think" out of the system message; its assistant turns drop
+    # leading newlines.
+    "no_think": [_m("system", "Be brief. /no_think  "), _m("user", "2+2?"), _m("assistant", "\n\n4"),
+                 _m("user", "3+3?")],
+    "think_only": [_m("system", "/think"), _m("user", "Why is the sky blue?")],
 }

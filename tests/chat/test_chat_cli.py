@@ -89,10 +89,12 @@ def test_template_by_name_and_refusal(qwen_model, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "vicuna" in proc.stderr
     smol = tmp_path / "smol.jinja"
-    smol.write_text((pathlib.Path(ref.TEMPLATE_DIR) / "HuggingFaceTB-SmolLM3-3B.jinja").read_text())
+    # SmolLM3's collected template with its original dated header (from the clock): refused.
+    text = (pathlib.Path(ref.TEMPLATE_DIR) / "HuggingFaceTB-SmolLM3-3B.jinja").read_text()
+    smol.write_text(text.replace("## Metadata", "## Metadata\\n\\nToday Date: {{ strftime_now('%d %B %Y') }}"))
     proc = subprocess.run([cli(), "chat", "-m", str(qwen_model), "--chat-template-file", str(smol)], input="hi\n",
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode != 0 and "Reasoning Mode" in proc.stderr
+    assert proc.returncode != 0 and "Today Date" in proc.stderr
 
 
 def test_first_turn_is_the_formatted_conversation_with_one_bos(llama31_model):
