@@ -32,6 +32,8 @@ def small_models():
     out["tiny_qwen3"] = make_cases.tiny_llama(arch="qwen3", n_layer=2)
     out["tiny_phi3_longrope"] = make_cases.tiny_llama(arch="phi3", longrope=32)
     out["tiny_granite"] = make_cases.tiny_llama(arch="granite")
+    out["tiny_smollm3"] = make_cases.tiny_llama(arch="smollm3", n_layer=4, n_embd=8, n_head=2, n_head_kv=1,
+                                                n_ff=16)  # layer 3 without RoPE
     return out
 
 

@@ -55,7 +55,8 @@ def tiny_llama(version=3, n_embd=16, n_head=4, n_head_kv=2, n_ff=32, n_layer=1, 
                weight_type=T_F32, tied=False, arch="llama", longrope=0):
     """A complete, loadable llama (or qwen3: per-head Q/K norms; phi3: fused QKV and gate/up, with
     LongRoPE factors for an original window of `longrope` tokens when set; granite: its four
-    multipliers): the baseline every malformed case is derived from."""
+    multipliers; smollm3: llama's tensors, every fourth layer without RoPE): the baseline every
+    malformed case is derived from."""
     rng = random.Random(seed)
     g = Gguf(version=version)
     tokens, scores, kinds = tiny_vocab()
