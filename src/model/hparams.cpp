@@ -83,14 +83,22 @@ HParams HParams::from_gguf(const GgufFile &f) {
     HParams hp;
     hp.architecture = f.get_string("general.architecture", "");
     require(!hp.architecture.empty(), LH_ERROR_BAD_FORMAT, "missing metadata key 'general.architecture'");
-    require(hp.architecture == "llama" || hp.architecture == "qwen2" || hp.architecture == "qwen3" ||
-                hp.architecture == "phi3" || hp.architecture == "granite" || hp.architecture == "smollm3",
-            LH_ERROR_UNSUPPORTED,
-            "unsupported architecture '" + hp.architecture +
-                "' (supported: 'llama', 'qwen2', 'qwen3', 'phi3', 'granite', 'smollm3')");
+    static const char *const kArchitectures[] = {"llama",   "qwen2",    "qwen3",    "phi3",
+                                                 "granite", "smollm3", "ernie4_5", "exaone"};
+    // llama.cpp's rope type per arch: adjacent pairs (ggml's "normal" rope) for these, NEOX for the others.
+    static const char *const kAdjacentPairs[] = {"llama", "granite", "smollm3", "ernie4_5"};
+    auto listed = [&](const auto &names) {
+        for (const char *n : names)
+            if (hp.architecture == n) return true;
+        return false;
+    };
+    if (!listed(kArchitectures)) {
+        std::string supported;
+        for (const char *n : kArchitectures) supported += std::string(supported.empty() ? "'" : ", '") + n + "'";
+        fail(LH_ERROR_UNSUPPORTED, "unsupported architecture '" + hp.architecture + "' (supported: " + supported + ")");
+    }
     const std::string a = hp.architecture + ".";
-    // llama.cpp's rope type per arch: adjacent pairs for llama, granite and smollm3.
-    hp.rope_neox = hp.architecture != "llama" && hp.architecture != "granite" && hp.architecture != "smollm3";
+    hp.rope_neox = !listed(kAdjacentPairs);
     if (hp.architecture == "smollm3") hp.no_rope_layer_step = 4;
 
     hp.n_ctx_train = read_dim(f, a + "context_length", -1, kMaxCtx);

@@ -1,9 +1,9 @@
 // Hyper-parameters of a Llama-family GGUF model (architectures `llama`, `qwen2`, `qwen3`, `phi3`,
-// `granite`, `smollm3`), read from its `<arch>.*` metadata. They share one forward pass
-// (model/forward.h); they differ in RoPE pairing (llama, granite, smollm3: adjacent; the others:
-// NEOX), Q/K/V biases (qwen2), an RMS norm of every query and key head before RoPE (qwen3), fused
-// tensors (phi3), which model loading handles, four scale factors (granite), and layers without
-// RoPE (smollm3: every fourth).
+// `granite`, `smollm3`, `ernie4_5` (ERNIE 4.5 dense), `exaone` (EXAONE 3.x)), read from its
+// `<arch>.*` metadata. They share one forward pass (model/forward.h); they differ in RoPE pairing
+// (llama, granite, smollm3, ernie4_5: adjacent; the others: NEOX), Q/K/V biases (qwen2), an RMS
+// norm of every query and key head before RoPE (qwen3), fused tensors (phi3), which model loading
+// handles, four scale factors (granite), and layers without RoPE (smollm3: every fourth).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@ namespace lh {
 class GgufFile;
 
 struct HParams {
-    std::string architecture;  // general.architecture: "llama", "qwen2", "qwen3", "phi3", "granite", "smollm3"
+    std::string architecture;  // general.architecture: one of the architectures above
     int32_t n_ctx_train = 0;   // llama.context_length: the trained window T
     int32_t n_embd = 0;        // llama.embedding_length
     int32_t n_layer = 0;       // llama.block_count
@@ -27,7 +27,7 @@ struct HParams {
     float rope_freq_base = 10000.0f;  // llama.rope.freq_base
     float rope_freq_scale = 1.0f;     // 1 / llama.rope.scaling.factor for scaling type "linear" or "yarn"
     bool rope_yarn = false;           // llama.rope.scaling.type "yarn" (n_ctx_orig is its original window)
-    bool rope_neox = false;           // RoPE pairs (i, i + n_rot/2): qwen2, qwen3, phi3
+    bool rope_neox = false;           // RoPE pairs (i, i + n_rot/2): qwen2, qwen3, phi3, exaone
     // n > 0: the layers with (layer + 1) % n == 0 apply no RoPE (NoPE). smollm3: 4, the value
     // llama.cpp fixes for it (the file has no key for it).
     int32_t no_rope_layer_step = 0;

@@ -38,6 +38,10 @@ ARCHS = {
     "granite": (["--arch", "granite"], "llama-2-tiny-random.gguf"),
     # SmolLM3: llama whose every fourth layer has no RoPE (8 layers: layers 3 and 7 are NoPE).
     "smollm3": (["--arch", "smollm3", "--layers", "8", "--tied"], "vocab/ggml-vocab-llama-bpe.gguf"),
+    # ERNIE 4.5 dense (llama's layout and RoPE pairs) and EXAONE 3.5 (llama's layout, NEOX RoPE,
+    # Llama-3.1-style rope_freqs).
+    "ernie4_5": (["--arch", "ernie4_5", "--tied"], "llama-2-tiny-random.gguf"),
+    "exaone": (["--arch", "exaone", "--rope-freqs", "--freq-base", "1000000"], "vocab/ggml-vocab-llama-bpe.gguf"),
     # Phi-4-mini rotates 96 of its 128 head dims, and its output is the embedding table.
     "phi3-partial-rotary": (["--arch", "phi3", "--rope-dims", "12", "--tied"], "vocab/ggml-vocab-phi-3.gguf"),
 }
@@ -107,7 +111,7 @@ def test_longrope_factors_follow_the_context_size():
     assert apart > 10 * MAX_DP
 
 
-@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3", "granite", "smollm3"])
+@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3", "granite", "smollm3", "ernie4_5", "exaone"])
 def test_longheads_generates_at_8x_trained_context(name):
     """A prompt of 8 x T = 1024 tokens under LongHeads: evaluates, and greedy decoding continues
     with finite logits (model_next fails on any non-finite one)."""

@@ -4,7 +4,7 @@ measurements without downloading a model.
 
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
         [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|q2_K|q3_K|iq4_nl|iq4_xs|f32] [--embd-only] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
-        [--arch llama|qwen2|qwen3|phi3|granite|smollm3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
+        [--arch llama|qwen2|qwen3|phi3|granite|smollm3|ernie4_5|exaone] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
         [--freq-base B] [--std S] [--head-dim D] [--rope-dims N] [--longrope ORIGINAL_T] [--rope-yarn F --yarn-orig ORIGINAL_T] [--chat-template FILE]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
@@ -28,6 +28,8 @@ Architectures (llama.cpp's tensor layouts):
              attention 0.2, logits divided by 3: far from 1 so that a library that skips one is caught).
   smollm3    llama's tensors and RoPE, except that every fourth layer (3, 7, ...) applies no RoPE
              (llama.cpp fixes the step at 4; the file has no key for it): give it --layers 4 or more.
+  ernie4_5   ERNIE 4.5 dense: llama's tensors and RoPE pairs.
+  exaone     EXAONE 3.x: llama's tensors, NEOX RoPE (with --rope-freqs: EXAONE 3.5's rope_freqs.weight).
 --rope-linear F writes <arch>.rope.scaling.type = linear with factor F; --rope-yarn F type yarn with factor
 F and, with --yarn-orig, rope.scaling.original_context_length (as Qwen's 128K GGUFs). --longrope ORIGINAL_T writes
 Phi-3's LongRoPE as its converter does: rope_factors_long.weight and rope_factors_short.weight (n_rot/2
@@ -259,7 +261,7 @@ def main():
     ap.add_argument("--layers", type=int, help="override the layer count")
     ap.add_argument("--ctx", type=int, help="override the trained context length")
     ap.add_argument("--vocab-from", help="vocabulary donor (default: the shape's, else the Llama-2 vocabulary)")
-    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3", "granite", "smollm3"], help="default: the shape's, else llama")
+    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3", "granite", "smollm3", "ernie4_5", "exaone"], help="default: the shape's, else llama")
     ap.add_argument("--tied", action="store_true", help="no output.weight: the output is token_embd (the shape's default)")
     ap.add_argument("--head-dim", type=int, help="head dimension (default n_embd / heads)")
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
