@@ -14,6 +14,7 @@ using unicode::char_class;
 using unicode::is_white_space;
 
 bool is_letter(uint32_t cp) { return char_class(cp) == unicode::LETTER; }
+bool is_mark(uint32_t cp) { return char_class(cp) == unicode::MARK; }
 bool is_number(uint32_t cp) { return char_class(cp) == unicode::NUMBER; }
 bool is_newline(uint32_t cp) { return cp == '\r' || cp == '\n'; }
 // [^\s\p{L}\p{N}]
@@ -77,14 +78,17 @@ size_t gpt2_word(const std::vector<uint32_t> &c, size_t p) {
 }
 
 // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|
-// \s*[\r\n]+|\s+(?!\S)|\s+   (Qwen2: \p{N} instead of \p{N}{1,3})
-size_t llama3_word(const std::vector<uint32_t> &c, size_t p, size_t max_digits) {
+// \s*[\r\n]+|\s+(?!\S)|\s+   (Qwen2: \p{N} instead of \p{N}{1,3}; Qwen3.5 (marks): [\p{L}\p{M}]+ for
+// \p{L}+ and [^\s\p{L}\p{M}\p{N}] for [^\s\p{L}\p{N}], combining marks joining the letters)
+size_t llama3_word(const std::vector<uint32_t> &c, size_t p, size_t max_digits, bool marks = false) {
     const size_t n = c.size();
     if (size_t len = contraction(c, p, true)) return len;
     const uint32_t cp = c[p];
-    if (!is_newline(cp) && !is_number(cp) && (is_letter(cp) || (p + 1 < n && is_letter(c[p + 1])))) {
+    auto letter = [marks](uint32_t x) { return is_letter(x) || (marks && is_mark(x)); };
+    auto other = [marks](uint32_t x) { return is_other(x) && !(marks && is_mark(x)); };
+    if (!is_newline(cp) && !is_number(cp) && (letter(cp) || (p + 1 < n && letter(c[p + 1])))) {
         size_t end = p + 1;
-        while (end < n && is_letter(c[end])) ++end;
+        while (end < n && letter(c[end])) ++end;
         return end - p;
     }
     if (is_number(cp)) {
@@ -93,9 +97,9 @@ size_t llama3_word(const std::vector<uint32_t> &c, size_t p, size_t max_digits) 
         return end - p;
     }
     const size_t q = cp == ' ' ? p + 1 : p;
-    if (q < n && is_other(c[q])) {
+    if (q < n && other(c[q])) {
         size_t end = q + 1;
-        while (end < n && is_other(c[end])) ++end;
+        while (end < n && other(c[end])) ++end;
         while (end < n && is_newline(c[end])) ++end;
         return end - p;
     }
@@ -309,6 +313,13 @@ const BpeFlavour &bpe_flavour(const std::string &pre_name) {
         {"codeshell", P::SMOLLM, false, false, true},    {"exaone", P::SMOLLM, false, false, true},
         {"minerva-7b", P::SMOLLM, false, false, true},   {"tekken", P::TEKKEN, true, true, false},
         {"gpt-4o", P::GPT4O, false, false, false},       {"llama4", P::GPT4O, false, false, false},
+        // Later names llama.cpp maps onto the same expressions and flags.
+        {"falcon-h1", P::LLAMA3, true, true, true},      {"midm-2.0", P::LLAMA3, true, true, true},
+        {"lfm2", P::LLAMA3, true, true, true},           {"kormo", P::QWEN2, false, false, false},
+        {"f2llmv2", P::QWEN2, false, false, false},      {"hunyuan", P::QWEN2, false, false, false},
+        {"solar-open", P::QWEN2, false, false, false},   {"grok-2", P::QWEN2, false, false, false},
+        {"exaone4", P::GPT2, false, false, true},        {"kanana2", P::GPT4O, false, false, false},
+        {"talkie", P::GPT4O, false, false, false},       {"qwen35", P::QWEN35, false, false, false},
     };
     std::string known;
     for (const BpeFlavour &f : kFlavours) {
@@ -337,6 +348,7 @@ void pretokenize(PreTokenizer kind, const std::vector<uint32_t> &cps, std::vecto
             case PreTokenizer::LLAMA3: len = llama3_word(cps, p, 3); break;
             case PreTokenizer::TEKKEN: len = cased_expression_word(cps, p, false, 1); break;
             case PreTokenizer::GPT4O: len = cased_expression_word(cps, p, true, 3); break;
+            case PreTokenizer::QWEN35: len = llama3_word(cps, p, 1, true); break;
             default: len = llama3_word(cps, p, 1); break;
         }
         lengths.push_back(static_cast<uint32_t>(len));

@@ -11,13 +11,14 @@
 namespace lh {
 
 enum class PreTokenizer {
-    GPT2,          // gpt-2, phi-2, mpt, olmo, ...: the original GPT-2 expression
+    GPT2,          // gpt-2, phi-2, mpt, olmo, exaone4, ...: the original GPT-2 expression
     LLAMA3,        // llama-bpe, llama3, llama-v3, ...: digits in groups of up to three
-    QWEN2,         // qwen2, deepseek-r1-qwen, stablelm2: LLAMA3 with single digits
+    QWEN2,         // qwen2, deepseek-r1-qwen, stablelm2, hunyuan, grok-2, ...: LLAMA3 with single digits
+    QWEN35,        // qwen35 (Qwen3.5): QWEN2 with combining marks joining the letters
     DEEPSEEK_LLM,  // deepseek-llm: six expressions applied one after another
     SMOLLM,        // smollm, starcoder, command-r, ...: every digit alone, then GPT-2 within the rest
     TEKKEN,        // tekken (Mistral NeMo, Mistral Small 3): words cut where upper case follows lower
-    GPT4O,         // gpt-4o, llama4: TEKKEN with contractions and digits in groups of up to three
+    GPT4O,         // gpt-4o, llama4, kanana2, talkie: TEKKEN with contractions and digits in groups of up to three
 };
 
 // What a `tokenizer.ggml.pre` value selects in llama.cpp besides the expression.

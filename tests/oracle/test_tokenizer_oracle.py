@@ -25,7 +25,10 @@ import gguf_io  # noqa: E402
 
 VOCABS = ["llama-bpe", "qwen2", "gpt-2", "deepseek-llm", "phi-3"]
 # Pre-tokenizers checked on the Llama-3 vocabulary (the `tokenizer.ggml.pre` value written into it).
-REWRITTEN_PRE = ["tekken", "gpt-4o", "smollm"]
+REWRITTEN_PRE = ["tekken", "gpt-4o", "smollm", "qwen35",
+                 # later names llama.cpp maps onto expressions checked above (their flags differ)
+                 "falcon-h1", "midm-2.0", "lfm2", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2",
+                 "exaone4", "kanana2", "talkie"]
 PER_VOCAB = int(os.environ.get("LONGHEADS_ORACLE_STRINGS", "600"))
 SEED = int(os.environ.get("LONGHEADS_ORACLE_SEED", "20261202"))
 
@@ -51,7 +54,9 @@ WORDS = ["Hello", "world", "the", "don't", "I'LL", "we've", "it's", "Ünïcödé
 # (tekken's and gpt-4o's [\r\n/]*), upper-case runs ending in non-ASCII letters (which count as
 # both cases there), contractions after upper case, digits next to letters and spaces.
 EDGES = ["ab!\n/c", "x;\r\n//y", "ok.\n\n/", "ÉA's", "AÉB", "ÀÉÎ", "ÀBCdef", "HTTPServer", "ABCÉdef",
-         "DON'T", "I'M", "e\u0301A", "\u00e9\u00c9", " 1 22 333 4444", "a1b22c", "MIXEDcase Words"]
+         "DON'T", "I'M", "e\u0301A", "\u00e9\u00c9", " 1 22 333 4444", "a1b22c", "MIXEDcase Words",
+         # combining marks (qwen35 joins them to letters): after a letter, a space, a digit, alone
+         "e\u0301\u0302x", "a \u0301b", "1\u0301", "\u0301\u0302", "!\u0301?", "\u0915\u094d\u0937"]
 
 
 def special_texts(vocab):

@@ -154,6 +154,23 @@ TEST_CASE("bpe: tekken, gpt-4o and smollm cut words as llama.cpp's expressions d
     CHECK_FALSE(lh::bpe_flavour("gpt-4o").clean_spaces);
 }
 
+TEST_CASE("bpe: qwen35 joins combining marks to letters; later names map as llama.cpp maps them", "[tokenizer][bpe]") {
+    using P = lh::PreTokenizer;
+    const std::string acute = "\xCC\x81";  // U+0301, a combining mark
+    // Qwen2 takes a mark only as the optional lead character of the next word; Qwen3.5 as a letter.
+    CHECK(words_of(P::QWEN2, "e" + acute + "x") == Words{"e", acute + "x"});
+    CHECK(words_of(P::QWEN35, "e" + acute + "x") == Words{"e" + acute + "x"});
+    CHECK(words_of(P::QWEN35, "a " + acute + "b") == Words{"a", " " + acute + "b"});
+    CHECK(words_of(P::QWEN35, "1" + acute + "!") == Words{"1", acute, "!"});
+    CHECK(words_of(P::QWEN35, "ab12 !?") == Words{"ab", "1", "2", " !?"});
+    CHECK(lh::bpe_flavour("qwen35").pre == P::QWEN35);
+    CHECK(lh::bpe_flavour("grok-2").pre == P::QWEN2);
+    CHECK(lh::bpe_flavour("exaone4").pre == P::GPT2);
+    CHECK(lh::bpe_flavour("kanana2").pre == P::GPT4O);
+    CHECK(lh::bpe_flavour("lfm2").ignore_merges);
+    CHECK(lh::bpe_flavour("lfm2").add_bos);
+}
+
 TEST_CASE("unicode: llama.cpp's decoding of invalid UTF-8 and the classes", "[tokenizer][unicode]") {
     const std::string bad = "a\x80\xC3(\xE2\x82\xF4\x90\x80\x80\xF0\x9F\xA6\x99";
     const auto cps = lh::unicode::decode_all(bad);
