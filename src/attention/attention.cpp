@@ -112,7 +112,8 @@ Attention::Attention(const AttentionConfig &cfg, tbb::task_arena *arena) : impl_
         if (uses_bounds(cfg))
             I.bounds.init(cfg.kv_type, cfg.n_layer, cfg.n_head_kv, cfg.head_dim, cfg.chunk_size, cfg.n_ctx);
         I.rope.init(cfg.n_rot, cfg.rope_freq_base, rope_positions(cfg, cfg.n_ctx), cfg.rope_freq_scale,
-                    cfg.rope_freq_factors, cfg.rope_attn_factor, cfg.rope_yarn_orig_ctx);
+                    cfg.rope_freq_factors, cfg.rope_attn_factor, cfg.rope_yarn_orig_ctx, cfg.rope_yarn_beta_fast,
+                    cfg.rope_yarn_beta_slow);
         if (lh_mode) I.rope.ensure(I.rope.max_pos());
         I.scratch_mem = kv::aligned_alloc_bytes(I.scratch_bytes);
         I.n_cached.assign(static_cast<size_t>(cfg.n_layer), 0);

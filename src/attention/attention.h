@@ -35,6 +35,8 @@ struct AttentionConfig {
     std::vector<float> rope_freq_factors;  // empty, or n_rot/2 factors (Llama-3.1 rope_freqs, LongRoPE)
     float rope_attn_factor = 1.0f;         // scales every rotated pair (LongRoPE, YaRN)
     int32_t rope_yarn_orig_ctx = 0;        // YaRN's original window (0: no YaRN)
+    float rope_yarn_beta_fast = 32.0f;     // YaRN's correction range (llama.cpp's defaults)
+    float rope_yarn_beta_slow = 1.0f;
     bool rope_neox = false;                // pairs (i, i + n_rot/2) instead of (2i, 2i+1)
     int32_t no_rope_layer_step = 0;        // n > 0: layers with (layer + 1) % n == 0 use no RoPE (smollm3)
     float kq_scale = 0.0f;                 // attention logit scale; 0: 1/sqrt(head_dim) (granite sets it)

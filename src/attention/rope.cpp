@@ -9,20 +9,22 @@ namespace {
 
 // ggml_rope_yarn_corr_dims: the first and last pair index (times 2, as ggml counts dims) of the
 // ramp between extrapolated and interpolated angles, in float as ggml computes them.
-void yarn_corr_dims(int32_t n_dims, int32_t n_ctx_orig, float freq_base, float dims[2]) {
-    constexpr float kBetaFast = 32.0f, kBetaSlow = 1.0f, kPi = 3.14159265358979323846f;
+void yarn_corr_dims(int32_t n_dims, int32_t n_ctx_orig, float freq_base, float beta_fast, float beta_slow,
+                    float dims[2]) {
+    constexpr float kPi = 3.14159265358979323846f;
     auto corr_dim = [&](float n_rot) {
         return static_cast<float>(n_dims) * std::log(static_cast<float>(n_ctx_orig) / (n_rot * 2 * kPi)) /
                (2 * std::log(freq_base));
     };
-    dims[0] = std::max(0.0f, std::floor(corr_dim(kBetaFast)));
-    dims[1] = std::min(static_cast<float>(n_dims - 1), std::ceil(corr_dim(kBetaSlow)));
+    dims[0] = std::max(0.0f, std::floor(corr_dim(beta_fast)));
+    dims[1] = std::min(static_cast<float>(n_dims - 1), std::ceil(corr_dim(beta_slow)));
 }
 
 }  // namespace
 
 void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale,
-                     const std::vector<float> &freq_factors, float attn_factor, int32_t yarn_orig_ctx) {
+                     const std::vector<float> &freq_factors, float attn_factor, int32_t yarn_orig_ctx,
+                     float yarn_beta_fast, float yarn_beta_slow) {
     n_rot_ = n_rot;
     attn_factor_ = static_cast<double>(attn_factor);
     max_pos_ = max_pos;
@@ -32,7 +34,7 @@ void RopeTable::init(int32_t n_rot, float freq_base, int32_t max_pos, float freq
     table_.reset(new float[static_cast<size_t>(max_pos) * static_cast<size_t>(n_rot)]);
     inv_freq_.resize(static_cast<size_t>(n_rot / 2));
     float corr[2] = {0.0f, 0.0f};
-    if (yarn_orig_ctx > 0) yarn_corr_dims(n_rot, yarn_orig_ctx, freq_base, corr);
+    if (yarn_orig_ctx > 0) yarn_corr_dims(n_rot, yarn_orig_ctx, freq_base, yarn_beta_fast, yarn_beta_slow, corr);
     for (int32_t i = 0; i < n_rot / 2; ++i) {
         const double factor = freq_factors.empty() ? 1.0 : static_cast<double>(freq_factors[i]);
         double scale = static_cast<double>(freq_scale);

@@ -20,11 +20,13 @@ public:
     RopeTable() = default;
     // freq_factors: empty, or n_rot/2 positive factors. attn_factor multiplies every cosine and
     // sine (ggml's mscale), so a rotated pair's length grows by it and the dims past n_rot do not.
-    // yarn_orig_ctx > 0: YaRN as ggml_rope_ext applies it (ext_factor 1, beta_fast 32, beta_slow 1):
-    // pair i turns by a mix of the scaled and the unscaled angle, unscaled for the fast pairs below
-    // ggml's correction range, scaled past it, a linear ramp in between.
+    // yarn_orig_ctx > 0: YaRN as ggml_rope_ext applies it (ext_factor 1; beta_fast and beta_slow
+    // llama.cpp's defaults 32 and 1 unless the file sets them): pair i turns by a mix of the scaled
+    // and the unscaled angle, unscaled for the fast pairs below ggml's correction range, scaled past
+    // it, a linear ramp in between.
     void init(int32_t n_rot, float freq_base, int32_t max_pos, float freq_scale = 1.0f,
-              const std::vector<float> &freq_factors = {}, float attn_factor = 1.0f, int32_t yarn_orig_ctx = 0);
+              const std::vector<float> &freq_factors = {}, float attn_factor = 1.0f, int32_t yarn_orig_ctx = 0,
+              float yarn_beta_fast = 32.0f, float yarn_beta_slow = 1.0f);
     static uint64_t bytes_for(int32_t n_rot, int32_t max_pos) {
         return static_cast<uint64_t>(max_pos) * static_cast<uint64_t>(n_rot) * sizeof(float) +
                static_cast<uint64_t>(n_rot / 2) * sizeof(double);

@@ -52,6 +52,15 @@ uint64_t Forward::activation_bytes(const HParams &hp, int32_t max_batch) {
     return static_cast<uint64_t>(max_batch) * (per_token * sizeof(float) + widest * sizeof(uint16_t));
 }
 
+void Forward::apply_query_temperature(float *q, int32_t n, int32_t pos0) const {
+    const HParams &hp = model_.hparams();
+    if (hp.attn_temp_scale == 0.0f) return;
+    for (int32_t i = 0; i < n; ++i) {
+        const float t = hp.query_temperature(std::min<int64_t>(pos0 + i, temperature_cap_));
+        ops::scale(q + i * hp.q_dim(), t, hp.q_dim());
+    }
+}
+
 bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_logit, float *logits,
                   Attention &attn, MatmulCache &mm, const std::atomic<bool> *cancel) {
     ensure_rows(n);
@@ -91,6 +100,7 @@ bool Forward::run(const int32_t *tokens, int32_t n, int32_t pos0, int32_t first_
                 }
             }
         }
+        apply_query_temperature(q_.data(), n, pos0);
         attn.forward(il, pos0, n, q_.data(), k_.data(), v_.data(), att_.data());
         mm.run(att_.data(), n, L.wo, h);
         ops::add_scaled(x, h, hp.residual_scale, static_cast<int64_t>(n) * d);

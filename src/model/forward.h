@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <vector>
 
@@ -31,7 +32,13 @@ public:
 
     int32_t max_batch() const { return max_batch_; }
 
+    // A query temperature (mistral3) is taken at min(position, cap): LongHeads caps it at the last
+    // trained position, as it keeps every head's positions inside the trained window.
+    void set_temperature_cap(int64_t cap) { temperature_cap_ = cap; }
+
 private:
+    // Multiplies the n query rows at positions pos0.. by the model's query temperature (if any).
+    void apply_query_temperature(float *q, int32_t n, int32_t pos0) const;
     void ensure_rows(int32_t n);  // buffers for n rows (grows only)
     // The same pass for one token when every layer matrix takes int8 products (model/forward_decode.cpp):
     // one parallel region per layer instead of four.
@@ -43,6 +50,7 @@ private:
     int32_t max_batch_;
     int32_t rows_ = 0;
     bool int8_layers_ = false;  // every layer matrix quantized: run_one_token applies
+    int64_t temperature_cap_ = INT64_MAX;
     std::vector<float> x_, h_, q_, k_, v_, att_, gate_, up_;
 };
 

@@ -101,6 +101,7 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
         if (next->bv) ops::add(v, next->bv, hp.kv_dim());
         if (next->q_norm) ops::rms_norm_rows(q, next->q_norm, q, hp.n_head, hp.head_dim, eps);
         if (next->k_norm) ops::rms_norm_rows(k, next->k_norm, k, hp.n_head_kv, hp.head_dim, eps);
+        apply_query_temperature(q, 1, pos);
         attn.forward(il, pos, 1, q, k, v, att);
         // (As in Forward::run: the caller polls before the batch, so layer 0 is not polled.)
         if (il + 1 < hp.n_layer && cancel && cancel->load(std::memory_order_relaxed)) return false;

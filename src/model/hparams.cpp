@@ -83,10 +83,10 @@ HParams HParams::from_gguf(const GgufFile &f) {
     HParams hp;
     hp.architecture = f.get_string("general.architecture", "");
     require(!hp.architecture.empty(), LH_ERROR_BAD_FORMAT, "missing metadata key 'general.architecture'");
-    static const char *const kArchitectures[] = {"llama",   "qwen2",    "qwen3",    "phi3",
-                                                 "granite", "smollm3", "ernie4_5", "exaone"};
+    static const char *const kArchitectures[] = {"llama",   "qwen2",    "qwen3",  "phi3",    "granite",
+                                                 "smollm3", "ernie4_5", "exaone", "mistral3"};
     // llama.cpp's rope type per arch: adjacent pairs (ggml's "normal" rope) for these, NEOX for the others.
-    static const char *const kAdjacentPairs[] = {"llama", "granite", "smollm3", "ernie4_5"};
+    static const char *const kAdjacentPairs[] = {"llama", "granite", "smollm3", "ernie4_5", "mistral3"};
     auto listed = [&](const auto &names) {
         for (const char *n : names)
             if (hp.architecture == n) return true;
@@ -122,8 +122,16 @@ HParams HParams::from_gguf(const GgufFile &f) {
     hp.rms_norm_eps = static_cast<float>(f.get_float(a + "attention.layer_norm_rms_epsilon", 1e-5));
     read_rope_scaling(f, a, hp);
     hp.rope_attn_factor = static_cast<float>(f.get_float(a + "rope.scaling.attn_factor", 1.0));
-    // Only LongRoPE (phi3) and YaRN use the original window: other files are not held to its value.
-    hp.n_ctx_orig = hp.architecture == "phi3" || hp.rope_yarn
+    const bool mistral3 = hp.architecture == "mistral3";
+    if (mistral3) {  // llama.cpp reads these for mistral3 (not for llama, qwen2, qwen3)
+        hp.yarn_beta_fast = static_cast<float>(f.get_float(a + "rope.scaling.yarn_beta_fast", 32.0));
+        hp.yarn_beta_slow = static_cast<float>(f.get_float(a + "rope.scaling.yarn_beta_slow", 1.0));
+        hp.yarn_log_mul = static_cast<float>(f.get_float(a + "rope.scaling.yarn_log_multiplier", 0.0));
+        hp.attn_temp_scale = static_cast<float>(f.get_float(a + "attention.temperature_scale", 0.0));
+    }
+    // Only LongRoPE (phi3), YaRN and the query temperature use the original window: other files are
+    // not held to its value.
+    hp.n_ctx_orig = hp.architecture == "phi3" || hp.rope_yarn || hp.attn_temp_scale != 0.0f
                         ? read_dim(f, a + "rope.scaling.original_context_length", hp.n_ctx_train, kMaxCtx)
                         : hp.n_ctx_train;
     hp.n_vocab = read_vocab_size(f);
@@ -168,18 +176,37 @@ void HParams::validate() const {
           "metadata key '" + a + "rope.scaling.attn_factor' is " + std::to_string(rope_attn_factor) + ", must be > 0");
     check(std::isfinite(rope_freq_base) && rope_freq_base > 0.0f,
           "metadata key '" + a + "rope.freq_base' is " + std::to_string(rope_freq_base) + ", must be > 0");
+    for (const auto &[value, key] : {std::pair<float, const char *>{yarn_beta_fast, "rope.scaling.yarn_beta_fast"},
+                                     {yarn_beta_slow, "rope.scaling.yarn_beta_slow"}})
+        check(std::isfinite(value) && value > 0.0f,
+              "metadata key '" + a + key + "' is " + std::to_string(value) + ", must be > 0");
+    for (const auto &[value, key] : {std::pair<float, const char *>{yarn_log_mul, "rope.scaling.yarn_log_multiplier"},
+                                     {attn_temp_scale, "attention.temperature_scale"}})
+        check(std::isfinite(value) && value >= 0.0f,
+              "metadata key '" + a + key + "' is " + std::to_string(value) + ", must be >= 0");
     check(std::isfinite(rms_norm_eps) && rms_norm_eps >= 0.0f && rms_norm_eps < 1.0f,
           "metadata key '" + a + "attention.layer_norm_rms_epsilon' is " + std::to_string(rms_norm_eps) +
               ", must be in [0, 1)");
+}
+
+float HParams::query_temperature(int64_t pos) const {
+    if (attn_temp_scale == 0.0f) return 1.0f;
+    // llama.cpp's arithmetic: the position as a float divided by the window in float, the rest in double.
+    const float steps = std::floor(static_cast<float>(pos) / static_cast<float>(n_ctx_orig));
+    return static_cast<float>(std::log(steps + 1.0) * attn_temp_scale + 1.0);
 }
 
 float HParams::rope_magnitude() const {
     if (!rope_yarn) return rope_attn_factor;
     // llama.cpp's arithmetic, in float: the context's yarn_attn_factor (get_mscale(factor) times its
     // cancelling 1 / (1 + 0.1 ln factor)), times the file's attn_factor, times ggml_rope's own
-    // 1 + 0.1 ln(1 / freq_scale).
+    // 1 + 0.1 ln(1 / freq_scale). With a log multiplier L the first factor is
+    // get_mscale(factor, 1) / get_mscale(factor, L).
     const float factor = 1.0f / rope_freq_scale;
-    float m = 0.1f * std::log(factor) + 1.0f;
+    auto get_mscale = [factor](float mscale) {
+        return factor <= 1.0f ? 1.0f : 0.1f * mscale * std::log(factor) + 1.0f;
+    };
+    float m = yarn_log_mul != 0.0f ? get_mscale(1.0f) / get_mscale(yarn_log_mul) : get_mscale(1.0f);
     m *= 1.0f / (1.0f + 0.1f * std::log(factor));
     m *= rope_attn_factor;
     return m * (1.0f + 0.1f * std::log(1.0f / rope_freq_scale));

@@ -1,9 +1,11 @@
 // Hyper-parameters of a Llama-family GGUF model (architectures `llama`, `qwen2`, `qwen3`, `phi3`,
-// `granite`, `smollm3`, `ernie4_5` (ERNIE 4.5 dense), `exaone` (EXAONE 3.x)), read from its
+// `granite`, `smollm3`, `ernie4_5` (ERNIE 4.5 dense), `exaone` (EXAONE 3.x), `mistral3`
+// (Ministral 3)), read from its
 // `<arch>.*` metadata. They share one forward pass (model/forward.h); they differ in RoPE pairing
-// (llama, granite, smollm3, ernie4_5: adjacent; the others: NEOX), Q/K/V biases (qwen2), an RMS
-// norm of every query and key head before RoPE (qwen3), fused tensors (phi3), which model loading
-// handles, four scale factors (granite), and layers without RoPE (smollm3: every fourth).
+// (llama, granite, smollm3, ernie4_5, mistral3: adjacent; the others: NEOX), Q/K/V biases (qwen2),
+// an RMS norm of every query and key head before RoPE (qwen3), fused tensors (phi3), which model
+// loading handles, four scale factors (granite), layers without RoPE (smollm3: every fourth), and
+// a query temperature and YaRN parameters from the file (mistral3).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,13 @@ struct HParams {
     std::vector<float> rope_factors_long, rope_factors_short;
     float rope_attn_factor = 1.0f;  // llama.rope.scaling.attn_factor
     int32_t n_ctx_orig = 0;         // llama.rope.scaling.original_context_length (default context_length)
+    // mistral3 (Ministral 3) reads YaRN's correction betas and log multiplier from the file (other
+    // architectures use llama.cpp's defaults 32 and 1, and no multiplier), and may scale each query
+    // by a temperature that grows with its position: log(floor(pos / n_ctx_orig) + 1) * s + 1.
+    float yarn_beta_fast = 32.0f;  // llama.rope.scaling.yarn_beta_fast
+    float yarn_beta_slow = 1.0f;   // llama.rope.scaling.yarn_beta_slow
+    float yarn_log_mul = 0.0f;     // llama.rope.scaling.yarn_log_multiplier (0: none)
+    float attn_temp_scale = 0.0f;  // llama.attention.temperature_scale (0: no temperature)
     float rms_norm_eps = 1e-5f;       // llama.attention.layer_norm_rms_epsilon
     // Granite's multipliers (0 = not set; llama.cpp reads them for granite only): embeddings times
     // embedding_scale, each block's output times residual_scale before the residual sum, attention
@@ -64,6 +73,8 @@ struct HParams {
     // What multiplies every cosine and sine: rope_attn_factor, and for YaRN its magnitude
     // correction as llama.cpp computes it.
     float rope_magnitude() const;
+    // The factor mistral3's temperature multiplies a query at position pos by (1 without one).
+    float query_temperature(int64_t pos) const;
 
     // The checks from_gguf applies (public for tests that build HParams by hand).
     void validate() const;

@@ -194,6 +194,8 @@ AttentionConfig attention_config(const HParams &hp, const ContextOptions &o) {
     c.rope_freq_factors = hp.rope_factors_for(o.n_ctx);
     c.rope_attn_factor = hp.rope_magnitude();
     c.rope_yarn_orig_ctx = hp.rope_yarn ? hp.n_ctx_orig : 0;
+    c.rope_yarn_beta_fast = hp.yarn_beta_fast;
+    c.rope_yarn_beta_slow = hp.yarn_beta_slow;
     c.kq_scale = hp.attention_scale;
     c.rope_neox = hp.rope_neox;
     c.no_rope_layer_step = hp.no_rope_layer_step;
@@ -217,6 +219,7 @@ Context::Context(const Model &model, const ContextOptions &opts)
         fixed_bytes_ = attn_->allocated_bytes() + act_bytes_;
         mm_.reset(new MatmulCache(opts_.n_threads));
         fwd_.reset(new Forward(model, opts_.n_batch));
+        if (opts_.attention == LH_ATTENTION_LONGHEADS) fwd_->set_temperature_cap(hp.n_ctx_train - 1);
         logits_.reserve(static_cast<size_t>(hp.n_vocab));
         // Decoding runs M = 1 products: make those primitives now (every layer has the shapes
         // of layer 0), the batch-sized ones on first use.

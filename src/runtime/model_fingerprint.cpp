@@ -42,6 +42,8 @@ uint64_t model_fingerprint(const Model &model) {
         h.add_string("yarn");
         h.add_i32(hp.n_ctx_orig);
     }
+    if (hp.architecture == "mistral3")
+        for (float v : {hp.yarn_beta_fast, hp.yarn_beta_slow, hp.yarn_log_mul, hp.attn_temp_scale}) h.add_f32(v);
     if (hp.architecture == "granite")
         for (float s : {hp.embedding_scale, hp.residual_scale, hp.attention_scale, hp.logit_scale}) h.add_f32(s);
     for (const GgufTensorInfo &t : model.file().tensors()) {

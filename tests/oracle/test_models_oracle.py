@@ -42,6 +42,16 @@ ARCHS = {
     # Llama-3.1-style rope_freqs).
     "ernie4_5": (["--arch", "ernie4_5", "--tied"], "llama-2-tiny-random.gguf"),
     "exaone": (["--arch", "exaone", "--rope-freqs", "--freq-base", "1000000"], "vocab/ggml-vocab-llama-bpe.gguf"),
+    # Ministral 3 (mistral3): YaRN with the file's betas and log multiplier, and a query temperature
+    # that grows every 8 positions here (the original window), so the prompts cross it. Heads of 64
+    # and betas 4 and 0.05 put YaRN's ramp over pairs 0-12 (the default betas: 0-1).
+    "mistral3": (["--arch", "mistral3", "--head-dim", "64", "--rope-yarn", "4", "--yarn-orig", "8",
+                  "--yarn-betas", "4,0.05", "--yarn-log-mul", "0.5", "--attn-temp", "0.3"],
+                 "vocab/ggml-vocab-llama-bpe.gguf"),
+    # Ministral 3's published settings (betas 32 and 1, log multiplier 1, temperature 0.1).
+    "mistral3-defaults": (["--arch", "mistral3", "--freq-base", "1000000", "--rope-yarn", "16", "--yarn-orig", "8",
+                           "--yarn-betas", "32,1", "--yarn-log-mul", "1", "--attn-temp", "0.1"],
+                          "llama-2-tiny-random.gguf"),
     # Phi-4-mini rotates 96 of its 128 head dims, and its output is the embedding table.
     "phi3-partial-rotary": (["--arch", "phi3", "--rope-dims", "12", "--tied"], "vocab/ggml-vocab-phi-3.gguf"),
 }
@@ -111,7 +121,8 @@ def test_longrope_factors_follow_the_context_size():
     assert apart > 10 * MAX_DP
 
 
-@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3", "granite", "smollm3", "ernie4_5", "exaone"])
+@pytest.mark.parametrize("name", ["llama3", "qwen2", "qwen3", "phi3", "granite", "smollm3", "ernie4_5", "exaone",
+                                  "mistral3"])
 def test_longheads_generates_at_8x_trained_context(name):
     """A prompt of 8 x T = 1024 tokens under LongHeads: evaluates, and greedy decoding continues
     with finite logits (model_next fails on any non-finite one)."""

@@ -231,6 +231,7 @@ struct TinyLlama {
     bool phi3 = false;   // architecture phi3: fused attn_qkv and ffn_up (gate rows, then up rows)
     bool granite = false;  // architecture granite: llama's tensors plus its four multipliers
     bool smollm3 = false;  // architecture smollm3: llama's tensors, every fourth layer without RoPE
+    bool mistral3 = false;  // architecture mistral3: llama's tensors (keys of its own added by the test)
     int32_t longrope_orig = 0;  // phi3: LongRoPE factors and keys with this original window (0: none)
     lh::TensorType matrix_type = lh::TensorType::F32;  // F32, F16, BF16, Q8_0 or Q4_0
     uint32_t seed = 1;
@@ -253,6 +254,7 @@ inline GgufBuilder tiny_llama(const TinyLlama &c = TinyLlama()) {
                              : c.phi3    ? "phi3"
                              : c.granite ? "granite"
                              : c.smollm3 ? "smollm3"
+                             : c.mistral3 ? "mistral3"
                                          : "llama",
                       a = arch + ".";
     b.str("general.architecture", arch)

@@ -315,6 +315,40 @@ TEST_CASE("a smollm3 model: llama's layout, adjacent-pair RoPE, every fourth lay
     CHECK(Model::from_file(tiny_llama().open(), ModelOptions())->hparams().no_rope_layer_step == 0);  // llama: none
 }
 
+TEST_CASE("a mistral3 model reads YaRN's betas and log multiplier and its query temperature", "[model]") {
+    lh_test::TinyLlama c;
+    c.mistral3 = true;
+    GgufBuilder b = tiny_llama(c);
+    b.str("mistral3.rope.scaling.type", "yarn").f32("mistral3.rope.scaling.factor", 16.0f)
+        .u32("mistral3.rope.scaling.original_context_length", 16).f32("mistral3.rope.scaling.yarn_beta_fast", 8.0f)
+        .f32("mistral3.rope.scaling.yarn_beta_slow", 0.5f).f32("mistral3.rope.scaling.yarn_log_multiplier", 1.0f)
+        .f32("mistral3.attention.temperature_scale", 0.1f);
+    const auto m = Model::from_file(b.open(), ModelOptions());
+    const HParams &hp = m->hparams();
+    CHECK_FALSE(hp.rope_neox);
+    CHECK(hp.yarn_beta_fast == 8.0f);
+    CHECK(hp.yarn_beta_slow == 0.5f);
+    CHECK(hp.n_ctx_orig == 16);
+    // A log multiplier equal to the implicit mscale of 1 cancels YaRN's magnitude: llama.cpp's factors
+    // (1 + 0.1 ln 16) / (1 + 0.1 ln 16), then 1 / (1 + 0.1 ln 16) and ggml's 1 + 0.1 ln 16.
+    CHECK(hp.rope_magnitude() == Approx(1.0f).epsilon(1e-6));
+    // The temperature steps up once per original window: 1 below it, 1 + 0.1 ln 2 from it on.
+    CHECK(hp.query_temperature(0) == 1.0f);
+    CHECK(hp.query_temperature(15) == 1.0f);
+    CHECK(hp.query_temperature(16) == Approx(1.0 + 0.1 * std::log(2.0)));
+    CHECK(hp.query_temperature(47) == Approx(1.0 + 0.1 * std::log(3.0)));
+    // Another architecture with the same keys is not held to them.
+    GgufBuilder llama = tiny_llama();
+    llama.f32("llama.attention.temperature_scale", 0.1f);
+    CHECK(Model::from_file(llama.open(), ModelOptions())->hparams().query_temperature(1000) == 1.0f);
+    check_refusals(c, {
+        {"negative temperature", [](GgufBuilder &g) { g.f32("mistral3.attention.temperature_scale", -1.0f); },
+         LH_ERROR_BAD_FORMAT, {"mistral3.attention.temperature_scale"}},
+        {"zero beta", [](GgufBuilder &g) { g.f32("mistral3.rope.scaling.yarn_beta_fast", 0.0f); }, LH_ERROR_BAD_FORMAT,
+         {"mistral3.rope.scaling.yarn_beta_fast"}},
+    });
+}
+
 TEST_CASE("a qwen3 model loads its per-head norms, and is refused without them", "[model]") {
     lh_test::TinyLlama c;
     c.qwen3 = true;

@@ -4,7 +4,7 @@ measurements without downloading a model.
 
   /usr/bin/python3 tools/make-test-model/make_random_gguf.py [--shape tinyllama|small|mha|tiny]
         [--type f16|bf16|q8_0|q4_0|q5_0|q5_1|q6_K|q4_K_M|q5_K_M|q2_K|q3_K|iq4_nl|iq4_xs|f32] [--embd-only] [--out build/models/] [--seed 1234] [--layers N] [--ctx T]
-        [--arch llama|qwen2|qwen3|phi3|granite|smollm3|ernie4_5|exaone] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
+        [--arch llama|qwen2|qwen3|phi3|granite|smollm3|ernie4_5|exaone|mistral3] [--vocab-from DONOR.gguf] [--rope-freqs] [--rope-linear FACTOR]
         [--freq-base B] [--std S] [--head-dim D] [--rope-dims N] [--longrope ORIGINAL_T] [--rope-yarn F --yarn-orig ORIGINAL_T] [--chat-template FILE]
 
 Shapes (`--layers` / `--ctx` override the layer count / trained context):
@@ -30,6 +30,9 @@ Architectures (llama.cpp's tensor layouts):
              (llama.cpp fixes the step at 4; the file has no key for it): give it --layers 4 or more.
   ernie4_5   ERNIE 4.5 dense: llama's tensors and RoPE pairs.
   exaone     EXAONE 3.x: llama's tensors, NEOX RoPE (with --rope-freqs: EXAONE 3.5's rope_freqs.weight).
+  mistral3   Ministral 3: llama's tensors and RoPE pairs; --attn-temp S writes attention.temperature_scale
+             (queries times log(floor(pos / original window) + 1) S + 1), --yarn-betas F,S and
+             --yarn-log-mul M the YaRN keys llama.cpp reads for it.
 --rope-linear F writes <arch>.rope.scaling.type = linear with factor F; --rope-yarn F type yarn with factor
 F and, with --yarn-orig, rope.scaling.original_context_length (as Qwen's 128K GGUFs). --longrope ORIGINAL_T writes
 Phi-3's LongRoPE as its converter does: rope_factors_long.weight and rope_factors_short.weight (n_rot/2
@@ -261,14 +264,17 @@ def main():
     ap.add_argument("--layers", type=int, help="override the layer count")
     ap.add_argument("--ctx", type=int, help="override the trained context length")
     ap.add_argument("--vocab-from", help="vocabulary donor (default: the shape's, else the Llama-2 vocabulary)")
-    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3", "granite", "smollm3", "ernie4_5", "exaone"], help="default: the shape's, else llama")
+    ap.add_argument("--arch", choices=["llama", "qwen2", "qwen3", "phi3", "granite", "smollm3", "ernie4_5", "exaone", "mistral3"], help="default: the shape's, else llama")
     ap.add_argument("--tied", action="store_true", help="no output.weight: the output is token_embd (the shape's default)")
     ap.add_argument("--head-dim", type=int, help="head dimension (default n_embd / heads)")
     ap.add_argument("--rope-freqs", action="store_true", help="llama: add Llama-3.1's rope_freqs.weight")
     ap.add_argument("--rope-linear", type=float, help="linear RoPE scaling factor")
     ap.add_argument("--rope-dims", type=int, help="rotated dims per head (default: all)")
     ap.add_argument("--rope-yarn", type=float, help="YaRN RoPE scaling factor")
-    ap.add_argument("--yarn-orig", type=int, help="YaRN's original context length")
+    ap.add_argument("--yarn-orig", type=int, help="YaRN's (and the query temperature's) original context length")
+    ap.add_argument("--yarn-betas", help="mistral3: F,S written as rope.scaling.yarn_beta_fast / yarn_beta_slow")
+    ap.add_argument("--yarn-log-mul", type=float, help="mistral3: rope.scaling.yarn_log_multiplier")
+    ap.add_argument("--attn-temp", type=float, help="mistral3: attention.temperature_scale")
     ap.add_argument("--longrope", type=int, metavar="ORIGINAL_T", help="Phi-3's LongRoPE with this original window")
     ap.add_argument("--freq-base", type=float, help="RoPE base (default: the shape's, else 10000)")
     ap.add_argument("--chat-template", metavar="FILE",
@@ -340,8 +346,16 @@ def main():
     if args.rope_yarn:
         w.kv[f"{a}.rope.scaling.type"] = g.Value(S, "yarn")
         w.kv[f"{a}.rope.scaling.factor"] = g.Value(F32, args.rope_yarn)
-        if args.yarn_orig:
-            w.kv[f"{a}.rope.scaling.original_context_length"] = g.Value(U32, args.yarn_orig)
+    if args.yarn_orig:
+        w.kv[f"{a}.rope.scaling.original_context_length"] = g.Value(U32, args.yarn_orig)
+    if args.yarn_betas:
+        fast, slow = (float(v) for v in args.yarn_betas.split(","))
+        w.kv[f"{a}.rope.scaling.yarn_beta_fast"] = g.Value(F32, fast)
+        w.kv[f"{a}.rope.scaling.yarn_beta_slow"] = g.Value(F32, slow)
+    if args.yarn_log_mul is not None:
+        w.kv[f"{a}.rope.scaling.yarn_log_multiplier"] = g.Value(F32, args.yarn_log_mul)
+    if args.attn_temp is not None:
+        w.kv[f"{a}.attention.temperature_scale"] = g.Value(F32, args.attn_temp)
     if a == "granite":
         w.kv[f"{a}.embedding_scale"] = g.Value(F32, 4.0)
         w.kv[f"{a}.residual_scale"] = g.Value(F32, 0.5)
