@@ -182,16 +182,9 @@ def as_smollm3(src, dst):
     renamed, so that layer 3 (every fourth) runs without RoPE."""
     sys.path.insert(0, str(REPO / "tools" / "gguf"))
     import gguf_io
-    reader = gguf_io.Reader(str(src))
-    out = gguf_io.Gguf(version=reader.version)
-    for key, value in reader.kv.items():
-        out.set_raw("smollm3." + key[len("llama."):] if key.startswith("llama.") else key, value.pack())
+    out = gguf_io.copy_of(str(src))
+    out.kv = [("smollm3." + key[len("llama."):] if key.startswith("llama.") else key, value) for key, value in out.kv]
     out.set("general.architecture", gguf_io.T_STRING, "smollm3")
-    base = gguf_io.align_up(reader.pos, reader.kv["general.alignment"].plain() if "general.alignment" in reader.kv
-                            else 32)
-    for name, dims, ggml_type, offset in reader.tensors:
-        n = gguf_io.tensor_nbytes(dims, ggml_type)
-        out.tensor(name, dims, ggml_type, bytes(reader.data[base + offset:base + offset + n]))
     out.write(str(dst))
     return dst
 

@@ -132,11 +132,8 @@ def test_random_strings_equal_llamacpp(vocab):
 
 def with_pre_tokenizer(src, pre, dst):
     """src's metadata (a vocabulary-only file: no tensors) with tokenizer.ggml.pre = pre."""
-    reader = gguf_io.Reader(src)
-    assert not reader.tensors, "a vocabulary-only file is expected"
-    out = gguf_io.Gguf(version=reader.version)
-    for key, value in reader.kv.items():
-        out.set_raw(key, value.pack())
+    out = gguf_io.copy_of(src)
+    assert not out.tensors, "a vocabulary-only file is expected"
     out.set("tokenizer.ggml.pre", gguf_io.T_STRING, pre)
     out.write(dst)
     return dst

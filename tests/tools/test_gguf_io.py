@@ -77,3 +77,16 @@ def test_tensor_nbytes():
     with pytest.raises(ValueError):
         g.tensor_nbytes([16, 16], g.GGML_Q4_0)
     assert g.tensor_nbytes([16, 16], g.GGML_Q4_0, whole_blocks=False) == 8 * 18
+
+
+def test_copy_of_writes_the_same_bytes(tmp_path):
+    path = tmp_path / "x.gguf"
+    w = sample()
+    w.kv = [(k, v) for k, v in w.kv if not k.startswith("nested")]  # Value.pack writes no nested arrays
+    w.write(str(path))
+    copy = g.copy_of(str(path))
+    assert copy.to_bytes() == path.read_bytes()
+    copy.set("str", g.T_STRING, "changed")
+    copy.write(str(tmp_path / "y.gguf"))
+    meta, tensors = g.read_gguf(str(tmp_path / "y.gguf"))
+    assert meta["str"] == "changed" and tensors["m"].tolist() == [[0, 1, 2], [3, 4, 5]]

@@ -16,6 +16,7 @@ Reading:
                    unchanged, e.g. the tokenizer.ggml.* keys of a vocabulary donor) and tensor infos
                    of a GGUF v2/v3 file; mapped, so only the header pages are read.
   read_gguf(path)  plain metadata values and the F32/F16 tensors as numpy arrays.
+  copy_of(path)    the whole file as a Gguf (metadata and tensor bytes, any type), to edit and write.
 Writing (both lay out tensors at `alignment`-aligned offsets in the order given):
   Gguf             a whole file in memory: metadata, tensors, to_bytes() / write(path). Every field
                    can be overridden to produce a malformed file (raw values, lying counts, custom
@@ -233,6 +234,19 @@ def read_gguf(path):
         arr = np.frombuffer(r.data, dtype=dt, count=int(np.prod(dims)), offset=base + off)
         tensors[name] = arr.reshape(list(reversed(dims)))
     return meta, tensors
+
+
+def copy_of(path):
+    """path's metadata (as typed values, in order) and tensors (their bytes, any type) in a Gguf,
+    so a test can change a key and write the file elsewhere."""
+    r = Reader(path)
+    out = Gguf(version=r.version)
+    for key, value in r.kv.items():
+        out.set_raw(key, value.pack())
+    base = align_up(r.pos, r.kv["general.alignment"].plain() if "general.alignment" in r.kv else 32)
+    for name, dims, ggml_type, off in r.tensors:
+        out.tensor(name, dims, ggml_type, bytes(r.data[base + off:base + off + tensor_nbytes(dims, ggml_type)]))
+    return out
 
 
 # ------------------------------------------------------------------------------------- writing
