@@ -561,9 +561,17 @@ typedef struct lh_chat_message {
  *                       (the default) or "/no_think" in the system message sets its reasoning
  *                       mode, the rest of that message becomes its custom instructions; without
  *                       thinking every assistant turn opens with an empty think block
- * Not reproduced (refused with LH_ERROR_UNSUPPORTED naming what was seen): tools and tool calls,
- * SmolLM3's dated variant ("Today Date", from the clock), the older Phi-3 form, Mistral v1/v3/v7
- * and DeepSeek-V3.
+ *   "qwen3"             Qwen3: ChatML; a reply's "<think>...</think>" reasoning is dropped before
+ *                       the last question and kept, in a <think> block, after it
+ *   "mistral-v7"        Ministral 3: [SYSTEM_PROMPT]...[/SYSTEM_PROMPT][INST]...[/INST]reply</s>;
+ *                       the template's default system message when none is given (by name: none)
+ *   "granite4"          Granite 4.0/4.1: <|start_of_role|>role<|end_of_role|>...<|end_of_text|>\n;
+ *                       4.0's default system message when none is given (by name: none)
+ * A template is accepted only in the form its family reproduces: relatives that add a BOS, <think>
+ * blocks, a default system message or tool prompts to ChatML, or that date themselves from the
+ * clock (strftime_now), are refused. Also refused (LH_ERROR_UNSUPPORTED naming what was seen):
+ * tools and tool calls, SmolLM3's dated variant, the older Phi-3 form, Mistral v1/v3, DeepSeek-V3
+ * and later, and llama.cpp's own DeepSeek-R1 rewrite.
  * bos_token / eos_token stand for the model's BOS / EOS token texts ("" when it has none).
  * Tokenize the result with parse_special = 1, and add BOS only if the text does not already
  * start with it (llama.cpp's rule: BOS once, from the template or from the vocabulary). */

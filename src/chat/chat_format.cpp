@@ -241,6 +241,98 @@ std::string smollm3(const std::vector<ChatMessage> &msgs, bool add_assistant) {
     return out;
 }
 
+// Python's str.strip(chars) / lstrip / rstrip for a set of ASCII characters.
+std::string strip_chars(const std::string &s, const char *chars, bool left, bool right) {
+    size_t begin = left ? s.find_first_not_of(chars) : 0;
+    if (begin == std::string::npos) return "";
+    size_t end = right ? s.find_last_not_of(chars) + 1 : s.size();
+    return s.substr(begin, end - begin);
+}
+
+bool is_tool_response(const std::string &c) {
+    static const std::string open = "<tool_response>", close = "</tool_response>";
+    return c.compare(0, open.size(), open) == 0 && c.size() >= close.size() &&
+           c.compare(c.size() - close.size(), close.size(), close) == 0;
+}
+
+// Qwen3: ChatML where a reply's "<think>...</think>" is split off. Replies before the last
+// question (a user turn that is not a tool response) keep only their answer; later ones keep the
+// reasoning in a <think> block when they have one or are the last message. A system message
+// other than the first is written like a user turn.
+std::string qwen3(const std::vector<ChatMessage> &msgs, bool add_assistant) {
+    size_t last_query = msgs.size() - 1;
+    for (size_t i = msgs.size(); i-- > 0;) {
+        if (msgs[i].role == "user" && !is_tool_response(msgs[i].content)) {
+            last_query = i;
+            break;
+        }
+    }
+    std::string out;
+    for (size_t i = 0; i < msgs.size(); ++i) {
+        const ChatMessage &m = msgs[i];
+        if (m.role != "assistant") {
+            out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+            continue;
+        }
+        std::string content = m.content, reasoning;
+        const size_t first_close = m.content.find("</think>");
+        if (first_close != std::string::npos) {
+            content = strip_chars(m.content.substr(m.content.rfind("</think>") + 8), "\n", true, false);
+            std::string before = strip_chars(m.content.substr(0, first_close), "\n", false, true);
+            const size_t open = before.rfind("<think>");
+            reasoning = strip_chars(open == std::string::npos ? before : before.substr(open + 7), "\n", true, false);
+        }
+        out += "<|im_start|>assistant\n";
+        if (i > last_query && (i + 1 == msgs.size() || !reasoning.empty()))
+            out += "<think>\n" + strip_chars(reasoning, "\n", true, true) + "\n</think>\n\n" +
+                   strip_chars(content, "\n", true, false);
+        else
+            out += content;
+        out += "<|im_end|>\n";
+    }
+    if (add_assistant) out += "<|im_start|>assistant\n";
+    return out;
+}
+
+// Mistral v7 (Ministral 3): BOS, the system message (or the template's default, when it has one)
+// in [SYSTEM_PROMPT], then [INST]user[/INST] and assistant replies closed by EOS; no generation
+// prompt. Later system messages and empty replies are refused, as the template raises on them.
+std::string mistral_v7(const ChatTemplate &t, const std::vector<ChatMessage> &msgs, const ChatSpecialTexts &sp) {
+    const bool has_system = first_is_system(msgs);
+    const size_t first = has_system ? 1 : 0;
+    for (size_t i = first; i < msgs.size(); ++i)
+        if (msgs[i].role == "system") refuse(ChatFamily::MISTRAL_V7, "only the first message may be a system message");
+    require_alternation(ChatFamily::MISTRAL_V7, msgs, first);
+    std::string out = sp.bos;
+    if (has_system) out += "[SYSTEM_PROMPT]" + msgs[0].content + "[/SYSTEM_PROMPT]";
+    else if (!t.default_system.empty()) out += "[SYSTEM_PROMPT]" + t.default_system + "[/SYSTEM_PROMPT]";
+    for (size_t i = first; i < msgs.size(); ++i) {
+        const ChatMessage &m = msgs[i];
+        if (m.role == "user") {
+            out += "[INST]" + m.content + "[/INST]";
+        } else {
+            if (m.content.empty()) refuse(ChatFamily::MISTRAL_V7, "an assistant message needs content");
+            out += m.content + sp.eos;
+        }
+    }
+    return out;
+}
+
+// Granite 4: a system turn always comes first (the first system message, or the template's
+// default when there is none or it is empty; Granite 4.1 has no default and then writes none);
+// every other turn is <|start_of_role|>role<|end_of_role|>content<|end_of_text|>\n.
+std::string granite4(const ChatTemplate &t, const std::vector<ChatMessage> &msgs, bool add_assistant) {
+    static const std::string kOpen = "<|start_of_role|>", kRole = "<|end_of_role|>", kEnd = "<|end_of_text|>\n";
+    const std::string system = first_is_system(msgs) ? msgs[0].content : "";
+    std::string out;
+    const std::string &shown = system.empty() ? t.default_system : system;
+    if (!shown.empty()) out += kOpen + "system" + kRole + shown + kEnd;
+    for (size_t i = first_is_system(msgs) ? 1 : 0; i < msgs.size(); ++i)
+        out += kOpen + msgs[i].role + kRole + msgs[i].content + kEnd;
+    if (add_assistant) out += kOpen + "assistant" + kRole;
+    return out;
+}
+
 }  // namespace
 
 std::string format_chat(const ChatTemplate &t, const std::vector<ChatMessage> &msgs, bool add_assistant,
@@ -263,6 +355,9 @@ std::string format_chat(const ChatTemplate &t, const std::vector<ChatMessage> &m
     case ChatFamily::GEMMA: return gemma(msgs, add_assistant, sp);
     case ChatFamily::DEEPSEEK_R1: return deepseek_r1(msgs, add_assistant, sp);
     case ChatFamily::SMOLLM3: return smollm3(msgs, add_assistant);
+    case ChatFamily::QWEN3: return qwen3(msgs, add_assistant);
+    case ChatFamily::MISTRAL_V7: return mistral_v7(t, msgs, sp);
+    case ChatFamily::GRANITE4: return granite4(t, msgs, add_assistant);
     }
     fail(LH_ERROR_INTERNAL, "unhandled chat template family");
 }

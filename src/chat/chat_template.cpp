@@ -4,6 +4,7 @@
 #include "chat/chat_template.h"
 
 #include <cctype>
+#include <optional>
 
 #include "common/error.h"
 
@@ -28,10 +29,13 @@ const NamedFamily kNames[] = {
     {"gemma", ChatFamily::GEMMA},
     {"deepseek-r1", ChatFamily::DEEPSEEK_R1},
     {"smollm3", ChatFamily::SMOLLM3},
+    {"qwen3", ChatFamily::QWEN3},
+    {"mistral-v7", ChatFamily::MISTRAL_V7},
+    {"granite4", ChatFamily::GRANITE4},
     {"mistral-nemo", ChatFamily::MISTRAL_V3_TEKKEN},
     {"qwen2", ChatFamily::QWEN25},
 };
-constexpr size_t kCanonical = 10;
+constexpr size_t kCanonical = 13;
 
 bool same_name(std::string_view a, const char *b) {
     size_t i = 0;
@@ -55,6 +59,59 @@ std::string literal_after(std::string_view text, std::string_view marker) {
     return std::string(text.substr(begin, end - begin));
 }
 
+[[noreturn]] void refuse(const std::string &what) {
+    fail(LH_ERROR_UNSUPPORTED, "unsupported chat template: " + what +
+                                   "; supported families (also selectable by name): " + chat_family_names());
+}
+
+// The first literal text a ChatML template writes after "<|im_start|>system" and its newline (as
+// an escape or a raw line break) in the same string, or "" when every system header's string ends there.
+// Qwen3-Coder's text is skipped: it appears only when tools are given, which formatting never does.
+std::string default_system_text(std::string_view text) {
+    static const std::string_view marker = "<|im_start|>system";
+    for (size_t at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 1)) {
+        size_t i = at + marker.size();
+        if (text.compare(i, 2, "\\n") == 0) i += 2;
+        else if (i < text.size() && text[i] == '\n') i += 1;
+        size_t end = text.find_first_of("\"'\\", i);
+        std::string_view literal = text.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+        if (literal.find_first_not_of(" \t\n") == std::string_view::npos) continue;  // a variable follows
+        if (literal.rfind("You are Qwen, a helpful AI assistant that can interact with a computer", 0) == 0) continue;
+        return std::string(literal);
+    }
+    return "";
+}
+
+// The value of the Jinja string literal that follows `marker` (its opening quote, ' or ", right
+// after the marker), with Python's escapes \\n \\t \\r \\\\ \\' \\" undone. Absent marker: nullopt.
+// Unterminated literals and other escapes are refused: the text would not be what Jinja renders.
+std::optional<std::string> string_literal_after(std::string_view text, std::string_view marker) {
+    size_t at = text.find(marker);
+    if (at == std::string_view::npos) return std::nullopt;
+    size_t i = at + marker.size();
+    if (i >= text.size() || (text[i] != '\'' && text[i] != '"')) return std::nullopt;
+    const char quote = text[i++];
+    std::string out;
+    for (; i < text.size() && text[i] != quote; ++i) {
+        if (text[i] != '\\') {
+            out += text[i];
+            continue;
+        }
+        if (++i >= text.size()) break;
+        switch (text[i]) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case '\\':
+        case '\'':
+        case '"': out += text[i]; break;
+        default: refuse(std::string("a string in the template with the escape '\\") + text[i] + "'");
+        }
+    }
+    if (i >= text.size()) refuse("an unterminated string after '" + std::string(marker) + "'");
+    return out;
+}
+
 ChatTemplate llama31_from(std::string_view text) {
     ChatTemplate t;
     t.family = ChatFamily::LLAMA31;
@@ -63,11 +120,6 @@ ChatTemplate llama31_from(std::string_view text) {
     std::string today = literal_after(text, "set date_string = \"");
     if (!today.empty()) t.today_date = today;
     return t;
-}
-
-[[noreturn]] void refuse(const std::string &what) {
-    fail(LH_ERROR_UNSUPPORTED, "unsupported chat template: " + what +
-                                   "; supported families (also selectable by name): " + chat_family_names());
 }
 
 ChatTemplate detect(std::string_view text) {
@@ -81,17 +133,42 @@ ChatTemplate detect(std::string_view text) {
             t.family = ChatFamily::SMOLLM3;
             return t;
         }
-        t.family = has(text, "You are Qwen, created by Alibaba Cloud.") ? ChatFamily::QWEN25 : ChatFamily::CHATML;
+        // Qwen3's own line: a reply after the last question keeps its reasoning, trimmed of newlines.
+        if (has(text, "reasoning_content.strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n')") &&
+            !has(text, "bos_token")) {
+            t.family = ChatFamily::QWEN3;
+            return t;
+        }
+        if (has(text, "You are Qwen, created by Alibaba Cloud.")) {
+            t.family = ChatFamily::QWEN25;
+            return t;
+        }
+        // Plain ChatML writes the turns and nothing else. Its many relatives add BOS, reasoning
+        // blocks, default system messages or tool prompts, each its own way: refused, not approximated.
+        if (has(text, "<think>") || has(text, "reasoning_content"))
+            refuse("a ChatML variant with reasoning (<think>) blocks (reproduced: Qwen3's and SmolLM3's)");
+        if (has(text, "bos_token")) refuse("a ChatML variant that writes bos_token (plain ChatML does not)");
+        std::string default_system = default_system_text(text);
+        if (!default_system.empty())
+            refuse("a ChatML variant with a default system message ('" + default_system.substr(0, 40) + "...')");
+        t.family = ChatFamily::CHATML;
         return t;
     }
     if (has(text, "<|start_header_id|>")) {
-        if (has(text, "Cutting Knowledge Date")) return llama31_from(text);
+        if (has(text, "Cutting Knowledge Date")) {
+            if (has(text, "has_code_interpreter"))  // functionary v3.1: its own tool and system layout
+                refuse("a Llama-3.1 variant with 'has_code_interpreter' (functionary; only Meta's form is reproduced)");
+            return llama31_from(text);
+        }
+        if (has(text, "tool") || has(text, "function"))
+            refuse("a Llama-3 variant with tools or functions (only Meta's Llama-3.0 form is reproduced)");
         t.family = ChatFamily::LLAMA3;
         return t;
     }
     if (has(text, "<|user|>") && has(text, "<|end|>")) {
         // Phi-3.5's form; the older Phi-3 template appends <|assistant|> after every user turn.
         if (!has(text, "<|system|>")) refuse("a Phi-3 variant without '<|system|>' (only Phi-3.5's form is reproduced)");
+        if (has(text, "<|content|>")) refuse("a Phi-3-like template with '<|content|>' (Apriel; only Phi-3.5's form is reproduced)");
         t.family = ChatFamily::PHI3;
         return t;
     }
@@ -100,8 +177,33 @@ ChatTemplate detect(std::string_view text) {
         return t;
     }
     if (has(text, "<\xEF\xBD\x9C" "User\xEF\xBD\x9C>")) {  // <｜User｜>
-        if (!has(text, "<think>")) refuse("a DeepSeek template without '<think>' (only the R1 form is reproduced)");
+        // The R1 distills' own template: its namespace has is_output_first; llama.cpp's rewrite
+        // of it (is_tool_outputs) and DeepSeek V3.1+ (thinking switches) render differently.
+        if (!has(text, "<think>") || !has(text, "is_output_first") || has(text, "is_tool_outputs"))
+            refuse("a DeepSeek template other than the R1 distills' (only that form is reproduced)");
         t.family = ChatFamily::DEEPSEEK_R1;
+        return t;
+    }
+    if (has(text, "[SYSTEM_PROMPT]")) {
+        // Mistral's own v7 template (Ministral 3): a default system message when none is given,
+        // alternation enforced. Mistral Small 3.x dates its default from the clock; Unsloth's
+        // rewrites (Devstral) drop the checks.
+        if (has(text, "strftime_now")) refuse("a Mistral template that writes today's date (strftime_now)");
+        if (!has(text, "After the optional system message, conversation roles must alternate user and assistant"))
+            refuse("a [SYSTEM_PROMPT] template other than Mistral's v7 form (Ministral 3)");
+        t.family = ChatFamily::MISTRAL_V7;
+        t.default_system = string_literal_after(text, "set default_system_message = ").value_or("");
+        return t;
+    }
+    if (has(text, "<|start_of_role|>")) {
+        // Granite 4.0 / 4.1 (4.1 has no default system message); Granite 3.x dates its system
+        // message from the clock and has thinking switches.
+        if (has(text, "strftime_now") || has(text, "thinking"))
+            refuse("a Granite template with today's date or thinking switches (only Granite 4's form is reproduced)");
+        if (!has(text, "tools_system_message_prefix"))
+            refuse("a <|start_of_role|> template other than Granite 4's");
+        t.family = ChatFamily::GRANITE4;
+        t.default_system = string_literal_after(text, "set g4_default_system_message = ").value_or("");
         return t;
     }
     if (has(text, "[INST]")) {

@@ -20,6 +20,9 @@ enum class ChatFamily {
     GEMMA,              // <start_of_turn>user\n...<end_of_turn>\n, system folded into 1st user
     DEEPSEEK_R1,        // <｜User｜>...<｜Assistant｜>...<｜end▁of▁sentence｜>
     SMOLLM3,            // ChatML behind a generated "## Metadata" system header, /think or /no_think
+    QWEN3,              // ChatML; replies after the last question keep a <think> block, earlier ones lose it
+    MISTRAL_V7,         // Ministral 3: [SYSTEM_PROMPT]...[/SYSTEM_PROMPT][INST]...[/INST]...</s>
+    GRANITE4,           // Granite 4: <|start_of_role|>role<|end_of_role|>...<|end_of_text|>\n
 };
 
 struct ChatMessage {
@@ -32,6 +35,7 @@ struct ChatTemplate {
     ChatFamily family = ChatFamily::CHATML;
     std::string knowledge_date = "December 2023";  // LLAMA31: "Cutting Knowledge Date: ..."
     std::string today_date = "26 Jul 2024";        // LLAMA31: the template's default date_string
+    std::string default_system;                    // MISTRAL_V7, GRANITE4: written when no system message is
 };
 
 // The texts a template's bos_token / eos_token stand for (the vocabulary's tokens).

@@ -4,6 +4,8 @@
  *
  *   chat_format_test MODEL.gguf   (stories260K: SentencePiece, BOS "<s>", no chat template) */
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "test_util.h"
 
@@ -49,7 +51,25 @@ static void test_refusals(lh_model *model) {
                LH_ERROR_UNSUPPORTED, "no known family");
     STATUS_MSG(lh_chat_format(model, "{% if x %}[INST] [SYSTEM_PROMPT]{% endif %}", kConversation, 2, 1, buf,
                               sizeof buf, &len),
-               LH_ERROR_UNSUPPORTED, "[INST]");
+               LH_ERROR_UNSUPPORTED, "[SYSTEM_PROMPT]");
+    /* Mistral v7's default system message is read from the template: a string that never ends,
+     * or an escape Jinja would render differently, is refused rather than guessed. */
+    static const char kV7[] = "[SYSTEM_PROMPT] After the optional system message, conversation roles must alternate "
+                              "user and assistant {%- set default_system_message = ";
+    char tmpl[512];
+    snprintf(tmpl, sizeof tmpl, "%s'never closed", kV7);
+    STATUS_MSG(lh_chat_format(model, tmpl, kConversation, 2, 1, buf, sizeof buf, &len), LH_ERROR_UNSUPPORTED,
+               "unterminated");
+    snprintf(tmpl, sizeof tmpl, "%s'caf\\u00e9' %%}", kV7);
+    STATUS_MSG(lh_chat_format(model, tmpl, kConversation, 2, 1, buf, sizeof buf, &len), LH_ERROR_UNSUPPORTED,
+               "escape");
+    snprintf(tmpl, sizeof tmpl, "%s'It\\'s \\\\ fine\\n' %%}", kV7);
+    lh_chat_message user_only[] = {{"user", "Hi"}};
+    STATUS_MSG(lh_chat_format(model, tmpl, user_only, 1, 1, buf, sizeof buf, &len), LH_OK, "");
+    EXPECT(strcmp(buf, "<s>[SYSTEM_PROMPT]It's \\ fine\n[/SYSTEM_PROMPT][INST]Hi[/INST]") == 0);
+    snprintf(tmpl, sizeof tmpl, "%s'x' %%}{{ strftime_now('%%Y') }}", kV7);
+    STATUS_MSG(lh_chat_format(model, tmpl, kConversation, 2, 1, buf, sizeof buf, &len), LH_ERROR_UNSUPPORTED,
+               "strftime_now");
     lh_chat_message tool[] = {{"user", "x"}, {"tool", "{}"}};
     STATUS_MSG(lh_chat_format(model, "llama3", tool, 2, 1, buf, sizeof buf, &len), LH_ERROR_INVALID_ARGUMENT,
                "'tool'");

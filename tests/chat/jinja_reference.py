@@ -33,7 +33,11 @@ def render(template_text, messages, add_generation_prompt, bos_token, eos_token)
 
 
 def load_template(filename):
+    """A template of ../shared/reference/chat-templates, else of llama.cpp's collection."""
     path = os.path.join(TEMPLATE_DIR, filename)
+    if not os.path.exists(path):
+        import llamacpp_templates
+        return llamacpp_templates.load(filename)
     with open(path, encoding="utf-8") as f:
         return f.read()
 
@@ -65,4 +69,13 @@ CONVERSATIONS = {
     "no_think": [_m("system", "Be brief. /no_think  "), _m("user", "2+2?"), _m("assistant", "\n\n4"),
                  _m("user", "3+3?")],
     "think_only": [_m("system", "/think"), _m("user", "Why is the sky blue?")],
+    # A system message after the first turn: some templates write it as a turn, some raise.
+    "late_system": [_m("user", "Hi"), _m("assistant", "Hello."), _m("system", "Now answer in German."),
+                    _m("user", "Thanks")],
+    # An empty reply (Mistral v7 raises on it).
+    "empty_reply": [_m("user", "Say nothing."), _m("assistant", ""), _m("user", "Now say hi.")],
+    # Qwen3 does not count a user turn that is a tool response as the last question: the reply
+    # before it keeps its reasoning.
+    "tool_response_text": [_m("user", "What is 6*7?"), _m("assistant", "<think>\nmultiply\n</think>\n\nLet me check."),
+                           _m("user", "<tool_response>\n42\n</tool_response>")],
 }

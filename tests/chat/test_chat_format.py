@@ -7,6 +7,7 @@ import os
 import pytest
 
 import jinja_reference as ref
+import llamacpp_templates
 from lh_ctypes import LH_ERROR_INVALID_ARGUMENT, LH_ERROR_UNSUPPORTED, LH_OK, Model, load_library
 
 VOCAB_DIR = os.path.join(os.path.dirname(ref.TEMPLATE_DIR), "..", "models", "vocab")
@@ -21,6 +22,14 @@ SUPPORTED = {
     "google-gemma-2-2b-it.jinja": ("gemma", "ggml-vocab-gpt-2.gguf"),
     "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja": ("deepseek-r1", "ggml-vocab-deepseek-llm.gguf"),
     "HuggingFaceTB-SmolLM3-3B.jinja": ("smollm3", "ggml-vocab-llama-bpe.gguf"),
+    # From llama.cpp's collection (llamacpp_templates: the npm package's source bundle).
+    "Qwen-Qwen3-0.6B.jinja": ("qwen3", "ggml-vocab-qwen2.gguf"),
+    "Qwen3-Coder.jinja": ("chatml", "ggml-vocab-qwen2.gguf"),
+    "mistralai-Ministral-3-14B-Reasoning-2512.jinja": ("mistral-v7", "ggml-vocab-llama-bpe.gguf"),
+    "ibm-granite-granite-4.0.jinja": ("granite4", "ggml-vocab-gpt-2.gguf"),
+    "ibm-granite-granite-4.1.jinja": ("granite4", "ggml-vocab-gpt-2.gguf"),
+    "meta-llama-Llama-3.2-3B-Instruct.jinja": ("llama3.1", "ggml-vocab-llama-bpe.gguf"),
+    "deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja": ("deepseek-r1", "ggml-vocab-llama-bpe.gguf"),
 }
 
 LIB = load_library()
@@ -73,8 +82,11 @@ def test_format_equals_jinja(filename, conversation, add_assistant):
     else:
         assert status == LH_OK, got
         assert got == want
-        # The same family chosen by name formats identically.
-        assert model.format(family, messages, add_assistant) == (LH_OK, want)
+        # The same family chosen by name formats identically (a template's own default system
+        # message is the template's: by name there is none).
+        no_system = messages[0]["role"] != "system" or (family == "granite4" and not messages[0]["content"])
+        if not (family in ("mistral-v7", "granite4") and no_system):
+            assert model.format(family, messages, add_assistant) == (LH_OK, want)
 
 
 @pytest.mark.parametrize("filename", list(SUPPORTED))
@@ -139,3 +151,55 @@ def test_every_supported_family_compared():
                 if want is not None and model.format(template, messages, add) == (LH_OK, want):
                     equal += 1
         assert equal >= 8, f"{family}: only {equal} conversations equal the Jinja rendering"
+
+
+# Every template llama.cpp collects: the library either refuses it (LH_ERROR_UNSUPPORTED, saying
+# why) or renders every conversation as python3-jinja2 does. A template accepted under a family it
+# only resembles (a ChatML relative with BOS or <think> blocks, DeepSeek V3, functionary) would fail
+# here. Gemma's folded system message is the one documented difference (expected_text).
+COLLECTED = llamacpp_templates.names()
+
+
+def test_collection_is_the_expected_one():
+    assert len(COLLECTED) >= 60, COLLECTED
+    assert set(SUPPORTED) - set(os.listdir(ref.TEMPLATE_DIR)) <= set(COLLECTED)
+
+
+@pytest.mark.parametrize("filename", COLLECTED)
+def test_collected_template_refused_or_exact(filename):
+    model = model_for("ggml-vocab-llama-bpe.gguf")
+    template = llamacpp_templates.load(filename)
+    status, family = model.family(template)
+    if status != LH_OK:
+        assert status == LH_ERROR_UNSUPPORTED and "unsupported chat template: " in family
+        return
+    bos, eos = special_texts(model)
+    for name, messages in ref.CONVERSATIONS.items():
+        for add in (False, True):
+            want = expected_text(family, template, messages, add, bos, eos)
+            status, got = model.format(template, messages, add)
+            if want is None:
+                assert status == LH_ERROR_INVALID_ARGUMENT, f"{name}: the template refuses it; library gave {got!r}"
+            else:
+                assert (status, got) == (LH_OK, want), f"{filename} as {family}, conversation {name}"
+
+
+def test_collection_accepted_families():
+    # What the collection must keep being accepted as (a detection made stricter by mistake shows
+    # here), and one refusal per kind of near miss.
+    model = model_for("ggml-vocab-llama-bpe.gguf")
+    for filename, family in {"Qwen-Qwen3-0.6B.jinja": "qwen3", "Qwen3-Coder.jinja": "chatml",
+                             "ibm-granite-granite-4.0.jinja": "granite4", "ibm-granite-granite-4.1.jinja": "granite4",
+                             "mistralai-Ministral-3-14B-Reasoning-2512.jinja": "mistral-v7",
+                             "meta-llama-Llama-3.3-70B-Instruct.jinja": "llama3.1",
+                             "deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja": "deepseek-r1"}.items():
+        assert model.family(llamacpp_templates.load(filename)) == (LH_OK, family), filename
+    for filename, why in {"LFM2-8B-A1B.jinja": "bos_token", "Qwen-QwQ-32B.jinja": "<think>",
+                          "MiMo-VL.jinja": "default system message", "deepseek-ai-DeepSeek-V3.1.jinja": "R1 distills",
+                          "meetkai-functionary-medium-v3.1.jinja": "has_code_interpreter",
+                          "fireworks-ai-llama-3-firefunction-v2.jinja": "tools or functions",
+                          "unsloth-Apriel-1.5.jinja": "<|content|>", "Mistral-Small-3.2-24B-Instruct-2506.jinja": "strftime_now",
+                          "unsloth-mistral-Devstral-Small-2507.jinja": "v7 form",
+                          "ibm-granite-granite-3.3-2B-Instruct.jinja": "today's date"}.items():
+        status, message = model.family(llamacpp_templates.load(filename))
+        assert status == LH_ERROR_UNSUPPORTED and why in message, (filename, message)
