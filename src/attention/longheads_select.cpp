@@ -26,13 +26,14 @@ void Attention::Impl::key_candidates(int32_t layer, int32_t kvh, int32_t m, int3
     // How much of the key box's half-range the score credits: all of it is Quest's upper bound.
     const float spread = cfg.chunk_score == LH_CHUNK_SCORE_BOUND_MID ? 0.5f : 1.0f;
     const float *cs = rope.at(cfg.chunk_size - 1);
+    const int32_t n_rot = rot_dims(layer);
     for (int32_t x = 0; x < R; ++x) {
         if (bound) {
             float *qb = s.qkey + static_cast<int64_t>(x) * 2 * d;
-            attn::rope_apply(cs, rot_dims(layer), d, query(x), qb + d, cfg.rope_neox);
+            attn::rope_apply(cs, n_rot, d, query(x), qb + d, cfg.rope_neox);
             attn::bound_query(qb + d, d, spread, qb);
         } else {
-            attn::rope_apply(cs, rot_dims(layer), d, query(x), s.qkey + static_cast<int64_t>(x) * d, cfg.rope_neox);
+            attn::rope_apply(cs, n_rot, d, query(x), s.qkey + static_cast<int64_t>(x) * d, cfg.rope_neox);
         }
     }
     with_kv_type([&](auto type) {
