@@ -92,7 +92,7 @@ class DataGen:
     """Produces training windows of T+1 tokens plus a per-target loss weight."""
 
     def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0, labelled_frac=0.0,
-                 word_frac=0.0, copy_frac=0.0):
+                 word_frac=0.0, copy_frac=0.0, random_copy_frac=0.0, random_copy_gap=300):
         self.tok, self.T = tok, T
         self.rng = random.Random(seed)
         verses = load_kjv()
@@ -102,6 +102,11 @@ class DataGen:
         self.labelled_frac = labelled_frac
         self.word_frac = word_frac
         self.copy_frac = copy_frac
+        self.random_copy_frac = random_copy_frac
+        self.random_copy_gap = random_copy_gap
+        # plain text pieces (no control or byte-fallback tokens) for the random-piece drill
+        self.text_pieces = [i for i in range(tok.n_vocab)
+                            if tok.token_types[i] == 1 and not tok.tokens[i].startswith("<0x")]
         # needle words: the training text's words of 4-10 letters, minus the evaluation's
         found = set(re.findall(r"\b[A-Za-z]{4,10}\b", " ".join(self.train_verses)))
         self.words = sorted(found - EVAL_WORDS)
@@ -235,6 +240,20 @@ class DataGen:
             return None
         return ids, len(first)
 
+    def random_copy_doc(self, max_tokens):
+        """A random-piece copying drill: BOS + 3-16 uniformly random text pieces + filler + the
+        same pieces again, the repeat weighted as an answer. Unlike a list of words, the next piece
+        of the repeat cannot be guessed from the language, only found by matching the previous one
+        (an induction head, as in Olsson et al. 2022), which a word needle's later pieces need."""
+        r = self.rng
+        run = [r.choice(self.text_pieces) for _ in range(r.randint(3, 16))]
+        gap = self.tok.encode("\n" + self.filler(r.randint(0, self.random_copy_gap)) + "\n", add_space_prefix=False)
+        first = [self.tok.bos_id] + run + gap
+        ids = first + run
+        if len(ids) > max_tokens:
+            return None
+        return ids, len(first)
+
     def window(self):
         """Returns (tokens[T+1], weights[T]) : weights for predicting tokens[1:]."""
         r, T = self.rng, self.T
@@ -253,7 +272,9 @@ class DataGen:
             # passkey samples mostly start a window (as at evaluation), sometimes packed later
             want_pk = r.random() < (self.passkey_frac if len(toks) == 0 else self.passkey_frac / 3)
             pk = None
-            if self.copy_frac > 0 and r.random() < self.copy_frac:
+            if self.random_copy_frac > 0 and r.random() < self.random_copy_frac:
+                pk = self.random_copy_doc(min(room, T))
+            elif self.copy_frac > 0 and r.random() < self.copy_frac:
                 pk = self.copy_doc(min(room, T))
             elif want_pk:
                 labelled = self.labelled_frac > 0 and r.random() < self.labelled_frac

@@ -56,6 +56,11 @@ def main():
     ap.add_argument("--copy-frac", type=float, default=0.0,
                     help="share of the documents that are copying drills (a list of words, filler, the "
                          "list again); 0, the default, gives the shipped model's data")
+    ap.add_argument("--random-copy-frac", type=float, default=0.0,
+                    help="share of the documents that are random-piece copying drills (random pieces, "
+                         "filler, the same pieces again); 0, the default, gives the shipped model's data")
+    ap.add_argument("--random-copy-gap", type=int, default=300,
+                    help="most characters of filler between a random-piece run and its repeat")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default="models/longheads-demo.gguf")
     ap.add_argument("--ckpt", default="/tmp/longheads-demo.pt")
@@ -75,7 +80,8 @@ def main():
 
     tok = SPMTokenizer.from_gguf()
     gen = DataGen(tok, args.T, args.seed, args.passkey_frac, args.answer_weight, args.labelled_frac,
-                  args.word_frac, args.copy_frac)
+                  args.word_frac, args.copy_frac, args.random_copy_frac,
+                  args.random_copy_gap)
     c = Config(vocab=tok.n_vocab, dim=args.dim, n_layer=args.layers, n_head=args.heads,
                n_kv_head=args.kv_heads, ffn=args.ffn, T=args.T)
     model = Llama(c)
