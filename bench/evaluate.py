@@ -379,8 +379,9 @@ def run(store, plan, sections):
             # inside the window, to show it (nothing to find beyond it).
             cells = [(f"{m}", m, (m, plan.multi_trials)) for m in plan.multi_mults if asked == LABELS[0] or m == 1]
             run_cells(store, f"multi:{asked}", demo, T, cells, multi_cases(T, asked), RETRIEVAL_MODES)
-    if "word" in sections:  # likewise: digits only, see the document
-        run_cells(store, "word", demo, T, [("1", 1, (1, plan.multi_trials))], word_cases(T), RETRIEVAL_MODES)
+    if "word" in sections:  # the lengths of the three-needle pass key
+        cells = [(f"{m}", m, (m, plan.multi_trials)) for m in plan.multi_mults]
+        run_cells(store, "word", demo, T, cells, word_cases(T), RETRIEVAL_MODES)
     if sections & {"ppl", "ppl_stories"}:
         plan_s = [(f"{mode}|{n}", n, 1, mode, MODES[mode]) for n in plan.stories_lengths for mode in modes]
         ppl_runs(store, "ppl_stories", stories, STORIES_TEXT, Ts, plan_s)
@@ -604,34 +605,29 @@ def render_retrieval_extras(d, plan, modes, names):
         for m in (plan.multi_mults if asked == LABELS[0] else [1]):
             L.append(f"| {asked} | {m}x T | " + " | ".join(pct(d.get(f"multi:{asked}", {}).get(f"{mode}|{m}"))
                                                           for mode in modes) + " |")
-    misses = [x for mode in modes for x in (d.get("word", {}).get(f"{mode}|1") or {}).get("misses", [])][:4]
+    word = d.get("word", {})
+    # Misses where the needle is in reach (full attention inside its window, the default at every
+    # length) say something about the word itself; the others mostly show a needle never seen.
+    misses = [x for mode, m in [("full", 1)] + [("mid-n4", m) for m in plan.multi_mults]
+              for x in (word.get(f"{mode}|{m}") or {}).get("misses", [])][:4]
     L += ["", "**A word as the needle.** `The pass key is shepherd. Remember it. shepherd is the pass key.` with "
-          f"a word of the training text ({len(WORDS)} words, {plan.multi_trials} prompts, random depths), inside "
-          "the window (1x T):", "",
-          "| length | " + " | ".join(names[m] for m in modes) + " |", "|---|" + "---|" * len(modes),
-          "| 1x T | " + " | ".join(pct(d.get("word", {}).get(f"{mode}|1")) for mode in modes) + " |", "",
-          "The demo model answers pass-key questions with digits only (it was trained on numbers; for example "
-          + ", ".join(f"`{x['word']}` answered `{x['got'].strip()}`" for x in misses) +
-          "), so a word needle cannot be retrieved at any length, not even with full attention in its window. "
-          "Teaching it was tried: `tools/train-demo-model/train.py` fine-tuned the shipped model for 400 steps "
-          "with labelled and word needles (`--init-from models/longheads-demo.gguf --labelled-frac 0.7`); the "
-          "result still answered 0 of 10 word and door-code questions inside its window and lost the pass key "
-          "among three needles (0/10 at 1x T). A full run from scratch with these samples (1,500 steps, then 425 "
-          "more) did not learn them either: inside its window, with full attention, it kept the single pass key "
-          "(10/10) but answered 0 of 20 word needles and 0-4 of 20 three-needle questions per label "
-          "(tools/train-demo-model/README.md). Three later fine-tunes aimed at words alone, one with word-valued "
-          "pass keys only, one adding copying drills (a list of words repeated) and one with half of its "
-          "documents such drills, answered 0 of 20 word needles after 200-500 steps each and were stopped. A "
-          "model of the same size with heads twice as wide (4 of 64 instead of 8 of 32), trained from scratch "
-          "on word, labelled and copying samples for 3,600 steps in all, learned the pass key (20/20) and "
-          "copied a word's first piece, but still answered 0 of 20 word needles at every check. What worked "
-          "(2026-12-04) was to grow a copying (induction) head first, with drills of random vocabulary pieces "
-          "repeated after filler, then to add word-list drills: the resulting candidate (two fine-tunes of the "
-          "shipped model, 27 minutes) answers the word needle 39 of 40 times inside its window and, through "
-          "this library's default LongHeads setting, 19/20 at 4x and 8x T and 18/20 at 32x T, with the pass "
-          "key at 100 % and held-out perplexity 8.46 (tools/train-demo-model/README.md has its commands and "
-          "figures). It is not shipped yet: the tables of this page are of the first model and will be "
-          "regenerated on it when it is.", ""]
+          f"a word of the training text ({len(WORDS)} words, {plan.multi_trials} prompts per length, random depths):",
+          "", "| length | " + " | ".join(names[m] for m in modes) + " |", "|---|" + "---|" * len(modes)]
+    for m in plan.multi_mults:
+        L.append(f"| {m}x T | " + " | ".join(pct(word.get(f"{mode}|{m}")) for mode in modes) + " |")
+    L += ["", ("Misses of full attention inside the window and of the default: "
+               + ", ".join(f"`{x['word']}` answered `{x['got'].strip()}` ({x['tokens']} tokens)" for x in misses)
+               + ". " if misses else "Full attention inside the window and the default missed none. ") +
+          "A word is several pieces of the demo model's 512-piece vocabulary, so answering it needs a head that "
+          "copies what followed an earlier match (an induction head), not only one that finds the needle. The "
+          "first demo model (shipped until 2026-12-04) had none: trained on numeric pass keys, it answered every "
+          "word needle with digits, 0 % in every mode, inside its window too. Six recipes to teach it words "
+          "(word-valued pass keys, labelled needles, copying drills of word lists, a model with wider heads, from "
+          "scratch and as fine-tunes) failed; tools/train-demo-model/README.md has each with its log. What worked "
+          "was to grow the induction head first, with drills of random vocabulary pieces repeated after filler, "
+          "then to add word-list drills: two fine-tunes of the first model, 27 minutes, whose result is the "
+          "shipped model. The labelled questions of the three-needle table were not in that training, and a "
+          "third fine-tune that added them did not learn them.", ""]
     return L
 
 
