@@ -53,3 +53,38 @@ def test_faithful_chunk_score_stays_selectable(demo):
     faithful = run_json(*args, "--chunk-score", "faithful")["logits"]
     default = run_json(*args)["logits"]
     assert faithful != default
+
+
+# The pass-key prompt of docs/longheads.md with a word of the training text as the key (bench/evaluate.py's
+# word needle): a word is several vocabulary pieces, so the model must copy it, not only find it.
+TASK = ("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
+        "I will quiz you about the important information there.")
+FILLER = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again."
+
+
+def word_needle_prompt(word, depth, n_fillers):
+    before = max(1, round(depth * n_fillers))
+    return "\n".join([TASK, " ".join([FILLER] * before),
+                      f"The pass key is {word}. Remember it. {word} is the pass key.",
+                      " ".join([FILLER] * (n_fillers - before)), "What is the pass key? The pass key is"])
+
+
+# Three of the words bench/evaluate.py hides (never a needle in training), at three depths.
+WORD_CASES = [("vineyard", 0.15), ("trumpet", 0.5), ("garden", 0.85)]
+
+
+@pytest.mark.parametrize("attention", ["longheads", "window"])
+def test_word_needle_at_16x_the_window(demo, tmp_path, attention):
+    answers = []
+    for word, depth in WORD_CASES:
+        prompt = tmp_path / f"{word}.txt"
+        prompt.write_text(word_needle_prompt(word, depth, 80))  # ~4,050 tokens
+        out = run_json("generate", "-m", demo, "-f", prompt, "-n", 8, "--temp", 0, "--attention", attention,
+                       "--no-progress", "--no-perf")
+        assert out["prompt_tokens"] > 15 * 256
+        answers.append((word, out["text"]))
+    right = [w for w, text in answers if text.startswith(" " + w)]
+    if attention == "longheads":  # the default chunk score reaches the needle and the model copies it
+        assert len(right) == len(WORD_CASES), answers
+    else:  # the window has dropped it long before the question: the library is what finds it
+        assert not right, answers

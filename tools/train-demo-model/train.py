@@ -49,16 +49,16 @@ def main():
     ap.add_argument("--answer-weight", type=float, default=5.0)
     ap.add_argument("--labelled-frac", type=float, default=0.0,
                     help="share of passkey samples with labelled needles (numbers or words, 1-3 of "
-                         "them, the question naming one); 0, the default, gives the shipped model's data")
+                         "them, the question naming one); 0, the default, gives the first model's data")
     ap.add_argument("--word-frac", type=float, default=0.0,
                     help="share of the (unlabelled) pass-key samples whose key is a word of the training "
-                         "text instead of a number; 0, the default, gives the shipped model's data")
+                         "text instead of a number; 0, the default, gives the first model's data")
     ap.add_argument("--copy-frac", type=float, default=0.0,
                     help="share of the documents that are copying drills (a list of words, filler, the "
-                         "list again); 0, the default, gives the shipped model's data")
+                         "list again); 0, the default, gives the first model's data")
     ap.add_argument("--random-copy-frac", type=float, default=0.0,
                     help="share of the documents that are random-piece copying drills (random pieces, "
-                         "filler, the same pieces again); 0, the default, gives the shipped model's data")
+                         "filler, the same pieces again); 0, the default, gives the first model's data")
     ap.add_argument("--random-copy-gap", type=int, default=300,
                     help="most characters of filler between a random-piece run and its repeat")
     ap.add_argument("--threads", type=int, default=2)
