@@ -375,9 +375,7 @@ def run(store, plan, sections):
                   RETRIEVAL_MODES)
     if "multi" in sections:
         for asked in LABELS:
-            # The demo model only learned to answer "pass key": the other questions are asked
-            # inside the window, to show it (nothing to find beyond it).
-            cells = [(f"{m}", m, (m, plan.multi_trials)) for m in plan.multi_mults if asked == LABELS[0] or m == 1]
+            cells = [(f"{m}", m, (m, plan.multi_trials)) for m in plan.multi_mults]
             run_cells(store, f"multi:{asked}", demo, T, cells, multi_cases(T, asked), RETRIEVAL_MODES)
     if "word" in sections:  # the lengths of the three-needle pass key
         cells = [(f"{m}", m, (m, plan.multi_trials)) for m in plan.multi_mults]
@@ -597,12 +595,15 @@ def render_retrieval_extras(d, plan, modes, names):
          "**Three needles.** Three labelled numbers, `The pass key is K1. Remember it. K1 is the pass key.`, "
          "the same with `door code` and `room number`, in random order at random depths; the question asks "
          f"for one label. {plan.multi_trials} prompts per cell (the same prompts for every mode and label). The "
-         "demo model was only ever trained on `pass key` questions: asked for another label it fails inside its "
-         "own window, with full attention, so those questions are shown at 1x T only.", "",
+         "model must match the question's label to one of three needles, then copy that needle's number. The "
+         "first demo model never learned to (0 % for `door code` and `room number` inside its window); the "
+         "shipped one was taught with labelled samples of mostly two and three needles (the last of its "
+         "fine-tunes, tools/train-demo-model/README.md). Its labels include these three, its numbers are "
+         "random, so every prompt here is new to it.", "",
          "| asked for | length | " + " | ".join(names[m] for m in modes) + " |",
          "|---|---|" + "---|" * len(modes)]
     for asked in LABELS:
-        for m in (plan.multi_mults if asked == LABELS[0] else [1]):
+        for m in plan.multi_mults:
             L.append(f"| {asked} | {m}x T | " + " | ".join(pct(d.get(f"multi:{asked}", {}).get(f"{mode}|{m}"))
                                                           for mode in modes) + " |")
     word = d.get("word", {})
@@ -625,9 +626,8 @@ def render_retrieval_extras(d, plan, modes, names):
           "(word-valued pass keys, labelled needles, copying drills of word lists, a model with wider heads, from "
           "scratch and as fine-tunes) failed; tools/train-demo-model/README.md has each with its log. What worked "
           "was to grow the induction head first, with drills of random vocabulary pieces repeated after filler, "
-          "then to add word-list drills: two fine-tunes of the first model, 27 minutes, whose result is the "
-          "shipped model. The labelled questions of the three-needle table were not in that training, and a "
-          "third fine-tune that added them did not learn them.", ""]
+          "then to add word-list drills: two fine-tunes of the first model, 27 minutes, the start of the "
+          "shipped model, with a third one for the labels of the three-needle table.", ""]
     return L
 
 

@@ -1,6 +1,7 @@
 """The shipped demo model (models/longheads-demo.gguf, trained window T = 256): it retrieves a pass
 key inside its window with full attention, and LongHeads with its default chunk score lets it
-retrieve far past it.
+retrieve far past it; it copies a word as the needle and answers the label a question names among
+three needles.
 
 Kept short for CI (a few prompts). The full figures (the needle heat-map: 10 depths x 1x..64x T,
 every mode) are in docs/RESULTS.md, made by bench/evaluate.py.
@@ -46,7 +47,7 @@ def test_longheads_default_retrieval_at_16x_the_window(demo):
 
 def test_faithful_chunk_score_stays_selectable(demo):
     # The paper's rule (--chunk-score faithful) runs on the same prompts; on this model it ranks the
-    # needle's chunks near last and retrieves ~0 % past the window (docs/RESULTS.md), reported
+    # needle's chunks low and retrieves 20-30 % past the window (docs/RESULTS.md), reported
     # there rather than tested as a pass. Here: it runs, and differs from the default.
     args = ["logits", "-m", demo, "-p", "The pass key is 123. " * 60 + "What is the pass key?",
             "--attention", "longheads", "-c", 1024]
@@ -88,3 +89,33 @@ def test_word_needle_at_16x_the_window(demo, tmp_path, attention):
         assert len(right) == len(WORD_CASES), answers
     else:  # the window has dropped it long before the question: the library is what finds it
         assert not right, answers
+
+
+def three_needle_prompt(values, n_fillers):
+    """Three labelled numbers at a quarter, half and three quarters of the filler (bench/evaluate.py's
+    three-needle form); returns the prompt without its question."""
+    labels = ["door code", "pass key", "room number"]
+    cuts = [n_fillers // 4, n_fillers // 4, n_fillers // 4, n_fillers - 3 * (n_fillers // 4)]
+    parts = [TASK]
+    for label, value, n in zip(labels, values, cuts):
+        parts += [" ".join([FILLER] * n), f"The {label} is {value}. Remember it. {value} is the {label}."]
+    return "\n".join(parts + [" ".join([FILLER] * cuts[-1])])
+
+
+@pytest.mark.parametrize("n_fillers, attention", [(0, "full"), (80, "longheads")])  # in the window; 16x T
+def test_three_labelled_needles_answer_the_label_asked(demo, tmp_path, n_fillers, attention):
+    # The model must match the question's label to one of three needles and copy that one's number.
+    values = {"door code": 4718, "pass key": 30562, "room number": 217}
+    body = three_needle_prompt(list(values.values()), n_fillers)
+    answers = {}
+    for label, value in values.items():
+        prompt = tmp_path / "three.txt"
+        prompt.write_text(f"{body}\nWhat is the {label}? The {label} is")
+        out = run_json("generate", "-m", demo, "-f", prompt, "-n", 6, "--temp", 0, "--attention", attention,
+                       "--no-progress", "--no-perf")
+        assert (out["prompt_tokens"] < 256) == (attention == "full")
+        answers[label] = out["text"]
+    right = [label for label, value in values.items() if answers[label].startswith(f" {value}")]
+    # Measured on 20 prompts per label (docs/RESULTS.md) the model answers 70-95 % of these, so one
+    # miss in three is allowed; the first demo model answered none of the door codes and room numbers.
+    assert len(right) >= 2, answers

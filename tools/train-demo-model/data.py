@@ -92,7 +92,8 @@ class DataGen:
     """Produces training windows of T+1 tokens plus a per-target loss weight."""
 
     def __init__(self, tok, T, seed, passkey_frac=0.5, answer_weight=5.0, labelled_frac=0.0,
-                 word_frac=0.0, copy_frac=0.0, random_copy_frac=0.0, random_copy_gap=300):
+                 word_frac=0.0, copy_frac=0.0, random_copy_frac=0.0, random_copy_gap=300,
+                 labelled_needle_weights=(0.5, 0.35, 0.15)):
         self.tok, self.T = tok, T
         self.rng = random.Random(seed)
         verses = load_kjv()
@@ -104,6 +105,7 @@ class DataGen:
         self.copy_frac = copy_frac
         self.random_copy_frac = random_copy_frac
         self.random_copy_gap = random_copy_gap
+        self.labelled_needle_weights = list(labelled_needle_weights)  # of 1, 2, 3, ... needles
         # plain text pieces (no control or byte-fallback tokens) for the random-piece drill
         self.text_pieces = [i for i in range(tok.n_vocab)
                             if tok.token_types[i] == 1 and not tok.tokens[i].startswith("<0x")]
@@ -197,7 +199,8 @@ class DataGen:
         """BOS + task + 1-3 labelled needles between fillers + a question naming one label +
         " value" (the layout of bench/evaluate.py build_prompt), at most max_tokens tokens."""
         r = self.rng
-        n = r.choices([1, 2, 3], weights=[0.5, 0.35, 0.15])[0]
+        weights = self.labelled_needle_weights
+        n = r.choices(range(1, len(weights) + 1), weights=weights)[0]
         while True:
             needles = [(label, self.needle_value()) for label in r.sample(LABELS, n)]
             label, value = r.choice(needles)

@@ -50,6 +50,8 @@ def main():
     ap.add_argument("--labelled-frac", type=float, default=0.0,
                     help="share of passkey samples with labelled needles (numbers or words, 1-3 of "
                          "them, the question naming one); 0, the default, gives the first model's data")
+    ap.add_argument("--labelled-needles", default="0.5,0.35,0.15",
+                    help="weights of 1, 2, 3, ... needles in a labelled sample (comma-separated)")
     ap.add_argument("--word-frac", type=float, default=0.0,
                     help="share of the (unlabelled) pass-key samples whose key is a word of the training "
                          "text instead of a number; 0, the default, gives the first model's data")
@@ -81,7 +83,7 @@ def main():
     tok = SPMTokenizer.from_gguf()
     gen = DataGen(tok, args.T, args.seed, args.passkey_frac, args.answer_weight, args.labelled_frac,
                   args.word_frac, args.copy_frac, args.random_copy_frac,
-                  args.random_copy_gap)
+                  args.random_copy_gap, [float(x) for x in args.labelled_needles.split(",")])
     c = Config(vocab=tok.n_vocab, dim=args.dim, n_layer=args.layers, n_head=args.heads,
                n_kv_head=args.kv_heads, ffn=args.ffn, T=args.T)
     model = Llama(c)
