@@ -7,6 +7,7 @@ Kept short for CI (a few prompts). The full figures (the needle heat-map: 10 dep
 every mode) are in docs/RESULTS.md, made by bench/evaluate.py.
 """
 import pathlib
+import sys
 
 import pytest
 
@@ -56,18 +57,15 @@ def test_faithful_chunk_score_stays_selectable(demo):
     assert faithful != default
 
 
-# The pass-key prompt of docs/longheads.md with a word of the training text as the key (bench/evaluate.py's
-# word needle): a word is several vocabulary pieces, so the model must copy it, not only find it.
-TASK = ("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
-        "I will quiz you about the important information there.")
-FILLER = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again."
+# The prompts of bench/evaluate.py (docs/longheads.md's pass-key form), built by its build_prompt.
+sys.path.insert(0, str(REPO / "bench"))
+from evaluate import build_prompt  # noqa: E402
 
 
 def word_needle_prompt(word, depth, n_fillers):
+    """A word of the training text as the pass key: several vocabulary pieces, copied, not only found."""
     before = max(1, round(depth * n_fillers))
-    return "\n".join([TASK, " ".join([FILLER] * before),
-                      f"The pass key is {word}. Remember it. {word} is the pass key.",
-                      " ".join([FILLER] * (n_fillers - before)), "What is the pass key? The pass key is"])
+    return build_prompt([("pass key", word)], [before, n_fillers - before], "pass key")
 
 
 # Three of the words bench/evaluate.py hides (never a needle in training), at three depths.
@@ -91,26 +89,23 @@ def test_word_needle_at_16x_the_window(demo, tmp_path, attention):
         assert not right, answers
 
 
-def three_needle_prompt(values, n_fillers):
-    """Three labelled numbers at a quarter, half and three quarters of the filler (bench/evaluate.py's
-    three-needle form); returns the prompt without its question."""
-    labels = ["door code", "pass key", "room number"]
-    cuts = [n_fillers // 4, n_fillers // 4, n_fillers // 4, n_fillers - 3 * (n_fillers // 4)]
-    parts = [TASK]
-    for label, value, n in zip(labels, values, cuts):
-        parts += [" ".join([FILLER] * n), f"The {label} is {value}. Remember it. {value} is the {label}."]
-    return "\n".join(parts + [" ".join([FILLER] * cuts[-1])])
+LABELS = ["door code", "pass key", "room number"]
+
+
+def three_needle_prompt(values, n_fillers, asked):
+    """Three labelled numbers at a quarter, half and three quarters of the filler."""
+    quarter = n_fillers // 4
+    return build_prompt(list(zip(LABELS, values)), [quarter] * 3 + [n_fillers - 3 * quarter], asked)
 
 
 @pytest.mark.parametrize("n_fillers, attention", [(0, "full"), (80, "longheads")])  # in the window; 16x T
 def test_three_labelled_needles_answer_the_label_asked(demo, tmp_path, n_fillers, attention):
     # The model must match the question's label to one of three needles and copy that one's number.
     values = {"door code": 4718, "pass key": 30562, "room number": 217}
-    body = three_needle_prompt(list(values.values()), n_fillers)
     answers = {}
     for label, value in values.items():
         prompt = tmp_path / "three.txt"
-        prompt.write_text(f"{body}\nWhat is the {label}? The {label} is")
+        prompt.write_text(three_needle_prompt([values[x] for x in LABELS], n_fillers, label))
         out = run_json("generate", "-m", demo, "-f", prompt, "-n", 6, "--temp", 0, "--attention", attention,
                        "--no-progress", "--no-perf")
         assert (out["prompt_tokens"] < 256) == (attention == "full")
