@@ -40,6 +40,16 @@ inline __m512i dot_scaled(__m512i u, __m512i q, __m512i factors) {
     return _mm512_madd_epi16(_mm512_maddubs_epi16(u, q), factors);
 }
 
+// acc + dot_scaled(u, q, factors): with VNNI the factor product and the addition are one vpdpwssd
+// (the same int32 sums, one instruction fewer per 64 bytes).
+inline __m512i add_dot_scaled(__m512i acc, __m512i u, __m512i q, __m512i factors) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u, q), factors);
+#else
+    return _mm512_add_epi32(acc, dot_scaled(u, q, factors));
+#endif
+}
+
 // Lane indexes that spread 4 block factors over two vectors: blocks 0, 1 and blocks 2, 3.
 inline __m512i pair_index(int first) {
     return _mm512_set_epi32(first + 1, first + 1, first + 1, first + 1, first + 1, first + 1, first + 1, first + 1,
@@ -51,6 +61,12 @@ inline __m512i pair_index(int first) {
 inline __m512i dot_signed_scaled(__m512i w, __m512i q, __m512i factors) {
     const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
     return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), q_signed), factors);
+}
+
+// acc + dot_signed_scaled(w, q, factors), one vpdpwssd for the last two steps with VNNI.
+inline __m512i add_dot_signed_scaled(__m512i acc, __m512i w, __m512i q, __m512i factors) {
+    const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+    return add_dot_scaled(acc, _mm512_abs_epi8(w), q_signed, factors);
 }
 
 // The 16 iq4 levels in every 128-bit lane, plus `bias` (a byte shuffle by the indexes looks them up).
@@ -266,10 +282,11 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
             u2 = _mm512_or_si512(u2, _mm512_and_si512(_mm512_srlv_epi16(h, right2), bit4));
             u3 = _mm512_or_si512(u3, _mm512_and_si512(_mm512_srlv_epi16(h, right3), bit4));
         }
-        __m512i isum = dot_scaled(u0, load64(xq), _mm512_shuffle_epi8(f16, pick[0]));
-        isum = _mm512_add_epi32(isum, dot_scaled(u1, load64(xq + 64), _mm512_shuffle_epi8(f16, pick[1])));
-        isum = _mm512_add_epi32(isum, dot_scaled(u2, load64(xq + 128), _mm512_shuffle_epi8(f16, pick[2])));
-        isum = _mm512_add_epi32(isum, dot_scaled(u3, load64(xq + 192), _mm512_shuffle_epi8(f16, pick[3])));
+        __m512i isum = _mm512_setzero_si512();
+        isum = add_dot_scaled(isum, u0, load64(xq), _mm512_shuffle_epi8(f16, pick[0]));
+        isum = add_dot_scaled(isum, u1, load64(xq + 64), _mm512_shuffle_epi8(f16, pick[1]));
+        isum = add_dot_scaled(isum, u2, load64(xq + 128), _mm512_shuffle_epi8(f16, pick[2]));
+        isum = add_dot_scaled(isum, u3, load64(xq + 192), _mm512_shuffle_epi8(f16, pick[3]));
         const float dx = x.d[sb];
         accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m) * dx), accf);
         // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
@@ -299,10 +316,9 @@ float row_iq4_xs(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpa
             const __m512i w = load64(qs + 128 * sb + 64 * g);
             const __m512i lo = _mm512_shuffle_epi8(table, _mm512_and_si512(w, m4));
             const __m512i hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(w, 4), m4));
-            isum = _mm512_add_epi32(isum, dot_signed_scaled(lo, load64(xq + 128 * g),
-                                                            _mm512_shuffle_epi8(f16, pick[2 * g])));
-            isum = _mm512_add_epi32(isum, dot_signed_scaled(hi, load64(xq + 128 * g + 64),
-                                                            _mm512_shuffle_epi8(f16, pick[2 * g + 1])));
+            isum = add_dot_signed_scaled(isum, lo, load64(xq + 128 * g), _mm512_shuffle_epi8(f16, pick[2 * g]));
+            isum = add_dot_signed_scaled(isum, hi, load64(xq + 128 * g + 64),
+                                         _mm512_shuffle_epi8(f16, pick[2 * g + 1]));
         }
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_f(m) * x.d[sb]), acc);
     }
@@ -339,9 +355,8 @@ float row_q6_k(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpack
                                                _mm512_and_si512(_mm512_sllv_epi16(p, lo_shift), m2));
             const __m512i hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(w, 4), m4),
                                                _mm512_and_si512(_mm512_srlv_epi16(p, hi_shift), m2));
-            isum = _mm512_add_epi32(isum, dot_scaled(lo, load64(xq + 128 * g), _mm512_permutexvar_epi16(idx[2 * g], f16)));
-            isum = _mm512_add_epi32(isum,
-                                    dot_scaled(hi, load64(xq + 128 * g + 64), _mm512_permutexvar_epi16(idx[2 * g + 1], f16)));
+            isum = add_dot_scaled(isum, lo, load64(xq + 128 * g), _mm512_permutexvar_epi16(idx[2 * g], f16));
+            isum = add_dot_scaled(isum, hi, load64(xq + 128 * g + 64), _mm512_permutexvar_epi16(idx[2 * g + 1], f16));
         }
         const __m256i corr = _mm256_madd_epi16(s16, load32(x.bsums + 16 * sb));
         isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(corr, 5)));
@@ -394,9 +409,8 @@ float row_k23(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
                 lo = _mm512_or_si512(lo, _mm512_and_si512(hl, bit2));
                 hi = _mm512_or_si512(hi, _mm512_and_si512(hh, bit2));
             }
-            isum = _mm512_add_epi32(isum, dot_scaled(lo, load64(xq + 128 * g), _mm512_permutexvar_epi16(idx[2 * g], f16)));
-            isum = _mm512_add_epi32(isum,
-                                    dot_scaled(hi, load64(xq + 128 * g + 64), _mm512_permutexvar_epi16(idx[2 * g + 1], f16)));
+            isum = add_dot_scaled(isum, lo, load64(xq + 128 * g), _mm512_permutexvar_epi16(idx[2 * g], f16));
+            isum = add_dot_scaled(isum, hi, load64(xq + 128 * g + 64), _mm512_permutexvar_epi16(idx[2 * g + 1], f16));
         }
         const float dx = x.d[sb];
         if (Three) {
