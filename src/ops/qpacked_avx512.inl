@@ -56,17 +56,20 @@ inline __m512i pair_index(int first) {
                             first, first, first, first, first, first, first, first);
 }
 
-// Pair sums of w * q for signed w (the sign of w moved onto q: maddubs sees |w| <= 128, |q| <= 127),
-// multiplied by the int16 factor of their lane and summed into int32.
+// q with the sign of w moved onto it, so that maddubs can take |w| (<= 128) as its unsigned operand.
+inline __m512i sign_of_w_onto_q(__m512i w, __m512i q) {
+    return _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
+}
+
+// Pair sums of w * q for signed w (|w| <= 128, |q| <= 127), multiplied by the int16 factor of their
+// lane and summed into int32.
 inline __m512i dot_signed_scaled(__m512i w, __m512i q, __m512i factors) {
-    const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
-    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), q_signed), factors);
+    return dot_scaled(_mm512_abs_epi8(w), sign_of_w_onto_q(w, q), factors);
 }
 
 // acc + dot_signed_scaled(w, q, factors), one vpdpwssd for the last two steps with VNNI.
 inline __m512i add_dot_signed_scaled(__m512i acc, __m512i w, __m512i q, __m512i factors) {
-    const __m512i q_signed = _mm512_mask_sub_epi8(q, _mm512_movepi8_mask(w), _mm512_setzero_si512(), q);
-    return add_dot_scaled(acc, _mm512_abs_epi8(w), q_signed, factors);
+    return add_dot_scaled(acc, _mm512_abs_epi8(w), sign_of_w_onto_q(w, q), factors);
 }
 
 // The 16 iq4 levels in every 128-bit lane, plus `bias` (a byte shuffle by the indexes looks them up).
