@@ -362,6 +362,8 @@ class Plan:
         self.local_mult = 8 if quick else 32
         self.local_acts_mults = [8] if quick else [8, 32]  # Acts perplexity of the local_chunks study
         self.sweep_tokens = 2048 if quick else 8192
+        self.attn_fracs = [(5, 8), (3, 4)]  # attention lengths L = T * a / b studied beside the default T / 2
+        self.attn_mults = [8, 16] if quick else [8, 16, 32, 64]  # pass-key lengths of that study
 
 
 def run(store, plan, sections):
@@ -393,6 +395,8 @@ def run(store, plan, sections):
         ppl_runs(store, "sweep_stories", stories, STORIES_TEXT, Ts, plan_w)
     if "local" in sections:
         study_local(store, plan, demo, stories, T)
+    if "attn" in sections:
+        study_attn_len(store, plan, demo, stories, T)
 
 
 def study_local(store, plan, demo, stories, T):
@@ -410,6 +414,27 @@ def study_local(store, plan, demo, stories, T):
             cells = [(f"{n}|{m}|{di}", m, (m, d, plan.trials)) for di, d in enumerate(plan.depths)]
             run_cells(store, f"local_passkey:{score}", demo, T, cells, passkey_cases(T), [score],
                       extra_ctx={"local_chunks": n})
+
+
+def study_attn_len(store, plan, demo, stories, T):
+    """The default score (bound_mid, 4 local chunks) with a longer attention length L (more chunks
+    chosen by score, K = L/w): three needles, pass keys past T at every depth, perplexity as in the
+    local_chunks study. L = T/2, the default, is measured by the main sections."""
+    for a, b in plan.attn_fracs:
+        La, Ls = T * a // b, stories.info.n_ctx_train * a // b
+        kw = dict(MODES["mid-n4"], attn_len=La)
+        for asked in LABELS:
+            cells = [(f"{La}|{m}", m, (m, plan.multi_trials)) for m in plan.multi_mults if m > 1]
+            run_cells(store, f"attn_multi:{asked}", demo, T, cells, multi_cases(T, asked), ["mid-n4"],
+                      extra_ctx={"attn_len": La})
+        cells = [(f"{La}|{m}|{di}", m, (m, d, plan.trials)) for m in plan.attn_mults
+                 for di, d in enumerate(plan.depths)]
+        run_cells(store, "attn_passkey", demo, T, cells, passkey_cases(T), ["mid-n4"], extra_ctx={"attn_len": La})
+        ppl_runs(store, "attn_acts", demo, ACTS_TEXT, T,
+                 [(f"{La}|{mm}", mm * T, plan.acts_tokens // (mm * T), f"mid-n4 L={La}", kw)
+                  for mm in plan.local_acts_mults])
+        ppl_runs(store, "attn_stories", stories, STORIES_TEXT, stories.info.n_ctx_train,
+                 [(f"{Ls}|8192", 8192, 1, f"mid-n4 L={Ls}", dict(MODES["mid-n4"], attn_len=Ls))])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,6 +526,7 @@ def render(store, plan, doc_path, svg_path, command):
     L += render_speed()
     L += render_ppl(d, plan, ALL_MODES, names, T)
     L += render_local(d, plan)
+    L += render_attn_len(d, plan, 256)
     L += render_sweep(d, plan)
     doc_path.write_text("\n".join(L) + "\n")
 
@@ -700,6 +726,49 @@ def render_local(d, plan):
     return L + [""]
 
 
+def render_attn_len(d, plan, T):
+    """The attention-length study beside the default's own cells (L = T/2, from the main sections)."""
+    longer = [m for m in plan.multi_mults if m > 1]
+    Ls_default = 512 // 2  # stories260K's T / 2
+    L = ["## Attention length of the default", "",
+         "The default score (`bound_mid`, 4 local chunks) with a longer attention length L, so more chunks are "
+         "chosen by score (K = L/w, w = T/16; K - 1 - 4 of them). Three needles as above (the three labels "
+         f"together, {len(LABELS) * plan.multi_trials} prompts per length), pass keys at every depth "
+         f"({plan.trials * len(plan.depths)} per length) at " + ", ".join(f"{m}x" for m in plan.attn_mults) +
+         " T, perplexity as in *Local chunks* (stories260K with the same fraction of its T = 512). The row "
+         "L = T/2 is the default's cells of the sections above. A head attends to L tokens, so the attention's "
+         "work per token grows with L (the weights' does not).", "",
+         "| L | K | scored chunks | three needles " + " | ".join(f"{m}x T" for m in longer) +
+         " | pass key, worst length | Acts 8x T | Acts 32x T | stories 8192 |",
+         "|---|---|---|" + "---|" * len(longer) + "---|---|---|---|"]
+    w = T // 16
+
+    def total(cells):
+        cells = [c for c in cells if c]
+        return {"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)} if cells else None
+
+    rows = [(T // 2, Ls_default, True)] + [(T * a // b, 512 * a // b, False) for a, b in plan.attn_fracs]
+    for La, Ls, default in rows:
+        if default:
+            multi = [total([d.get(f"multi:{q}", {}).get(f"mid-n4|{m}") for q in LABELS]) for m in longer]
+            pk = [total([d.get("heatmap", {}).get(f"mid-n4|{m}|{di}") for di in range(len(plan.depths))])
+                  for m in plan.attn_mults]
+            a8, a32 = (d.get("ppl_acts", {}).get(f"mid-n4|{m}") for m in (8, 32))
+            st = d.get("ppl_stories", {}).get("mid-n4|8192")
+        else:
+            multi = [total([d.get(f"attn_multi:{q}", {}).get(f"mid-n4|{La}|{m}") for q in LABELS]) for m in longer]
+            pk = [total([d.get("attn_passkey", {}).get(f"mid-n4|{La}|{m}|{di}") for di in range(len(plan.depths))])
+                  for m in plan.attn_mults]
+            a8, a32 = (d.get("attn_acts", {}).get(f"{La}|{m}") for m in (8, 32))
+            st = d.get("attn_stories", {}).get(f"{Ls}|8192")
+        pk = [c for c in pk if c]
+        worst = min(pk, key=lambda c: c["correct"] / c["trials"]) if pk else None
+        f = lambda c: f"{c['ppl']:.3f}" if c else "—"  # noqa: E731
+        L.append(f"| {La}{' (default)' if default else ''} | {La // w} | {La // w - 5} | " +
+                 " | ".join(pct(c) for c in multi) + f" | {pct(worst)} | {f(a8)} | {f(a32)} | {f(st)} |")
+    return L + [""]
+
+
 def render_sweep(d, plan):
     L = ["## Chunk size and attention length", "",
          f"stories260K perplexity over the first {plan.sweep_tokens} tokens (one sequence, as above) for chunk size "
@@ -718,8 +787,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a small smoke run into /tmp")
     ap.add_argument("--resume", action="store_true", help="reuse the cells already in the results file")
     ap.add_argument("--render", action="store_true", help="only rewrite the documents from the results file")
-    ap.add_argument("--sections", default="heatmap,multi,word,ppl,local,sweep",
-                    help="comma-separated subset of heatmap,multi,word,ppl,local,sweep "
+    ap.add_argument("--sections", default="heatmap,multi,word,ppl,local,sweep,attn",
+                    help="comma-separated subset of heatmap,multi,word,ppl,local,sweep,attn "
                          "(ppl_stories or ppl_acts: one model's half of ppl)")
     args = ap.parse_args()
     plan = Plan(args.quick)
