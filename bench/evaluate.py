@@ -441,6 +441,12 @@ def study_attn_len(store, plan, demo, stories, T):
 # Documents
 # ---------------------------------------------------------------------------------------------
 
+def pooled(cells):
+    """The measured cells of a list (None: not measured) summed into one; None if none was measured."""
+    cells = [c for c in cells if c]
+    return {"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)} if cells else None
+
+
 def pct(c):
     return f"{100 * c['correct'] / c['trials']:.0f} %" if c else "—"
 
@@ -509,7 +515,7 @@ def render(store, plan, doc_path, svg_path, command):
                 row.append("—")
                 continue
             n_run += len(cells)
-            row.append(pct({"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)}))
+            row.append(pct(pooled(cells)))
             below += [f"{m}x/{100 * depths[di]:.0f}%" for di in range(len(depths))
                       if (c := d["heatmap"].get(f"{mode}|{m}|{di}")) and c["correct"] < 0.98 * c["trials"]]
         below_txt = ", ".join(below) if len(below) <= 12 else f"{len(below)} of {n_run}"
@@ -526,7 +532,7 @@ def render(store, plan, doc_path, svg_path, command):
     L += render_speed()
     L += render_ppl(d, plan, ALL_MODES, names, T)
     L += render_local(d, plan)
-    L += render_attn_len(d, plan, 256)
+    L += render_attn_len(d, plan, T, 512)  # stories260K's trained window
     L += render_sweep(d, plan)
     doc_path.write_text("\n".join(L) + "\n")
 
@@ -637,9 +643,9 @@ def multi_misses_paragraph(d, plan, modes, names):
                      f"{slips} of them one digit changed or dropped")
     return ("Misses past the window (" + ", ".join(f"{m}x" for m in longer) + " T, the three labels together): "
             + "; ".join(parts) + ". A slip is the asked needle found and its copy gone wrong, not another "
-            "label's number. A likely cause (not isolated here): with 4 local chunks a head has K - 1 - 4 = 3 "
-            "chunks chosen by score against 5 with 2 (K = 8), while three needle lines span 9-12 chunks of "
-            "w = 16; the default keeps 4 local chunks for their perplexity (the summary above).")
+            "label's number. With 4 local chunks a head has K - 1 - 4 = 3 chunks chosen by score against 5 with 2 "
+            "(K = 8), while three needle lines span 9-12 chunks of w = 16; *Attention length of the default* "
+            "below gives the default more of them.")
 
 
 def render_retrieval_extras(d, plan, modes, names):
@@ -717,47 +723,39 @@ def render_local(d, plan):
             a8 = d.get("local_acts", {}).get(f"{score}|{n}|8")
             a32 = d.get("local_acts", {}).get(f"{score}|{n}|32")
             st = d.get("local_stories", {}).get(f"{score}|{n}|8192")
-            cells = [d.get(f"local_passkey:{score}", {}).get(f"{score}|{n}|{m}|{di}") for di in range(len(plan.depths))]
-            cells = [c for c in cells if c]
-            pk = pct({"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)}) \
-                if cells else "—"
+            pk = pct(pooled(d.get(f"local_passkey:{score}", {}).get(f"{score}|{n}|{m}|{di}")
+                            for di in range(len(plan.depths))))
             f = lambda c: f"{c['ppl']:.3f}" if c else "—"  # noqa: E731
             L.append(f"| {score} | {n} | {f(a8)} | {f(a32)} | {f(st)} | {pk} |")
     return L + [""]
 
 
-def render_attn_len(d, plan, T):
+def render_attn_len(d, plan, T, Ts):
     """The attention-length study beside the default's own cells (L = T/2, from the main sections)."""
     longer = [m for m in plan.multi_mults if m > 1]
-    Ls_default = 512 // 2  # stories260K's T / 2
     L = ["## Attention length of the default", "",
          "The default score (`bound_mid`, 4 local chunks) with a longer attention length L, so more chunks are "
          "chosen by score (K = L/w, w = T/16; K - 1 - 4 of them). Three needles as above (the three labels "
          f"together, {len(LABELS) * plan.multi_trials} prompts per length), pass keys at every depth "
          f"({plan.trials * len(plan.depths)} per length) at " + ", ".join(f"{m}x" for m in plan.attn_mults) +
-         " T, perplexity as in *Local chunks* (stories260K with the same fraction of its T = 512). The row "
+         f" T, perplexity as in *Local chunks* (stories260K with the same fraction of its T = {Ts}). The row "
          "L = T/2 is the default's cells of the sections above. A head attends to L tokens, so the attention's "
          "work per token grows with L (the weights' does not).", "",
          "| L | K | scored chunks | three needles " + " | ".join(f"{m}x T" for m in longer) +
          " | pass key, worst length | Acts 8x T | Acts 32x T | stories 8192 |",
          "|---|---|---|" + "---|" * len(longer) + "---|---|---|---|"]
     w = T // 16
-
-    def total(cells):
-        cells = [c for c in cells if c]
-        return {"correct": sum(c["correct"] for c in cells), "trials": sum(c["trials"] for c in cells)} if cells else None
-
-    rows = [(T // 2, Ls_default, True)] + [(T * a // b, 512 * a // b, False) for a, b in plan.attn_fracs]
+    rows = [(T // 2, Ts // 2, True)] + [(T * a // b, Ts * a // b, False) for a, b in plan.attn_fracs]
     for La, Ls, default in rows:
         if default:
-            multi = [total([d.get(f"multi:{q}", {}).get(f"mid-n4|{m}") for q in LABELS]) for m in longer]
-            pk = [total([d.get("heatmap", {}).get(f"mid-n4|{m}|{di}") for di in range(len(plan.depths))])
+            multi = [pooled([d.get(f"multi:{q}", {}).get(f"mid-n4|{m}") for q in LABELS]) for m in longer]
+            pk = [pooled([d.get("heatmap", {}).get(f"mid-n4|{m}|{di}") for di in range(len(plan.depths))])
                   for m in plan.attn_mults]
             a8, a32 = (d.get("ppl_acts", {}).get(f"mid-n4|{m}") for m in (8, 32))
             st = d.get("ppl_stories", {}).get("mid-n4|8192")
         else:
-            multi = [total([d.get(f"attn_multi:{q}", {}).get(f"mid-n4|{La}|{m}") for q in LABELS]) for m in longer]
-            pk = [total([d.get("attn_passkey", {}).get(f"mid-n4|{La}|{m}|{di}") for di in range(len(plan.depths))])
+            multi = [pooled([d.get(f"attn_multi:{q}", {}).get(f"mid-n4|{La}|{m}") for q in LABELS]) for m in longer]
+            pk = [pooled([d.get("attn_passkey", {}).get(f"mid-n4|{La}|{m}|{di}") for di in range(len(plan.depths))])
                   for m in plan.attn_mults]
             a8, a32 = (d.get("attn_acts", {}).get(f"{La}|{m}") for m in (8, 32))
             st = d.get("attn_stories", {}).get(f"{Ls}|8192")
