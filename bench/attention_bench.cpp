@@ -7,7 +7,7 @@
 //   attention_bench --ctx 32768 [--layers 4] [--gen 64] [--attention longheads|full]
 //                   [--shape tinyllama|mha] [--kv bf16|f32|q8] [--threads 2] [--repeat 3]
 //                   [--chunk-score bound|faithful|max_key] [--attn-len L (default T)]
-//                   [--prefill per_token|block]
+//                   [--prefill per_token|block] [--local-chunks n (default: the library's rule)]
 // Prints one JSON line: the decode time per token and layer (best of --repeat runs of --gen
 // tokens), and the prefill time.
 #include <algorithm>
@@ -26,7 +26,7 @@
 namespace {
 
 struct Args {
-    int32_t ctx = 8192, layers = 4, gen = 64, threads = 2, repeat = 3, attn_len = 0;
+    int32_t ctx = 8192, layers = 4, gen = 64, threads = 2, repeat = 3, attn_len = 0, local_chunks = 0;
     std::string attention = "longheads", shape = "tinyllama", kv = "bf16", chunk_score = "bound", prefill = "per_token";
 };
 
@@ -52,6 +52,7 @@ Args parse(int argc, char **argv) {
         else if (k == "--chunk-score") a.chunk_score = v;
         else if (k == "--attn-len") a.attn_len = std::atoi(v);
         else if (k == "--prefill") a.prefill = v;
+        else if (k == "--local-chunks") a.local_chunks = std::atoi(v);
         else usage(("unknown flag " + k).c_str());
     }
     if (a.ctx <= 0 || a.layers <= 0 || a.gen <= 0 || a.threads <= 0 || a.repeat <= 0) usage("values must be > 0");
@@ -79,6 +80,9 @@ int main(int argc, char **argv) {
     c.attn_len = c.begin_len = a.attn_len > 0 ? a.attn_len : T;
     if (lh_chunk_score_from_name(a.chunk_score.c_str(), &c.chunk_score) != LH_OK) usage("unknown --chunk-score");
     if (lh_prefill_mode_from_name(a.prefill.c_str(), &c.prefill_mode) != LH_OK) usage("unknown --prefill");
+    // The library's default local chunks (runtime/context.cpp): 4 for the key-based scores at K >= 8.
+    const bool key_based = c.chunk_score != LH_CHUNK_SCORE_FAITHFUL;
+    c.local_chunks = a.local_chunks > 0 ? a.local_chunks : (key_based && c.attn_len / c.chunk_size >= 8 ? 4 : 2);
     c.n_layer = a.layers;
     c.n_ctx = a.ctx + a.gen * a.repeat;
     if (a.attention == "longheads") c.mode = LH_ATTENTION_LONGHEADS;
@@ -120,10 +124,10 @@ int main(int argc, char **argv) {
     }
     const double per_layer_ms = best * 1e3 / (static_cast<double>(a.gen) * a.layers);
     std::printf("{\"ctx\": %d, \"attention\": \"%s\", \"shape\": \"%s\", \"kv\": \"%s\", \"layers\": %d, \"threads\": %d, "
-                "\"chunk_score\": \"%s\", \"attn_len\": %d, \"chunk_size\": %d, \"prefill\": \"%s\", "
+                "\"chunk_score\": \"%s\", \"attn_len\": %d, \"chunk_size\": %d, \"local_chunks\": %d, \"prefill\": \"%s\", "
                 "\"kv_bytes\": %llu, \"prefill_s\": %.3f, \"decode_ms_per_layer\": %.4f}\n",
                 a.ctx, a.attention.c_str(), a.shape.c_str(), a.kv.c_str(), a.layers, a.threads, a.chunk_score.c_str(),
-                c.attn_len, c.chunk_size, a.prefill.c_str(), (unsigned long long)lh::Attention::estimate_bytes(c, a.ctx),
+                c.attn_len, c.chunk_size, c.local_chunks, a.prefill.c_str(), (unsigned long long)lh::Attention::estimate_bytes(c, a.ctx),
                 prefill_s, per_layer_ms);
     return 0;
 }

@@ -6,6 +6,10 @@ scores run one after the other (interleaved, --repeat times), so their ratios co
 machine state; read bandwidth is measured after every cell.
 
   /usr/bin/python3 bench/decode_scores.py            # TinyLlama shape, 8K/32K/64K, faithful/bound/bound_mid/max
+  /usr/bin/python3 bench/decode_scores.py --scores faithful@1024,bound_mid   # a score at its own L
+
+A score alone runs at the library's default attention length (L = 3T/4); SCORE@L at that L
+(B = L). The first score is the baseline of the ratio column.
 
 Each cell is `longheads bench -m MODEL --ctx N --gen G --attention longheads --chunk-score S ...`;
 the prefill runs block-shared (`--prefill block`, the same cache layout, far less time for the
@@ -32,7 +36,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="tinyllama-f16", help="SHAPE-TYPE, as in run_bench.py")
     ap.add_argument("--contexts", default="8192,32768,65536")
-    ap.add_argument("--scores", default="faithful,bound,bound_mid,max")
+    ap.add_argument("--scores", default="faithful,bound,bound_mid,max", help="SCORE or SCORE@L list")
     ap.add_argument("--precision", default="bf16")
     ap.add_argument("--kv-type", default="bf16")
     ap.add_argument("--gen", type=int, default=32)
@@ -44,6 +48,10 @@ def main():
     args = ap.parse_args()
     args.omp_wait_policy = "passive"
     scores = rb.parse_list(args.scores)
+    for s in scores:
+        name, _, attn_len = s.partition("@")
+        if name not in SCORES or (attn_len and not attn_len.isdigit()):
+            raise SystemExit(f"--scores: {s!r} is not SCORE or SCORE@L with SCORE one of {', '.join(SCORES)}")
     contexts = rb.parse_list(args.contexts, int)
 
     stamp = datetime.datetime.now()
@@ -58,9 +66,10 @@ def main():
     for rep in range(args.repeat):
         for n in contexts:
             for score in scores:
+                name, _, attn_len = score.partition("@")
                 argv = ["bench", "-m", path, "--ctx", n, "--gen", args.gen, "--attention", "longheads",
-                        "--chunk-score", SCORES[score], "--precision", args.precision, "--kv-type", args.kv_type,
-                        "--prefill", "block", "-t", args.threads, "--json"]
+                        "--chunk-score", SCORES[name], "--precision", args.precision, "--kv-type", args.kv_type,
+                        "--prefill", "block", "-t", args.threads, "--json"] + (["--attn-len", attn_len] if attn_len else [])
                 out, wall, err, _ = runner.run(argv, timeout=4 * 3600)
                 if err:
                     rb.log(f"{score} {n} (run {rep + 1}): failed: {err}")
@@ -78,24 +87,24 @@ def main():
          f"{info['n_head_kv']} heads of {info['head_dim']}, T = {info['context_length']}), precision "
          f"{args.precision}, KV {args.kv_type}, {args.threads} threads, {args.gen} decoded tokens after a "
          f"block-shared prefill; median of {args.repeat} interleaved runs per cell. Scores: docs/ATTENTION.md, "
-         "each with the library's default local chunks (2 for faithful, 4 for the others at K = 8); bound_mid is "
-         "the default score.", "",
-         "| context | score | decode tok/s | vs faithful | bytes read per token (model) | of which the score | "
+         "each with the library's default local chunks (2 for faithful, 4 for the others at K >= 8) and attention "
+         "length (L = 3T/4 unless the score says @L); bound_mid is the default score.", "",
+         "| context | score | decode tok/s | vs the first score | bytes read per token (model) | of which the score | "
          "read GB/s after |", "|---|---|---|---|---|---|---|"]
     for n in contexts:
-        base = res.get((n, "faithful"))
+        base = res.get((n, scores[0]))
         base_tok = statistics.median(r["decode_tok_s"] for r in base) if base else None
-        for score in scores:
+        for i, score in enumerate(scores):
             recs = res.get((n, score))
             if not recs:
                 L.append(f"| {rb.ctx_label(n)} | {score} | failed | | | | |")
                 continue
             tok = statistics.median(r["decode_tok_s"] for r in recs)
             cell = dict(recs[0], ctx=n, attention="longheads")
-            # the library's default local chunks: 2 for faithful (or K < 8), else 4 (docs/ATTENTION.md)
-            local = 2 if score == "faithful" or rb.lh_defaults(info["context_length"])["K"] < 8 else 4
-            b = rb.bytes_per_token(info, cell, kv_elem, chunk_score=SCORES[score], local_chunks=local)
-            ratio = f"{tok / base_tok:.2f}x" if base_tok and score != "faithful" else "—"
+            name, _, attn_len = score.partition("@")
+            b = rb.bytes_per_token(dict(info, attn_len=int(attn_len) if attn_len else None), cell, kv_elem,
+                                   chunk_score=SCORES[name])  # the library's local chunks
+            ratio = f"{tok / base_tok:.2f}x" if base_tok and i > 0 else "—"
             bw = [r["membw_after"] for r in recs if r.get("membw_after")]
             L.append(f"| {rb.ctx_label(n)} | {score} | {tok:.2f} | {ratio} | {b['total'] / 2**20:.1f} MiB | "
                      f"{b['chunk'] / 2**20:.2f} MiB | {rb.fmt(statistics.median(bw) / 1e9 if bw else None)} |")

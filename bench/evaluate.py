@@ -55,7 +55,7 @@ ACTS_TEXT = REPO / "bench" / "data" / "kjv_acts.txt"  # the demo model's held-ou
 RESULTS_JSON = REPO / "bench" / "results" / "evaluate.json"
 lh = None  # the longheads module, loaded by main()
 
-# Mode label -> context keyword arguments (library defaults otherwise: w = T/16, L = T/2, B = L).
+# Mode label -> context keyword arguments (library defaults otherwise: w = T/16, L = 3T/4, B = L).
 # Scores and local chunks are always explicit: the library's default is one of these settings.
 MODES = {
     "full": dict(attention="full"),
@@ -344,8 +344,10 @@ def ppl_runs(store, section, model, text_path, T, plan):
 # The run
 # ---------------------------------------------------------------------------------------------
 
-# LongHeads (w, L) settings of the parameter sweep (stories260K, T = 512; defaults w = 32, L = 256).
-SWEEP = [(16, 256), (32, 256), (64, 256), (32, 512), (64, 512), (128, 512)]
+# LongHeads (w, L) settings of the parameter sweep (stories260K, T = 512; defaults w = 32, L = 384).
+SWEEP = [(16, 256), (32, 256), (64, 256), (32, 384), (32, 512), (64, 512), (128, 512)]
+# The library's default attention length as a fraction of T (runtime/context.cpp): L = 3T/4.
+DEFAULT_ATTN_FRAC = (3, 4)
 
 
 class Plan:
@@ -362,7 +364,7 @@ class Plan:
         self.local_mult = 8 if quick else 32
         self.local_acts_mults = [8] if quick else [8, 32]  # Acts perplexity of the local_chunks study
         self.sweep_tokens = 2048 if quick else 8192
-        self.attn_fracs = [(5, 8), (3, 4)]  # attention lengths L = T * a / b studied beside the default T / 2
+        self.attn_fracs = [(1, 2), (5, 8)]  # attention lengths L = T * a / b studied beside the default 3T/4
         self.attn_mults = [8, 16] if quick else [8, 16, 32, 64]  # pass-key lengths of that study
 
 
@@ -417,9 +419,9 @@ def study_local(store, plan, demo, stories, T):
 
 
 def study_attn_len(store, plan, demo, stories, T):
-    """The default score (bound_mid, 4 local chunks) with a longer attention length L (more chunks
+    """The default score (bound_mid, 4 local chunks) with other attention lengths L (fewer chunks
     chosen by score, K = L/w): three needles, pass keys past T at every depth, perplexity as in the
-    local_chunks study. L = T/2, the default, is measured by the main sections."""
+    local_chunks study. L = 3T/4, the default, is measured by the main sections."""
     for a, b in plan.attn_fracs:
         La, Ls = T * a // b, stories.info.n_ctx_train * a // b
         kw = dict(MODES["mid-n4"], attn_len=La)
@@ -485,7 +487,7 @@ def render(store, plan, doc_path, svg_path, command):
          "`--render` only rewrites this page). Every number below is what these runs measured; raw results: "
          f"`{RESULTS_JSON.relative_to(REPO)}`. Models: `models/longheads-demo.gguf` (trained window T = 256, "
          "docs in `models/README.md`) and `models/stories260K.gguf` (T = 512). LongHeads runs with the "
-         "library's defaults for T (w = T/16, L = T/2, K = 8 chunks, B = L) with the score and the number of "
+         "library's defaults for T (w = T/16, L = 3T/4, K = 12 chunks, B = L) with the score and the number of "
          "local chunks each column names (2 unless it says 4); window keeps S = 4 sinks + the last L - S tokens. "
          "The chunk scores are defined in docs/ATTENTION.md: `faithful` is the paper's q . c_j, `bound` the "
          "channel-wise key bounds (Quest), `bound_mid` halfway between that bound and the key box's centre, "
@@ -598,14 +600,18 @@ def render_speed():
         made = next((ln for ln in lines if ln.startswith("One run of")), "")
         table = [ln for ln in lines if ln.startswith("|")]
         L += [f"[{d.name}]({d.name}): {made}", ""] + table + [""]
+        base = None  # the first score of the 32K rows: the baseline of the ratio column
         for ln in table:
             cells = [c.strip() for c in ln.strip("|").split("|")]
+            if cells[0] == "32K" and base is None:
+                base = cells[1]
             if cells[:2] == ["32K", "bound_mid"] and cells[3].endswith("x"):
-                bar = (cells[3], d.name)  # the later document wins: the targeted re-run
+                bar = (cells[3], d.name, base)  # the later document wins: the targeted re-run
     if bar:
         met = float(bar[0][:-1]) >= 0.9
-        L.append(f"The default (bound_mid) at 32K ({bar[1]}): {bar[0]} the faithful rule's decode speed, so the "
-                 f"speed part of the bar (>= 0.9x) is {'met' if met else '**not met**'}.")
+        L.append(f"The default (bound_mid) at 32K ({bar[1]}): {bar[0]} the decode speed of the faithful rule "
+                 f"(`{bar[2]}`; `@L` an attention length other than the default), so the speed part of the bar "
+                 f"(>= 0.9x) is {'met' if met else '**not met**'}.")
     if len(docs) == 2:
         L += ["", "Why the re-run: the full run decodes 32 tokens per cell, once, so one slow episode of this shared "
               "machine (BENCHMARKS.md, \"Slow decode runs\") decides a cell's ratio; bound and bound_mid share "
@@ -643,9 +649,9 @@ def multi_misses_paragraph(d, plan, modes, names):
                      f"{slips} of them one digit changed or dropped")
     return ("Misses past the window (" + ", ".join(f"{m}x" for m in longer) + " T, the three labels together): "
             + "; ".join(parts) + ". A slip is the asked needle found and its copy gone wrong, not another "
-            "label's number. With 4 local chunks a head has K - 1 - 4 = 3 chunks chosen by score against 5 with 2 "
-            "(K = 8), while three needle lines span 9-12 chunks of w = 16; *Attention length of the default* "
-            "below gives the default more of them.")
+            "label's number. With 4 local chunks a head has K - 1 - 4 = 7 chunks chosen by score against 9 with 2 "
+            "(K = 12), while three needle lines span 9-12 chunks of w = 16; *Attention length of the default* "
+            "below gives the default fewer of them, as it had until 2026-12-04 (L = T/2).")
 
 
 def render_retrieval_extras(d, plan, modes, names):
@@ -731,21 +737,24 @@ def render_local(d, plan):
 
 
 def render_attn_len(d, plan, T, Ts):
-    """The attention-length study beside the default's own cells (L = T/2, from the main sections)."""
+    """The attention-length study beside the default's own cells (L = 3T/4, from the main sections)."""
     longer = [m for m in plan.multi_mults if m > 1]
     L = ["## Attention length of the default", "",
-         "The default score (`bound_mid`, 4 local chunks) with a longer attention length L, so more chunks are "
-         "chosen by score (K = L/w, w = T/16; K - 1 - 4 of them). Three needles as above (the three labels "
+         "The default score (`bound_mid`, 4 local chunks) with other attention lengths L, so more or fewer chunks "
+         "are chosen by score (K = L/w, w = T/16; K - 1 - 4 of them). Three needles as above (the three labels "
          f"together, {len(LABELS) * plan.multi_trials} prompts per length), pass keys at every depth "
          f"({plan.trials * len(plan.depths)} per length) at " + ", ".join(f"{m}x" for m in plan.attn_mults) +
          f" T, perplexity as in *Local chunks* (stories260K with the same fraction of its T = {Ts}). The row "
-         "L = T/2 is the default's cells of the sections above. A head attends to L tokens, so the attention's "
-         "work per token grows with L (the weights' does not).", "",
+         "L = 3T/4 is the default's cells of the sections above; L = T/2 was the default until 2026-12-04 (the "
+         "authors' passkey setting); these rows are why it moved. A head attends to L tokens, so the "
+         "attention's work per token grows with L (the weights' does not): docs/BENCHMARKS-SCORES-ATTENTION.md "
+         "times it.", "",
          "| L | K | scored chunks | three needles " + " | ".join(f"{m}x T" for m in longer) +
          " | pass key, worst length | Acts 8x T | Acts 32x T | stories 8192 |",
          "|---|---|---|" + "---|" * len(longer) + "---|---|---|---|"]
     w = T // 16
-    rows = [(T // 2, Ts // 2, True)] + [(T * a // b, Ts * a // b, False) for a, b in plan.attn_fracs]
+    a, b = DEFAULT_ATTN_FRAC
+    rows = sorted([(T * a // b, Ts * a // b, True)] + [(T * a // b, Ts * a // b, False) for a, b in plan.attn_fracs])
     for La, Ls, default in rows:
         if default:
             multi = [pooled([d.get(f"multi:{q}", {}).get(f"mid-n4|{m}") for q in LABELS]) for m in longer]
@@ -770,7 +779,7 @@ def render_attn_len(d, plan, T, Ts):
 def render_sweep(d, plan):
     L = ["## Chunk size and attention length", "",
          f"stories260K perplexity over the first {plan.sweep_tokens} tokens (one sequence, as above) for chunk size "
-         "`w` and attention length `L` (`K = L/w` chunks per head; defaults for T = 512: w = 32, L = 256), in "
+         "`w` and attention length `L` (`K = L/w` chunks per head; defaults for T = 512: w = 32, L = 384), in "
          "brackets the last 512 predictions.", "",
          "| w | L | K | faithful (paper) | bound |", "|---|---|---|---|---|"]
     for w, Lk in SWEEP:

@@ -71,13 +71,16 @@ def ensure_model(models_dir, name, allow_generate):
     return path
 
 
-def lh_defaults(T):
-    """LongHeads defaults from the trained context T (docs/ATTENTION.md)."""
+def lh_defaults(T, chunk_score="bound_mid", attn_len=None):
+    """LongHeads settings the library resolves from the trained context T for a chunk score
+    (docs/ATTENTION.md): w, L (attn_len if given), B = L, K = L/w and the local chunks."""
     w = 1
-    while w < max(16, T // 16):
+    while w * 2 <= min(max(16, T // 16), max(T // 6, 1)):
         w *= 2
-    L = T // 2
-    return dict(w=w, L=L, B=L, K=L // w)
+    L = attn_len or max(w, 3 * T // 4 // w * w)
+    K = L // w
+    local = 4 if chunk_score not in ("faithful", None) and K >= 8 else 2
+    return dict(w=w, L=L, B=L, K=K, local=local)
 
 
 def mem_available():
@@ -166,9 +169,11 @@ def predict(done, n, attention, gen):
 # -------------------------------------------------------------------------------------------------
 # Bytes read per decoded token
 # -------------------------------------------------------------------------------------------------
-def bytes_per_token(info, cell, kv_elem, chunk_score=None, local_chunks=2):
+def bytes_per_token(info, cell, kv_elem, chunk_score=None, local_chunks=None):
     """Weights + attended KV + chunk-score state read to decode one token at depth ctx (see the doc).
-    chunk_score: the cell's LongHeads score (default: the cell's "chunk_score", else "faithful")."""
+    chunk_score: the cell's LongHeads score (default: the cell's "chunk_score", else "faithful");
+    the attention length is info's "attn_len" if set, and the local chunks the library's default
+    for the score unless given."""
     nl, nh, nkv, d = info["n_layer"], info["n_head"], info["n_head_kv"], info["head_dim"]
     embd = info["n_vocab"] * info["n_embd"] * FILE_BPE[info["_type"]]
     weights = cell["weight_bytes"] - embd  # token_embd: one row per token
@@ -178,8 +183,10 @@ def bytes_per_token(info, cell, kv_elem, chunk_score=None, local_chunks=2):
     if cell["attention"] == "full":
         kv = full_kv
     else:
-        p = lh_defaults(info["context_length"])
+        score = chunk_score or cell.get("chunk_score", "faithful")
+        p = lh_defaults(info["context_length"], score, info.get("attn_len"))
         w, B, K = p["w"], p["B"], p["K"]
+        local_chunks = p["local"] if local_chunks is None else local_chunks
         if n < B:
             kv = full_kv
         else:
@@ -191,7 +198,6 @@ def bytes_per_token(info, cell, kv_elem, chunk_score=None, local_chunks=2):
             # chose is read once, so a KV head reads between one selection (all its heads agree)
             # and one per query head. The lower bound is what any exact implementation must read.
             kv = 2 * nl * nkv * d * tokens * kv_elem
-            score = chunk_score or cell.get("chunk_score", "faithful")
             if score == "faithful":
                 chunk = nl * nh * m * d * 4.0  # f32 chunk keys, one per chunk and query head
             elif score in ("bound", "bound_mid"):

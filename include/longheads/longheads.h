@@ -271,7 +271,7 @@ typedef struct lh_context_params {
     int32_t n_batch;        /* max tokens evaluated per forward step; 0 = 512; values above
                                4096 or n_ctx are lowered to that (buffers grow as batches come) */
     lh_attention attention; /* default LH_ATTENTION_LONGHEADS: the same as full attention for
-                               the first begin_len tokens (B, default L = T/2), chunk selection
+                               the first begin_len tokens (B, default L = 3T/4), chunk selection
                                beyond, so a prompt longer than T just works */
     int32_t chunk_size;     /* LongHeads w; 0 = default from the trained context T */
     int32_t attn_len;       /* LongHeads / window L (tokens one head attends to); 0 = default */

@@ -39,7 +39,7 @@ struct ContextOptions {
 };
 
 // Fills defaults (docs/ATTENTION.md "Defaults": w = max(16, T/16) rounded down to a power of
-// two, L = T/2 rounded down to a multiple of w, B = L, S = 4; n_ctx 0 -> T in full attention,
+// two, L = 3T/4 rounded down to a multiple of w, B = L, S = 4; n_ctx 0 -> T in full attention,
 // default_long_n_ctx otherwise; n_threads 0 -> hardware threads, n_batch 0 -> 512) and validates
 // every field. Throws lh::Error(LH_ERROR_INVALID_ARGUMENT) naming the field and the value.
 ContextOptions resolve_context_options(const HParams &hp, ContextOptions opts);

@@ -31,7 +31,7 @@ def test_context_defaults_read_past_the_trained_window(model):
 
 
 def test_default_chunk_score_and_local_chunks(model):
-    # stories260K: T = 512, w = 32, L = 256, so K = 8 chunks per head.
+    # stories260K: T = 512, w = 32, L = 3T/4 = 384, so K = 12 chunks per head.
     with model.context() as ctx:
         assert ctx.params["chunk_score"] == longheads.ChunkScore.BOUND_MID
         assert ctx.params["local_chunks"] == 4  # key-based score and K >= 8
@@ -57,7 +57,7 @@ def test_cli_generate_without_flags_reads_a_long_prompt(cli, model_path, tmp_pat
 
 
 def test_default_attention_equals_full_below_begin(model):
-    ids = model.tokenize(LONG_TEXT)[:200]  # B = L = T/2 = 256
+    ids = model.tokenize(LONG_TEXT)[:200]  # B = L = 3T/4 = 384
     with model.context() as lh, model.context(attention="full") as full:
         lh.eval(ids)
         full.eval(ids)

@@ -103,10 +103,10 @@ class Model:
 
 def default_params(n_ctx_train):
     """Defaults from ATTENTION.md: w = min(max(16, T/16), T/6) as a power of two (rounded
-    down), L = T/2, B = L, S = 4."""
+    down), L = 3T/4 (a multiple of w), B = L, S = 4."""
     target = max(1, min(max(16, n_ctx_train // 16), n_ctx_train // 6))
     w = 1 << (int(target).bit_length() - 1)
-    L = n_ctx_train // 2
+    L = 3 * n_ctx_train // 4
     L = max(w, L // w * w)  # keep L a multiple of w
     return {"chunk_size": w, "attn_len": L, "begin": L, "sinks": 4}
 
@@ -452,7 +452,7 @@ def main(argv=None):
     ap.add_argument("--tokens-file", required=True, help="JSON list of token ids")
     ap.add_argument("--attention", choices=["full", "window", "longheads"], default="full")
     ap.add_argument("--chunk-size", type=int, default=None, help="w (default from trained context)")
-    ap.add_argument("--attn-len", type=int, default=None, help="L (default T/2)")
+    ap.add_argument("--attn-len", type=int, default=None, help="L (default 3T/4)")
     ap.add_argument("--begin", type=int, default=None, help="B (default L)")
     ap.add_argument("--sinks", type=int, default=None, help="S (default 4)")
     ap.add_argument("--chunk-score", choices=CHUNK_SCORES, default="faithful",

@@ -309,8 +309,8 @@ TEST_CASE("context options: defaults from the trained context", "[context]") {
     CHECK(o.n_threads >= 1);
     CHECK(o.n_batch == 512);
     CHECK(o.chunk_size == 32);
-    CHECK(o.attn_len == 256);
-    CHECK(o.begin_len == 256);
+    CHECK(o.attn_len == 384);
+    CHECK(o.begin_len == 384);
     CHECK(o.n_sinks == 4);
     ContextOptions z;
     z.n_batch = 0;
@@ -318,14 +318,18 @@ TEST_CASE("context options: defaults from the trained context", "[context]") {
     CHECK(resolve_context_options(m.hparams(), z).n_batch == 100);  // clamped to the context
 
     HParams hp = m.hparams();
-    hp.n_ctx_train = 4096;  // Llama-2: w = 256, L = 2048
+    hp.n_ctx_train = 4096;  // Llama-2: w = 256, L = 3072
     const ContextOptions l2 = resolve_context_options(hp, ContextOptions());
     CHECK(l2.chunk_size == 256);
-    CHECK(l2.attn_len == 2048);
-    hp.n_ctx_train = 3000;  // w = 187 -> 128; L = 1500 -> 1408 (a multiple of w)
+    CHECK(l2.attn_len == 3072);
+    hp.n_ctx_train = 3000;  // w = 187 -> 128; L = 2250 -> 2176 (a multiple of w)
     const ContextOptions odd = resolve_context_options(hp, ContextOptions());
     CHECK(odd.chunk_size == 128);
-    CHECK(odd.attn_len == 1408);
+    CHECK(odd.attn_len == 2176);
+    hp.n_ctx_train = 64;  // w = min(16, 64/6) -> 8; L = 48, K = 6
+    const ContextOptions tiny = resolve_context_options(hp, ContextOptions());
+    CHECK(tiny.chunk_size == 8);
+    CHECK(tiny.attn_len == 48);
     hp.n_ctx_train = 128;  // w = max(16, 8) = 16
     CHECK(resolve_context_options(hp, ContextOptions()).chunk_size == 16);
 }
@@ -352,7 +356,7 @@ TEST_CASE("context options: every bad value is refused with its name", "[context
          "attn_len 100 is not a multiple of chunk_size 32"},
         {"L over T", [](ContextOptions &o) { o.attention = LH_ATTENTION_LONGHEADS; o.attn_len = 1024; },
          "allow_attn_len_over_trained"},
-        {"K < 3", [](ContextOptions &o) { o.attention = LH_ATTENTION_LONGHEADS; o.chunk_size = 128; },
+        {"K < 3", [](ContextOptions &o) { o.attention = LH_ATTENTION_LONGHEADS; o.chunk_size = 256; },
          "at least 3"},
         {"window L over T", [](ContextOptions &o) { o.attention = LH_ATTENTION_WINDOW; o.attn_len = 600; },
          "attn_len 600"},
