@@ -22,6 +22,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "attention/attention.h"
+#include "runtime/context.h"
 
 namespace {
 
@@ -80,9 +81,7 @@ int main(int argc, char **argv) {
     c.attn_len = c.begin_len = a.attn_len > 0 ? a.attn_len : T;
     if (lh_chunk_score_from_name(a.chunk_score.c_str(), &c.chunk_score) != LH_OK) usage("unknown --chunk-score");
     if (lh_prefill_mode_from_name(a.prefill.c_str(), &c.prefill_mode) != LH_OK) usage("unknown --prefill");
-    // The library's default local chunks (runtime/context.cpp): 4 for the key-based scores at K >= 8.
-    const bool key_based = c.chunk_score != LH_CHUNK_SCORE_FAITHFUL;
-    c.local_chunks = a.local_chunks > 0 ? a.local_chunks : (key_based && c.attn_len / c.chunk_size >= 8 ? 4 : 2);
+    c.local_chunks = a.local_chunks > 0 ? a.local_chunks : lh::default_local_chunks(c.chunk_score, c.attn_len / c.chunk_size);
     c.n_layer = a.layers;
     c.n_ctx = a.ctx + a.gen * a.repeat;
     if (a.attention == "longheads") c.mode = LH_ATTENTION_LONGHEADS;

@@ -48,10 +48,7 @@ def main():
     args = ap.parse_args()
     args.omp_wait_policy = "passive"
     scores = rb.parse_list(args.scores)
-    for s in scores:
-        name, _, attn_len = s.partition("@")
-        if name not in SCORES or (attn_len and not attn_len.isdigit()):
-            raise SystemExit(f"--scores: {s!r} is not SCORE or SCORE@L with SCORE one of {', '.join(SCORES)}")
+    parsed = {s: rb.parse_score_at_len(s, SCORES) for s in scores}  # label -> (score, L or None)
     contexts = rb.parse_list(args.contexts, int)
 
     stamp = datetime.datetime.now()
@@ -66,7 +63,7 @@ def main():
     for rep in range(args.repeat):
         for n in contexts:
             for score in scores:
-                name, _, attn_len = score.partition("@")
+                name, attn_len = parsed[score]
                 argv = ["bench", "-m", path, "--ctx", n, "--gen", args.gen, "--attention", "longheads",
                         "--chunk-score", SCORES[name], "--precision", args.precision, "--kv-type", args.kv_type,
                         "--prefill", "block", "-t", args.threads, "--json"] + (["--attn-len", attn_len] if attn_len else [])
@@ -101,8 +98,8 @@ def main():
                 continue
             tok = statistics.median(r["decode_tok_s"] for r in recs)
             cell = dict(recs[0], ctx=n, attention="longheads")
-            name, _, attn_len = score.partition("@")
-            b = rb.bytes_per_token(dict(info, attn_len=int(attn_len) if attn_len else None), cell, kv_elem,
+            name, attn_len = parsed[score]
+            b = rb.bytes_per_token(dict(info, attn_len=attn_len), cell, kv_elem,
                                    chunk_score=SCORES[name])  # the library's local chunks
             ratio = f"{tok / base_tok:.2f}x" if base_tok and i > 0 else "—"
             bw = [r["membw_after"] for r in recs if r.get("membw_after")]

@@ -757,8 +757,8 @@ def render_attn_len(d, plan, T, Ts):
          " | pass key, worst length | Acts 8x T | Acts 32x T | stories 8192 |",
          "|---|---|---|" + "---|" * len(longer) + "---|---|---|---|"]
     w = T // 16
-    a, b = DEFAULT_ATTN_FRAC
-    rows = sorted([(T * a // b, Ts * a // b, True)] + [(T * a // b, Ts * a // b, False) for a, b in plan.attn_fracs])
+    fracs = [(DEFAULT_ATTN_FRAC, True)] + [(frac, False) for frac in plan.attn_fracs]
+    rows = sorted((T * a // b, Ts * a // b, default) for (a, b), default in fracs)
     for La, Ls, default in rows:
         if default:
             multi = [pooled([d.get(f"multi:{q}", {}).get(f"mid-n4|{m}") for q in LABELS]) for m in longer]

@@ -71,6 +71,16 @@ def ensure_model(models_dir, name, allow_generate):
     return path
 
 
+def parse_score_at_len(text, scores, need_len=False):
+    """'bound_mid@1536' -> ('bound_mid', 1536); 'bound_mid' -> ('bound_mid', None) unless need_len.
+    scores: the accepted score names."""
+    score, _, attn_len = text.partition("@")
+    if score not in scores or (attn_len and not attn_len.isdigit()) or (need_len and not attn_len):
+        form = "SCORE@L" if need_len else "SCORE or SCORE@L"
+        raise SystemExit(f"{text!r} is not {form} with SCORE one of {', '.join(scores)}")
+    return score, int(attn_len) if attn_len else None
+
+
 def lh_defaults(T, chunk_score="bound_mid", attn_len=None):
     """LongHeads settings the library resolves from the trained context T for a chunk score
     (docs/ATTENTION.md): w, L (attn_len if given), B = L, K = L/w and the local chunks."""

@@ -37,14 +37,6 @@ INFO = dict(n_layer=N_LAYER, n_head=32, n_head_kv=4, head_dim=64, context_length
 SCORE_NAME = {"faithful": "faithful", "bound": "bound", "bound_mid": "bound_mid", "max": "max_key"}
 
 
-def parse_variant(text):
-    """'bound_mid@1536' -> ('bound_mid', 1536)."""
-    score, _, attn_len = text.partition("@")
-    if score not in SCORE_NAME or not attn_len.isdigit():
-        raise SystemExit(f"--variants: {text!r} is not SCORE@L with SCORE one of {', '.join(SCORE_NAME)}")
-    return score, int(attn_len)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--contexts", default="8192,32768,65536")
@@ -59,7 +51,7 @@ def main():
     ap.add_argument("--doc", default=str(REPO / "docs" / "BENCHMARKS-SCORES-ATTENTION.md"))
     args = ap.parse_args()
     contexts = rb.parse_list(args.contexts, int)
-    variants = [parse_variant(v) for v in rb.parse_list(args.variants)]
+    variants = [rb.parse_score_at_len(v, SCORE_NAME, need_len=True) for v in rb.parse_list(args.variants)]
     env = dict(__import__("os").environ, OMP_WAIT_POLICY="PASSIVE")
     stamp = datetime.datetime.now()
     res = {}

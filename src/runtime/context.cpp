@@ -99,6 +99,14 @@ int32_t default_long_n_ctx(const HParams &hp, const ContextOptions &resolved) {
     return static_cast<int32_t>(lo);
 }
 
+int32_t default_local_chunks(lh_chunk_score score, int32_t k) {
+    // The paper keeps the previous and the current chunk; with the key-based scores 4 recent
+    // chunks measured better perplexity at equal retrieval (docs/RESULTS.md), where K = L/w >= 8
+    // still leaves 3 chunks chosen by score.
+    const bool key_based = score != LH_CHUNK_SCORE_FAITHFUL;
+    return key_based && k >= 8 ? 4 : 2;
+}
+
 ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     const int32_t T = hp.n_ctx_train;
     if (o.n_ctx < 0) invalid("n_ctx " + str(o.n_ctx) + " is negative");
@@ -135,13 +143,7 @@ ContextOptions resolve_context_options(const HParams &hp, ContextOptions o) {
     if (o.begin_len == 0) o.begin_len = o.attn_len;
     if (o.n_sinks == 0) o.n_sinks = 4;
     const int32_t k = o.attn_len / o.chunk_size;  // LongHeads K: chunks per head
-    if (o.local_chunks == 0) {
-        // The paper keeps the previous and the current chunk; with the key-based scores 4 recent
-        // chunks measured better perplexity at equal retrieval (docs/RESULTS.md), where K = L/w >= 8
-        // still leaves 3 chunks chosen by score.
-        const bool key_based = o.chunk_score != LH_CHUNK_SCORE_FAITHFUL;
-        o.local_chunks = key_based && k >= 8 ? 4 : 2;
-    }
+    if (o.local_chunks == 0) o.local_chunks = default_local_chunks(o.chunk_score, k);
 
     const std::string over_t = "attn_len " + str(o.attn_len) + " is more than the model's trained context " + str(T) +
                                " (set allow_attn_len_over_trained to permit it)";

@@ -44,6 +44,9 @@ struct ContextOptions {
 // every field. Throws lh::Error(LH_ERROR_INVALID_ARGUMENT) naming the field and the value.
 ContextOptions resolve_context_options(const HParams &hp, ContextOptions opts);
 
+// The local chunks a LongHeads head keeps when local_chunks is 0, for K = attn_len / chunk_size.
+int32_t default_local_chunks(lh_chunk_score score, int32_t k);
+
 // n_ctx 0 with window or LongHeads attention: 32 x T tokens, or the most (at least T) whose KV
 // cache fits in half of the memory budget, or without one of the physical memory (or RLIMIT_AS).
 // `resolved`: options with every attention default filled in.
