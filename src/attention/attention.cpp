@@ -8,6 +8,7 @@
 
 #include "attention/attention_impl.h"
 #include "common/error.h"
+#include "common/team_work.h"
 
 static_assert(lh::attn::kTile == lh::kv::kKeyTile, "kernels and cache agree on the key tile");
 
@@ -274,7 +275,7 @@ void Attention::Impl::store_keys_values(const AttnBatch &b, const float *k, cons
 }
 
 void Attention::forward(int32_t layer, int32_t pos0, int32_t n, const float *q, const float *k, const float *v,
-                        float *out) {
+                        float *out, TeamWork *team) {
     Impl &I = *impl_;
     require(layer >= 0 && layer < I.cfg.n_layer, LH_ERROR_INVALID_ARGUMENT,
             "attention: layer " + std::to_string(layer) + " out of range 0.." + std::to_string(I.cfg.n_layer - 1));
@@ -290,6 +291,11 @@ void Attention::forward(int32_t layer, int32_t pos0, int32_t n, const float *q, 
     require(q && k && v && out, LH_ERROR_INVALID_ARGUMENT, "attention: null tensor");
     if (!is_longheads(I.cfg)) I.rope.ensure(pos0 + n);
     const AttnBatch b{layer, pos0, n, q, out};
+    I.team = team;
+    struct ClearTeam {
+        Impl &impl;
+        ~ClearTeam() { impl.team = nullptr; }
+    } clear_team{I};
     I.store_keys_values(b, k, v);
     switch (I.cfg.mode) {
     case LH_ATTENTION_WINDOW: I.window_forward(b); break;

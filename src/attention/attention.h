@@ -14,6 +14,8 @@
 
 namespace lh {
 
+class TeamWork;
+
 struct AttentionConfig {
     lh_attention mode = LH_ATTENTION_FULL;
     int32_t chunk_size = 32;  // w (longheads)
@@ -72,8 +74,11 @@ public:
     //   q:   n x (n_head    * head_dim), row-major, before RoPE
     //   k,v: n x (n_head_kv * head_dim), before RoPE
     //   out: n x (n_head    * head_dim)
+    // `team` (may be null): the caller is thread 0 of a running parallel region whose other
+    // threads wait in team->serve() (common/team_work.h); the loops worth sharing then go to them
+    // instead of the TBB arena.
     void forward(int32_t layer, int32_t pos0, int32_t n, const float *q, const float *k, const float *v,
-                 float *out);
+                 float *out, TeamWork *team = nullptr);
 
     // Diagnostics for tests: chunks selected by (layer, query head) for the last token of the
     // last forward() of that layer, in ascending order (empty when full attention was used).

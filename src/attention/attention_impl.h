@@ -14,6 +14,7 @@
 #include "attention/chunk_selection.h"
 #include "attention/kernels.h"
 #include "attention/rope.h"
+#include "common/team_work.h"
 #include "kv/chunk_bounds.h"
 #include "kv/chunk_store.h"
 #include "kv/kv_cache.h"
@@ -71,6 +72,7 @@ struct GroupRows {
 struct Attention::Impl {
     AttentionConfig cfg;
     tbb::task_arena *arena = nullptr;
+    TeamWork *team = nullptr;  // set for the duration of one forward() (Attention::forward)
     kv::KvCache kv;
     kv::ChunkStore chunks;   // longheads, faithful score only
     kv::ChunkBounds bounds;  // longheads, bound score only
@@ -120,13 +122,23 @@ struct Attention::Impl {
         return static_cast<int64_t>(b.n) * cfg.n_head * keys * d * 2 >= kSerialWork;
     }
 
-    // Runs body(item, scratch) for item in [0, n_items) inside the arena (serially if none, or if
-    // `share` is false).
+    // Runs body(item, scratch) for item in [0, n_items) on the caller's team if it has one, else
+    // inside the arena (serially if neither, or if `share` is false).
     template <class F> void for_each_item(int64_t n_items, int64_t grain, const F &body, bool share = true) {
         if (n_items <= 0) return;
-        if (!arena || n_items == 1 || !share) {
+        // Inside a team's region the arena is never entered; a team larger than the scratch
+        // slots (one per thread) runs the loop on thread 0 alone.
+        const bool team_can_share = team && team->parts() <= n_slots;
+        if ((!arena && !team) || (team && !team_can_share) || n_items == 1 || !share) {
             AttnScratch s = scratch(0);
             for (int64_t i = 0; i < n_items; ++i) body(i, s);
+            return;
+        }
+        if (team) {
+            team->run(n_items, [&](int64_t i, int part) {
+                AttnScratch s = scratch(part);
+                body(i, s);
+            });
             return;
         }
         arena->execute([&] {

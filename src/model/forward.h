@@ -41,7 +41,7 @@ private:
     void apply_query_temperature(float *q, int32_t n, int32_t pos0) const;
     void ensure_rows(int32_t n);  // buffers for n rows (grows only)
     // The same pass for one token when every layer matrix takes int8 products (model/forward_decode.cpp):
-    // one parallel region per layer instead of four.
+    // one parallel region per token instead of four per layer.
     bool run_one_token(int32_t token, int32_t pos, bool want_logits, float *logits, Attention &attn,
                        MatmulCache &mm, const std::atomic<bool> *cancel);
     static bool int8_layers(const Model &model);

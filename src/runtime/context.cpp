@@ -8,6 +8,10 @@
 // - Attention runs in this context's own tbb::task_arena(n_threads), which the Attention module
 //   enters itself. oneDNN is never called from inside a TBB task, and TBB work never starts
 //   while an OpenMP region is running: the two pools take turns, layer by layer.
+// - One exception, decoding a quantized model on several threads (model/forward_decode.cpp):
+//   the token is one OpenMP region of our own kernels (no oneDNN), and its attention's loops run
+//   on that region's team (common/team_work.h), so neither pool is put to sleep and woken per
+//   layer. The TBB arena is not entered then.
 //
 // Spin-waiting. libgomp spins (300,000 rounds) after every parallel region unless told
 // otherwise, and it reads OMP_WAIT_POLICY / GOMP_SPINCOUNT only in its load-time constructor, so

@@ -422,7 +422,7 @@ TEST_CASE("a tiny built model runs with tied output and quantized weights", "[co
 TEST_CASE("one-token decoding of a quantized model: the one-region pass equals the product-by-product one",
           "[context]") {
     // With 2 threads a quantized model decodes through Forward::run_one_token (one parallel
-    // region per layer); with 1 thread through the general path. Every product row is the same
+    // region per token); with 1 thread through the general path. Every product row is the same
     // computation, so the logits must be the same bits, token after token.
     // (qwen3: its per-head Q/K norms sit between the products and the attention in both passes;
     // granite: its residual and logit scales are applied in both; smollm3: its fourth layer has
@@ -457,5 +457,57 @@ TEST_CASE("one-token decoding of a quantized model: the one-region pass equals t
             REQUIRE(std::equal(a.logits(-1), a.logits(-1) + c.n_vocab, b.logits(-1)));
         }
         CHECK(std::isfinite(a.logits(-1)[0]));
+    }
+}
+
+TEST_CASE("one-token decoding at depth: the attention loops shared by the decode team equal one thread's",
+          "[context]") {
+    // Past a depth the attention of a decoded token shares its per-KV-head loops (and the
+    // LongHeads chunk bounds or chunk keys of a completed chunk) between threads. In the
+    // one-region pass (2 threads, quantized matrices) the decode team's threads run them through
+    // a TeamWork; with 1 thread they run serially. Each item is the same computation either way,
+    // so the logits must be the same bits. Dimensions chosen so that sharing starts at depth 512:
+    // n_head (8) x keys (512) x head_dim (64) x 2 = 2^19, the attention's threshold; LongHeads
+    // selects chunks from B = 512 on.
+    lh_test::TinyLlama c;
+    c.n_embd = 512;
+    c.n_head = 8;
+    c.n_head_kv = 2;
+    c.n_ff = 256;
+    c.n_layer = 2;
+    c.n_vocab = 96;
+    c.n_ctx = 1024;
+    c.matrix_type = TensorType::Q8_0;
+    ModelOptions mo;
+    mo.precision = LH_PRECISION_AUTO;
+    const auto m = Model::from_file(lh_test::tiny_llama(c).open(), mo);
+    struct Mode {
+        lh_attention attention;
+        lh_chunk_score score;
+    };
+    for (const Mode mode : {Mode{LH_ATTENTION_FULL, LH_CHUNK_SCORE_BOUND_MID}, Mode{LH_ATTENTION_WINDOW, LH_CHUNK_SCORE_BOUND_MID},
+                            Mode{LH_ATTENTION_LONGHEADS, LH_CHUNK_SCORE_BOUND_MID},
+                            Mode{LH_ATTENTION_LONGHEADS, LH_CHUNK_SCORE_FAITHFUL}}) {
+        CAPTURE(mode.attention, mode.score);
+        ContextOptions o = small_options(1024);
+        o.attention = mode.attention;
+        o.chunk_score = mode.score;
+        if (mode.attention != LH_ATTENTION_FULL) {
+            o.chunk_size = 64;
+            o.attn_len = 512;
+            o.begin_len = 512;
+        }
+        ContextOptions one_thread = o;
+        one_thread.n_threads = 1;
+        Context a(*m, one_thread), b(*m, o);
+        uint32_t state = 7;
+        for (int32_t pos = 0; pos < 720; ++pos) {
+            state = state * 1664525u + 1013904223u;
+            const int32_t id = 3 + static_cast<int32_t>((state >> 8) % 90u);
+            a.eval(&id, 1, false);
+            b.eval(&id, 1, false);
+            if (pos >= 500) REQUIRE(std::equal(a.logits(-1), a.logits(-1) + c.n_vocab, b.logits(-1)));
+        }
+        CHECK(std::isfinite(b.logits(-1)[0]));
     }
 }
