@@ -620,7 +620,9 @@ def render_speed():
               "3T/4 faithful attends to as many tokens and still reads its f32 chunk keys: 0.65x bound_mid's "
               "attention speed in BENCHMARKS-SCORES-ATTENTION.md). It decodes 128 tokens per cell, the scores "
               "alternating, and takes the median of the runs. The attention alone predicts about 1.02x for the "
-              "whole token; the whole model measured less (0.91-0.93x per pair of cells), a gap not isolated."]
+              "whole token. Single pairs of whole-model cells scatter more than that on this shared machine "
+              "(one slow cell can halve a pair's ratio), hence the median; the gap to the prediction is not "
+              "isolated."]
     if not docs:
         L.append("**Not run yet** (the whole model: minutes of prefill per 64K cell and score).")
     attn = REPO / "docs" / "BENCHMARKS-SCORES-ATTENTION.md"
