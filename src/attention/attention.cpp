@@ -8,7 +8,6 @@
 
 #include "attention/attention_impl.h"
 #include "common/error.h"
-#include "common/team_work.h"
 
 static_assert(lh::attn::kTile == lh::kv::kKeyTile, "kernels and cache agree on the key tile");
 
@@ -290,12 +289,7 @@ void Attention::forward(int32_t layer, int32_t pos0, int32_t n, const float *q, 
     if (n == 0) return;
     require(q && k && v && out, LH_ERROR_INVALID_ARGUMENT, "attention: null tensor");
     if (!is_longheads(I.cfg)) I.rope.ensure(pos0 + n);
-    const AttnBatch b{layer, pos0, n, q, out};
-    I.team = team;
-    struct ClearTeam {
-        Impl &impl;
-        ~ClearTeam() { impl.team = nullptr; }
-    } clear_team{I};
+    const AttnBatch b{layer, pos0, n, q, out, team};
     I.store_keys_values(b, k, v);
     switch (I.cfg.mode) {
     case LH_ATTENTION_WINDOW: I.window_forward(b); break;

@@ -60,6 +60,7 @@ struct AttnBatch {
     int32_t layer, pos0, n;
     const float *q;  // n x n_head * d, before RoPE
     float *out;      // n x n_head * d
+    TeamWork *team;  // the caller's team (Attention::forward), or null
 };
 
 // The tokens t >= B of chunk m in one batch, with the G query heads of KV head kvh: one row per
@@ -72,7 +73,6 @@ struct GroupRows {
 struct Attention::Impl {
     AttentionConfig cfg;
     tbb::task_arena *arena = nullptr;
-    TeamWork *team = nullptr;  // set for the duration of one forward() (Attention::forward)
     kv::KvCache kv;
     kv::ChunkStore chunks;   // longheads, faithful score only
     kv::ChunkBounds bounds;  // longheads, bound score only
@@ -122,20 +122,20 @@ struct Attention::Impl {
         return static_cast<int64_t>(b.n) * cfg.n_head * keys * d * 2 >= kSerialWork;
     }
 
-    // Runs body(item, scratch) for item in [0, n_items) on the caller's team if it has one, else
-    // inside the arena (serially if neither, or if `share` is false).
-    template <class F> void for_each_item(int64_t n_items, int64_t grain, const F &body, bool share = true) {
+    // Runs body(item, scratch) for item in [0, n_items) on b's team if it has one, else inside
+    // the arena; serially if neither, if `share` is false, or if the team has more threads than
+    // there are scratch slots (one per thread). Inside a team's region the arena is never entered.
+    template <class F>
+    void for_each_item(const AttnBatch &b, int64_t n_items, int64_t grain, const F &body, bool share = true) {
         if (n_items <= 0) return;
-        // Inside a team's region the arena is never entered; a team larger than the scratch
-        // slots (one per thread) runs the loop on thread 0 alone.
-        const bool team_can_share = team && team->parts() <= n_slots;
-        if ((!arena && !team) || (team && !team_can_share) || n_items == 1 || !share) {
+        const bool parallel = b.team ? b.team->parts() <= n_slots : arena != nullptr;
+        if (!parallel || n_items == 1 || !share) {
             AttnScratch s = scratch(0);
             for (int64_t i = 0; i < n_items; ++i) body(i, s);
             return;
         }
-        if (team) {
-            team->run(n_items, [&](int64_t i, int part) {
+        if (b.team) {
+            b.team->run(n_items, [&](int64_t i, int part) {
                 AttnScratch s = scratch(part);
                 body(i, s);
             });

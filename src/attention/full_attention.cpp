@@ -7,7 +7,7 @@ namespace lh {
 void Attention::Impl::full_forward(const AttnBatch &b) {
     const int32_t nkv = cfg.n_head_kv, G = group;
     const int64_t items = static_cast<int64_t>(nkv) * b.n;
-    for_each_item(items, grain_for(items), [&](int64_t item, AttnScratch &s) {
+    for_each_item(b, items, grain_for(items), [&](int64_t item, AttnScratch &s) {
         const int32_t g = static_cast<int32_t>(item / b.n), i = static_cast<int32_t>(item % b.n);
         const int32_t t = b.pos0 + i;
         rotate_queries(b.layer, qrow(b, i, g * G), G, t, s.qrot);

@@ -128,7 +128,7 @@ void Attention::Impl::longheads_forward(const AttnBatch &b) {
     const int32_t m0 = b.pos0 / w, m1 = (b.pos0 + b.n - 1) / w;
     const int32_t n_chunks = m1 - m0 + 1;
     const int64_t items = static_cast<int64_t>(cfg.n_head_kv) * n_chunks;
-    for_each_item(items, grain_for(items), [&](int64_t item, AttnScratch &s) {
+    for_each_item(b, items, grain_for(items), [&](int64_t item, AttnScratch &s) {
         longheads_group(b, m0 + static_cast<int32_t>(item % n_chunks), static_cast<int32_t>(item / n_chunks), s);
     }, worth_sharing(b, std::min<int64_t>(cfg.attn_len, b.pos0 + b.n)));
 }

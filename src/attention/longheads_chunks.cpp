@@ -17,7 +17,7 @@ void Attention::Impl::build_chunk_keys(const AttnBatch &b) {
     if (n_done > 0) {
         chunks.begin_chunks(b.layer, j_first, j_end);  // before the threads write into the tiles
         const int64_t items = static_cast<int64_t>(nh) * n_done;
-        for_each_item(items, 1, [&](int64_t item, AttnScratch &s) {
+        for_each_item(b, items, 1, [&](int64_t item, AttnScratch &s) {
             const int32_t h = static_cast<int32_t>(item / n_done), j = j_first + static_cast<int32_t>(item % n_done);
             const float *pend = chunks.pending(b.layer, h);
             for (int32_t r = 0; r < w; ++r) {
@@ -56,7 +56,7 @@ void Attention::Impl::build_chunk_bounds(const AttnBatch &b) {
     if (n_done <= 0) return;
     bounds.begin_chunks(b.layer, j_first, j_end);  // before the threads write into the tiles
     const int64_t items = static_cast<int64_t>(nkv) * n_done;
-    for_each_item(items, 1, [&](int64_t item, AttnScratch &s) {
+    for_each_item(b, items, 1, [&](int64_t item, AttnScratch &s) {
         const int32_t g = static_cast<int32_t>(item / n_done), j = j_first + static_cast<int32_t>(item % n_done);
         float *upper = s.bound_row, *lower = s.bound_row + d;
         with_kv_type([&](auto type) {

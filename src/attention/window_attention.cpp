@@ -11,7 +11,7 @@ namespace lh {
 void Attention::Impl::window_forward(const AttnBatch &b) {
     const int32_t nkv = cfg.n_head_kv, G = group, L = cfg.attn_len, S = cfg.n_sinks;
     const int64_t items = static_cast<int64_t>(nkv) * b.n;
-    for_each_item(items, grain_for(items), [&](int64_t item, AttnScratch &s) {
+    for_each_item(b, items, grain_for(items), [&](int64_t item, AttnScratch &s) {
         const int32_t g = static_cast<int32_t>(item / b.n), i = static_cast<int32_t>(item % b.n);
         const int32_t t = b.pos0 + i;
         const float *q = qrow(b, i, g * G);
