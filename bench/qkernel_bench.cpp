@@ -243,6 +243,9 @@ int main(int argc, char **argv) {
     acts.a32 = {a.cols, q32.data(), d32.data(), ds32.data()};
     acts.a256 = {a.cols, q256.data(), d256.data(), bs.data()};
     k->quantize_activations(x.data(), a.cols, acts.a32);
+    std::vector<int8_t> q32_q4_0(x.size());  // as the products order it for the Q4_0 kernels
+    lh::qpacked::order_for_q4_0(q32.data(), a.cols, q32_q4_0.data());
+    acts.a32.q_q4_0 = q32_q4_0.data();
     if (a.cols % 256 == 0) k->quantize_k_activations(x.data(), a.cols, acts.a256);
 
     std::vector<float> y(static_cast<size_t>(a.rows));

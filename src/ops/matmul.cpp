@@ -212,11 +212,13 @@ void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
 }
 
 void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count) {
-    bool per32 = false, per256 = false;
+    bool per32 = false, per256 = false, q4_0 = false;
     for (int i = 0; i < count; ++i) {
-        const bool k = ws[i]->type == WeightType::PACKED && qpacked::super_block(ws[i]->packed_format) == 256;
+        const bool packed = ws[i]->type == WeightType::PACKED;
+        const bool k = packed && qpacked::super_block(ws[i]->packed_format) == 256;
         per256 = per256 || k;
         per32 = per32 || !k;
+        q4_0 = q4_0 || (packed && ws[i]->packed_format == qpacked::Format::Q4_0);
     }
     const size_t n = static_cast<size_t>(m * cols);
     const int64_t nb = cols / qblocks::kBlock, nk = cols / 256;
@@ -225,6 +227,7 @@ void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const W
         if (xq_.size() < n) xq_.resize(n);
         if (xq_scales_.size() < 2 * static_cast<size_t>(m * nb)) xq_scales_.resize(2 * static_cast<size_t>(m * nb));
     }
+    if (q4_0 && xq_q4_0_.size() < n) xq_q4_0_.resize(n);
     if (per256) {
         if (xk_.size() < n) xk_.resize(n);
         if (xk_scales_.size() < static_cast<size_t>(m * nk)) xk_scales_.resize(static_cast<size_t>(m * nk));
@@ -238,6 +241,11 @@ void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const W
             a.a32.d = xq_scales_.data() + i * nb;
             a.a32.d_sum = xq_scales_.data() + m * nb + i * nb;
             qblocks::quantize_activations(x + i * cols, cols, a.a32);
+            a.a32.q_q4_0 = nullptr;
+            if (q4_0) {
+                qpacked::order_for_q4_0(a.a32.q, cols, xq_q4_0_.data() + i * cols);
+                a.a32.q_q4_0 = xq_q4_0_.data() + i * cols;
+            }
         }
         if (per256) {
             a.a256.cols = cols;
@@ -326,6 +334,7 @@ void MatmulCache::reserve_one_row(int64_t max_cols) {
     const size_t nb = n / qblocks::kBlock, nk = n / 256 + 1;
     if (acts_.empty()) acts_.resize(1);
     if (xq_.size() < n) xq_.resize(n);
+    if (xq_q4_0_.size() < n) xq_q4_0_.resize(n);
     if (xq_scales_.size() < 2 * nb) xq_scales_.resize(2 * nb);
     if (xk_.size() < n) xk_.resize(n);
     if (xk_scales_.size() < nk) xk_scales_.resize(nk);

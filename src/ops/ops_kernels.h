@@ -21,6 +21,9 @@ struct QuantizedActivations {
     int8_t *q = nullptr;        // [cols]
     float *d = nullptr;         // [cols / 32]
     float *d_sum = nullptr;     // [cols / 32]
+    // Optional [cols]: q as qpacked::order_for_q4_0 orders it, which the packed Q4_0 kernels read
+    // (without it they take the plain loop).
+    const int8_t *q_q4_0 = nullptr;
 };
 
 // The 32 values of block b (of nb) of a packed row, one per byte (plain C++, any level).
@@ -35,6 +38,10 @@ enum class Format : int32_t {
     Q4_0 = 0, Q8_0 = 1, Q4_K = 2, Q5_K = 3, Q6_K = 4, IQ4_NL = 5, IQ4_XS = 6, Q2_K = 7, Q3_K = 8
 };
 constexpr int32_t kFormatCount = 9;
+
+// Elements per block-interleaved span of a packed Q4_0 row (the rest of the row is in groups of
+// 128; layout in ops/qpacked.h).
+constexpr int64_t kQ4_0Span = 512;
 
 // A packed matrix as the kernels see it: rows of `cols` elements, each with quant_row_bytes of
 // quants (from `quants`) and meta_row_bytes of block factors (from `meta`).

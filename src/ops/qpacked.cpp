@@ -37,6 +37,15 @@ void unpack_nibbles(const uint8_t *in, int64_t n, uint8_t *u) {
     }
 }
 
+// The 128 values from element `first` (a multiple of 128) of an interleaved Q4_0 span.
+void q4_0_span_group(const uint8_t *span, int64_t first, uint8_t *u) {
+    for (int64_t e = 0; e < kGroup; ++e) {
+        const int64_t i = (first + e) / 32, m = (first + e) % 16;
+        const uint8_t b = span[64 * (m / 4) + 4 * i + m % 4];
+        u[e] = static_cast<uint8_t>((first + e) % 32 < 16 ? b & 0x0f : b >> 4);
+    }
+}
+
 // ggml q4_K / q5_K element e (0..255) of a block: low nibble of qs[32 (e / 64) + e % 32] for
 // e % 64 < 32, the high one otherwise.
 inline int k4_nibble(const uint8_t *qs, int e) {
@@ -166,7 +175,15 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
     const size_t bb = ggml_block_bytes(f);
     if (per_32(f)) {  // IQ4_NL's block is Q4_0's: f16 d, then the nibbles in the same order
         uint8_t u[kGroup];
-        for (int64_t g = 0; g < cols; g += kGroup) {
+        const int64_t spans = f == Format::Q4_0 ? cols / kQ4_0Span : 0;
+        for (int64_t sp = 0; sp < spans; ++sp) {
+            for (int64_t i = 0; i < 16; ++i) {
+                const uint8_t *blk = src + static_cast<size_t>(16 * sp + i) * bb;
+                std::memcpy(meta + 2 * (16 * sp + i), blk, 2);
+                for (int64_t j = 0; j < 4; ++j) std::memcpy(quants + 256 * sp + 64 * j + 4 * i, blk + 2 + 4 * j, 4);
+            }
+        }
+        for (int64_t g = spans * kQ4_0Span; g < cols; g += kGroup) {
             const int64_t n = group_len(cols, g);
             for (int64_t b = 0; b < n / 32; ++b) {
                 const uint8_t *blk = src + static_cast<size_t>(g / 32 + b) * bb;
@@ -224,6 +241,16 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
     }
 }
 
+void order_for_q4_0(const int8_t *q, int64_t cols, int8_t *out) {
+    const int64_t spanned = cols / kQ4_0Span * kQ4_0Span;
+    for (int64_t s = 0; s < spanned; s += kQ4_0Span)
+        for (int64_t i = 0; i < 16; ++i)
+            for (int64_t h = 0; h < 2; ++h)
+                for (int64_t j = 0; j < 4; ++j)
+                    std::memcpy(out + s + 64 * (2 * j + h) + 4 * i, q + s + 32 * i + 16 * h + 4 * j, 4);
+    std::memcpy(out + spanned, q + spanned, static_cast<size_t>(cols - spanned));
+}
+
 void quantize_k_activations(const float *x, int64_t cols, KActivations &out) {
     ops::kernels().quantize_k_activations(x, cols, out);
 }
@@ -231,9 +258,11 @@ void quantize_k_activations(const float *x, int64_t cols, KActivations &out) {
 void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t cols, float *out) {
     uint8_t u[256];
     if (per_32(f)) {
+        const int64_t spanned = f == Format::Q4_0 ? cols / kQ4_0Span * kQ4_0Span : 0;
         for (int64_t g = 0; g < cols; g += kGroup) {
             const int64_t n = group_len(cols, g);
-            if (f == Format::Q8_0) std::memcpy(u, quants + g, static_cast<size_t>(n));
+            if (g < spanned) q4_0_span_group(quants + g / kQ4_0Span * 256, g % kQ4_0Span, u);
+            else if (f == Format::Q8_0) std::memcpy(u, quants + g, static_cast<size_t>(n));
             else unpack_nibbles(quants + g / 2, n, u);
             for (int64_t b = 0; b < n / 32; ++b) {
                 const float d = half_at(meta + 2 * (g / 32 + b));

@@ -8,12 +8,17 @@
 // groups of 128 consecutive elements (the last group of a Q4_0, Q8_0 or IQ4_NL row may hold 32, 64
 // or 96). Per row:
 //
-//   Q4_0  quants: per group of n elements, n/2 bytes; byte j holds element j in its low nibble and
+//   Q4_0  quants: per span of 512 elements (16 blocks), 256 bytes interleaved by block: the 16
+//               nibble bytes of block i in ggml's order (byte m: element 32 i + m low, 32 i + 16 + m
+//               high) cut into 4 runs of 4, run j at byte 64 j + 4 i. So one 64-byte load holds 4
+//               bytes of each of the 16 blocks, and a 4-byte dot product lane sums one block only
+//               (one float step per 16 blocks). The rest of the row (cols % 512) in groups of n
+//               elements as IQ4_NL's: n/2 bytes, byte j holds element j in its low nibble and
 //               element n/2 + j in its high nibble (u = q, 0..15)
 //         meta:  f16 d per 32 elements                       value = d (u - 8)       18 B / 32
 //   Q8_0  quants: one byte per element, u = q + 128
 //         meta:  f16 d per 32 elements                       value = d (u - 128)     34 B / 32
-//   Q4_K  quants: nibbles as Q4_0 (groups of 128)
+//   Q4_K  quants: nibbles as IQ4_NL's (groups of 128)
 //         meta:  per 256 elements the block's own 16 header bytes: f16 d, f16 dmin, 12 bytes of
 //                6-bit scales and mins (ggml's packing)   value = d sc_s u - dmin mn_s, s = e / 32
 //                                                                                  144 B / 256
@@ -26,7 +31,9 @@
 //         meta:  per 256 elements 16 int8 scales (one per 16 elements) then f16 d
 //                                                            value = d sc_g (u - 32), g = e / 16
 //                                                                                  210 B / 256
-//   IQ4_NL quants: nibbles as Q4_0 (i = the file's 4-bit index, 0..15)
+//   IQ4_NL quants: per group of n elements (128, or 32, 64 or 96 at the end), n/2 bytes; byte j
+//                holds element j in its low nibble and element n/2 + j in its high nibble
+//                (i = the file's 4-bit index, 0..15)
 //         meta:  f16 d per 32 elements                       value = d L[i]          18 B / 32
 //   IQ4_XS quants: nibbles as Q4_K (the file's 4-bit indexes)
 //         meta:  per 256 elements the block's own 8 header bytes: f16 d, u16 scales_h, 4 bytes
@@ -66,6 +73,12 @@ const char *format_name(Format f);
 bool keep_packed(Format f);
 // Elements per block of scale factors (32, or 256 for the K formats and IQ4_XS).
 int64_t super_block(Format f);
+
+// Activations in the order the Q4_0 kernels read them (the layout above): per whole span of 512,
+// out[64 (2 j + h) + 4 i + t] = q[32 i + 16 h + 4 j + t] (block i, half h, run j, byte t), so that
+// one 64-byte load meets the 4 weight bytes of each block that one weight load holds; the rest
+// of the row is copied as it is. The decode products fill QuantizedActivations::q_q4_0 with it.
+void order_for_q4_0(const int8_t *q, int64_t cols, int8_t *out);
 
 // Bytes per row of each plane.
 int64_t quant_row_bytes(Format f, int64_t cols);

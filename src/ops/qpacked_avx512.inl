@@ -35,6 +35,15 @@ inline __m512i dot_u8(__m512i u, __m512i q) {
 #endif
 }
 
+// acc + dot_u8(u, q), one vpdpbusd with VNNI.
+inline __m512i add_dot_u8(__m512i acc, __m512i u, __m512i q) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpbusd_epi32(acc, u, q);
+#else
+    return _mm512_add_epi32(acc, dot_u8(u, q));
+#endif
+}
+
 // Pair sums of u * q (u <= 63) multiplied by the int16 factor of their lane, summed into int32.
 inline __m512i dot_scaled(__m512i u, __m512i q, __m512i factors) {
     return _mm512_madd_epi16(_mm512_maddubs_epi16(u, q), factors);
@@ -188,14 +197,41 @@ template <Format F> constexpr bool has_offset() {
 // Lane indexes spreading block factors 2k and 2k + 1 of 16 over the two halves of a vector.
 inline __m512i spread_index(int k) { return pair_index(2 * k); }
 
+// The interleaved spans of a Q4_0 row (ops/qpacked.h): per span, the 8 loads of activations in
+// x.q_q4_0's order meet the 4 loads of weights so that int32 lane i sums block i alone; then one
+// conversion and one product with the 16 block factors. Adds to acc and off; returns the blocks
+// done.
+inline int64_t q4_0_spans(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x,
+                          __m512 &acc, __m512 &off) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const int64_t spanned = cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span;
+    for (int64_t s = 0; s < spanned; s += qpacked::kQ4_0Span) {
+        const uint8_t *w = qs + s / 2;
+        const int8_t *xq = x.q_q4_0 + s;
+        __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+        for (int j = 0; j < 4; ++j) {
+            const __m512i v = load64(w + 64 * j);
+            lo = add_dot_u8(lo, _mm512_and_si512(v, m4), load64(xq + 128 * j));
+            hi = add_dot_u8(hi, _mm512_and_si512(_mm512_srli_epi16(v, 4), m4), load64(xq + 128 * j + 64));
+        }
+        const int64_t b = s / 32;
+        const __m512 dw = _mm512_cvtph_ps(load32(meta + 2 * b));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), _mm512_mul_ps(dw, _mm512_loadu_ps(x.d + b)),
+                              acc);
+        off = _mm512_fmadd_ps(dw, _mm512_loadu_ps(x.d_sum + b), off);
+    }
+    return spanned / 32;
+}
+
 template <Format F>
 float row_32(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    if (F == Format::Q4_0 && x.q_q4_0 == nullptr) return loop_dot_row_32(F, qs, meta, cols, x);
     const __m512i table = F == Format::IQ4_NL ? iq4_nl_table() : _mm512_setzero_si512();
     const __m512i idx[8] = {spread_index(0), spread_index(1), spread_index(2), spread_index(3),
                             spread_index(4), spread_index(5), spread_index(6), spread_index(7)};
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps(), off = _mm512_setzero_ps();
     const int64_t nb = cols / 32;
-    int64_t b = 0;
+    int64_t b = F == Format::Q4_0 ? q4_0_spans(qs, meta, cols, x, acc0, off) : 0;
     // 16 blocks (4 groups) per step: their 16 factors from one conversion.
     for (; b + 16 <= nb; b += 16) {
         const __m512 dw = _mm512_cvtph_ps(load32(meta + 2 * b));

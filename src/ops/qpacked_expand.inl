@@ -44,6 +44,57 @@ inline void widen32(__m256i u, __m256i out[4]) {
     out[3] = _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi));
 }
 
+// The 4 blocks of the group at g inside an interleaved Q4_0 span (ops/qpacked.h), each as its 16
+// nibble bytes in ggml's order (low nibbles: elements 0-15, high: 16-31). Their runs j are 16 bytes
+// at 64 j + 4 b (b the group's first block in the span); a 4 x 4 transpose of the 4-byte runs.
+inline void q4_0_span_blocks(const uint8_t *qs, int64_t g, __m128i blocks[4]) {
+    const uint8_t *runs = qs + g / qpacked::kQ4_0Span * (qpacked::kQ4_0Span / 2) + (g % qpacked::kQ4_0Span) / 8;
+    __m128i r[4];
+    for (int j = 0; j < 4; ++j) r[j] = _mm_loadu_si128(reinterpret_cast<const __m128i *>(runs + 64 * j));
+    const __m128i t0 = _mm_unpacklo_epi32(r[0], r[1]), t1 = _mm_unpacklo_epi32(r[2], r[3]);
+    const __m128i t2 = _mm_unpackhi_epi32(r[0], r[1]), t3 = _mm_unpackhi_epi32(r[2], r[3]);
+    blocks[0] = _mm_unpacklo_epi64(t0, t1);
+    blocks[1] = _mm_unpackhi_epi64(t0, t1);
+    blocks[2] = _mm_unpacklo_epi64(t2, t3);
+    blocks[3] = _mm_unpackhi_epi64(t2, t3);
+}
+
+// The 32 u values of a block given as its 16 nibble bytes, as 4 vectors of 8 int32 (widen32 on the
+// halves directly: no 256-bit vector to assemble and split again, the shuffles are the bottleneck).
+inline void widen_nibbles(__m128i b, __m256i out[4]) {
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m128i lo = _mm_and_si128(b, m4), hi = _mm_and_si128(_mm_srli_epi16(b, 4), m4);
+    out[0] = _mm256_cvtepu8_epi32(lo);
+    out[1] = _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(lo, lo));
+    out[2] = _mm256_cvtepu8_epi32(hi);
+    out[3] = _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(hi, hi));
+}
+
+#if defined(__AVX512F__)
+// 16 floats rounded to bf16 (as to_bf16) or stored as they are.
+inline void store16(uint16_t *o, __m512 v) {
+#if defined(__AVX512BF16__)
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(o), reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v)));
+#else
+    store8(o, _mm512_castps512_ps256(v));
+    store8(o + 8, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+#endif
+}
+inline void store16(float *o, __m512 v) { _mm512_storeu_ps(o, v); }
+
+// The 32 values d (u - 8) of a Q4_0 block given as its 16 nibble bytes: one widening per 16
+// elements (the AVX2 path needs 3 shuffles per 8, and shuffles bound this loop).
+template <class Out> inline void store_q4_0_block(__m128i b, float d, Out *o) {
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m512i zero = _mm512_set1_epi32(8);
+    const __m512 dv = _mm512_set1_ps(d);
+    const __m512i lo = _mm512_cvtepu8_epi32(_mm_and_si128(b, m4));
+    const __m512i hi = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(b, 4), m4));
+    store16(o, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(lo, zero)), dv));
+    store16(o + 16, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(hi, zero)), dv));
+}
+#endif
+
 // A group of 128 elements as 4 blocks of 32 u values (elements 0-31, 32-63, 64-95, 96-127).
 inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256i u[4]) {
     if (f == Format::Q8_0) {
@@ -95,6 +146,7 @@ inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256
 template <class Out>
 void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out *out) {
     const int64_t cols = w.cols, whole = cols / 128 * 128;
+    const int64_t spanned = w.format == Format::Q4_0 ? cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span : 0;
     const bool k_format = !format_per_32(w.format);
     const int zero32 = w.format == Format::Q4_0 ? 8 : 128;  // Q8_0, IQ4_NL: u - 128
     for (int64_t r = 0; r < n_rows; ++r) {
@@ -106,7 +158,16 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
         float factor[16], offset[16];
         for (int64_t g = 0; g < whole; g += 128) {
             __m256i u[4];
-            group_u(w.format, qs, cols, g, u);
+            __m128i span_blocks[4];
+            const bool in_span = g < spanned;
+            if (in_span) q4_0_span_blocks(qs, g, span_blocks);
+            else group_u(w.format, qs, cols, g, u);
+#if defined(__AVX512F__)
+            if (in_span) {
+                for (int k = 0; k < 4; ++k) store_q4_0_block(span_blocks[k], half_f(meta + 2 * (g / 32 + k)), o + g + 32 * k);
+                continue;
+            }
+#endif
             if (k_format && g % 256 == 0) {
                 const uint8_t *m = meta + (g / 256) * qpacked_meta_bytes_256(w.format);
                 if (w.format == Format::Q2_K) {
@@ -136,7 +197,8 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
             }
             for (int k = 0; k < 4; ++k) {
                 __m256i v[4];
-                widen32(u[k], v);
+                if (in_span) widen_nibbles(span_blocks[k], v);
+                else widen32(u[k], v);
                 const int64_t e0 = g + 32 * k;
                 Out *ok = o + e0;
                 // Every product below is exact or rounded once, as the dequantizer's, so fusing

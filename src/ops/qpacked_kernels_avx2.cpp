@@ -71,12 +71,42 @@ float q4_0_tail(const uint8_t *group, int64_t n, const uint8_t *meta, const qblo
     return sum;
 }
 
-float row_q4_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+// The interleaved spans (ops/qpacked.h) against x.q_q4_0: int32 lane i of the first half sums
+// block i, of the second block 8 + i; one float step per 8 blocks. Adds to acc0, acc1 and off.
+void q4_0_spans(const uint8_t *qs, const uint8_t *meta, int64_t spanned, const qblocks::QuantizedActivations &x,
+                __m256 &acc0, __m256 &acc1, __m256 &off) {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int64_t s = 0; s < spanned; s += qpacked::kQ4_0Span) {
+        const uint8_t *w = qs + s / 2;
+        const int8_t *xq = x.q_q4_0 + s;
+        __m256i first = _mm256_setzero_si256(), second = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j) {
+            const __m256i a = load32(w + 64 * j), c = load32(w + 64 * j + 32);
+            const int8_t *xl = xq + 128 * j, *xh = xl + 64;
+            first = _mm256_add_epi32(first, dot_small(_mm256_and_si256(a, m4), load32(xl)));
+            second = _mm256_add_epi32(second, dot_small(_mm256_and_si256(c, m4), load32(xl + 32)));
+            first = _mm256_add_epi32(first, dot_small(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), load32(xh)));
+            second = _mm256_add_epi32(second, dot_small(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), load32(xh + 32)));
+        }
+        const int64_t b = s / 32;
+        const __m256 dw0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(meta + 2 * b)));
+        const __m256 dw1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(meta + 2 * b + 16)));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), _mm256_mul_ps(dw0, _mm256_loadu_ps(x.d + b)), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), _mm256_mul_ps(dw1, _mm256_loadu_ps(x.d + b + 8)), acc1);
+        off = _mm256_fmadd_ps(dw0, _mm256_loadu_ps(x.d_sum + b), off);
+        off = _mm256_fmadd_ps(dw1, _mm256_loadu_ps(x.d_sum + b + 8), off);
+    }
+}
+
+float row_q4_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x) {
+    if (x.q_q4_0 == nullptr) return loop_dot_row_32(Format::Q4_0, qs, meta, cols, x);
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), off8 = _mm256_setzero_ps();
     __m128 off = _mm_setzero_ps();
-    const int64_t full = cols / 128 * 128;
-    for (int64_t g = 0; g < full; g += 128) {
+    const int64_t spanned = cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span, full = cols / 128 * 128;
+    q4_0_spans(qs, meta, spanned, x, acc0, acc1, off8);
+    off = _mm_add_ps(_mm256_castps256_ps128(off8), _mm256_extractf128_ps(off8, 1));
+    for (int64_t g = spanned; g < full; g += 128) {
         const int64_t b = g / 32;
         const __m128 dw = _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(meta + 2 * b)));
         const __m128 s = _mm_mul_ps(dw, _mm_loadu_ps(x.d + b));

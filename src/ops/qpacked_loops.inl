@@ -135,6 +135,18 @@ inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64
         }
         return;
     }
+    if (format == qpacked::Format::Q4_0 && g < cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span) {
+        // Inside an interleaved span: run j of block i at byte 64 j + 4 i (ops/qpacked.h).
+        const uint8_t *span = qs + g / qpacked::kQ4_0Span * (qpacked::kQ4_0Span / 2);
+        const int64_t first = (g % qpacked::kQ4_0Span) / 32;
+        for (int64_t b = 0; b < 4; ++b)
+            for (int64_t m = 0; m < 16; ++m) {
+                const uint8_t byte = span[64 * (m / 4) + 4 * (first + b) + m % 4];
+                u[32 * b + m] = byte & 0x0f;
+                u[32 * b + 16 + m] = byte >> 4;
+            }
+        return;
+    }
     const uint8_t *nib = qs + g / 2;
     const int64_t h = n / 2;
     for (int64_t j = 0; j < h; ++j) {

@@ -132,19 +132,24 @@ PackedMatrix make_packed(TensorType type, int64_t rows, int64_t cols, uint32_t s
     return p;
 }
 
-// Both quantizations of one activation row, with their storage.
+// Both quantizations of one activation row, with their storage, and the per-32 one in the order
+// of the Q4_0 kernels (as the products prepare them) unless `q4_0_order` is false.
 struct Acts {
-    std::vector<int8_t> q32, q256;
+    std::vector<int8_t> q32, q32_q4_0, q256;
     std::vector<float> d32, dsum32, d256;
     std::vector<int16_t> bsums;
     qpacked::PackedActivations a;
 
-    Acts(const float *x, int64_t cols, const ops::OpsKernels &k)
-        : q32(size_t(cols)), q256(size_t(cols)), d32(size_t(cols / 32)), dsum32(size_t(cols / 32)),
-          d256(size_t(cols / 256 + 1)), bsums(size_t(cols / 16)) {
+    Acts(const float *x, int64_t cols, const ops::OpsKernels &k, bool q4_0_order = true)
+        : q32(size_t(cols)), q32_q4_0(size_t(cols)), q256(size_t(cols)), d32(size_t(cols / 32)),
+          dsum32(size_t(cols / 32)), d256(size_t(cols / 256 + 1)), bsums(size_t(cols / 16)) {
         a.a32 = {cols, q32.data(), d32.data(), dsum32.data()};
         a.a256 = {cols, q256.data(), d256.data(), bsums.data()};
         k.quantize_activations(x, cols, a.a32);
+        if (q4_0_order) {
+            qpacked::order_for_q4_0(q32.data(), cols, q32_q4_0.data());
+            a.a32.q_q4_0 = q32_q4_0.data();
+        }
         if (cols % 256 == 0) k.quantize_k_activations(x, cols, a.a256);
     }
 };
@@ -203,10 +208,13 @@ TEST_CASE("packed dot products match a double-precision product within the activ
         const int64_t block = qpacked::super_block(p.format);
         std::vector<float> x(static_cast<size_t>(cols));
         for (float &v : x) v = dist(rng);
-        for (cpu::Isa isa : levels_that_run()) {
-            INFO(qpacked::format_name(p.format) << " on " << cpu::isa_name(isa));
+        for (cpu::Isa isa : levels_that_run())
+        for (bool q4_0_order : {true, false}) {
+            if (!q4_0_order && type != TensorType::Q4_0) continue;
+            // Q4_0 without the ordered activations: the plain loop on every level.
+            INFO(qpacked::format_name(p.format) << " on " << cpu::isa_name(isa) << (q4_0_order ? "" : ", unordered"));
             const ops::OpsKernels &k = *ops::kernels_for(isa);
-            const Acts acts(x.data(), cols, k);
+            const Acts acts(x.data(), cols, k, q4_0_order);
             std::vector<float> y(size_t(p.rows), NAN);
             k.packed_dot_rows(p.matrix().packed_view(), 0, p.rows, acts.a, y.data());
             for (int64_t r = 0; r < p.rows; ++r) {
