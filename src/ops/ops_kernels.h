@@ -42,6 +42,9 @@ constexpr int32_t kFormatCount = 9;
 // Elements per block-interleaved span of a packed Q4_0 row (the rest of the row is in groups of
 // 128; layout in ops/qpacked.h).
 constexpr int64_t kQ4_0Span = 512;
+// The columns of a Q4_0 row that lie in whole spans, and the bytes of one span's quants.
+constexpr int64_t q4_0_spanned(int64_t cols) { return cols / kQ4_0Span * kQ4_0Span; }
+constexpr int64_t kQ4_0SpanBytes = kQ4_0Span / 2;
 
 // A packed matrix as the kernels see it: rows of `cols` elements, each with quant_row_bytes of
 // quants (from `quants`) and meta_row_bytes of block factors (from `meta`).

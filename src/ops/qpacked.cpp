@@ -175,12 +175,12 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
     const size_t bb = ggml_block_bytes(f);
     if (per_32(f)) {  // IQ4_NL's block is Q4_0's: f16 d, then the nibbles in the same order
         uint8_t u[kGroup];
-        const int64_t spans = f == Format::Q4_0 ? cols / kQ4_0Span : 0;
+        const int64_t spans = f == Format::Q4_0 ? q4_0_spanned(cols) / kQ4_0Span : 0;
         for (int64_t sp = 0; sp < spans; ++sp) {
             for (int64_t i = 0; i < 16; ++i) {
                 const uint8_t *blk = src + static_cast<size_t>(16 * sp + i) * bb;
                 std::memcpy(meta + 2 * (16 * sp + i), blk, 2);
-                for (int64_t j = 0; j < 4; ++j) std::memcpy(quants + 256 * sp + 64 * j + 4 * i, blk + 2 + 4 * j, 4);
+                for (int64_t j = 0; j < 4; ++j) std::memcpy(quants + kQ4_0SpanBytes * sp + 64 * j + 4 * i, blk + 2 + 4 * j, 4);
             }
         }
         for (int64_t g = spans * kQ4_0Span; g < cols; g += kGroup) {
@@ -242,7 +242,7 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
 }
 
 void order_for_q4_0(const int8_t *q, int64_t cols, int8_t *out) {
-    const int64_t spanned = cols / kQ4_0Span * kQ4_0Span;
+    const int64_t spanned = q4_0_spanned(cols);
     for (int64_t s = 0; s < spanned; s += kQ4_0Span)
         for (int64_t i = 0; i < 16; ++i)
             for (int64_t h = 0; h < 2; ++h)
@@ -258,10 +258,10 @@ void quantize_k_activations(const float *x, int64_t cols, KActivations &out) {
 void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t cols, float *out) {
     uint8_t u[256];
     if (per_32(f)) {
-        const int64_t spanned = f == Format::Q4_0 ? cols / kQ4_0Span * kQ4_0Span : 0;
+        const int64_t spanned = f == Format::Q4_0 ? q4_0_spanned(cols) : 0;
         for (int64_t g = 0; g < cols; g += kGroup) {
             const int64_t n = group_len(cols, g);
-            if (g < spanned) q4_0_span_group(quants + g / kQ4_0Span * 256, g % kQ4_0Span, u);
+            if (g < spanned) q4_0_span_group(quants + g / kQ4_0Span * kQ4_0SpanBytes, g % kQ4_0Span, u);
             else if (f == Format::Q8_0) std::memcpy(u, quants + g, static_cast<size_t>(n));
             else unpack_nibbles(quants + g / 2, n, u);
             for (int64_t b = 0; b < n / 32; ++b) {

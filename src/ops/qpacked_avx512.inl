@@ -204,7 +204,7 @@ inline __m512i spread_index(int k) { return pair_index(2 * k); }
 inline int64_t q4_0_spans(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x,
                           __m512 &acc, __m512 &off) {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
-    const int64_t spanned = cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span;
+    const int64_t spanned = qpacked::q4_0_spanned(cols);
     for (int64_t s = 0; s < spanned; s += qpacked::kQ4_0Span) {
         const uint8_t *w = qs + s / 2;
         const int8_t *xq = x.q_q4_0 + s;

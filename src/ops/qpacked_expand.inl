@@ -48,7 +48,7 @@ inline void widen32(__m256i u, __m256i out[4]) {
 // nibble bytes in ggml's order (low nibbles: elements 0-15, high: 16-31). Their runs j are 16 bytes
 // at 64 j + 4 b (b the group's first block in the span); a 4 x 4 transpose of the 4-byte runs.
 inline void q4_0_span_blocks(const uint8_t *qs, int64_t g, __m128i blocks[4]) {
-    const uint8_t *runs = qs + g / qpacked::kQ4_0Span * (qpacked::kQ4_0Span / 2) + (g % qpacked::kQ4_0Span) / 8;
+    const uint8_t *runs = qs + g / qpacked::kQ4_0Span * qpacked::kQ4_0SpanBytes + (g % qpacked::kQ4_0Span) / 8;
     __m128i r[4];
     for (int j = 0; j < 4; ++j) r[j] = _mm_loadu_si128(reinterpret_cast<const __m128i *>(runs + 64 * j));
     const __m128i t0 = _mm_unpacklo_epi32(r[0], r[1]), t1 = _mm_unpacklo_epi32(r[2], r[3]);
@@ -146,7 +146,7 @@ inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256
 template <class Out>
 void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out *out) {
     const int64_t cols = w.cols, whole = cols / 128 * 128;
-    const int64_t spanned = w.format == Format::Q4_0 ? cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span : 0;
+    const int64_t spanned = w.format == Format::Q4_0 ? qpacked::q4_0_spanned(cols) : 0;
     const bool k_format = !format_per_32(w.format);
     const int zero32 = w.format == Format::Q4_0 ? 8 : 128;  // Q8_0, IQ4_NL: u - 128
     for (int64_t r = 0; r < n_rows; ++r) {

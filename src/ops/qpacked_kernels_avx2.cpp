@@ -103,7 +103,7 @@ float row_q4_0(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qbloc
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), off8 = _mm256_setzero_ps();
     __m128 off = _mm_setzero_ps();
-    const int64_t spanned = cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span, full = cols / 128 * 128;
+    const int64_t spanned = qpacked::q4_0_spanned(cols), full = cols / 128 * 128;
     q4_0_spans(qs, meta, spanned, x, acc0, acc1, off8);
     off = _mm_add_ps(_mm256_castps256_ps128(off8), _mm256_extractf128_ps(off8, 1));
     for (int64_t g = spanned; g < full; g += 128) {

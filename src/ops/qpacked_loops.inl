@@ -135,9 +135,9 @@ inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64
         }
         return;
     }
-    if (format == qpacked::Format::Q4_0 && g < cols / qpacked::kQ4_0Span * qpacked::kQ4_0Span) {
+    if (format == qpacked::Format::Q4_0 && g < qpacked::q4_0_spanned(cols)) {
         // Inside an interleaved span: run j of block i at byte 64 j + 4 i (ops/qpacked.h).
-        const uint8_t *span = qs + g / qpacked::kQ4_0Span * (qpacked::kQ4_0Span / 2);
+        const uint8_t *span = qs + g / qpacked::kQ4_0Span * qpacked::kQ4_0SpanBytes;
         const int64_t first = (g % qpacked::kQ4_0Span) / 32;
         for (int64_t b = 0; b < 4; ++b)
             for (int64_t m = 0; m < 16; ++m) {
