@@ -148,7 +148,6 @@ struct Matrix {
         } else {
             w.type = lh::WeightType::PACKED;
             w.packed_format = view.format;
-            w.packed_meta = view.meta;
         }
         return w;
     }
@@ -184,12 +183,11 @@ Matrix build(const Args &a, lh::TensorType type, Layout layout) {
     }
     lh::qpacked::Format f;
     if (!lh::qpacked::format_for(type, a.cols, &f)) usage("no packed format for this type and width");
-    const int64_t qrb = lh::qpacked::quant_row_bytes(f, a.cols), mrb = lh::qpacked::meta_row_bytes(f, a.cols);
-    m.bytes.resize(static_cast<size_t>(a.rows * (qrb + mrb)));
+    const int64_t stride = lh::qpacked::row_stride(f, a.cols);
+    m.bytes.resize(static_cast<size_t>(a.rows * stride));
     for (int64_t r = 0; r < a.rows; ++r)
-        lh::qpacked::pack_row(f, src.data() + r * rb, a.cols, m.bytes.data() + r * qrb,
-                              m.bytes.data() + a.rows * qrb + r * mrb);
-    m.view = {f, a.cols, m.bytes.data(), m.bytes.data() + a.rows * qrb, qrb, mrb};
+        lh::qpacked::pack_matrix_row(f, src.data() + r * rb, a.cols, m.bytes.data() + r * stride);
+    m.view = lh::qpacked::view_of(f, a.cols, m.bytes.data());
     return m;
 }
 
@@ -227,9 +225,7 @@ int main(int argc, char **argv) {
     for (int64_t c = 1; c < copies; ++c) mats.push_back(mats[0]);
     for (Matrix &m : mats) {  // the copies' views point into their own bytes
         if (layout != Layout::Packed) continue;
-        const int64_t qrb = m.view.quant_row_bytes;
-        m.view.quants = m.bytes.data();
-        m.view.meta = m.bytes.data() + a.rows * qrb;
+        m.view.data = m.bytes.data();
     }
 
     std::vector<float> x(static_cast<size_t>(a.cols));

@@ -216,17 +216,14 @@ struct Model::Loader {
                         WeightMatrix w) {
         w.type = WeightType::PACKED;
         w.packed_format = format;
-        const int64_t qrb = qpacked::quant_row_bytes(format, w.cols), mrb = qpacked::meta_row_bytes(format, w.cols);
-        uint8_t *quants = static_cast<uint8_t *>(allocate(w.bytes()));
-        uint8_t *meta = quants + w.rows * qrb;
-        w.data = quants;
-        w.packed_meta = meta;
+        const int64_t stride = qpacked::row_stride(format, w.cols);
+        uint8_t *rows = static_cast<uint8_t *>(allocate(w.bytes()));
+        w.data = rows;
         const int64_t cols = w.cols;
         arena.execute([&] {
             tbb::parallel_for(tbb::blocked_range<int64_t>(0, w.rows, 16), [&](const tbb::blocked_range<int64_t> &r) {
                 for (int64_t i = r.begin(); i < r.end(); ++i)
-                    qpacked::pack_row(format, src + static_cast<size_t>(i) * row_bytes, cols, quants + i * qrb,
-                                      meta + i * mrb);
+                    qpacked::pack_matrix_row(format, src + static_cast<size_t>(i) * row_bytes, cols, rows + i * stride);
             });
         });
         if (&t != m.token_embd_) m.file_->release_pages(t);
@@ -246,8 +243,7 @@ struct Model::Loader {
             case WeightType::F32: v.data = base + first * w.cols * 4; break;
             case WeightType::BF16: v.data = base + first * w.cols * 2; break;
             case WeightType::PACKED:
-                v.data = base + first * qpacked::quant_row_bytes(w.packed_format, w.cols);
-                v.packed_meta = w.packed_meta + first * qpacked::meta_row_bytes(w.packed_format, w.cols);
+                v.data = base + first * qpacked::row_stride(w.packed_format, w.cols);
                 break;
             case WeightType::U8_BLOCKS: {
                 const int64_t nb = w.cols / qblocks::kBlock;

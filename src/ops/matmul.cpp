@@ -109,21 +109,13 @@ uint64_t WeightMatrix::bytes() const {
         case WeightType::BF16: return static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) * 2u;
         case WeightType::U8_BLOCKS: return qblocks::matrix_bytes(rows, cols, block_bits);
         case WeightType::PACKED:
-            return static_cast<uint64_t>(rows) * static_cast<uint64_t>(qpacked::quant_row_bytes(packed_format, cols) +
-                                                                       qpacked::meta_row_bytes(packed_format, cols));
+            return static_cast<uint64_t>(rows) * static_cast<uint64_t>(qpacked::row_stride(packed_format, cols));
     }
     return 0;
 }
 
 qpacked::PackedView WeightMatrix::packed_view() const {
-    qpacked::PackedView v;
-    v.format = packed_format;
-    v.cols = cols;
-    v.quants = static_cast<const uint8_t *>(data);
-    v.meta = packed_meta;
-    v.quant_row_bytes = qpacked::quant_row_bytes(packed_format, cols);
-    v.meta_row_bytes = qpacked::meta_row_bytes(packed_format, cols);
-    return v;
+    return qpacked::view_of(packed_format, cols, static_cast<const uint8_t *>(data));
 }
 
 MatmulCache::MatmulCache(int32_t n_threads)

@@ -25,7 +25,7 @@ enum class WeightType : uint8_t {
 
 // A borrowed weight matrix: `rows` (= N, output features) rows of `cols` (= K, input features)
 // contiguous elements of `type` (float or bfloat16 bits, u8 with per-block scale and offset, or a
-// packed format's quants with its block factors in a second plane).
+// packed format's rows of block factors and quants, qpacked::row_stride bytes each).
 struct WeightMatrix {
     int64_t rows = 0;
     int64_t cols = 0;
@@ -35,7 +35,6 @@ struct WeightMatrix {
     const float *block_offset = nullptr;  // U8_BLOCKS only: [rows][cols / 32]
     int32_t block_bits = 8;               // U8_BLOCKS only: 8, or 4 (two elements per byte)
     qpacked::Format packed_format = qpacked::Format::Q4_0;  // PACKED only
-    const uint8_t *packed_meta = nullptr;  // PACKED only: [rows][meta_row_bytes] (data: the quants)
 
     uint64_t bytes() const;
     // PACKED only: the matrix as the kernels see it.

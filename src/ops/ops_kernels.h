@@ -46,15 +46,18 @@ constexpr int64_t kQ4_0Span = 512;
 constexpr int64_t q4_0_spanned(int64_t cols) { return cols / kQ4_0Span * kQ4_0Span; }
 constexpr int64_t kQ4_0SpanBytes = kQ4_0Span / 2;
 
-// A packed matrix as the kernels see it: rows of `cols` elements, each with quant_row_bytes of
-// quants (from `quants`) and meta_row_bytes of block factors (from `meta`).
+// A packed matrix as the kernels see it: rows of `cols` elements, row r at data + r row_stride,
+// its block factors (meta) first and its quants quant_offset bytes later (ops/qpacked.h).
 struct PackedView {
     Format format = Format::Q4_0;
     int64_t cols = 0;
-    const uint8_t *quants = nullptr;
-    const uint8_t *meta = nullptr;
-    int64_t quant_row_bytes = 0;
-    int64_t meta_row_bytes = 0;
+    const uint8_t *data = nullptr;
+    int64_t row_stride = 0;
+    int64_t quant_offset = 0;
+
+    const uint8_t *row(int64_t r) const { return data + r * row_stride; }
+    const uint8_t *meta_of(int64_t r) const { return row(r); }
+    const uint8_t *quants_of(int64_t r) const { return row(r) + quant_offset; }
 };
 
 // Activations quantized as ggml's q8_K does before its K-quant dot products: per block of 256,

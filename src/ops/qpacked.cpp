@@ -170,6 +170,43 @@ int64_t meta_row_bytes(Format f, int64_t cols) {
     return 0;
 }
 
+namespace {
+
+int64_t round_up_64(int64_t n) { return (n + 63) / 64 * 64; }
+
+// Padded to lines where that costs at most 1/32 of the row's bytes; narrow rows stay dense.
+bool padded(Format f, int64_t cols) {
+    const int64_t dense = meta_row_bytes(f, cols) + quant_row_bytes(f, cols);
+    const int64_t lined = round_up_64(round_up_64(meta_row_bytes(f, cols)) + quant_row_bytes(f, cols));
+    return (lined - dense) * 32 <= dense;
+}
+
+}  // namespace
+
+int64_t quant_offset(Format f, int64_t cols) {
+    return padded(f, cols) ? round_up_64(meta_row_bytes(f, cols)) : meta_row_bytes(f, cols);
+}
+
+int64_t row_stride(Format f, int64_t cols) {
+    const int64_t end = quant_offset(f, cols) + quant_row_bytes(f, cols);
+    return padded(f, cols) ? round_up_64(end) : end;
+}
+
+void pack_matrix_row(Format f, const void *src, int64_t cols, uint8_t *row) {
+    std::memset(row, 0, static_cast<size_t>(row_stride(f, cols)));
+    pack_row(f, src, cols, row + quant_offset(f, cols), row);
+}
+
+PackedView view_of(Format f, int64_t cols, const uint8_t *data) {
+    PackedView v;
+    v.format = f;
+    v.cols = cols;
+    v.data = data;
+    v.row_stride = row_stride(f, cols);
+    v.quant_offset = quant_offset(f, cols);
+    return v;
+}
+
 void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint8_t *meta) {
     const uint8_t *src = static_cast<const uint8_t *>(src_row);
     const size_t bb = ggml_block_bytes(f);

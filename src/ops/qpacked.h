@@ -84,6 +84,18 @@ void order_for_q4_0(const int8_t *q, int64_t cols, int8_t *out);
 int64_t quant_row_bytes(Format f, int64_t cols);
 int64_t meta_row_bytes(Format f, int64_t cols);
 
+// A packed matrix keeps each row's two planes together, so that a decode product reads one
+// stream: the row's meta, then its quants. Where it costs at most 1/32 of the row's bytes, zero
+// bytes pad the meta and the row to multiples of 64, so the quants' loads stay within their lines
+// (every row of 1,024 elements or more of a llama-shaped model); narrower rows stay dense. Two
+// separate planes decoded 2-12 % slower (docs/BENCHMARKS.md, "One stream per packed matrix").
+int64_t quant_offset(Format f, int64_t cols);  // from the row's start to its quants
+int64_t row_stride(Format f, int64_t cols);    // from one row's start to the next
+// One row of ggml blocks -> its packed bytes at `row` (row_stride bytes, padding zeroed).
+void pack_matrix_row(Format f, const void *src, int64_t cols, uint8_t *row);
+// The view of a packed matrix whose rows start at `data`.
+PackedView view_of(Format f, int64_t cols, const uint8_t *data);
+
 // One row of ggml blocks of the format's type -> its two planes.
 void pack_row(Format f, const void *src, int64_t cols, uint8_t *quants, uint8_t *meta);
 // The float values of one packed row (the reference for the kernels' tests).

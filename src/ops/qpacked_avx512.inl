@@ -468,9 +468,9 @@ float row_k23(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
 inline void dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1, const qpacked::PackedActivations &x,
                      float *y) {
     for (int64_t r = row0; r < row1; ++r) {
-        const uint8_t *qs = w.quants + r * w.quant_row_bytes;
-        const uint8_t *meta = w.meta + r * w.meta_row_bytes;
-        prefetch_ahead(qs, w.quant_row_bytes);
+        const uint8_t *qs = w.quants_of(r);
+        const uint8_t *meta = w.meta_of(r);
+        prefetch_ahead(w.row(r), w.row_stride);
         float v = 0.0f;
         switch (w.format) {
             case Format::Q4_0: v = row_32<Format::Q4_0>(qs, meta, w.cols, x.a32); break;

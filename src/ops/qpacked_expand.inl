@@ -150,8 +150,8 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
     const bool k_format = !format_per_32(w.format);
     const int zero32 = w.format == Format::Q4_0 ? 8 : 128;  // Q8_0, IQ4_NL: u - 128
     for (int64_t r = 0; r < n_rows; ++r) {
-        const uint8_t *qs = w.quants + (row0 + r) * w.quant_row_bytes;
-        const uint8_t *meta = w.meta + (row0 + r) * w.meta_row_bytes;
+        const uint8_t *qs = w.quants_of(row0 + r);
+        const uint8_t *meta = w.meta_of(row0 + r);
         Out *o = out + r * cols;
         // per sub-block (Q4_K, Q5_K: d sc, dmin mn; IQ4_XS: d (ls - 32)) or per 16 (Q6_K: d sc;
         // Q2_K: d sc, dmin mn; Q3_K: d (sc - 32))

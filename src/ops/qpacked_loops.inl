@@ -262,8 +262,8 @@ inline float loop_dot_row_k(qpacked::Format format, const uint8_t *qs, const uin
 inline void loop_packed_dot_rows(const qpacked::PackedView &w, int64_t row0, int64_t row1,
                                  const qpacked::PackedActivations &x, float *y) {
     for (int64_t r = row0; r < row1; ++r) {
-        const uint8_t *qs = w.quants + r * w.quant_row_bytes;
-        const uint8_t *meta = w.meta + r * w.meta_row_bytes;
+        const uint8_t *qs = w.quants_of(r);
+        const uint8_t *meta = w.meta_of(r);
         y[r - row0] = format_per_32(w.format)
                           ? loop_dot_row_32(w.format, qs, meta, w.cols, x.a32)
                           : loop_dot_row_k(w.format, qs, meta, w.cols, x.a256);
@@ -300,8 +300,8 @@ inline void loop_packed_expand(const qpacked::PackedView &w, int64_t row0, int64
     alignas(64) uint8_t u[256];
     alignas(64) float v[256];
     for (int64_t r = 0; r < n_rows; ++r) {
-        const uint8_t *qs = w.quants + (row0 + r) * w.quant_row_bytes;
-        const uint8_t *meta = w.meta + (row0 + r) * w.meta_row_bytes;
+        const uint8_t *qs = w.quants_of(row0 + r);
+        const uint8_t *meta = w.meta_of(row0 + r);
         Out *o = out + r * cols;
         if (format_per_32(w.format)) {
             const int zero = w.format == qpacked::Format::Q4_0 ? 8 : 128;

@@ -80,8 +80,7 @@ float weight_at(const WeightMatrix &w, int64_t row, int64_t col) {
         case WeightType::PACKED: {
             const qpacked::PackedView v = w.packed_view();
             std::vector<float> values(static_cast<size_t>(w.cols));
-            qpacked::unpack_row(v.format, v.quants + row * v.quant_row_bytes, v.meta + row * v.meta_row_bytes, w.cols,
-                                values.data());
+            qpacked::unpack_row(v.format, v.quants_of(row), v.meta_of(row), w.cols, values.data());
             return values[size_t(col)];
         }
     }

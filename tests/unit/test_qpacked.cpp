@@ -67,6 +67,46 @@ TEST_CASE("packed rows hold exactly the dequantized values, in the file's bytes"
     }
 }
 
+TEST_CASE("a packed matrix row holds its meta, then its quants, padded to lines where that is cheap", "[qpacked]") {
+    for (const Case &c : kCases) {
+        const int64_t sb = qpacked::super_block(c.format);
+        // 5632: every format pads; 256 (Q4_0: 144 bytes to 192) and 2080 (Q4_0: 1,170 to 1,280) stay dense.
+        for (int64_t cols : {int64_t(5632), int64_t(256), sb == 32 ? int64_t(2080) : int64_t(2304)}) {
+            INFO(qpacked::format_name(c.format) << ", " << cols << " columns");
+            qpacked::Format f;
+            REQUIRE(qpacked::format_for(c.type, cols, &f));
+            const int64_t qrb = qpacked::quant_row_bytes(f, cols), mrb = qpacked::meta_row_bytes(f, cols);
+            const int64_t offset = qpacked::quant_offset(f, cols), stride = qpacked::row_stride(f, cols);
+            if (cols == 5632) {
+                CHECK(offset % 64 == 0);
+                CHECK(stride % 64 == 0);
+            }
+            if (cols == 256 || (cols == 2080 && f == qpacked::Format::Q4_0)) CHECK(stride == mrb + qrb);
+            CHECK(offset >= mrb);
+            CHECK(offset < mrb + 64);
+            CHECK(stride >= offset + qrb);
+            CHECK((stride - mrb - qrb) * 32 <= mrb + qrb);  // the padding's cost bound
+
+            const std::vector<uint8_t> src = test_rows::random_rows(c.type, 1, cols, 5);
+            std::vector<uint8_t> q(static_cast<size_t>(qrb)), m(static_cast<size_t>(mrb));
+            qpacked::pack_row(f, src.data(), cols, q.data(), m.data());
+            std::vector<uint8_t> row(static_cast<size_t>(stride), 0xa5);
+            qpacked::pack_matrix_row(f, src.data(), cols, row.data());
+            CHECK(std::memcmp(row.data(), m.data(), m.size()) == 0);
+            CHECK(std::memcmp(row.data() + offset, q.data(), q.size()) == 0);
+            int64_t nonzero_padding = 0;
+            for (int64_t i = mrb; i < offset; ++i) nonzero_padding += row[size_t(i)] != 0;
+            for (int64_t i = offset + qrb; i < stride; ++i) nonzero_padding += row[size_t(i)] != 0;
+            CHECK(nonzero_padding == 0);
+
+            const qpacked::PackedView v = qpacked::view_of(f, cols, row.data());
+            CHECK(v.meta_of(0) == row.data());
+            CHECK(v.quants_of(0) == row.data() + offset);
+            CHECK(v.row(1) == row.data() + stride);
+        }
+    }
+}
+
 TEST_CASE("packed formats exist only for the types and widths they can hold", "[qpacked]") {
     qpacked::Format f;
     CHECK(qpacked::format_for(TensorType::Q4_K, 512, &f));
@@ -99,7 +139,7 @@ namespace {
 struct PackedMatrix {
     qpacked::Format format;
     int64_t rows = 0, cols = 0;
-    std::vector<uint8_t> bytes;  // quants plane, then meta plane
+    std::vector<uint8_t> bytes;  // rows of qpacked::row_stride bytes
     std::vector<float> values;   // [rows][cols]
 
     WeightMatrix matrix() const {
@@ -109,7 +149,6 @@ struct PackedMatrix {
         w.type = WeightType::PACKED;
         w.packed_format = format;
         w.data = bytes.data();
-        w.packed_meta = bytes.data() + rows * qpacked::quant_row_bytes(format, cols);
         return w;
     }
 };
@@ -120,13 +159,12 @@ PackedMatrix make_packed(TensorType type, int64_t rows, int64_t cols, uint32_t s
     p.rows = rows;
     p.cols = cols;
     const std::vector<uint8_t> src = test_rows::random_rows(type, rows, cols, seed);
-    const int64_t qrb = qpacked::quant_row_bytes(p.format, cols), mrb = qpacked::meta_row_bytes(p.format, cols);
-    p.bytes.resize(static_cast<size_t>(rows * (qrb + mrb)));
+    const int64_t stride = qpacked::row_stride(p.format, cols);
+    p.bytes.assign(static_cast<size_t>(rows * stride), 0xa5);  // pack_matrix_row must zero the padding
     p.values.resize(static_cast<size_t>(rows * cols));
     const size_t row_bytes = tensor_row_bytes(type, cols);
     for (int64_t r = 0; r < rows; ++r) {
-        qpacked::pack_row(p.format, src.data() + r * row_bytes, cols, p.bytes.data() + r * qrb,
-                          p.bytes.data() + rows * qrb + r * mrb);
+        qpacked::pack_matrix_row(p.format, src.data() + r * row_bytes, cols, p.bytes.data() + r * stride);
         dequantize_row(type, src.data() + r * row_bytes, p.values.data() + r * cols, cols);
     }
     return p;
