@@ -1,7 +1,8 @@
 // Quantized weights re-laid out for the decode kernels in exactly the bytes of the file's blocks:
 // the quants of a row in one plane, ordered so that one vector load and a mask or shift give 64
-// consecutive elements, and the block factors of the row in another. Decoding reads a packed
-// matrix once per token, so it reads as many bytes as the file holds (the ops/qblocks.h layout,
+// consecutive elements, and the block factors of the row in another, right before it (row_stride
+// below). Decoding reads a packed matrix once per token, so it reads as many bytes as the file
+// holds, plus at most 1/32 of line padding (the ops/qblocks.h layout,
 // which the other 32-element types still use, spends 8 bytes of float factors per 32 elements).
 //
 // A row of `cols` elements (a multiple of 32, of 256 for the K formats and IQ4_XS) is cut into
