@@ -88,7 +88,8 @@ int64_t meta_row_bytes(Format f, int64_t cols);
 // A packed matrix keeps each row's two planes together, so that a decode product reads one
 // stream: the row's meta, then its quants. Where it costs at most 1/32 of the row's bytes, zero
 // bytes pad the meta and the row to multiples of 64, so the quants' loads stay within their lines
-// (every row of 1,024 elements or more of a llama-shaped model); narrower rows stay dense. Two
+// (every format from 4,096 elements on, and most from 2,048: of TinyLlama's rows of 2,048 and
+// 5,632, all but Q2_K's of 2,048); narrower rows stay dense, so a tiny model does not grow. Two
 // separate planes decoded 2-12 % slower (docs/BENCHMARKS.md, "One stream per packed matrix").
 int64_t quant_offset(Format f, int64_t cols);  // from the row's start to its quants
 int64_t row_stride(Format f, int64_t cols);    // from one row's start to the next

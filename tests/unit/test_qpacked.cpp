@@ -70,14 +70,15 @@ TEST_CASE("packed rows hold exactly the dequantized values, in the file's bytes"
 TEST_CASE("a packed matrix row holds its meta, then its quants, padded to lines where that is cheap", "[qpacked]") {
     for (const Case &c : kCases) {
         const int64_t sb = qpacked::super_block(c.format);
-        // 5632: every format pads; 256 (Q4_0: 144 bytes to 192) and 2080 (Q4_0: 1,170 to 1,280) stay dense.
-        for (int64_t cols : {int64_t(5632), int64_t(256), sb == 32 ? int64_t(2080) : int64_t(2304)}) {
+        // 4096 and 5632: every format pads; 256 (Q4_0: 144 bytes to 192) and 2080 (Q4_0: 1,170 to
+        // 1,280) stay dense.
+        for (int64_t cols : {int64_t(4096), int64_t(5632), int64_t(256), sb == 32 ? int64_t(2080) : int64_t(2304)}) {
             INFO(qpacked::format_name(c.format) << ", " << cols << " columns");
             qpacked::Format f;
             REQUIRE(qpacked::format_for(c.type, cols, &f));
             const int64_t qrb = qpacked::quant_row_bytes(f, cols), mrb = qpacked::meta_row_bytes(f, cols);
             const int64_t offset = qpacked::quant_offset(f, cols), stride = qpacked::row_stride(f, cols);
-            if (cols == 5632) {
+            if (cols >= 4096) {
                 CHECK(offset % 64 == 0);
                 CHECK(stride % 64 == 0);
             }
@@ -279,11 +280,12 @@ TEST_CASE("packed kernels of every level agree with the generic ones", "[qpacked
     std::mt19937 rng(8);
     std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
     for (TensorType type : kPackedTypes)
-    for (int64_t width : {0, 1}) {
+    for (int64_t width : {0, 1, 2}) {
         // 32-element formats: 65 blocks (16-block steps, then a last group of 32) and 68 (then a
-        // whole group of 4 blocks); K formats: 9 and 10 blocks of 256.
+        // whole group of 4 blocks); K formats: 9 and 10 blocks of 256. Then 5632, whose rows every
+        // format pads to 64-byte lines (the narrower ones leave some formats dense).
         const bool k32 = per_32(type);
-        const int64_t cols = k32 ? (width ? 2176 : 2080) : (width ? 2560 : 2304);
+        const int64_t cols = width == 2 ? 5632 : k32 ? (width ? 2176 : 2080) : (width ? 2560 : 2304);
         const PackedMatrix p = make_packed(type, 33, cols, 29);
         std::vector<float> x(static_cast<size_t>(cols));
         for (float &v : x) v = dist(rng);
