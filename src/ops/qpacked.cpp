@@ -174,27 +174,30 @@ namespace {
 
 int64_t round_up_64(int64_t n) { return (n + 63) / 64 * 64; }
 
-// Padded to lines where that costs at most 1/32 of the row's bytes; narrow rows stay dense.
-bool padded(Format f, int64_t cols) {
-    const int64_t dense = meta_row_bytes(f, cols) + quant_row_bytes(f, cols);
-    const int64_t lined = round_up_64(round_up_64(meta_row_bytes(f, cols)) + quant_row_bytes(f, cols));
-    return (lined - dense) * 32 <= dense;
-}
-
 }  // namespace
 
-int64_t quant_offset(Format f, int64_t cols) {
-    return padded(f, cols) ? round_up_64(meta_row_bytes(f, cols)) : meta_row_bytes(f, cols);
+RowLayout row_layout(Format f, int64_t cols) {
+    RowLayout l;
+    l.meta_bytes = meta_row_bytes(f, cols);
+    l.quant_bytes = quant_row_bytes(f, cols);
+    const int64_t dense = l.meta_bytes + l.quant_bytes;
+    const int64_t lined = round_up_64(round_up_64(l.meta_bytes) + l.quant_bytes);
+    // Padded to lines where that costs at most 1/32 of the row's bytes; narrow rows stay dense.
+    const bool pad = (lined - dense) * 32 <= dense;
+    l.quant_offset = pad ? round_up_64(l.meta_bytes) : l.meta_bytes;
+    l.stride = pad ? lined : dense;
+    return l;
 }
 
-int64_t row_stride(Format f, int64_t cols) {
-    const int64_t end = quant_offset(f, cols) + quant_row_bytes(f, cols);
-    return padded(f, cols) ? round_up_64(end) : end;
-}
+int64_t row_stride(Format f, int64_t cols) { return row_layout(f, cols).stride; }
 
 void pack_matrix_row(Format f, const void *src, int64_t cols, uint8_t *row) {
-    std::memset(row, 0, static_cast<size_t>(row_stride(f, cols)));
-    pack_row(f, src, cols, row + quant_offset(f, cols), row);
+    const RowLayout l = row_layout(f, cols);
+    pack_row(f, src, cols, row + l.quant_offset, row);
+    // Only the padding is zeroed: the planes are written once, by pack_row.
+    std::memset(row + l.meta_bytes, 0, static_cast<size_t>(l.quant_offset - l.meta_bytes));
+    const int64_t end = l.quant_offset + l.quant_bytes;
+    std::memset(row + end, 0, static_cast<size_t>(l.stride - end));
 }
 
 PackedView view_of(Format f, int64_t cols, const uint8_t *data) {
@@ -202,8 +205,9 @@ PackedView view_of(Format f, int64_t cols, const uint8_t *data) {
     v.format = f;
     v.cols = cols;
     v.data = data;
-    v.row_stride = row_stride(f, cols);
-    v.quant_offset = quant_offset(f, cols);
+    const RowLayout l = row_layout(f, cols);
+    v.row_stride = l.stride;
+    v.quant_offset = l.quant_offset;
     return v;
 }
 

@@ -91,8 +91,14 @@ int64_t meta_row_bytes(Format f, int64_t cols);
 // (every format from 4,096 elements on, and most from 2,048: of TinyLlama's rows of 2,048 and
 // 5,632, all but Q2_K's of 2,048); narrower rows stay dense, so a tiny model does not grow. Two
 // separate planes decoded 2-12 % slower (docs/BENCHMARKS.md, "One stream per packed matrix").
-int64_t quant_offset(Format f, int64_t cols);  // from the row's start to its quants
-int64_t row_stride(Format f, int64_t cols);    // from one row's start to the next
+struct RowLayout {
+    int64_t meta_bytes;    // the row's block factors, at its start
+    int64_t quant_offset;  // from the row's start to its quants
+    int64_t quant_bytes;
+    int64_t stride;        // from one row's start to the next
+};
+RowLayout row_layout(Format f, int64_t cols);
+int64_t row_stride(Format f, int64_t cols);  // row_layout(f, cols).stride
 // One row of ggml blocks -> its packed bytes at `row` (row_stride bytes, padding zeroed).
 void pack_matrix_row(Format f, const void *src, int64_t cols, uint8_t *row);
 // The view of a packed matrix whose rows start at `data`.

@@ -77,7 +77,11 @@ TEST_CASE("a packed matrix row holds its meta, then its quants, padded to lines 
             qpacked::Format f;
             REQUIRE(qpacked::format_for(c.type, cols, &f));
             const int64_t qrb = qpacked::quant_row_bytes(f, cols), mrb = qpacked::meta_row_bytes(f, cols);
-            const int64_t offset = qpacked::quant_offset(f, cols), stride = qpacked::row_stride(f, cols);
+            const qpacked::RowLayout layout = qpacked::row_layout(f, cols);
+            const int64_t offset = layout.quant_offset, stride = layout.stride;
+            CHECK(layout.meta_bytes == mrb);
+            CHECK(layout.quant_bytes == qrb);
+            CHECK(qpacked::row_stride(f, cols) == stride);
             if (cols >= 4096) {
                 CHECK(offset % 64 == 0);
                 CHECK(stride % 64 == 0);
