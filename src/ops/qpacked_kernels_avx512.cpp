@@ -1,5 +1,6 @@
 // The packed-format kernels of the avx512 level (AVX-512 F/BW: maddubs + madd), from
 // qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
+#include <algorithm>
 #include <cstdint>
 
 #include "common/simd.h"

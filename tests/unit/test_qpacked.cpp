@@ -284,12 +284,14 @@ TEST_CASE("packed kernels of every level agree with the generic ones", "[qpacked
     std::mt19937 rng(8);
     std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
     for (TensorType type : kPackedTypes)
-    for (int64_t width : {0, 1, 2}) {
-        // 32-element formats: 65 blocks (16-block steps, then a last group of 32) and 68 (then a
-        // whole group of 4 blocks); K formats: 9 and 10 blocks of 256. Then 5632, whose rows every
-        // format pads to 64-byte lines (the narrower ones leave some formats dense).
+    for (int64_t width : {0, 1, 2, 3}) {
+        // 32-element formats: 65 blocks (16-block steps, then a last group of 32), 68 (then a
+        // whole group of 4 blocks) and 66 (then 64 elements); K formats: 9, 10 and 11 blocks of 256
+        // (the Q4_K / Q5_K kernels take blocks four at a time: a last group of 1, 2 and 3). Then
+        // 5632, whose rows every format pads to 64-byte lines (the narrower ones leave some dense).
         const bool k32 = per_32(type);
-        const int64_t cols = width == 2 ? 5632 : k32 ? (width ? 2176 : 2080) : (width ? 2560 : 2304);
+        const int64_t narrow[4] = {k32 ? 2080 : 2304, k32 ? 2176 : 2560, 5632, k32 ? 2112 : 2816};
+        const int64_t cols = narrow[width];
         const PackedMatrix p = make_packed(type, 33, cols, 29);
         std::vector<float> x(static_cast<size_t>(cols));
         for (float &v : x) v = dist(rng);
