@@ -366,8 +366,8 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
                                               _mm512_maskz_loadu_epi32(k > 1 ? 0xffff : 0xff, x.bsums + 16 * g));
         accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(m01), _mm512_permutexvar_ps(dmin_01, factors), accm);
         if (k > 2) {
-            const __m512i m23 = _mm512_madd_epi16(_mm512_permutex2var_epi64(lo, pairs_23, hi),
-                                                  _mm512_maskz_loadu_epi32(k > 3 ? 0xffff : 0xff, x.bsums + 16 * g + 32));
+            const __m512i sums23 = _mm512_maskz_loadu_epi32(k > 3 ? 0xffff : 0xff, x.bsums + 16 * g + 32);
+            const __m512i m23 = _mm512_madd_epi16(_mm512_permutex2var_epi64(lo, pairs_23, hi), sums23);
             accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(m23), _mm512_permutexvar_ps(dmin_23, factors), accm);
         }
         for (int t = 0; t < k; ++t) {

@@ -195,24 +195,64 @@ inline __m256i k45_group(const uint8_t *nib, __m256i high, const int8_t *xq, __m
     return _mm256_add_epi32(isum, dot_scaled(u3, load32(xq + 96), factor<4 * G + 3>(sc16)));
 }
 
+// k4_scales_from_header (k4_scales.inl) on two headers, one per 128-bit lane.
+inline __m256i k4_scales_of_2(__m256i v) {
+    const __m256i a = _mm256_shuffle_epi32(v, _MM_SHUFFLE(3, 2, 3, 1));  // w0, w2, w1, w2
+    const __m256i b = _mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 2, 1, 1));  // w0, w0, w1, w1
+    const __m256i low6 = _mm256_and_si256(a, _mm256_set1_epi32(0x3f3f3f3f));
+    const __m256i shift = _mm256_set_epi32(4, 0, 0, 0, 4, 0, 0, 0);
+    const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(a, shift), _mm256_set1_epi32(0x0f0f0f0f));
+    const __m256i top2 = _mm256_and_si256(_mm256_srli_epi32(b, 2), _mm256_set1_epi32(0x30303030));
+    return _mm256_blend_epi32(low6, _mm256_or_si256(nibbles, top2), 0xaa);
+}
+
+// Element k (< 4) of v in every lane.
+inline __m256 lane_k(__m128 v, int k) {
+    return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), _mm256_set1_epi32(k));
+}
+
+// One block of 256: sc16 its scales (int16, both halves), scmn its scale bytes then min bytes, f_d = d · d_x and
+// f_min = dmin · d_x in every lane.
+template <bool Five>
+inline void k45_block(const uint8_t *nib, const uint8_t *high, const int8_t *xq, const int16_t *bsums, __m256i sc16,
+                      __m128i scmn, __m256 f_d, __m256 f_min, __m256 &accf, __m256 &accm) {
+    const __m256i h = Five ? load32(high) : _mm256_setzero_si256();
+    __m256i isum = k45_group<Five, 0>(nib, h, xq, sc16, _mm256_setzero_si256());
+    isum = k45_group<Five, 1>(nib + 64, h, xq + 128, sc16, isum);
+    accf = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), f_d, accf);
+    // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
+    const __m256i msum = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scmn, scmn)), load32(bsums));
+    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), f_min, accm);
+}
+
+// Two blocks at a time: their headers decoded in one 256-bit pass and their d and dmin converted
+// together, instead of each block alone through scalar registers (docs/BENCHMARKS.md, "Q4_K
+// headers four at a time": the AVX2 level's share). A last single block reads only its own header.
 template <bool Five>
 float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
     __m256 accf = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
     const uint8_t *high = qs + cols / 2;
-    for (int64_t sb = 0; sb < cols / 256; ++sb) {
-        const uint8_t *m = meta + 16 * sb;
-        const __m128i scmn = k4_scales_from_header(m);
-        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
-        const __m256i h = Five ? load32(high + 32 * sb) : _mm256_setzero_si256();
-        const int8_t *xq = x.q + 256 * sb;
-        __m256i isum = k45_group<Five, 0>(qs + 128 * sb, h, xq, sc16, _mm256_setzero_si256());
-        isum = k45_group<Five, 1>(qs + 128 * sb + 64, h, xq + 128, sc16, isum);
-        const float dx = x.d[sb];
-        accf = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_f(m) * dx), accf);
-        // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
-        const __m256i mn16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scmn, scmn));
-        const __m256i msum = _mm256_madd_epi16(mn16, load32(x.bsums + 16 * sb));
-        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(half_f(m + 2) * dx), accm);
+    const int64_t blocks = cols / 256;
+    for (int64_t sb = 0; sb < blocks; sb += 2) {
+        const bool two = sb + 1 < blocks;
+        const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i *>(meta + 16 * sb));
+        const __m256i raw = two ? load32(meta + 16 * sb) : _mm256_inserti128_si256(_mm256_setzero_si256(), first, 0);
+        const __m256i dec = k4_scales_of_2(raw);  // per lane: 8 scale bytes, then 8 min bytes
+        const __m256i scales = _mm256_unpacklo_epi8(dec, _mm256_setzero_si256());
+        // d | dmin of both headers -> d, dmin, d, dmin as floats, times each block's d_x
+        const __m128i dd =
+            _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0)));
+        const __m128 dx = two ? _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(x.d + sb)))
+                              : _mm_load_ss(x.d + sb);
+        const __m128 f = _mm_mul_ps(_mm_cvtph_ps(dd), _mm_unpacklo_ps(dx, dx));
+        k45_block<Five>(qs + 128 * sb, high + 32 * sb, x.q + 256 * sb, x.bsums + 16 * sb,
+                        _mm256_permute2x128_si256(scales, scales, 0x00), _mm256_castsi256_si128(dec), lane_k(f, 0),
+                        lane_k(f, 1), accf, accm);
+        if (two) {
+            k45_block<Five>(qs + 128 * (sb + 1), high + 32 * (sb + 1), x.q + 256 * (sb + 1), x.bsums + 16 * (sb + 1),
+                            _mm256_permute2x128_si256(scales, scales, 0x11), _mm256_extracti128_si256(dec, 1),
+                            lane_k(f, 2), lane_k(f, 3), accf, accm);
+        }
     }
     return hsum8(accf) - hsum8(accm);
 }
