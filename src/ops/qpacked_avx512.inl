@@ -3,8 +3,8 @@
 // IQ4_NL use vpdpbusd). One 64-byte load of a nibble group gives elements 0-63 (low nibbles) and
 // 64-127 (high nibbles), which meet 64 consecutive activations each; IQ4 indexes become levels by
 // a byte shuffle of the 16-entry table. Needs <cstdint>, common/simd.h, numeric/iq4_levels.h,
-// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl, qpacked_loops.inl and k4_scales.inl
-// before it, inside the level's namespace.
+// ops/ops_kernels.h, ops/weight_prefetch.h, ops_loops.inl and qpacked_loops.inl before it,
+// inside the level's namespace.
 
 namespace avx512_packed {
 
@@ -295,7 +295,8 @@ inline __m512i two_counts(int c0, int c1) {
                               _mm256_set1_epi16(static_cast<short>(c1)), 1);
 }
 
-// k4_scales_from_header (k4_scales.inl) on four headers, one per 128-bit lane.
+// A Q4_K / Q5_K header's scales and mins (layout in k4_scales.inl) for four headers, one per 128-bit
+// lane.
 inline __m512i k4_scales_of_4(__m512i v) {
     const __m512i a = _mm512_shuffle_epi32(v, _MM_PERM_ENUM(_MM_SHUFFLE(3, 2, 3, 1)));  // w0, w2, w1, w2
     const __m512i b = _mm512_shuffle_epi32(v, _MM_PERM_ENUM(_MM_SHUFFLE(2, 2, 1, 1)));  // w0, w0, w1, w1

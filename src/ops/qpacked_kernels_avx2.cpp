@@ -195,17 +195,6 @@ inline __m256i k45_group(const uint8_t *nib, __m256i high, const int8_t *xq, __m
     return _mm256_add_epi32(isum, dot_scaled(u3, load32(xq + 96), factor<4 * G + 3>(sc16)));
 }
 
-// k4_scales_from_header (k4_scales.inl) on two headers, one per 128-bit lane.
-inline __m256i k4_scales_of_2(__m256i v) {
-    const __m256i a = _mm256_shuffle_epi32(v, _MM_SHUFFLE(3, 2, 3, 1));  // w0, w2, w1, w2
-    const __m256i b = _mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 2, 1, 1));  // w0, w0, w1, w1
-    const __m256i low6 = _mm256_and_si256(a, _mm256_set1_epi32(0x3f3f3f3f));
-    const __m256i shift = _mm256_set_epi32(4, 0, 0, 0, 4, 0, 0, 0);
-    const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(a, shift), _mm256_set1_epi32(0x0f0f0f0f));
-    const __m256i top2 = _mm256_and_si256(_mm256_srli_epi32(b, 2), _mm256_set1_epi32(0x30303030));
-    return _mm256_blend_epi32(low6, _mm256_or_si256(nibbles, top2), 0xaa);
-}
-
 // Element k (< 4) of v in every lane.
 inline __m256 lane_k(__m128 v, int k) {
     return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), _mm256_set1_epi32(k));

@@ -12,7 +12,6 @@ namespace lh::ops::avx512bf16 {
 
 #include "ops/ops_loops.inl"
 #include "ops/qpacked_loops.inl"
-#include "ops/k4_scales.inl"
 #include "ops/qpacked_avx512.inl"
 #include "ops/qpacked_expand.inl"
 
