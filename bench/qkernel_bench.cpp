@@ -243,6 +243,9 @@ int main(int argc, char **argv) {
     lh::qpacked::order_for_q4_0(q32.data(), a.cols, q32_q4_0.data());
     acts.a32.q_q4_0 = q32_q4_0.data();
     if (a.cols % 256 == 0) k->quantize_k_activations(x.data(), a.cols, acts.a256);
+    std::vector<int8_t> q256_spans(x.size());  // as the products order it for the Q4_K kernels
+    lh::qpacked::order_for_q4_0(q256.data(), a.cols, q256_spans.data());
+    acts.a256.q_spans = q256_spans.data();
 
     std::vector<float> y(static_cast<size_t>(a.rows));
     std::vector<uint16_t> slice(a.expand ? static_cast<size_t>(16 * a.threads * a.cols) : 0);

@@ -204,13 +204,14 @@ void MatmulCache::prepare(int64_t m, const WeightMatrix &w) {
 }
 
 void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const WeightMatrix *const *ws, int count) {
-    bool per32 = false, per256 = false, q4_0 = false;
+    bool per32 = false, per256 = false, q4_0 = false, q4_k = false;
     for (int i = 0; i < count; ++i) {
         const bool packed = ws[i]->type == WeightType::PACKED;
         const bool k = packed && qpacked::super_block(ws[i]->packed_format) == 256;
         per256 = per256 || k;
         per32 = per32 || !k;
         q4_0 = q4_0 || (packed && ws[i]->packed_format == qpacked::Format::Q4_0);
+        q4_k = q4_k || (packed && ws[i]->packed_format == qpacked::Format::Q4_K);
     }
     const size_t n = static_cast<size_t>(m * cols);
     const int64_t nb = cols / qblocks::kBlock, nk = cols / 256;
@@ -220,6 +221,7 @@ void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const W
         if (xq_scales_.size() < 2 * static_cast<size_t>(m * nb)) xq_scales_.resize(2 * static_cast<size_t>(m * nb));
     }
     if (q4_0 && xq_q4_0_.size() < n) xq_q4_0_.resize(n);
+    if (q4_k && xk_spans_.size() < n) xk_spans_.resize(n);
     if (per256) {
         if (xk_.size() < n) xk_.resize(n);
         if (xk_scales_.size() < static_cast<size_t>(m * nk)) xk_scales_.resize(static_cast<size_t>(m * nk));
@@ -245,6 +247,11 @@ void MatmulCache::quantize_rows(const float *x, int64_t m, int64_t cols, const W
             a.a256.d = xk_scales_.data() + i * nk;
             a.a256.bsums = xk_sums_.data() + i * nk * 16;
             qpacked::quantize_k_activations(x + i * cols, cols, a.a256);
+            a.a256.q_spans = nullptr;
+            if (q4_k) {
+                qpacked::order_for_q4_0(a.a256.q, cols, xk_spans_.data() + i * cols);
+                a.a256.q_spans = xk_spans_.data() + i * cols;
+            }
         }
     }
 }
@@ -327,6 +334,7 @@ void MatmulCache::reserve_one_row(int64_t max_cols) {
     if (acts_.empty()) acts_.resize(1);
     if (xq_.size() < n) xq_.resize(n);
     if (xq_q4_0_.size() < n) xq_q4_0_.resize(n);
+    if (xk_spans_.size() < n) xk_spans_.resize(n);
     if (xq_scales_.size() < 2 * nb) xq_scales_.resize(2 * nb);
     if (xk_.size() < n) xk_.resize(n);
     if (xk_scales_.size() < nk) xk_scales_.resize(nk);

@@ -144,6 +144,7 @@ private:
     std::vector<uint16_t> x_bf16_;
     std::vector<int8_t> xq_, xk_;     // activations quantized per 32 and per 256
     std::vector<int8_t> xq_q4_0_;     // xq_ in the order of the packed Q4_0 kernels (qpacked::order_for_q4_0)
+    std::vector<int8_t> xk_spans_;    // xk_ in the same order, for the packed Q4_K kernels
     std::vector<float> xq_scales_, xk_scales_;
     std::vector<int16_t> xk_sums_;
     std::vector<qpacked::PackedActivations> acts_;  // views of one row each

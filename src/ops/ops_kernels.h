@@ -39,12 +39,16 @@ enum class Format : int32_t {
 };
 constexpr int32_t kFormatCount = 9;
 
-// Elements per block-interleaved span of a packed Q4_0 row (the rest of the row is in groups of
-// 128; layout in ops/qpacked.h).
+// Elements per block-interleaved span of a packed Q4_0 or Q4_K row (the rest of the row is in
+// groups of 128; layout in ops/qpacked.h). Q4_K's sub-blocks of 32 take the places of Q4_0's blocks.
 constexpr int64_t kQ4_0Span = 512;
 // The columns of a Q4_0 row that lie in whole spans, and the bytes of one span's quants.
 constexpr int64_t q4_0_spanned(int64_t cols) { return cols / kQ4_0Span * kQ4_0Span; }
 constexpr int64_t kQ4_0SpanBytes = kQ4_0Span / 2;
+// The columns of a row of format f that lie in interleaved spans (none but Q4_0's and Q4_K's).
+constexpr int64_t spanned_cols(Format f, int64_t cols) {
+    return f == Format::Q4_0 || f == Format::Q4_K ? q4_0_spanned(cols) : 0;
+}
 
 // A packed matrix as the kernels see it: rows of `cols` elements, row r at data + r row_stride,
 // its block factors (meta) first and its quants quant_offset bytes later (ops/qpacked.h).
@@ -67,6 +71,9 @@ struct KActivations {
     int8_t *q = nullptr;        // [cols]
     float *d = nullptr;         // [cols / 256]
     int16_t *bsums = nullptr;   // [cols / 16]
+    // Optional [cols]: q as qpacked::order_for_q4_0 orders it, which the packed Q4_K kernels read
+    // in the row's spans (without it they take the plain loop).
+    const int8_t *q_spans = nullptr;
 };
 
 // One activation row in the quantization each format reads: a32 (per 32) for Q4_0, Q8_0 and

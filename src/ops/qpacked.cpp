@@ -256,11 +256,21 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
         return;
     }
     uint8_t u[256];
+    const int64_t spanned = spanned_cols(f, cols);
     for (int64_t sb = 0; sb < cols / 256; ++sb) {
         const uint8_t *blk = src + static_cast<size_t>(sb) * bb;
         k_block_values(f, blk, u);
-        pack_nibbles(u, kGroup, quants + 128 * sb);
-        pack_nibbles(u + kGroup, kGroup, quants + 128 * sb + 64);
+        if (256 * sb < spanned) {  // Q4_K: sub-block i of the span where Q4_0's block i would be
+            uint8_t *span = quants + (256 * sb) / kQ4_0Span * kQ4_0SpanBytes;
+            for (int64_t s = 0; s < 8; ++s) {
+                const int64_t i = (256 * sb) % kQ4_0Span / 32 + s;
+                for (int64_t m = 0; m < 16; ++m)
+                    span[64 * (m / 4) + 4 * i + m % 4] = static_cast<uint8_t>(u[32 * s + m] | (u[32 * s + 16 + m] << 4));
+            }
+        } else {
+            pack_nibbles(u, kGroup, quants + 128 * sb);
+            pack_nibbles(u + kGroup, kGroup, quants + 128 * sb + 64);
+        }
         if (f == Format::IQ4_XS) {
             std::memcpy(meta + 8 * sb, blk, 8);  // d, scales_h, scales_l
         } else if (f == Format::Q6_K) {
@@ -339,9 +349,16 @@ void unpack_row(Format f, const uint8_t *quants, const uint8_t *meta, int64_t co
             }
         }
     }
+    const int64_t spanned = spanned_cols(f, cols);
     for (int64_t sb = 0; sb < cols / 256 && !two_bit(f); ++sb) {
-        unpack_nibbles(quants + 128 * sb, kGroup, u);
-        unpack_nibbles(quants + 128 * sb + 64, kGroup, u + kGroup);
+        if (256 * sb < spanned) {
+            const uint8_t *span = quants + (256 * sb) / kQ4_0Span * kQ4_0SpanBytes;
+            q4_0_span_group(span, (256 * sb) % kQ4_0Span, u);
+            q4_0_span_group(span, (256 * sb) % kQ4_0Span + kGroup, u + kGroup);
+        } else {
+            unpack_nibbles(quants + 128 * sb, kGroup, u);
+            unpack_nibbles(quants + 128 * sb + 64, kGroup, u + kGroup);
+        }
         float *y = out + 256 * sb;
         if (f == Format::IQ4_XS) {
             const uint8_t *m = meta + 8 * sb;

@@ -19,14 +19,17 @@
 //         meta:  f16 d per 32 elements                       value = d (u - 8)       18 B / 32
 //   Q8_0  quants: one byte per element, u = q + 128
 //         meta:  f16 d per 32 elements                       value = d (u - 128)     34 B / 32
-//   Q4_K  quants: nibbles as IQ4_NL's (groups of 128)
+//   Q4_K  quants: whole spans of 512 elements (2 blocks of 256) as Q4_0's, with sub-block i of
+//                32 elements (of 16 per span) in the place of Q4_0's block i, so that a dot product
+//                lane sums one sub-block only and its scale is applied once per span; a last odd
+//                block of 256 in two groups of 128 as IQ4_NL's
 //         meta:  per 256 elements the block's own 16 header bytes: f16 d, f16 dmin, 12 bytes of
 //                6-bit scales and mins (ggml's packing)   value = d sc_s u - dmin mn_s, s = e / 32
 //                                                                                  144 B / 256
-//   Q5_K  quants: nibbles as Q4_K for the whole row, then per 256 elements 32 bytes of fifth bits:
-//                bit s of byte l belongs to element 32 s + l (ggml's qh)
+//   Q5_K  quants: nibbles in groups of 128 as IQ4_NL's for the whole row, then per 256 elements
+//                32 bytes of fifth bits: bit s of byte l belongs to element 32 s + l (ggml's qh)
 //         meta:  as Q4_K                                     u = nibble | fifth bit << 4   176 B / 256
-//   Q6_K  quants: nibbles as Q4_K for the whole row (low 4 bits), then per group of 128 elements 32
+//   Q6_K  quants: nibbles as Q5_K's for the whole row (low 4 bits), then per group of 128 elements 32
 //                bytes of high bit pairs: byte j holds those of elements j, 32 + j, 64 + j, 96 + j
 //                in bits 0-1, 2-3, 4-5, 6-7 (ggml's qh; the nibbles too are ggml's ql order)
 //         meta:  per 256 elements 16 int8 scales (one per 16 elements) then f16 d
@@ -36,7 +39,7 @@
 //                holds element j in its low nibble and element n/2 + j in its high nibble
 //                (i = the file's 4-bit index, 0..15)
 //         meta:  f16 d per 32 elements                       value = d L[i]          18 B / 32
-//   IQ4_XS quants: nibbles as Q4_K (the file's 4-bit indexes)
+//   IQ4_XS quants: nibbles as Q5_K's (the file's 4-bit indexes)
 //         meta:  per 256 elements the block's own 8 header bytes: f16 d, u16 scales_h, 4 bytes
 //                scales_l (6-bit scale ls_s of sub-block s = e / 32)
 //                                                            value = (d (ls_s - 32)) L[i]
@@ -75,10 +78,11 @@ bool keep_packed(Format f);
 // Elements per block of scale factors (32, or 256 for the K formats and IQ4_XS).
 int64_t super_block(Format f);
 
-// Activations in the order the Q4_0 kernels read them (the layout above): per whole span of 512,
+// Activations in the order the Q4_0 and Q4_K kernels read them (the layout above): per whole span of 512,
 // out[64 (2 j + h) + 4 i + t] = q[32 i + 16 h + 4 j + t] (block i, half h, run j, byte t), so that
 // one 64-byte load meets the 4 weight bytes of each block that one weight load holds; the rest
-// of the row is copied as it is. The decode products fill QuantizedActivations::q_q4_0 with it.
+// of the row is copied as it is. The decode products fill QuantizedActivations::q_q4_0 and
+// KActivations::q_spans with it.
 void order_for_q4_0(const int8_t *q, int64_t cols, int8_t *out);
 
 // Bytes per row of each plane.

@@ -320,88 +320,167 @@ inline __m512i packed_factor_shuffle(int first) {
     return _mm512_load_si512(control);
 }
 
+// The constants of k45_block_sum, made once per row.
+struct K45Constants {
+    __m512i m4 = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
+    // fifth bits: sub-block s sits in bit s of each byte; these shifts bring it to bit 4
+    __m512i left0 = two_counts(4, 3), left1 = two_counts(2, 1), right2 = two_counts(0, 1), right3 = two_counts(2, 3);
+#if defined(__AVX512VNNI__)
+    __m512i pick[2] = {packed_factor_shuffle(0), packed_factor_shuffle(4)};
+#else
+    __m512i pick[4] = {two_factor_shuffle(0, 1), two_factor_shuffle(2, 3), two_factor_shuffle(4, 5),
+                       two_factor_shuffle(6, 7)};
+#endif
+};
+
+// One Q4_K / Q5_K block of 256 outside the spans (groups of 128, ops/qpacked.h): sum_s sc_s dot_s
+// in int32 lanes, f16 its eight scales as int16 in every 128-bit lane.
+template <bool Five>
+inline __m512i k45_block_sum(const uint8_t *nib, const uint8_t *high32, const int8_t *xq, __m512i f16,
+                             const K45Constants &c) {
+    const __m512i w0 = load64(nib), w1 = load64(nib + 64);
+    __m512i u0 = _mm512_and_si512(w0, c.m4), u1 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), c.m4);
+    __m512i u2 = _mm512_and_si512(w1, c.m4), u3 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), c.m4);
+    if (Five) {
+        const __m512i hb = _mm512_broadcast_i64x4(load32(high32));
+        u0 = _mm512_or_si512(u0, _mm512_and_si512(_mm512_sllv_epi16(hb, c.left0), c.bit4));
+        u1 = _mm512_or_si512(u1, _mm512_and_si512(_mm512_sllv_epi16(hb, c.left1), c.bit4));
+        u2 = _mm512_or_si512(u2, _mm512_and_si512(_mm512_srlv_epi16(hb, c.right2), c.bit4));
+        u3 = _mm512_or_si512(u3, _mm512_and_si512(_mm512_srlv_epi16(hb, c.right3), c.bit4));
+    }
+#if defined(__AVX512VNNI__)
+    // Sums of 4 products by vpdpbusd (at most 4 · 31 · 127, so int16 holds them), two vectors
+    // packed into one, then one multiply by the scales: 6 multiplies per block instead of 8.
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i s01 = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, u0, load64(xq)),
+                                           _mm512_dpbusd_epi32(zero, u1, load64(xq + 64)));
+    const __m512i s23 = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, u2, load64(xq + 128)),
+                                           _mm512_dpbusd_epi32(zero, u3, load64(xq + 192)));
+    return _mm512_dpwssd_epi32(_mm512_madd_epi16(s01, _mm512_shuffle_epi8(f16, c.pick[0])), s23,
+                               _mm512_shuffle_epi8(f16, c.pick[1]));
+#else
+    __m512i isum = dot_scaled(u0, load64(xq), _mm512_shuffle_epi8(f16, c.pick[0]));
+    isum = add_dot_scaled(isum, u1, load64(xq + 64), _mm512_shuffle_epi8(f16, c.pick[1]));
+    isum = add_dot_scaled(isum, u2, load64(xq + 128), _mm512_shuffle_epi8(f16, c.pick[2]));
+    return add_dot_scaled(isum, u3, load64(xq + 192), _mm512_shuffle_epi8(f16, c.pick[3]));
+#endif
+}
+
+// Blocks t .. k - 1 of the group at block g, outside the spans: k45_block_sum each, dec the
+// group's decoded headers and factors its d d_x, dmin d_x pairs. Adds to acc.
+template <bool Five>
+inline __m512 k45_blocks(const uint8_t *qs, int64_t cols, const qpacked::KActivations &x, int64_t g, int t, int k,
+                         __m512i dec, __m512 factors, const K45Constants &consts, __m512 acc) {
+    const __m512i scales = _mm512_unpacklo_epi8(dec, _mm512_setzero_si512());  // per lane: its block's scales as int16
+    const __m512i lane_0 = _mm512_set_epi64(1, 0, 1, 0, 1, 0, 1, 0);
+    for (; t < k; ++t) {
+        const int64_t sb = g + t;
+        const __m512i lane = _mm512_add_epi64(lane_0, _mm512_set1_epi64(2 * t));  // block t's qwords
+        const __m512i isum = k45_block_sum<Five>(qs + 128 * sb, qs + cols / 2 + 32 * sb, x.q + 256 * sb,
+                                                 _mm512_permutexvar_epi64(lane, scales), consts);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(_mm512_set1_epi32(2 * t), factors), acc);
+    }
+    return acc;
+}
+
+// Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: int32 lane i sums
+// sub-block i alone over the span's 8 loads, as Q4_0's spans do, so that no packing or scale
+// shuffle is needed per 64 bytes; then one integer product with the 16 scales (scale16, a byte
+// each) and one float step (f: d d_x of the sub-block's block, per lane).
+inline __m512 q4_k_span(const uint8_t *span, const int8_t *xq, __m128i scale16, __m512 f, __m512 acc) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+#if defined(__AVX512VNNI__)
+    for (int j = 0; j < 4; ++j) {
+        const __m512i v = load64(span + 64 * j);
+        lo = _mm512_dpbusd_epi32(lo, _mm512_and_si512(v, m4), load64(xq + 128 * j));
+        hi = _mm512_dpbusd_epi32(hi, _mm512_and_si512(_mm512_srli_epi16(v, 4), m4), load64(xq + 128 * j + 64));
+    }
+    const __m512i scaled = _mm512_mullo_epi32(_mm512_add_epi32(lo, hi), _mm512_cvtepu8_epi32(scale16));
+#else
+    // int16 lanes: the pair sums of 8 loads stay within 8 · 2 · 15 · 127 = 30,480, so they add as
+    // int16, and one madd applies the scales (both int16 of lane i hold sub-block i's).
+    for (int j = 0; j < 4; ++j) {
+        const __m512i v = load64(span + 64 * j);
+        lo = _mm512_add_epi16(lo, _mm512_maddubs_epi16(_mm512_and_si512(v, m4), load64(xq + 128 * j)));
+        hi = _mm512_add_epi16(hi, _mm512_maddubs_epi16(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4),
+                                                       load64(xq + 128 * j + 64)));
+    }
+    const __m512i sc32 = _mm512_cvtepu8_epi32(scale16);
+    const __m512i scaled = _mm512_madd_epi16(_mm512_add_epi16(lo, hi), _mm512_or_si512(sc32, _mm512_slli_epi32(sc32, 16)));
+#endif
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled), f, acc);
+}
+
 // Q4_K / Q5_K rows, four blocks of 256 at a time: their four headers are decoded by one pass in
 // 512-bit registers and their mins' term is one product of 512 bits per two blocks, instead of
-// each block decoding its own header in 128 bits and converting d and dmin alone. Row of 5,632:
-// 13 % faster at 2 threads (docs/BENCHMARKS.md, "Q4_K headers four at a time"). Masked loads: a
-// last group of fewer than four blocks reads nothing past its row and its activations.
+// each block decoding its own header in 128 bits and converting d and dmin alone (docs/BENCHMARKS.md,
+// "Q4_K headers four at a time"). Q4_K's pairs of blocks in spans take q4_k_span; the blocks
+// outside them (all of Q5_K's, the last of an odd count) k45_block_sum. Masked loads: a last
+// group of fewer than four blocks reads nothing past its row and its activations. Constants are
+// named per span rather than kept in arrays indexed by the block: GCC built such arrays on the
+// stack at every call, and with rows of 2,048 (8 blocks) that cost more than the spans saved.
 template <bool Five>
 float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
-    const __m512i m4 = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10), zero = _mm512_setzero_si512();
-    // fifth bits: sub-block s sits in bit s of each byte; bring it to bit 4
-    const __m512i left0 = two_counts(4, 3), left1 = two_counts(2, 1), right2 = two_counts(0, 1),
-                  right3 = two_counts(2, 3);
-#if defined(__AVX512VNNI__)
-    const __m512i packed_pick[2] = {packed_factor_shuffle(0), packed_factor_shuffle(4)};
-#else
-    const __m512i pick[4] = {two_factor_shuffle(0, 1), two_factor_shuffle(2, 3), two_factor_shuffle(4, 5),
-                             two_factor_shuffle(6, 7)};
-#endif
-    const __m512i lane_of[4] = {_mm512_set_epi64(1, 0, 1, 0, 1, 0, 1, 0), _mm512_set_epi64(3, 2, 3, 2, 3, 2, 3, 2),
-                                _mm512_set_epi64(5, 4, 5, 4, 5, 4, 5, 4), _mm512_set_epi64(7, 6, 7, 6, 7, 6, 7, 6)};
+    const int64_t blocks = cols / 256;
+    const int64_t span_blocks = Five ? 0 : qpacked::q4_0_spanned(cols) / 256;
+    if (span_blocks > 0 && x.q_spans == nullptr) return loop_dot_row_k(Format::Q4_K, qs, meta, cols, x);
+    const __m512i zero = _mm512_setzero_si512();
     const __m512i pairs_01 = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);   // block 0's mins, then block 1's
     const __m512i pairs_23 = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
-    const __m512i d_of[4] = {_mm512_set1_epi32(0), _mm512_set1_epi32(2), _mm512_set1_epi32(4), _mm512_set1_epi32(6)};
     const __m512i dmin_01 = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
     const __m512i dmin_23 = _mm512_set_epi32(7, 7, 7, 7, 7, 7, 7, 7, 5, 5, 5, 5, 5, 5, 5, 5);
+    // spans 0 and 1 of a group: the scale bytes of their blocks (qwords 0, 2 and 4, 6 of the
+    // decoded headers), and d d_x of each block over its 8 lanes
+    const __m512i scales_01 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 2, 0), scales_23 = _mm512_set_epi64(0, 0, 0, 0, 0, 0, 6, 4);
+    const __m512i d_01 = _mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i d_23 = _mm512_set_epi32(6, 6, 6, 6, 6, 6, 6, 6, 4, 4, 4, 4, 4, 4, 4, 4);
     const __m256i twice = _mm256_set_epi32(3, 3, 2, 2, 1, 1, 0, 0);
+    // Q5_K's constants for every block; Q4_K makes its own for a last block outside the spans
+    const std::conditional_t<Five, K45Constants, bool> consts{};
     __m512 accf = _mm512_setzero_ps(), accm = _mm512_setzero_ps();
-    const uint8_t *high = qs + cols / 2;
-    const int64_t blocks = cols / 256;
     for (int64_t g = 0; g < blocks; g += 4) {
         const int k = static_cast<int>(std::min<int64_t>(4, blocks - g));
-        const __mmask16 dwords = static_cast<__mmask16>((1u << (4 * k)) - 1);
-        const __m512i raw = _mm512_maskz_loadu_epi32(dwords, meta + 16 * g);
+        const __m512i raw = k == 4 ? load64(meta + 16 * g)
+                                   : _mm512_maskz_loadu_epi32(static_cast<__mmask16>((1u << (4 * k)) - 1), meta + 16 * g);
         const __m512i dec = k4_scales_of_4(raw);          // per lane: 8 scale bytes, then 8 min bytes
-        const __m512i scales = _mm512_unpacklo_epi8(dec, zero);  // per lane: its block's scales as int16
         // d | dmin of each header (its first dword) -> d, dmin, ... as floats, times the block's d_x
         const __m128i dd = _mm512_castsi512_si128(
             _mm512_permutexvar_epi32(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), raw));
-        const __m256 x2 = _mm256_permutexvar_ps(
-            twice, _mm256_castps128_ps256(_mm_maskz_loadu_ps(static_cast<__mmask8>((1u << k) - 1), x.d + g)));
+        const __m128 dx = k == 4 ? _mm_loadu_ps(x.d + g) : _mm_maskz_loadu_ps(static_cast<__mmask8>((1u << k) - 1), x.d + g);
+        const __m256 x2 = _mm256_permutexvar_ps(twice, _mm256_castps128_ps256(dx));
         const __m512 factors = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(dd), x2));
         // the mins' term: each min twice against the sixteen sums of 16 of its block
         const __m512i mn = _mm512_unpackhi_epi8(dec, zero);
         const __m512i lo = _mm512_unpacklo_epi16(mn, mn), hi = _mm512_unpackhi_epi16(mn, mn);
-        const __m512i m01 = _mm512_madd_epi16(_mm512_permutex2var_epi64(lo, pairs_01, hi),
-                                              _mm512_maskz_loadu_epi32(k > 1 ? 0xffff : 0xff, x.bsums + 16 * g));
+        const __m512i sums01 = k > 1 ? load64(x.bsums + 16 * g) : _mm512_maskz_loadu_epi32(0xff, x.bsums + 16 * g);
+        const __m512i m01 = _mm512_madd_epi16(_mm512_permutex2var_epi64(lo, pairs_01, hi), sums01);
         accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(m01), _mm512_permutexvar_ps(dmin_01, factors), accm);
         if (k > 2) {
-            const __m512i sums23 = _mm512_maskz_loadu_epi32(k > 3 ? 0xffff : 0xff, x.bsums + 16 * g + 32);
+            const __m512i sums23 = k > 3 ? load64(x.bsums + 16 * g + 32) : _mm512_maskz_loadu_epi32(0xff, x.bsums + 16 * g + 32);
             const __m512i m23 = _mm512_madd_epi16(_mm512_permutex2var_epi64(lo, pairs_23, hi), sums23);
             accm = _mm512_fmadd_ps(_mm512_cvtepi32_ps(m23), _mm512_permutexvar_ps(dmin_23, factors), accm);
         }
-        for (int t = 0; t < k; ++t) {
-            const int64_t sb = g + t;
-            const __m512i f16 = _mm512_permutexvar_epi64(lane_of[t], scales);
-            const int8_t *xq = x.q + 256 * sb;
-            const __m512i w0 = load64(qs + 128 * sb), w1 = load64(qs + 128 * sb + 64);
-            __m512i u0 = _mm512_and_si512(w0, m4), u1 = _mm512_and_si512(_mm512_srli_epi16(w0, 4), m4);
-            __m512i u2 = _mm512_and_si512(w1, m4), u3 = _mm512_and_si512(_mm512_srli_epi16(w1, 4), m4);
-            if (Five) {
-                const __m512i hb = _mm512_broadcast_i64x4(load32(high + 32 * sb));
-                u0 = _mm512_or_si512(u0, _mm512_and_si512(_mm512_sllv_epi16(hb, left0), bit4));
-                u1 = _mm512_or_si512(u1, _mm512_and_si512(_mm512_sllv_epi16(hb, left1), bit4));
-                u2 = _mm512_or_si512(u2, _mm512_and_si512(_mm512_srlv_epi16(hb, right2), bit4));
-                u3 = _mm512_or_si512(u3, _mm512_and_si512(_mm512_srlv_epi16(hb, right3), bit4));
+        int t = 0;  // blocks of the group done
+        if (g + 2 <= span_blocks) {
+            accf = q4_k_span(qs + 128 * g, x.q_spans + 256 * g,
+                             _mm512_castsi512_si128(_mm512_permutexvar_epi64(scales_01, dec)),
+                             _mm512_permutexvar_ps(d_01, factors), accf);
+            t = 2;
+            if (g + 4 <= span_blocks) {
+                accf = q4_k_span(qs + 128 * (g + 2), x.q_spans + 256 * (g + 2),
+                                 _mm512_castsi512_si128(_mm512_permutexvar_epi64(scales_23, dec)),
+                                 _mm512_permutexvar_ps(d_23, factors), accf);
+                t = 4;
             }
-#if defined(__AVX512VNNI__)
-            // Sums of 4 products by vpdpbusd (at most 4 · 31 · 127, so int16 holds them), two
-            // vectors packed into one, then one multiply by the scales: 6 multiplies per block
-            // instead of 8.
-            const __m512i s01 = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, u0, load64(xq)),
-                                                   _mm512_dpbusd_epi32(zero, u1, load64(xq + 64)));
-            const __m512i s23 = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, u2, load64(xq + 128)),
-                                                   _mm512_dpbusd_epi32(zero, u3, load64(xq + 192)));
-            const __m512i isum = _mm512_dpwssd_epi32(_mm512_madd_epi16(s01, _mm512_shuffle_epi8(f16, packed_pick[0])),
-                                                     s23, _mm512_shuffle_epi8(f16, packed_pick[1]));
-#else
-            __m512i isum = dot_scaled(u0, load64(xq), _mm512_shuffle_epi8(f16, pick[0]));
-            isum = add_dot_scaled(isum, u1, load64(xq + 64), _mm512_shuffle_epi8(f16, pick[1]));
-            isum = add_dot_scaled(isum, u2, load64(xq + 128), _mm512_shuffle_epi8(f16, pick[2]));
-            isum = add_dot_scaled(isum, u3, load64(xq + 192), _mm512_shuffle_epi8(f16, pick[3]));
-#endif
-            accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_permutexvar_ps(d_of[t], factors), accf);
+        }
+        if (t < k) {
+            if constexpr (Five) {
+                accf = k45_blocks<Five>(qs, cols, x, g, t, k, dec, factors, consts, accf);
+            } else {  // at most one block, at the row's end
+                const K45Constants once;
+                accf = k45_blocks<Five>(qs, cols, x, g, t, k, dec, factors, once, accf);
+            }
         }
     }
     return _mm512_reduce_add_ps(accf) - _mm512_reduce_add_ps(accm);

@@ -146,7 +146,7 @@ inline void group_u(Format f, const uint8_t *qs, int64_t cols, int64_t g, __m256
 template <class Out>
 void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out *out) {
     const int64_t cols = w.cols, whole = cols / 128 * 128;
-    const int64_t spanned = w.format == Format::Q4_0 ? qpacked::q4_0_spanned(cols) : 0;
+    const int64_t spanned = qpacked::spanned_cols(w.format, cols);
     const bool k_format = !format_per_32(w.format);
     const int zero32 = w.format == Format::Q4_0 ? 8 : 128;  // Q8_0, IQ4_NL: u - 128
     for (int64_t r = 0; r < n_rows; ++r) {
@@ -158,12 +158,12 @@ void expand_rows(const qpacked::PackedView &w, int64_t row0, int64_t n_rows, Out
         float factor[16], offset[16];
         for (int64_t g = 0; g < whole; g += 128) {
             __m256i u[4];
-            __m128i span_blocks[4];
+            __m128i span_blocks[4] = {};  // set when in_span (zeroed: GCC cannot see that)
             const bool in_span = g < spanned;
             if (in_span) q4_0_span_blocks(qs, g, span_blocks);
             else group_u(w.format, qs, cols, g, u);
 #if defined(__AVX512F__)
-            if (in_span) {
+            if (in_span && w.format == Format::Q4_0) {
                 for (int k = 0; k < 4; ++k) store_q4_0_block(span_blocks[k], half_f(meta + 2 * (g / 32 + k)), o + g + 32 * k);
                 continue;
             }

@@ -214,11 +214,38 @@ inline void k45_block(const uint8_t *nib, const uint8_t *high, const int8_t *xq,
     accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), f_min, accm);
 }
 
+// Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: int16 lanes 2i, 2i + 1
+// of `first` hold pair sums of sub-block i of the first block (of `second`, the second's) over the
+// span's 8 loads, within 8 · 2 · 15 · 127 = 30,480, so they add as int16; one madd per block
+// applies the scales. dec: the two decoded headers, f: d, dmin, d, dmin times each block's d_x.
+inline __m256 q4_k_span(const uint8_t *span, const int8_t *xq, __m256i dec, __m128 f, __m256 acc) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256i first = _mm256_setzero_si256(), second = _mm256_setzero_si256();
+    for (int j = 0; j < 4; ++j) {
+        const __m256i a = load32(span + 64 * j), c = load32(span + 64 * j + 32);
+        const int8_t *xl = xq + 128 * j, *xh = xl + 64;
+        first = _mm256_add_epi16(first, _mm256_maddubs_epi16(_mm256_and_si256(a, m4), load32(xl)));
+        second = _mm256_add_epi16(second, _mm256_maddubs_epi16(_mm256_and_si256(c, m4), load32(xl + 32)));
+        first = _mm256_add_epi16(first, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), load32(xh)));
+        second = _mm256_add_epi16(second,
+                                  _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), load32(xh + 32)));
+    }
+    // each block's 8 scale bytes (bytes 0-7 of its lane), twice each: the int16 factors of its lanes
+    const __m256i twice = _mm256_unpacklo_epi8(dec, dec);
+    const __m256i f0 = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(twice));
+    const __m256i f1 = _mm256_cvtepu8_epi16(_mm256_extracti128_si256(twice, 1));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(first, f0)), lane_k(f, 0), acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(second, f1)), lane_k(f, 2), acc);
+}
+
 // Two blocks at a time: their headers decoded in one 256-bit pass and their d and dmin converted
 // together, instead of each block alone through scalar registers (docs/BENCHMARKS.md, "Q4_K
 // headers four at a time": the AVX2 level's share). A last single block reads only its own header.
+// Q4_K's pairs in spans take q4_k_span, the other blocks k45_block.
 template <bool Five>
 float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacked::KActivations &x) {
+    const int64_t spanned = Five ? 0 : qpacked::q4_0_spanned(cols);
+    if (spanned > 0 && x.q_spans == nullptr) return loop_dot_row_k(Format::Q4_K, qs, meta, cols, x);
     __m256 accf = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
     const uint8_t *high = qs + cols / 2;
     const int64_t blocks = cols / 256;
@@ -227,13 +254,25 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
         const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i *>(meta + 16 * sb));
         const __m256i raw = two ? load32(meta + 16 * sb) : _mm256_inserti128_si256(_mm256_setzero_si256(), first, 0);
         const __m256i dec = k4_scales_of_2(raw);  // per lane: 8 scale bytes, then 8 min bytes
-        const __m256i scales = _mm256_unpacklo_epi8(dec, _mm256_setzero_si256());
         // d | dmin of both headers -> d, dmin, d, dmin as floats, times each block's d_x
         const __m128i dd =
             _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0)));
         const __m128 dx = two ? _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(x.d + sb)))
                               : _mm_load_ss(x.d + sb);
         const __m128 f = _mm_mul_ps(_mm_cvtph_ps(dd), _mm_unpacklo_ps(dx, dx));
+        if (256 * (sb + 2) <= spanned) {
+            accf = q4_k_span(qs + 128 * sb, x.q_spans + 256 * sb, dec, f, accf);
+            // the mins' term of both blocks, as k45_block's: mn_s (bsum_2s + bsum_2s+1)
+            const __m256i mins = _mm256_unpackhi_epi8(dec, dec);  // per lane: its min bytes, twice each
+            const __m256i m0 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(mins)),
+                                                 load32(x.bsums + 16 * sb));
+            const __m256i m1 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(mins, 1)),
+                                                 load32(x.bsums + 16 * sb + 16));
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m0), lane_k(f, 1), accm);
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m1), lane_k(f, 3), accm);
+            continue;
+        }
+        const __m256i scales = _mm256_unpacklo_epi8(dec, _mm256_setzero_si256());
         k45_block<Five>(qs + 128 * sb, high + 32 * sb, x.q + 256 * sb, x.bsums + 16 * sb,
                         _mm256_permute2x128_si256(scales, scales, 0x00), _mm256_castsi256_si128(dec), lane_k(f, 0),
                         lane_k(f, 1), accf, accm);

@@ -2,6 +2,7 @@
 // qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "common/simd.h"
 #include "numeric/iq4_levels.h"

@@ -1,7 +1,9 @@
-// The packed-format kernels of the avx512_bf16 level (with VNNI: vpdpbusd for Q4_0, Q8_0 and
-// IQ4_NL), from qpacked_avx512.inl. Compiled with that level's flags; rules in attention/kernel_table.h.
+// The packed-format kernels of the avx512_bf16 level (with VNNI: vpdpbusd for Q4_0, Q8_0, IQ4_NL
+// and Q4_K's spans), from qpacked_avx512.inl. Compiled with that level's flags; rules in
+// attention/kernel_table.h.
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "common/simd.h"
 #include "numeric/iq4_levels.h"

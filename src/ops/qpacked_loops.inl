@@ -135,8 +135,9 @@ inline void packed_group_values(qpacked::Format format, const uint8_t *qs, int64
         }
         return;
     }
-    if (format == qpacked::Format::Q4_0 && g < qpacked::q4_0_spanned(cols)) {
-        // Inside an interleaved span: run j of block i at byte 64 j + 4 i (ops/qpacked.h).
+    if (g < qpacked::spanned_cols(format, cols)) {
+        // Inside an interleaved span: run j of block (Q4_K: sub-block) i at byte 64 j + 4 i
+        // (ops/qpacked.h).
         const uint8_t *span = qs + g / qpacked::kQ4_0Span * qpacked::kQ4_0SpanBytes;
         const int64_t first = (g % qpacked::kQ4_0Span) / 32;
         for (int64_t b = 0; b < 4; ++b)

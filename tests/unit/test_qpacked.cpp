@@ -175,16 +175,16 @@ PackedMatrix make_packed(TensorType type, int64_t rows, int64_t cols, uint32_t s
     return p;
 }
 
-// Both quantizations of one activation row, with their storage, and the per-32 one in the order
-// of the Q4_0 kernels (as the products prepare them) unless `q4_0_order` is false.
+// Both quantizations of one activation row, with their storage, and each also in the order of
+// the spans of the Q4_0 and Q4_K kernels (as the products prepare them) unless `q4_0_order` is false.
 struct Acts {
-    std::vector<int8_t> q32, q32_q4_0, q256;
+    std::vector<int8_t> q32, q32_q4_0, q256, q256_spans;
     std::vector<float> d32, dsum32, d256;
     std::vector<int16_t> bsums;
     qpacked::PackedActivations a;
 
     Acts(const float *x, int64_t cols, const ops::OpsKernels &k, bool q4_0_order = true)
-        : q32(size_t(cols)), q32_q4_0(size_t(cols)), q256(size_t(cols)), d32(size_t(cols / 32)),
+        : q32(size_t(cols)), q32_q4_0(size_t(cols)), q256(size_t(cols)), q256_spans(size_t(cols)), d32(size_t(cols / 32)),
           dsum32(size_t(cols / 32)), d256(size_t(cols / 256 + 1)), bsums(size_t(cols / 16)) {
         a.a32 = {cols, q32.data(), d32.data(), dsum32.data()};
         a.a256 = {cols, q256.data(), d256.data(), bsums.data()};
@@ -194,6 +194,10 @@ struct Acts {
             a.a32.q_q4_0 = q32_q4_0.data();
         }
         if (cols % 256 == 0) k.quantize_k_activations(x, cols, a.a256);
+        if (q4_0_order) {
+            qpacked::order_for_q4_0(q256.data(), cols, q256_spans.data());
+            a.a256.q_spans = q256_spans.data();
+        }
     }
 };
 
@@ -253,8 +257,9 @@ TEST_CASE("packed dot products match a double-precision product within the activ
         for (float &v : x) v = dist(rng);
         for (cpu::Isa isa : levels_that_run())
         for (bool q4_0_order : {true, false}) {
-            if (!q4_0_order && type != TensorType::Q4_0) continue;
-            // Q4_0 without the ordered activations: the plain loop on every level.
+            if (!q4_0_order && type != TensorType::Q4_0 && type != TensorType::Q4_K) continue;
+            // Q4_0 and Q4_K without the activations ordered for their spans: the plain loop on
+            // every level.
             INFO(qpacked::format_name(p.format) << " on " << cpu::isa_name(isa) << (q4_0_order ? "" : ", unordered"));
             const ops::OpsKernels &k = *ops::kernels_for(isa);
             const Acts acts(x.data(), cols, k, q4_0_order);
