@@ -11,6 +11,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "common/aligned_vector.h"
 #include "ops/qblocks.h"
 #include "ops/qpacked.h"
 
@@ -142,11 +143,12 @@ private:
     std::unique_ptr<uint8_t, void (*)(void *)> scratch_;
     size_t scratch_size_ = 0;
     std::vector<uint16_t> x_bf16_;
-    std::vector<int8_t> xq_, xk_;     // activations quantized per 32 and per 256
-    std::vector<int8_t> xq_q4_0_;     // xq_ in the order of the packed Q4_0 kernels (qpacked::order_for_q4_0)
-    std::vector<int8_t> xk_spans_;    // xk_ in the same order, for the packed Q4_K kernels
+    // Activations quantized per 32 and per 256, each also in the order of the packed Q4_0 and
+    // Q4_K kernels' spans (qpacked::order_for_q4_0). From a line boundary: the kernels load them
+    // 64 bytes at a time.
+    LineAlignedVector<int8_t> xq_, xk_, xq_q4_0_, xk_spans_;
     std::vector<float> xq_scales_, xk_scales_;
-    std::vector<int16_t> xk_sums_;
+    LineAlignedVector<int16_t> xk_sums_;
     std::vector<qpacked::PackedActivations> acts_;  // views of one row each
     std::vector<uint8_t> w_slice_;    // bf16 or f32 slice of a u8-block or bf16 matrix (prefill)
 };
