@@ -37,6 +37,12 @@ void unpack_nibbles(const uint8_t *in, int64_t n, uint8_t *u) {
     }
 }
 
+// Block i of an interleaved span (Q4_K: sub-block i) from its 16 nibble bytes in ggml's order
+// (byte m: elements m and 16 + m): run j at byte 64 j + 4 i.
+void put_span_block(uint8_t *span, int64_t i, const uint8_t *nibbles) {
+    for (int64_t j = 0; j < 4; ++j) std::memcpy(span + 64 * j + 4 * i, nibbles + 4 * j, 4);
+}
+
 // The 128 values from element `first` (a multiple of 128) of an interleaved Q4_0 span.
 void q4_0_span_group(const uint8_t *span, int64_t first, uint8_t *u) {
     for (int64_t e = 0; e < kGroup; ++e) {
@@ -221,7 +227,7 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
             for (int64_t i = 0; i < 16; ++i) {
                 const uint8_t *blk = src + static_cast<size_t>(16 * sp + i) * bb;
                 std::memcpy(meta + 2 * (16 * sp + i), blk, 2);
-                for (int64_t j = 0; j < 4; ++j) std::memcpy(quants + kQ4_0SpanBytes * sp + 64 * j + 4 * i, blk + 2 + 4 * j, 4);
+                put_span_block(quants + kQ4_0SpanBytes * sp, i, blk + 2);
             }
         }
         for (int64_t g = spans * kQ4_0Span; g < cols; g += kGroup) {
@@ -263,9 +269,9 @@ void pack_row(Format f, const void *src_row, int64_t cols, uint8_t *quants, uint
         if (256 * sb < spanned) {  // Q4_K: sub-block i of the span where Q4_0's block i would be
             uint8_t *span = quants + (256 * sb) / kQ4_0Span * kQ4_0SpanBytes;
             for (int64_t s = 0; s < 8; ++s) {
-                const int64_t i = (256 * sb) % kQ4_0Span / 32 + s;
-                for (int64_t m = 0; m < 16; ++m)
-                    span[64 * (m / 4) + 4 * i + m % 4] = static_cast<uint8_t>(u[32 * s + m] | (u[32 * s + 16 + m] << 4));
+                uint8_t nibbles[16];
+                pack_nibbles(u + 32 * s, 32, nibbles);
+                put_span_block(span, (256 * sb) % kQ4_0Span / 32 + s, nibbles);
             }
         } else {
             pack_nibbles(u, kGroup, quants + 128 * sb);

@@ -200,6 +200,13 @@ inline __m256 lane_k(__m128 v, int k) {
     return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), _mm256_set1_epi32(k));
 }
 
+// The mins' term of one block, added to accm: mn_s (bsum_2s + bsum_2s+1), each min twice against
+// the sixteen sums of 16; scmn its scale bytes then min bytes, f_min = dmin · d_x in every lane.
+inline __m256 k45_mins(__m128i scmn, const int16_t *bsums, __m256 f_min, __m256 accm) {
+    const __m256i msum = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scmn, scmn)), load32(bsums));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), f_min, accm);
+}
+
 // One block of 256: sc16 its scales (int16, both halves), scmn its scale bytes then min bytes, f_d = d · d_x and
 // f_min = dmin · d_x in every lane.
 template <bool Five>
@@ -209,9 +216,7 @@ inline void k45_block(const uint8_t *nib, const uint8_t *high, const int8_t *xq,
     __m256i isum = k45_group<Five, 0>(nib, h, xq, sc16, _mm256_setzero_si256());
     isum = k45_group<Five, 1>(nib + 64, h, xq + 128, sc16, isum);
     accf = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), f_d, accf);
-    // mn_s (bsum_2s + bsum_2s+1): each min twice against the sixteen sums of 16
-    const __m256i msum = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scmn, scmn)), load32(bsums));
-    accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), f_min, accm);
+    accm = k45_mins(scmn, bsums, f_min, accm);
 }
 
 // Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: int16 lanes 2i, 2i + 1
@@ -262,14 +267,8 @@ float row_k45(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qpacke
         const __m128 f = _mm_mul_ps(_mm_cvtph_ps(dd), _mm_unpacklo_ps(dx, dx));
         if (256 * (sb + 2) <= spanned) {
             accf = q4_k_span(qs + 128 * sb, x.q_spans + 256 * sb, dec, f, accf);
-            // the mins' term of both blocks, as k45_block's: mn_s (bsum_2s + bsum_2s+1)
-            const __m256i mins = _mm256_unpackhi_epi8(dec, dec);  // per lane: its min bytes, twice each
-            const __m256i m0 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(mins)),
-                                                 load32(x.bsums + 16 * sb));
-            const __m256i m1 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(mins, 1)),
-                                                 load32(x.bsums + 16 * sb + 16));
-            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m0), lane_k(f, 1), accm);
-            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m1), lane_k(f, 3), accm);
+            accm = k45_mins(_mm256_castsi256_si128(dec), x.bsums + 16 * sb, lane_k(f, 1), accm);
+            accm = k45_mins(_mm256_extracti128_si256(dec, 1), x.bsums + 16 * sb + 16, lane_k(f, 3), accm);
             continue;
         }
         const __m256i scales = _mm256_unpacklo_epi8(dec, _mm256_setzero_si256());
