@@ -27,13 +27,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <cstring>
 #include <new>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common/aligned_vector.h"
 #include "common/streamed_buffer.h"
 #include "cpu/isa.h"
 #include "numeric/tensor_types.h"
@@ -204,17 +204,6 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-// int8 activations from a 64-byte boundary, as the products keep theirs (ops/matmul.h), so that
-// no 64-byte load of the kernels splits a cache line.
-struct AlignedInt8 {
-    std::vector<int8_t> storage;
-    int8_t *start;
-    explicit AlignedInt8(size_t n) : storage(n + 64) {
-        start = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
-    }
-    int8_t *data() { return start; }
-};
-
 int main(int argc, char **argv) {
     Args a = parse(argc, argv);
     const bool u8 = a.type.find("-u8") != std::string::npos;
@@ -244,18 +233,18 @@ int main(int argc, char **argv) {
     std::mt19937 rng(2);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     for (float &v : x) v = dist(rng);
-    AlignedInt8 q32(x.size()), q256(x.size());
+    lh::LineAlignedVector<int8_t> q32(x.size()), q256(x.size());  // as the products keep theirs
     std::vector<float> d32(x.size() / 32), ds32(x.size() / 32), d256(x.size() / 256 + 1);
     std::vector<int16_t> bs(x.size() / 16);
     lh::qpacked::PackedActivations acts;
     acts.a32 = {a.cols, q32.data(), d32.data(), ds32.data()};
     acts.a256 = {a.cols, q256.data(), d256.data(), bs.data()};
     k->quantize_activations(x.data(), a.cols, acts.a32);
-    AlignedInt8 q32_q4_0(x.size());  // as the products order it for the Q4_0 kernels
+    lh::LineAlignedVector<int8_t> q32_q4_0(x.size());  // as the products order it for the Q4_0 kernels
     lh::qpacked::order_for_q4_0(q32.data(), a.cols, q32_q4_0.data());
     acts.a32.q_q4_0 = q32_q4_0.data();
     if (a.cols % 256 == 0) k->quantize_k_activations(x.data(), a.cols, acts.a256);
-    AlignedInt8 q256_spans(x.size());  // as the products order it for the Q4_K kernels
+    lh::LineAlignedVector<int8_t> q256_spans(x.size());  // as the products order it for the Q4_K kernels
     lh::qpacked::order_for_q4_0(q256.data(), a.cols, q256_spans.data());
     acts.a256.q_spans = q256_spans.data();
 
