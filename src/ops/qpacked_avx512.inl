@@ -197,27 +197,48 @@ template <Format F> constexpr bool has_offset() {
 // Lane indexes spreading block factors 2k and 2k + 1 of 16 over the two halves of a vector.
 inline __m512i spread_index(int k) { return pair_index(2 * k); }
 
+// The sums of one interleaved span of 512 elements (ops/qpacked.h; Q4_0's blocks or Q4_K's
+// sub-blocks) over its 8 loads of activations. With VNNI, int32 lane i holds block i's sum. Without,
+// int16 lanes 2i and 2i + 1 hold block i's pair sums: 8 maddubs pairs of at most 2 * 15 * 127 each,
+// 30,480 in all, so they add as int16, and the one madd that widens them can apply a factor per
+// block at the same time.
+inline __m512i span_sums(const uint8_t *span, const int8_t *xq) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+    for (int j = 0; j < 4; ++j) {
+        const __m512i v = load64(span + 64 * j);
+        const __m512i vl = _mm512_and_si512(v, m4), vh = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+#if defined(__AVX512VNNI__)
+        lo = _mm512_dpbusd_epi32(lo, vl, load64(xq + 128 * j));
+        hi = _mm512_dpbusd_epi32(hi, vh, load64(xq + 128 * j + 64));
+#else
+        lo = _mm512_add_epi16(lo, _mm512_maddubs_epi16(vl, load64(xq + 128 * j)));
+        hi = _mm512_add_epi16(hi, _mm512_maddubs_epi16(vh, load64(xq + 128 * j + 64)));
+#endif
+    }
+#if defined(__AVX512VNNI__)
+    return _mm512_add_epi32(lo, hi);
+#else
+    return _mm512_add_epi16(lo, hi);
+#endif
+}
+
 // The interleaved spans of a Q4_0 row (ops/qpacked.h): per span, the 8 loads of activations in
-// x.q_q4_0's order meet the 4 loads of weights so that int32 lane i sums block i alone; then one
-// conversion and one product with the 16 block factors. Adds to acc and off; returns the blocks
+// x.q_q4_0's order meet the 4 loads of weights so that lane i sums block i alone (span_sums); then
+// one conversion and one product with the 16 block factors. Adds to acc and off; returns the blocks
 // done.
 inline int64_t q4_0_spans(const uint8_t *qs, const uint8_t *meta, int64_t cols, const qblocks::QuantizedActivations &x,
                           __m512 &acc, __m512 &off) {
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
     const int64_t spanned = qpacked::q4_0_spanned(cols);
     for (int64_t s = 0; s < spanned; s += qpacked::kQ4_0Span) {
-        const uint8_t *w = qs + s / 2;
-        const int8_t *xq = x.q_q4_0 + s;
-        __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
-        for (int j = 0; j < 4; ++j) {
-            const __m512i v = load64(w + 64 * j);
-            lo = add_dot_u8(lo, _mm512_and_si512(v, m4), load64(xq + 128 * j));
-            hi = add_dot_u8(hi, _mm512_and_si512(_mm512_srli_epi16(v, 4), m4), load64(xq + 128 * j + 64));
-        }
+#if defined(__AVX512VNNI__)
+        const __m512i sums = span_sums(qs + s / 2, x.q_q4_0 + s);
+#else
+        const __m512i sums = _mm512_madd_epi16(span_sums(qs + s / 2, x.q_q4_0 + s), _mm512_set1_epi16(1));
+#endif
         const int64_t b = s / 32;
         const __m512 dw = _mm512_cvtph_ps(load32(meta + 2 * b));
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo, hi)), _mm512_mul_ps(dw, _mm512_loadu_ps(x.d + b)),
-                              acc);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(dw, _mm512_loadu_ps(x.d + b)), acc);
         off = _mm512_fmadd_ps(dw, _mm512_loadu_ps(x.d_sum + b), off);
     }
     return spanned / 32;
@@ -383,31 +404,17 @@ inline __m512 k45_blocks(const uint8_t *qs, int64_t cols, const qpacked::KActiva
     return acc;
 }
 
-// Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: int32 lane i sums
-// sub-block i alone over the span's 8 loads, as Q4_0's spans do, so that no packing or scale
+// Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: lane i sums sub-block
+// i alone over the span's 8 loads (span_sums), as Q4_0's spans do, so that no packing or scale
 // shuffle is needed per 64 bytes; then one integer product with the 16 scales (scale16, a byte
 // each) and one float step (f: d d_x of the sub-block's block, per lane).
 inline __m512 q4_k_span(const uint8_t *span, const int8_t *xq, __m128i scale16, __m512 f, __m512 acc) {
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
-    __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
-#if defined(__AVX512VNNI__)
-    for (int j = 0; j < 4; ++j) {
-        const __m512i v = load64(span + 64 * j);
-        lo = _mm512_dpbusd_epi32(lo, _mm512_and_si512(v, m4), load64(xq + 128 * j));
-        hi = _mm512_dpbusd_epi32(hi, _mm512_and_si512(_mm512_srli_epi16(v, 4), m4), load64(xq + 128 * j + 64));
-    }
-    const __m512i scaled = _mm512_mullo_epi32(_mm512_add_epi32(lo, hi), _mm512_cvtepu8_epi32(scale16));
-#else
-    // int16 lanes: the pair sums of 8 loads stay within 8 · 2 · 15 · 127 = 30,480, so they add as
-    // int16, and one madd applies the scales (both int16 of lane i hold sub-block i's).
-    for (int j = 0; j < 4; ++j) {
-        const __m512i v = load64(span + 64 * j);
-        lo = _mm512_add_epi16(lo, _mm512_maddubs_epi16(_mm512_and_si512(v, m4), load64(xq + 128 * j)));
-        hi = _mm512_add_epi16(hi, _mm512_maddubs_epi16(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4),
-                                                       load64(xq + 128 * j + 64)));
-    }
     const __m512i sc32 = _mm512_cvtepu8_epi32(scale16);
-    const __m512i scaled = _mm512_madd_epi16(_mm512_add_epi16(lo, hi), _mm512_or_si512(sc32, _mm512_slli_epi32(sc32, 16)));
+#if defined(__AVX512VNNI__)
+    const __m512i scaled = _mm512_mullo_epi32(span_sums(span, xq), sc32);
+#else
+    // both int16 of lane i hold sub-block i's pair sums: one madd applies the scale
+    const __m512i scaled = _mm512_madd_epi16(span_sums(span, xq), _mm512_or_si512(sc32, _mm512_slli_epi32(sc32, 16)));
 #endif
     return _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled), f, acc);
 }

@@ -71,23 +71,34 @@ float q4_0_tail(const uint8_t *group, int64_t n, const uint8_t *meta, const qblo
     return sum;
 }
 
+// The pair sums of one interleaved span of 512 elements (ops/qpacked.h; Q4_0's blocks, Q4_K's
+// sub-blocks): int16 lanes 2i and 2i + 1 of `first` sum block i over the span's 8 loads, those of
+// `second` block 8 + i. Each lane adds 8 maddubs pairs of at most 2 * 15 * 127, 30,480 in all, so
+// the sums stay in 16 bits and one madd per half widens them (and, for Q4_K, applies the scales).
+inline void span_pair_sums(const uint8_t *w, const int8_t *xq, __m256i &first, __m256i &second) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    first = _mm256_setzero_si256();
+    second = _mm256_setzero_si256();
+    for (int j = 0; j < 4; ++j) {
+        const __m256i a = load32(w + 64 * j), c = load32(w + 64 * j + 32);
+        const int8_t *xl = xq + 128 * j, *xh = xl + 64;
+        first = _mm256_add_epi16(first, _mm256_maddubs_epi16(_mm256_and_si256(a, m4), load32(xl)));
+        second = _mm256_add_epi16(second, _mm256_maddubs_epi16(_mm256_and_si256(c, m4), load32(xl + 32)));
+        first = _mm256_add_epi16(first, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), load32(xh)));
+        second = _mm256_add_epi16(second,
+                                  _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), load32(xh + 32)));
+    }
+}
+
 // The interleaved spans (ops/qpacked.h) against x.q_q4_0: int32 lane i of the first half sums
 // block i, of the second block 8 + i; one float step per 8 blocks. Adds to acc0, acc1 and off.
 void q4_0_spans(const uint8_t *qs, const uint8_t *meta, int64_t spanned, const qblocks::QuantizedActivations &x,
                 __m256 &acc0, __m256 &acc1, __m256 &off) {
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m256i ones = _mm256_set1_epi16(1);
     for (int64_t s = 0; s < spanned; s += qpacked::kQ4_0Span) {
-        const uint8_t *w = qs + s / 2;
-        const int8_t *xq = x.q_q4_0 + s;
-        __m256i first = _mm256_setzero_si256(), second = _mm256_setzero_si256();
-        for (int j = 0; j < 4; ++j) {
-            const __m256i a = load32(w + 64 * j), c = load32(w + 64 * j + 32);
-            const int8_t *xl = xq + 128 * j, *xh = xl + 64;
-            first = _mm256_add_epi32(first, dot_small(_mm256_and_si256(a, m4), load32(xl)));
-            second = _mm256_add_epi32(second, dot_small(_mm256_and_si256(c, m4), load32(xl + 32)));
-            first = _mm256_add_epi32(first, dot_small(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), load32(xh)));
-            second = _mm256_add_epi32(second, dot_small(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), load32(xh + 32)));
-        }
+        __m256i first16, second16;
+        span_pair_sums(qs + s / 2, x.q_q4_0 + s, first16, second16);
+        const __m256i first = _mm256_madd_epi16(first16, ones), second = _mm256_madd_epi16(second16, ones);
         const int64_t b = s / 32;
         const __m256 dw0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(meta + 2 * b)));
         const __m256 dw1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(meta + 2 * b + 16)));
@@ -219,22 +230,12 @@ inline void k45_block(const uint8_t *nib, const uint8_t *high, const int8_t *xq,
     accm = k45_mins(scmn, bsums, f_min, accm);
 }
 
-// Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: int16 lanes 2i, 2i + 1
-// of `first` hold pair sums of sub-block i of the first block (of `second`, the second's) over the
-// span's 8 loads, within 8 · 2 · 15 · 127 = 30,480, so they add as int16; one madd per block
+// Two Q4_K blocks in one interleaved span (ops/qpacked.h) against x.q_spans: span_pair_sums gives
+// sub-block i of the first block in `first` (of the second in `second`); one madd per block
 // applies the scales. dec: the two decoded headers, f: d, dmin, d, dmin times each block's d_x.
 inline __m256 q4_k_span(const uint8_t *span, const int8_t *xq, __m256i dec, __m128 f, __m256 acc) {
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256i first = _mm256_setzero_si256(), second = _mm256_setzero_si256();
-    for (int j = 0; j < 4; ++j) {
-        const __m256i a = load32(span + 64 * j), c = load32(span + 64 * j + 32);
-        const int8_t *xl = xq + 128 * j, *xh = xl + 64;
-        first = _mm256_add_epi16(first, _mm256_maddubs_epi16(_mm256_and_si256(a, m4), load32(xl)));
-        second = _mm256_add_epi16(second, _mm256_maddubs_epi16(_mm256_and_si256(c, m4), load32(xl + 32)));
-        first = _mm256_add_epi16(first, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), load32(xh)));
-        second = _mm256_add_epi16(second,
-                                  _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), load32(xh + 32)));
-    }
+    __m256i first, second;
+    span_pair_sums(span, xq, first, second);
     // each block's 8 scale bytes (bytes 0-7 of its lane), twice each: the int16 factors of its lanes
     const __m256i twice = _mm256_unpacklo_epi8(dec, dec);
     const __m256i f0 = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(twice));
