@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "ops/ops_kernels.h"
 #include "ops/qblocks.h"
+#include "ops/weight_prefetch.h"
 
 namespace lh {
 
@@ -299,9 +300,43 @@ void dot_items(const std::vector<qpacked::PackedActivations> &acts, int64_t m, c
 
 }  // namespace
 
-void MatmulCache::dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count,
-                            std::atomic<int64_t> &next, int parts) {
+MatmulCache::FirstClaims MatmulCache::first_claims(const WeightMatrix *const *ws, int count, int parts) {
     const RowBlocks blocks(ws, count);
+    FirstClaims c;
+    // the size the first shrinking claim had: a share of half the product
+    c.each = std::min(blocks.total / parts, std::max<int64_t>(2, blocks.total / (2 * parts)));
+    c.shared_from = c.each * parts;
+    return c;
+}
+
+void MatmulCache::prefetch_first_claim(const WeightMatrix *const *ws, int count, int part, int parts) {
+    const RowBlocks blocks(ws, count);
+    const int64_t item = first_claims(ws, count, parts).each * part;
+    if (item >= blocks.total) return;
+    int mi = 0;
+    while (mi + 1 < count && item >= blocks.starts[mi + 1]) ++mi;
+    const WeightMatrix &w = *ws[mi];
+    const int64_t row = (item - blocks.starts[mi]) * 16;
+    const uint8_t *start = nullptr;
+    int64_t left = 0;  // bytes of the matrix from `start` on
+    if (w.type == WeightType::PACKED) {
+        const qpacked::PackedView &v = blocks.views[mi];
+        start = v.row(row);
+        left = (w.rows - row) * v.row_stride;
+    } else {
+        const int64_t row_bytes = qblocks::row_bytes_for(w.cols, w.block_bits);
+        start = static_cast<const uint8_t *>(w.data) + row * row_bytes;
+        left = (w.rows - row) * row_bytes;
+    }
+    ops::prefetch_span(start, std::min<int64_t>(left, ops::kWeightPrefetchBytes));
+}
+
+void MatmulCache::dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count,
+                            std::atomic<int64_t> &next, int part, int parts) {
+    const RowBlocks blocks(ws, count);
+    const FirstClaims fixed = first_claims(ws, count, parts);
+    dot_items(acts_, m, ws, ys, count, blocks, std::min(blocks.total, fixed.each * part),
+              std::min(blocks.total, fixed.each * (part + 1)));
     // Shrinking claims (a share of what is left, at least 2 blocks): few atomic operations, and
     // the last claims small enough that both threads reach the barrier close together.
     int64_t first = next.load(std::memory_order_relaxed);
@@ -318,7 +353,13 @@ void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float 
     std::atomic<int64_t> next_block{0};
     omp_set_num_threads(n_threads_);
 #pragma omp parallel
-    dot_claim(m, ws, ys, count, next_block, omp_get_num_threads());
+    {
+        const int parts = omp_get_num_threads();  // the team may be smaller than asked
+#pragma omp single
+        next_block.store(first_claims(ws, count, parts).shared_from, std::memory_order_relaxed);
+        // (the single's barrier orders the store before every claim)
+        dot_claim(m, ws, ys, count, next_block, omp_get_thread_num(), parts);
+    }
 }
 
 bool MatmulCache::int8_group(const WeightMatrix *const *ws, int count) {

@@ -77,12 +77,23 @@ public:
     // - quantize_one_row, on one thread: x quantized as ws read it;
     void quantize_one_row(const float *x, const WeightMatrix *const *ws, int count);
     // - then, after a barrier, dot_claim on every thread of the team: ys[i] = x · ws[i]ᵀ, in blocks
-    //   of 16 rows claimed from `next` (set to 0 before the barrier) in shrinking runs. Claimed,
-    //   not split in equal shares: a thread slowed by another process, or a share that holds more
-    //   of the costlier matrices (Q6_K beside Q4_K), would keep its partner waiting at the next
-    //   barrier.
+    //   of 16 rows. Thread `part` first takes a fixed run of blocks (first_claims), then claims
+    //   from `next` (set to first_claims(...).shared_from before the barrier) in shrinking runs.
+    //   Claimed, not split in equal shares: a thread slowed by another process, or a share that
+    //   holds more of the costlier matrices (Q6_K beside Q4_K), would keep its partner waiting at
+    //   the next barrier.
     void dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count, std::atomic<int64_t> &next,
-                   int parts);
+                   int part, int parts);
+    // The fixed first runs: thread p takes blocks [p * each, (p + 1) * each); the claims start at
+    // shared_from. Fixed so that a thread knows its first weights before the product's input is
+    // ready (prefetch_first_claim).
+    struct FirstClaims {
+        int64_t each = 0, shared_from = 0;
+    };
+    static FirstClaims first_claims(const WeightMatrix *const *ws, int count, int parts);
+    // Requests the first bytes of thread `part`'s fixed run, those the kernels' own prefetch
+    // (ops/weight_prefetch.h) does not cover, while the thread waits for the product's input.
+    static void prefetch_first_claim(const WeightMatrix *const *ws, int count, int part, int parts);
 
     size_t n_primitives() const { return entries_.size(); }
     uint64_t scratchpad_bytes() const { return scratch_size_; }

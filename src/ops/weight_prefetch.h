@@ -29,4 +29,10 @@ inline void prefetch_ahead(const uint8_t *row, int64_t bytes) {
         __builtin_prefetch(reinterpret_cast<const void *>(first + static_cast<uintptr_t>(offset)), 0, 3);
 }
 
+// Requests the `bytes` bytes from `start` on: the first weights of a run of rows, before the
+// kernels' prefetch_ahead is in front of them.
+inline void prefetch_span(const uint8_t *start, int64_t bytes) {
+    for (int64_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
+}
+
 }  // namespace lh::ops
