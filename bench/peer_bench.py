@@ -194,12 +194,15 @@ def run(args, results_path):
             for rep in range(args.repeat):
                 base = dict(kind="cell", file=f, cell=cell, ctx=ctx, gen=gen, level=None)
                 run_pair(eng, emit, base, paths[f], ctx, gen, attentions, rep, None, None)
-    for level in args.levels:
-        for f in args.level_files:
-            if f not in paths:
-                paths[f] = ensure_model(args, f)
-                emit(dict(kind="file", file=f, path=str(paths[f]), facts=file_facts(paths[f])))
-            for rep in range(args.level_repeat):
+    for f in args.level_files:
+        if args.levels and f not in paths:
+            paths[f] = ensure_model(args, f)
+            emit(dict(kind="file", file=f, path=str(paths[f]), facts=file_facts(paths[f])))
+    # Repeats outermost: each round visits every level, so a slow spell of the shared host falls on
+    # all levels alike instead of on whichever level ran then (the levels are compared as ratios).
+    for rep in range(args.level_repeat):
+        for level in args.levels:
+            for f in args.level_files:
                 base = dict(kind="cell", file=f, cell="pp", ctx=args.pp, gen=args.gen, level=level)
                 run_pair(eng, emit, base, paths[f], args.pp, args.gen, ["full"], rep, level, LEVEL_VARIANT[level])
     bw = eng.membw()
