@@ -221,3 +221,44 @@ TEST_CASE("a group of u8-block products equals the products one by one", "[qbloc
         for (int i = 0; i < 3; ++i) CHECK(group[size_t(i)] == one[size_t(i)]);
     }
 }
+
+TEST_CASE("group products give the same bits with any team size: the fixed first runs and the claims cover every row once",
+          "[qblocks]") {
+    // dot_claim hands each thread a fixed first run of 16-row blocks (MatmulCache::first_claims),
+    // then claims the rest from a counter. With 10 blocks here: 2 threads take 2 fixed each and
+    // claim 6, 3 take 2 each and claim 4, 5 take all 10 as fixed runs, 7 take one each and claim 3.
+    // A row missed stays NaN, a row done twice or by the wrong activations differs.
+    const int64_t cols = 512;
+    const int64_t rows[3] = {96, 40, 8};
+    const TensorType types[3] = {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K};
+    std::vector<Converted> conv;
+    std::vector<WeightMatrix> mats;
+    for (int i = 0; i < 3; ++i) conv.push_back(convert(types[i], random_rows(types[i], rows[i], cols, 70 + i), rows[i], cols));
+    for (int i = 0; i < 3; ++i) mats.push_back(conv[size_t(i)].matrix(rows[i], cols));
+    const WeightMatrix *ws[3] = {&mats[0], &mats[1], &mats[2]};
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(cols));
+    for (float &v : x) v = dist(rng);
+    std::vector<std::vector<float>> want(3);
+    MatmulCache single(1);
+    for (int i = 0; i < 3; ++i) {
+        want[size_t(i)].assign(size_t(rows[i]), NAN);
+        single.run(x.data(), 1, mats[size_t(i)], want[size_t(i)].data());
+    }
+    for (int threads : {2, 3, 5, 7}) {
+        INFO("threads = " << threads);
+        const MatmulCache::FirstClaims c = MatmulCache::first_claims(ws, 3, threads);
+        CHECK(c.shared_from == c.each * threads);
+        CHECK(c.shared_from <= 10);
+        MatmulCache team(threads);
+        std::vector<std::vector<float>> got(3);
+        float *ys[3];
+        for (int i = 0; i < 3; ++i) {
+            got[size_t(i)].assign(size_t(rows[i]), NAN);
+            ys[i] = got[size_t(i)].data();
+        }
+        team.run_group(x.data(), 1, ws, ys, 3);
+        for (int i = 0; i < 3; ++i) CHECK(got[size_t(i)] == want[size_t(i)]);
+    }
+}
