@@ -67,7 +67,7 @@ bool Forward::run_one_token(int32_t token, int32_t pos, bool want_logits, float 
         auto product = [&](const float *in, const WeightMatrix *const *ws, float *const *ys, int count) {
             if (lead) {
                 mm.quantize_one_row(in, ws, count);
-                next_block.store(MatmulCache::first_claims(ws, count, parts).shared_from, std::memory_order_relaxed);
+                next_block.store(0, std::memory_order_relaxed);
             } else {
                 // memory is idle while thread 0 prepares the input: fetch this thread's first rows
                 MatmulCache::prefetch_first_claim(ws, count, part, parts);

@@ -300,18 +300,22 @@ void dot_items(const std::vector<qpacked::PackedActivations> &acts, int64_t m, c
 
 }  // namespace
 
-MatmulCache::FirstClaims MatmulCache::first_claims(const WeightMatrix *const *ws, int count, int parts) {
-    const RowBlocks blocks(ws, count);
-    FirstClaims c;
+// The fixed first runs of a group of `total` blocks (MatmulCache::first_claims).
+static MatmulCache::FirstClaims fixed_runs(int64_t total, int parts) {
+    MatmulCache::FirstClaims c;
     // the size the first shrinking claim had: a share of half the product
-    c.each = std::min(blocks.total / parts, std::max<int64_t>(2, blocks.total / (2 * parts)));
+    c.each = std::min(total / parts, std::max<int64_t>(2, total / (2 * parts)));
     c.shared_from = c.each * parts;
     return c;
 }
 
+MatmulCache::FirstClaims MatmulCache::first_claims(const WeightMatrix *const *ws, int count, int parts) {
+    return fixed_runs(RowBlocks(ws, count).total, parts);
+}
+
 void MatmulCache::prefetch_first_claim(const WeightMatrix *const *ws, int count, int part, int parts) {
     const RowBlocks blocks(ws, count);
-    const int64_t item = first_claims(ws, count, parts).each * part;
+    const int64_t item = fixed_runs(blocks.total, parts).each * part;
     if (item >= blocks.total) return;
     int mi = 0;
     while (mi + 1 < count && item >= blocks.starts[mi + 1]) ++mi;
@@ -334,18 +338,20 @@ void MatmulCache::prefetch_first_claim(const WeightMatrix *const *ws, int count,
 void MatmulCache::dot_claim(int64_t m, const WeightMatrix *const *ws, float *const *ys, int count,
                             std::atomic<int64_t> &next, int part, int parts) {
     const RowBlocks blocks(ws, count);
-    const FirstClaims fixed = first_claims(ws, count, parts);
+    const FirstClaims fixed = fixed_runs(blocks.total, parts);
     dot_items(acts_, m, ws, ys, count, blocks, std::min(blocks.total, fixed.each * part),
               std::min(blocks.total, fixed.each * (part + 1)));
     // Shrinking claims (a share of what is left, at least 2 blocks): few atomic operations, and
-    // the last claims small enough that both threads reach the barrier close together.
-    int64_t first = next.load(std::memory_order_relaxed);
-    while (first < blocks.total) {
+    // the last claims small enough that both threads reach the barrier close together. `next`
+    // counts the blocks claimed past the fixed runs.
+    int64_t claimed = next.load(std::memory_order_relaxed);
+    while (fixed.shared_from + claimed < blocks.total) {
+        const int64_t first = fixed.shared_from + claimed;
         const int64_t n = std::max<int64_t>(2, (blocks.total - first) / (2 * parts));
         const int64_t last = std::min(blocks.total, first + n);
-        if (!next.compare_exchange_weak(first, last, std::memory_order_relaxed)) continue;
+        if (!next.compare_exchange_weak(claimed, last - fixed.shared_from, std::memory_order_relaxed)) continue;
         dot_items(acts_, m, ws, ys, count, blocks, first, last);
-        first = next.load(std::memory_order_relaxed);
+        claimed = next.load(std::memory_order_relaxed);
     }
 }
 
@@ -353,13 +359,7 @@ void MatmulCache::dot_quantized(int64_t m, const WeightMatrix *const *ws, float 
     std::atomic<int64_t> next_block{0};
     omp_set_num_threads(n_threads_);
 #pragma omp parallel
-    {
-        const int parts = omp_get_num_threads();  // the team may be smaller than asked
-#pragma omp single
-        next_block.store(first_claims(ws, count, parts).shared_from, std::memory_order_relaxed);
-        // (the single's barrier orders the store before every claim)
-        dot_claim(m, ws, ys, count, next_block, omp_get_thread_num(), parts);
-    }
+    dot_claim(m, ws, ys, count, next_block, omp_get_thread_num(), omp_get_num_threads());
 }
 
 bool MatmulCache::int8_group(const WeightMatrix *const *ws, int count) {

@@ -78,7 +78,7 @@ public:
     void quantize_one_row(const float *x, const WeightMatrix *const *ws, int count);
     // - then, after a barrier, dot_claim on every thread of the team: ys[i] = x · ws[i]ᵀ, in blocks
     //   of 16 rows. Thread `part` first takes a fixed run of blocks (first_claims), then claims
-    //   from `next` (set to first_claims(...).shared_from before the barrier) in shrinking runs.
+    //   the rest through `next` (set to 0 before the barrier) in shrinking runs.
     //   Claimed, not split in equal shares: a thread slowed by another process, or a share that
     //   holds more of the costlier matrices (Q6_K beside Q4_K), would keep its partner waiting at
     //   the next barrier.

@@ -20,19 +20,21 @@ namespace lh::ops {
 
 constexpr uint64_t kWeightPrefetchBytes = 8192;
 
-// Requests the `bytes` bytes that start kWeightPrefetchBytes after `row`. Prefetches never fault,
-// so the lines past the end of a matrix cost nothing but a wasted request; the address is formed
-// as an integer so no pointer leaves its array.
-inline void prefetch_ahead(const uint8_t *row, int64_t bytes) {
-    const uintptr_t first = reinterpret_cast<uintptr_t>(row) + kWeightPrefetchBytes;
+// Requests the `bytes` bytes from address `first` on. Prefetches never fault, so lines past the
+// end of a matrix cost nothing but a wasted request; the address is an integer so that no pointer
+// leaves its array.
+inline void prefetch_range(uintptr_t first, int64_t bytes) {
     for (int64_t offset = 0; offset < bytes; offset += 64)
         __builtin_prefetch(reinterpret_cast<const void *>(first + static_cast<uintptr_t>(offset)), 0, 3);
 }
 
+// Requests the `bytes` bytes that start kWeightPrefetchBytes after `row`.
+inline void prefetch_ahead(const uint8_t *row, int64_t bytes) {
+    prefetch_range(reinterpret_cast<uintptr_t>(row) + kWeightPrefetchBytes, bytes);
+}
+
 // Requests the `bytes` bytes from `start` on: the first weights of a run of rows, before the
 // kernels' prefetch_ahead is in front of them.
-inline void prefetch_span(const uint8_t *start, int64_t bytes) {
-    for (int64_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
-}
+inline void prefetch_span(const uint8_t *start, int64_t bytes) { prefetch_range(reinterpret_cast<uintptr_t>(start), bytes); }
 
 }  // namespace lh::ops
