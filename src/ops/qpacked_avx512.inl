@@ -35,15 +35,6 @@ inline __m512i dot_u8(__m512i u, __m512i q) {
 #endif
 }
 
-// acc + dot_u8(u, q), one vpdpbusd with VNNI.
-inline __m512i add_dot_u8(__m512i acc, __m512i u, __m512i q) {
-#if defined(__AVX512VNNI__)
-    return _mm512_dpbusd_epi32(acc, u, q);
-#else
-    return _mm512_add_epi32(acc, dot_u8(u, q));
-#endif
-}
-
 // Pair sums of u * q (u <= 63) multiplied by the int16 factor of their lane, summed into int32.
 inline __m512i dot_scaled(__m512i u, __m512i q, __m512i factors) {
     return _mm512_madd_epi16(_mm512_maddubs_epi16(u, q), factors);
